@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Kaidan's two commands for a fresh machine with only Python 3.11+.
+
+    python3 scripts/dev.py start   # set up, fill the demo ward, serve on http://127.0.0.1:8000/
+    python3 scripts/dev.py test    # lint, type-check, and the whole suite on SQLite (and PostgreSQL
+                                   # when KAIDAN_TEST_DATABASE_URL names a database)
+
+It creates `.venv/` beside the project and installs the pinned dependencies there (again only when
+pyproject.toml changed). Browser tests use Debian's chromium: as root the test command installs it
+with apt-get when it is missing; otherwise they are skipped with a visible reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+STAMP = VENV / ".kaidan-installed"
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None) -> int:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.call(cmd, cwd=ROOT, env=env)
+
+
+def ensure_venv() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit("Kaidan needs Python 3.11 or newer / Python 3.11 以上が必要です")
+    if not PY.exists():
+        subprocess.check_call([sys.executable, "-m", "venv", str(VENV)])
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if not STAMP.exists() or STAMP.read_text() != digest:
+        subprocess.check_call([str(PY), "-m", "pip", "install", "-q", "--upgrade", "pip"])
+        subprocess.check_call([str(PY), "-m", "pip", "install", "-q", "-e", f"{ROOT}[test]"])
+        STAMP.write_text(digest)
+
+
+def ensure_chromium() -> None:
+    if shutil.which("chromium") or Path("/usr/bin/chromium").exists():
+        return
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.call(["apt-get", "update", "-qq"])
+        subprocess.call(["apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-cjk"])
+    else:
+        print("chromium not found: browser tests will be skipped (apt-get install chromium)", flush=True)
+
+
+def start(args: list[str]) -> int:
+    ensure_venv()
+    kaidan = str(BIN / "kaidan")
+    if run([kaidan, "demo"]) != 0:
+        return 1
+    return run([kaidan, "serve", *args])
+
+
+def pytest_run(label: str, env: dict[str, str], args: list[str]) -> int:
+    print(f"\n=== tests on {label} ===", flush=True)
+    with tempfile.TemporaryDirectory(prefix="kaidan-test-") as data_dir:
+        env = {**env, "KAIDAN_DATA_DIR": data_dir}
+        code = run([str(PY), "-m", "pytest", *args], env=env)
+    if code == 5:
+        print(f"no tests were collected on {label}: failing", flush=True)
+        return 1
+    return code
+
+
+def test(args: list[str]) -> int:
+    ensure_venv()
+    ensure_chromium()
+    failures = 0
+    failures += run([str(BIN / "ruff"), "check", "src", "tests", "bench", "scripts"]) != 0
+    failures += run([str(BIN / "ruff"), "format", "--check", "src", "tests", "bench", "scripts"]) != 0
+    failures += run([str(BIN / "mypy"), "src"]) != 0
+    base_env = {k: v for k, v in os.environ.items() if k != "KAIDAN_DATABASE_URL"}
+    failures += pytest_run("SQLite", base_env, args) != 0
+    pg_url = os.environ.get("KAIDAN_TEST_DATABASE_URL")
+    if pg_url:
+        failures += pytest_run("PostgreSQL", {**base_env, "KAIDAN_DATABASE_URL": pg_url}, args) != 0
+    else:
+        print("KAIDAN_TEST_DATABASE_URL is not set: PostgreSQL half skipped", flush=True)
+    print("\nall checks passed" if not failures else f"\n{failures} check(s) failed", flush=True)
+    return 1 if failures else 0
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"start", "test"}:
+        print(__doc__)
+        return 2
+    command, rest = sys.argv[1], sys.argv[2:]
+    return start(rest) if command == "start" else test(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""The one authorization service.
+
+Every read path (pages, grid, exports, API, search, share links, SQL) asks this module which objects,
+columns and rows an actor may see. The model is a *clearance*: for a given object, the highest
+classification level the actor may read.
+
+- anyone (including anonymous residents): 公開 public
+- ward staff (members of a ward department): 庁内 internal
+- members of the owning organization: 限定 limited as viewers, 秘 restricted from editor up
+- members of an organization holding a grant: the grant's clearance (default 限定)
+- superusers: everything (every read of 秘 is audited anyway)
+
+An object is visible when its classification is within the clearance; a column is visible when *its*
+classification is within the clearance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from kaidan.accounts.models import Membership, Organization, Role
+
+from .levels import LEVEL_ORDER, Level, at_most
+from .models import AccessGrant, Permission
+from .operations import OPERATIONS, Need
+
+
+class ClassifiedObject(Protocol):
+    classification: str
+    owner_id: int
+
+    @property
+    def access_target(self) -> tuple[str, int]: ...
+
+
+class HasClassification(Protocol):
+    classification: str
+
+
+C = TypeVar("C", bound=HasClassification)
+
+
+@dataclass(frozen=True)
+class Rights:
+    """What one actor may do with one object."""
+
+    clearance: Level | None
+    can_read: bool
+    can_edit: bool
+    can_manage: bool
+    row_filters: tuple[tuple[dict[str, Any], ...], ...] = ()
+    """Row scopes that confine the actor; empty means all rows. Several scopes are OR-ed."""
+
+
+def _memberships(actor: Any) -> list[Membership]:
+    """The actor's memberships, cached on the actor object for the request."""
+    if actor is None or isinstance(actor, AnonymousUser) or not actor.is_authenticated:
+        return []
+    cached = getattr(actor, "_kaidan_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=actor).select_related("organization"))
+        actor._kaidan_memberships = cached
+    return cached
+
+
+def organizations_of(actor: Any) -> list[Organization]:
+    return [m.organization for m in _memberships(actor)]
+
+
+def is_staff_member(actor: Any) -> bool:
+    return any(m.organization.kind == Organization.Kind.DEPARTMENT for m in _memberships(actor))
+
+
+def _max_level(levels: Iterable[Level | None]) -> Level | None:
+    best: Level | None = None
+    for level in levels:
+        if level is not None and (best is None or level.rank > best.rank):
+            best = level
+    return best
+
+
+def rights(actor: Any, obj: ClassifiedObject) -> Rights:
+    """Compute the actor's rights on an object: the single source of truth."""
+    if getattr(actor, "is_superuser", False) and actor.is_active:
+        return Rights(Level.RESTRICTED, True, True, True)
+    memberships = _memberships(actor)
+    candidates: list[Level | None] = [Level.PUBLIC]
+    can_edit = False
+    can_manage = False
+    if is_staff_member(actor):
+        candidates.append(Level.INTERNAL)
+    for membership in memberships:
+        if membership.organization_id == obj.owner_id:
+            rank = Role.rank(membership.role)
+            candidates.append(Level.RESTRICTED if rank >= Role.rank(Role.EDITOR) else Level.LIMITED)
+            can_edit = can_edit or rank >= Role.rank(Role.EDITOR)
+            can_manage = can_manage or rank >= Role.rank(Role.MANAGER)
+    row_filters: list[tuple[dict[str, Any], ...]] = []
+    unscoped = bool(candidates[1:])  # staff and owners see all rows of what they are cleared for
+    for grant in _grants_for(actor, obj, memberships):
+        candidates.append(Level(grant.clearance))
+        can_edit = can_edit or grant.permission == Permission.EDIT
+        if grant.row_filter:
+            row_filters.append(tuple(grant.row_filter))
+        else:
+            unscoped = True
+    clearance = _max_level(candidates)
+    can_read = at_most(obj.classification, clearance)
+    return Rights(
+        clearance=clearance,
+        can_read=can_read,
+        can_edit=can_read and can_edit,
+        can_manage=can_read and can_manage,
+        row_filters=() if unscoped else tuple(row_filters),
+    )
+
+
+def _grants_for(actor: Any, obj: ClassifiedObject, memberships: Sequence[Membership]) -> list[AccessGrant]:
+    if not memberships or getattr(obj, "pk", None) is None:
+        return []
+    target_type, target_id = obj.access_target
+    by_org = {m.organization_id: m for m in memberships}
+    grants = AccessGrant.objects.filter(
+        target_type=target_type, target_id=target_id, organization_id__in=list(by_org)
+    )
+    return [g for g in grants if Role.rank(by_org[g.organization_id].role) >= Role.rank(g.min_role)]
+
+
+def can(actor: Any, operation: str, obj: ClassifiedObject) -> bool:
+    """May `actor` perform the named operation on `obj`?"""
+    need = OPERATIONS[operation].need
+    r = rights(actor, obj)
+    if need is Need.READ:
+        return r.can_read
+    if need is Need.EDIT:
+        return r.can_edit
+    return r.can_manage
+
+
+def require(actor: Any, operation: str, obj: ClassifiedObject) -> Rights:
+    """Raise PermissionDenied unless allowed; return the rights for further masking."""
+    if not can(actor, operation, obj):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    return rights(actor, obj)
+
+
+def visible_columns(actor: Any, obj: ClassifiedObject, columns: Iterable[C]) -> list[C]:
+    """The columns (anything with a `classification`) the actor may read on `obj`."""
+    r = rights(actor, obj)
+    if not r.can_read:
+        return []
+    return [c for c in columns if at_most(c.classification, r.clearance)]
+
+
+def levels_up_to(clearance: Level | None) -> list[Level]:
+    if clearance is None:
+        return []
+    return LEVEL_ORDER[: clearance.rank + 1]

@@ -1,0 +1,61 @@
+"""Organizations and memberships. Every permission change is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kaidan.audit.services import record
+
+from .models import Membership, Organization, Role, User
+
+
+def _require_site_admin(actor: Any) -> None:
+    if actor is not None and not (
+        getattr(actor, "is_superuser", False) or actor.memberships.filter(role=Role.ADMIN).exists()
+    ):
+        raise PermissionDenied(_("Only administrators can change organizations and memberships."))
+
+
+@transaction.atomic
+def create_organization(
+    actor: Any, *, code: str, name: str, kind: str, description: str = ""
+) -> Organization:
+    """Create (or update, keeping the code) an organization. `actor=None` means the system (demo, CLI)."""
+    _require_site_admin(actor)
+    org, created = Organization.objects.update_or_create(
+        code=code, defaults={"name": name, "kind": kind, "description": description}
+    )
+    record(actor, "accounts.organization.create" if created else "accounts.organization.update", org)
+    return org
+
+
+@transaction.atomic
+def set_membership(actor: Any, *, user: User, organization: Organization, role: str) -> Membership:
+    """Grant or change a user's role in an organization."""
+    _require_site_admin(actor)
+    membership, created = Membership.objects.get_or_create(
+        user=user, organization=organization, defaults={"role": role}
+    )
+    old = None if created else membership.role
+    if old != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+        record(
+            actor,
+            "accounts.membership.set",
+            organization,
+            detail={"user": user.get_username(), "old_role": old, "new_role": role},
+        )
+    return membership
+
+
+@transaction.atomic
+def remove_membership(actor: Any, *, user: User, organization: Organization) -> None:
+    _require_site_admin(actor)
+    deleted, _count = Membership.objects.filter(user=user, organization=organization).delete()
+    if deleted:
+        record(actor, "accounts.membership.remove", organization, detail={"user": user.get_username()})

@@ -1,0 +1,80 @@
+"""`kaidan audit verify` checks the chain; `kaidan audit export` writes the log for auditors."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from kaidan.audit.models import AuditEntry
+from kaidan.audit.services import verify
+
+FIELDS = [
+    "seq",
+    "at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "object_label",
+    "source",
+    "detail",
+    "prev_hash",
+    "hash",
+]
+
+
+class Command(BaseCommand):
+    help = "Verify or export the hash-chained audit log."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="subcommand", required=True)
+        sub.add_parser("verify", help="Check every entry of the chain; exit 1 naming broken entries.")
+        export = sub.add_parser("export", help="Export the log (CSV with BOM or JSON lines).")
+        export.add_argument("--format", choices=["csv", "jsonl"], default="csv")
+        export.add_argument("-o", "--output", default="-")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["subcommand"] == "verify":
+            problems = verify()
+            count = AuditEntry.objects.count()
+            if problems:
+                for problem in problems:
+                    self.stderr.write(str(problem))
+                raise CommandError(
+                    f"監査ログの検証に失敗しました（{len(problems)} 件の問題） / "
+                    f"audit log verification failed: {len(problems)} problem(s)",
+                    returncode=1,
+                )
+            self.stdout.write(f"OK: {count} entries verified / {count} 件を検証しました")
+            return
+        self._export(options["format"], options["output"])
+
+    def _export(self, fmt: str, output: str) -> None:
+        stream = (
+            sys.stdout
+            if output == "-"
+            else open(output, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="")
+        )  # noqa: SIM115
+        try:
+            rows = AuditEntry.objects.order_by("seq").values_list(*FIELDS)
+            if fmt == "csv":
+                writer = csv.writer(stream)
+                writer.writerow(FIELDS)
+                for row in rows.iterator():
+                    writer.writerow(
+                        [json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v for v in row]
+                    )
+            else:
+                for row in rows.iterator():
+                    stream.write(
+                        json.dumps(dict(zip(FIELDS, row, strict=True)), ensure_ascii=False, default=str)
+                        + "\n"
+                    )
+        finally:
+            if stream is not sys.stdout:
+                stream.close()

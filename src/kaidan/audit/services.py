@@ -1,0 +1,165 @@
+"""Writing and verifying the audit log.
+
+`record()` is called by services inside their transaction, so an action and its audit entry commit
+or roll back together. "From where" comes from the request (set by AuditSourceMiddleware) or names
+the command line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from .models import AuditEntry, AuditHead
+
+GENESIS = "0" * 64
+current_source: ContextVar[str] = ContextVar("kaidan_audit_source", default="cli")
+
+
+def _canonical(entry: AuditEntry) -> bytes:
+    payload = {
+        "seq": entry.seq,
+        "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor_id": entry.actor_id,
+        "actor_label": entry.actor_label,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "object_label": entry.object_label,
+        "source": entry.source,
+        "detail": entry.detail,
+        "prev_hash": entry.prev_hash,
+    }
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def compute_hash(entry: AuditEntry) -> str:
+    return hashlib.sha256(_canonical(entry)).hexdigest()
+
+
+def _actor_fields(actor: Any) -> tuple[int | None, str]:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None, "anonymous"
+    return int(actor.pk), str(actor.get_username())
+
+
+def _object_fields(obj: Any) -> tuple[str, str, str]:
+    if obj is None:
+        return "", "", ""
+    if isinstance(obj, models.Model):
+        return obj._meta.label_lower, str(obj.pk), str(obj)[:300]
+    return type(obj).__name__.lower(), str(getattr(obj, "pk", "")), str(obj)[:300]
+
+
+def record(
+    actor: Any,
+    action: str,
+    obj: Any = None,
+    *,
+    detail: dict[str, Any] | None = None,
+    source: str | None = None,
+    at: datetime | None = None,
+) -> AuditEntry:
+    """Append one entry to the chain (atomic with the caller's transaction)."""
+    actor_id, actor_label = _actor_fields(actor)
+    object_type, object_id, object_label = _object_fields(obj)
+    with transaction.atomic():
+        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        entry = AuditEntry(
+            seq=head.last_seq + 1,
+            at=at or timezone.now(),
+            actor_id=actor_id,
+            actor_label=actor_label,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            object_label=object_label,
+            source=source if source is not None else current_source.get(),
+            detail=json.loads(json.dumps(detail or {}, ensure_ascii=False, default=str)),
+            prev_hash=head.last_hash,
+        )
+        entry.hash = compute_hash(entry)
+        entry.save()
+        head.last_seq = entry.seq
+        head.last_hash = entry.hash
+        head.save(update_fields=["last_seq", "last_hash"])
+    return entry
+
+
+@dataclass(frozen=True)
+class Problem:
+    seq: int
+    message_ja: str
+    message_en: str
+
+    def __str__(self) -> str:
+        return f"entry #{self.seq}: {self.message_en} / 項目 #{self.seq}: {self.message_ja}"
+
+
+def verify(batch_size: int = 5000) -> list[Problem]:
+    """Walk the chain and name every edited, removed or reordered entry."""
+    problems: list[Problem] = []
+    expected_seq = 1
+    prev_hash = GENESIS
+    for entry in _iter_entries(batch_size):
+        if entry.seq != expected_seq:
+            if entry.seq > expected_seq:
+                problems.append(
+                    Problem(
+                        expected_seq,
+                        f"項目 #{expected_seq}〜#{entry.seq - 1} が削除されています",
+                        f"entries #{expected_seq}..#{entry.seq - 1} were removed",
+                    )
+                )
+            else:
+                problems.append(Problem(entry.seq, "順序が入れ替えられています", "entry is out of order"))
+        if entry.prev_hash != prev_hash:
+            problems.append(
+                Problem(
+                    entry.seq,
+                    "直前の項目との連鎖が切れています（削除・並べ替え）",
+                    "chain broken: previous hash does not match (removed or reordered entry)",
+                )
+            )
+        if compute_hash(entry) != entry.hash:
+            problems.append(
+                Problem(
+                    entry.seq,
+                    f"内容が改ざんされています（{entry.action} {entry.object_label}）",
+                    f"content was edited ({entry.action} {entry.object_label})",
+                )
+            )
+        prev_hash = entry.hash
+        expected_seq = entry.seq + 1
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != prev_hash):
+        problems.append(
+            Problem(
+                head.last_seq,
+                f"末尾の項目が削除されています（記録上の最終は #{head.last_seq}）",
+                f"entries at the end were removed (the head says the last is #{head.last_seq})",
+            )
+        )
+    return problems
+
+
+def _iter_entries(batch_size: int) -> Iterator[AuditEntry]:
+    last = 0
+    while True:
+        batch = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq")[:batch_size])
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1].seq
+
+
+def entries_for(object_type: str, object_id: str) -> models.QuerySet[AuditEntry]:
+    return AuditEntry.objects.filter(object_type=object_type, object_id=object_id).order_by("-seq")

@@ -1,0 +1,94 @@
+"""Demo ward: departments, partner organizations and users for every role.
+
+Idempotent: running it again updates the same objects. Later features add their own demo steps to
+DEMO_STEPS (datasets, documents, shares …).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from kaidan.accounts.models import Organization, Role, User
+from kaidan.accounts.services import create_organization, set_membership
+
+DEMO_PASSWORD = "kaidan-demo-2026"  # noqa: S105 — printed for the demo on purpose
+
+DEPARTMENTS = [
+    ("dx", "DX推進課", "区のデジタル化を進める課。"),
+    ("hokenfukushi", "保健福祉政策課", "保健福祉施策の企画・調整。"),
+    ("bosai", "防災課", "地域防災計画、避難所、備蓄。"),
+    ("zaisei", "財政課", "予算編成、決算、財政分析。"),
+    ("kodomo", "子ども家庭課", "子育て支援、児童相談の連携。"),
+]
+PARTNERS = [
+    ("shakyo", "社会福祉協議会", "地域福祉活動の推進。"),
+    ("houkatsu-ikejiri", "池尻地域包括支援センター", "高齢者の総合相談。"),
+    ("jidokan-taishido", "太子堂児童館", "子どもの居場所づくり。"),
+    ("machizukuri-sangenjaya", "三軒茶屋まちづくりセンター", "地区のまちづくり支援。"),
+    ("yotaikyo", "要保護児童対策地域協議会", "要保護児童の支援に関する関係機関の協議会。"),
+]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    name: str
+    org: str
+    role: str
+    superuser: bool = False
+
+
+USERS = [
+    DemoUser("admin", "管理者 太郎", "dx", Role.ADMIN, superuser=True),
+    DemoUser("fukushi.manager", "福祉 花子", "hokenfukushi", Role.MANAGER),
+    DemoUser("fukushi.editor", "福祉 一郎", "hokenfukushi", Role.EDITOR),
+    DemoUser("fukushi.viewer", "福祉 次郎", "hokenfukushi", Role.VIEWER),
+    DemoUser("bosai.editor", "防災 三郎", "bosai", Role.EDITOR),
+    DemoUser("zaisei.viewer", "財政 四郎", "zaisei", Role.VIEWER),
+    DemoUser("kodomo.manager", "子ども 桜", "kodomo", Role.MANAGER),
+    DemoUser("shakyo.staff", "社協 五郎", "shakyo", Role.VIEWER),
+    DemoUser("houkatsu.staff", "包括 六子", "houkatsu-ikejiri", Role.EDITOR),
+]
+
+
+def create_organizations() -> None:
+    for code, name, description in DEPARTMENTS:
+        create_organization(
+            None, code=code, name=name, kind=Organization.Kind.DEPARTMENT, description=description
+        )
+    for code, name, description in PARTNERS:
+        create_organization(
+            None, code=code, name=name, kind=Organization.Kind.PARTNER, description=description
+        )
+    create_organization(None, code="public", name="区民（一般公開）", kind=Organization.Kind.PUBLIC)
+
+
+def create_users() -> None:
+    for spec in USERS:
+        user, created = User.objects.get_or_create(
+            username=spec.username,
+            defaults={"display_name": spec.name, "email": f"{spec.username}@example.jp"},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+        user.is_superuser = spec.superuser
+        user.is_staff = spec.superuser
+        user.save()
+        set_membership(None, user=user, organization=Organization.objects.get(code=spec.org), role=spec.role)
+
+
+DEMO_STEPS: list[Callable[[], None]] = [create_organizations, create_users]
+
+
+@transaction.atomic
+def build_demo() -> None:
+    for step in DEMO_STEPS:
+        step()
+
+
+def logins_table() -> list[tuple[str, str, str]]:
+    orgs = {code: name for code, name, _ in DEPARTMENTS + PARTNERS}
+    return [(u.username, orgs[u.org], str(Role(u.role).label)) for u in USERS]

@@ -1,0 +1,30 @@
+"""`kaidan demo`: migrate and fill a realistic demo ward (idempotent); print the logins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.utils import translation
+
+from kaidan.core.demo import DEMO_PASSWORD, build_demo, logins_table
+
+
+class Command(BaseCommand):
+    help = "Create the demo ward (organizations, users, data). Safe to run again."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        with translation.override("ja"):
+            build_demo()
+            self.stdout.write("デモデータを用意しました / Demo data is ready.")
+            self.stdout.write(f"URL: {settings.BASE_URL}/")
+            self.stdout.write(f"パスワード / password (all users): {DEMO_PASSWORD}")
+            for username, org, role in logins_table():
+                self.stdout.write(f"  {username:<18} {org}（{role}）")
+            self.stdout.write(
+                "admin は初回ログイン時に二要素認証の設定を求められます / "
+                "admin must set up two-factor authentication at first login."
+            )

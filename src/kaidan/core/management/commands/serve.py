@@ -1,0 +1,35 @@
+"""`kaidan serve`: migrate, then run the site on uvicorn (a production-grade ASGI server)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import uvicorn
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Migrate the database, then serve Kaidan with uvicorn (ASGI)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=1, help="Worker processes (production: 2×cores).")
+        parser.add_argument("--no-migrate", action="store_true", help="Skip migrating first.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not options["no_migrate"]:
+            call_command("migrate", interactive=False, verbosity=0)
+        host, port = options["host"], options["port"]
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+        self.stdout.write(f"Kaidan: http://{shown}:{port}/  (Ctrl+C で停止 / to stop)")
+        uvicorn.run(
+            "kaidan.asgi:application",
+            host=host,
+            port=port,
+            workers=options["workers"],
+            log_level="warning",
+            proxy_headers=True,
+            lifespan="off",
+        )
