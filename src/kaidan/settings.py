@@ -63,7 +63,14 @@ INSTALLED_APPS = [
     "kaidan.accounts",
     "kaidan.access",
     "kaidan.audit",
+    "kaidan.catalog",
+    "kaidan.store",
+    "kaidan.ingest",
+    "django_tasks",
+    "django_tasks_db",
 ]
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -31,6 +31,22 @@ from .models import AccessGrant, Permission
 from .operations import OPERATIONS, Need
 
 
+class SystemActor:
+    """The operator at the command line (or a background job acting for nobody): full access, audited."""
+
+    is_superuser = True
+    is_active = True
+    is_authenticated = False
+    is_system = True
+    pk = None
+
+    def __str__(self) -> str:
+        return "system"
+
+
+SYSTEM = SystemActor()
+
+
 class ClassifiedObject(Protocol):
     classification: str
     owner_id: int

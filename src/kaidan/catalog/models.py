@@ -1,0 +1,101 @@
+"""Datasets and their schema (fields with Japanese labels), as the catalog shows them.
+
+The rows themselves live in a real table per dataset, managed by kaidan.store. A field's physical
+column is `c_<field id>`, so a user's column name never enters SQL; physical columns are never dropped or
+retyped in place (a retype gets a new field and column), which keeps every past revision readable.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kaidan.access.levels import Level
+from kaidan.access.models import Classified
+
+
+class FieldType(models.TextChoices):
+    TEXT = "text", _("Text")
+    INTEGER = "integer", _("Integer")
+    DECIMAL = "decimal", _("Decimal number")
+    DATE = "date", _("Date")
+    DATETIME = "datetime", _("Date and time")
+    TIME = "time", _("Time")
+    BOOLEAN = "boolean", _("Yes/no")
+    POSTAL_CODE = "postal_code", _("Postal code")
+    PHONE = "phone", _("Phone number")
+    LATITUDE = "latitude", _("Latitude")
+    LONGITUDE = "longitude", _("Longitude")
+    CODE = "code", _("Code")
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Dataset(Classified):
+    name = models.SlugField(_("machine name"), max_length=100, unique=True, allow_unicode=False)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    licence = models.CharField(_("licence"), max_length=100, blank=True, default="CC-BY-4.0")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="datasets", verbose_name=_("tags"))
+    key_field = models.ForeignKey(
+        "Field", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("key column")
+    )
+    current_revision = models.PositiveIntegerField(_("current revision"), default=0)
+    row_count = models.PositiveBigIntegerField(_("rows"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("dataset")
+        verbose_name_plural = _("datasets")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def table_name(self) -> str:
+        return f"kd_data_{self.pk}"
+
+    def live_fields(self) -> list[Field]:
+        return list(self.fields.filter(removed=False).order_by("position", "pk"))
+
+
+class Field(models.Model):
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="fields")
+    position = models.PositiveIntegerField(_("position"))
+    name = models.CharField(_("machine name"), max_length=100)
+    label = models.CharField(_("label"), max_length=200)
+    type = models.CharField(_("type"), max_length=20, choices=FieldType.choices, default=FieldType.TEXT)
+    classification = models.CharField(
+        _("classification"), max_length=20, choices=Level.choices, default=Level.PUBLIC
+    )
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    removed = models.BooleanField(_("removed"), default=False)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("field")
+        verbose_name_plural = _("fields")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def column(self) -> str:
+        return f"c_{self.pk}"

@@ -1,0 +1,121 @@
+"""`kaidan import FILE --dataset NAME …`: import a CSV/TSV/Excel/ODS/JSON file as a new revision."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from kaidan.access.levels import Level
+from kaidan.core.actors import actor_for
+from kaidan.ingest.errors import ReadError
+from kaidan.ingest.exceptions import ImportRejected, report_csv
+from kaidan.ingest.services import MODES, plan_import, run_import
+
+
+class Command(BaseCommand):
+    help = "Import a file into the master DB (create, replace, upsert or append)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file")
+        parser.add_argument("--dataset", required=True, help="Machine name of the dataset (ASCII).")
+        parser.add_argument("--title", default="", help="Title shown in the catalog (default: the name).")
+        parser.add_argument("--org", default="", help="Owner organization code (for a new dataset).")
+        parser.add_argument("--key", default="", help="Key column (label or machine name).")
+        parser.add_argument("--mode", choices=MODES, default="create")
+        parser.add_argument("--sheet", default=None)
+        parser.add_argument("--encoding", default=None, help="Override detection (utf-8, cp932, euc_jp …).")
+        parser.add_argument("--header-rows", default=None, help="Header row numbers, 1-based, e.g. 3,4.")
+        parser.add_argument("--classification", default="internal", help="public/internal/limited/restricted")
+        parser.add_argument("--restriction-reason", default="", help="personal/privacy/bid/undecided/legal")
+        parser.add_argument(
+            "--column-classification", action="append", default=[], metavar="COL=LEVEL", help="Repeatable."
+        )
+        parser.add_argument("--type", action="append", default=[], metavar="COL=TYPE", help="Override a type.")
+        parser.add_argument("--skip-bad-rows", action="store_true", help="Import, skipping rows with bad values.")
+        parser.add_argument("--errors", default="", help="Write the error report (CSV) to this file.")
+        parser.add_argument("--message", default="")
+        parser.add_argument("--user", default="", help="Act as this user (default: the system operator).")
+        parser.add_argument("--yes", action="store_true", help="Do not ask for confirmation.")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        path = Path(opts["file"])
+        if not path.exists():
+            raise CommandError(f"ファイルがありません / file not found: {path}")
+        actor = actor_for(opts["user"])
+        header_rows = [int(n) - 1 for n in opts["header_rows"].split(",")] if opts["header_rows"] else None
+        try:
+            Level.parse(opts["classification"])
+            plan, analysis = plan_import(
+                path,
+                dataset=opts["dataset"],
+                sheet=opts["sheet"],
+                encoding=opts["encoding"],
+                header_rows=header_rows,
+                title=opts["title"],
+                organization=opts["org"],
+                mode=opts["mode"],
+                key=opts["key"],
+                classification=opts["classification"],
+                restriction_reason=opts["restriction_reason"],
+                on_error="skip" if opts["skip_bad_rows"] else "abort",
+                message=opts["message"],
+            )
+            self._apply_overrides(plan, opts)
+        except (ReadError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        self._describe(plan, analysis)
+        if not opts["yes"] and opts.get("interactive", True):
+            answer = input("取り込みますか？ / Import? [y/N] ")
+            if answer.strip().lower() not in {"y", "yes", "はい"}:
+                raise CommandError("中止しました / aborted", returncode=1)
+        bar = tqdm(total=analysis.data_rows, unit="行", disable=opts["verbosity"] == 0, file=self.stderr._out)
+        done = 0
+
+        def progress(current: int, total: int) -> None:
+            nonlocal done
+            bar.update(current - done)
+            done = current
+
+        try:
+            result = run_import(actor, plan, progress=progress)
+        except ImportRejected as exc:
+            bar.close()
+            for rejected in exc.rejected[:20]:
+                self.stderr.write(str(rejected))
+            if len(exc.rejected) > 20:
+                self.stderr.write(f"… {len(exc.rejected) - 20} more / ほか {len(exc.rejected) - 20} 件")
+            if opts["errors"]:
+                Path(opts["errors"]).write_bytes(report_csv(exc.rejected))
+                self.stderr.write(f"error report / エラー一覧: {opts['errors']}")
+            raise CommandError(str(exc), returncode=2) from exc
+        bar.close()
+        if opts["errors"] and result.rejected:
+            Path(opts["errors"]).write_bytes(report_csv(result.rejected))
+        r = result.revision
+        self.stdout.write(
+            f"{result.dataset.name} r{r.number}: 追加 added {r.added}, 変更 changed {r.changed}, "
+            f"削除 removed {r.removed}, 除外 rejected {r.rejected}"
+        )
+
+    def _apply_overrides(self, plan: Any, opts: dict[str, Any]) -> None:
+        by_key = {c.source: c for c in plan.columns} | {c.name: c for c in plan.columns}
+        for option, attr in (("column_classification", "classification"), ("type", "type")):
+            for item in opts[option]:
+                col, sep, value = item.partition("=")
+                if not sep or col not in by_key:
+                    raise ValueError(f"列「{col}」がありません / no column '{col}' ({item})")
+                if attr == "classification":
+                    value = Level.parse(value).value
+                setattr(by_key[col], attr, value)
+
+    def _describe(self, plan: Any, analysis: Any) -> None:
+        enc = f", {analysis.encoding}" if analysis.encoding else ""
+        sheet = f", sheet {analysis.source.sheet}" if analysis.source.sheet else ""
+        self.stdout.write(f"{plan.original_name}: {analysis.format}{enc}{sheet}, {analysis.data_rows} 行 rows")
+        for col in plan.columns:
+            self.stdout.write(f"  {col.label} → {col.name} [{col.type}, {col.classification}] {col.evidence_ja}")
+        for issue in analysis.issues:
+            self.stdout.write(f"  ! {issue}")

@@ -1,0 +1,140 @@
+"""Writing rows out: CSV (UTF-8 with BOM for Excel, or Shift_JIS), XLSX, JSON and Parquet.
+
+Callers pass only the fields the actor may see; nothing here decides access.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any, BinaryIO
+
+from kaidan.catalog.models import Field, FieldType
+
+from .values import to_json
+
+FORMATS = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "csv-sjis": ("text/csv; charset=shift_jis", "csv"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "json": ("application/json", "json"),
+    "parquet": ("application/vnd.apache.parquet", "parquet"),
+}
+GETA = "〓"  # the customary mark for a character Shift_JIS cannot hold
+
+
+def _geta(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeEncodeError)
+    return GETA, error.end
+
+
+codecs.register_error("kaidan-geta", _geta)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return str(to_json(value))
+
+
+def write(fmt: str, fields: Sequence[Field], rows: Iterable[Sequence[Any]], out: BinaryIO) -> None:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if fmt in ("csv", "csv-sjis"):
+        _write_csv(fields, rows, out, "utf-8-sig" if fmt == "csv" else "cp932")
+    elif fmt == "xlsx":
+        _write_xlsx(fields, rows, out)
+    elif fmt == "json":
+        _write_json(fields, rows, out)
+    else:
+        _write_parquet(fields, rows, out)
+
+
+def _write_csv(fields: Sequence[Field], rows: Iterable[Sequence[Any]], out: BinaryIO, encoding: str) -> None:
+    text = io.TextIOWrapper(out, encoding=encoding, errors="kaidan-geta", newline="", write_through=True)
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow([f.label for f in fields])
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    text.flush()
+    text.detach()
+
+
+def _write_json(fields: Sequence[Field], rows: Iterable[Sequence[Any]], out: BinaryIO) -> None:
+    out.write(b"[")
+    for i, row in enumerate(rows):
+        record = {f.name: to_json(v) for f, v in zip(fields, row, strict=True)}
+        out.write((b",\n" if i else b"\n") + json.dumps(record, ensure_ascii=False).encode())
+    out.write(b"\n]\n")
+
+
+def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime | date | time | bool | int | float | str) or value is None:
+        return value
+    return str(value)
+
+
+def _write_xlsx(fields: Sequence[Field], rows: Iterable[Sequence[Any]], out: BinaryIO) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("data")
+    sheet.append([f.label for f in fields])
+    for row in rows:
+        sheet.append([_xlsx_value(v) for v in row])
+    workbook.save(out)
+
+
+ARROW_TYPES = {
+    FieldType.INTEGER: "int64",
+    FieldType.DECIMAL: "float64",
+    FieldType.LATITUDE: "float64",
+    FieldType.LONGITUDE: "float64",
+    FieldType.BOOLEAN: "bool",
+    FieldType.DATE: "date32",
+    FieldType.DATETIME: "timestamp",
+    FieldType.TIME: "time64",
+}
+
+
+def _write_parquet(fields: Sequence[Field], rows: Iterable[Sequence[Any]], out: BinaryIO) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def arrow_type(field: Field) -> Any:
+        name = ARROW_TYPES.get(FieldType(field.type), "string")
+        return {
+            "timestamp": pa.timestamp("us"),
+            "time64": pa.time64("us"),
+            "date32": pa.date32(),
+        }.get(name) or getattr(pa, name)()
+
+    schema = pa.schema([pa.field(f.label, arrow_type(f)) for f in fields])
+    writer = pq.ParquetWriter(out, schema)
+    batch: list[Sequence[Any]] = []
+
+    def flush() -> None:
+        columns = list(zip(*batch, strict=True)) if batch else [[] for _ in fields]
+        arrays = [
+            pa.array([float(v) if isinstance(v, Decimal) else v for v in col], type=schema.field(i).type)
+            for i, col in enumerate(columns)
+        ]
+        writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= 50_000:
+            flush()
+            batch = []
+    if batch:
+        flush()
+    writer.close()

@@ -1,0 +1,173 @@
+"""Writing revisions of a master table.
+
+A revision is opened with `open_revision` (which locks the dataset row, so two writers never get the same
+revision number), filled through a RevisionWriter, and closed with `finish`. Callers run all of it in
+one transaction: a failure or a killed process leaves the dataset exactly as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+
+from kaidan.catalog.models import Dataset, Field
+
+from . import tables
+from .models import Blob, Revision, RowChange
+from .values import from_db, row_hash, to_db, to_json
+
+BATCH = 2000
+
+
+def schema_snapshot(fields: Sequence[Field]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": f.pk,
+            "name": f.name,
+            "label": f.label,
+            "type": f.type,
+            "classification": f.classification,
+            "unit": f.unit,
+        }
+        for f in fields
+    ]
+
+
+def open_revision(
+    actor: Any,
+    dataset: Dataset,
+    *,
+    source: str,
+    message: str = "",
+    source_file: Blob | None = None,
+    source_name: str = "",
+    mode: str = "",
+) -> Revision:
+    """Start the next revision. Must run inside transaction.atomic()."""
+    locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    dataset.current_revision = locked.current_revision
+    author = actor if getattr(actor, "is_authenticated", False) else None
+    return Revision.objects.create(
+        dataset=dataset,
+        number=locked.current_revision + 1,
+        author=author,
+        message=message,
+        source=source,
+        source_file=source_file,
+        source_name=source_name,
+        mode=mode,
+    )
+
+
+@dataclass
+class Counts:
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    rejected: int = 0
+
+
+class RevisionWriter:
+    """Buffers inserts and cell changes of one revision and writes them in batches."""
+
+    def __init__(self, dataset: Dataset, revision: Revision, fields: Sequence[Field]) -> None:
+        self.dataset = dataset
+        self.revision = revision
+        self.fields = list(fields)
+        self.vendor = connection.vendor
+        self.counts = Counts()
+        self._next_id = tables.next_row_id(dataset)
+        self._inserts: list[list[Any]] = []
+        self._changes: list[RowChange] = []
+        self._columns = [*tables.BOOKKEEPING, *(f.column for f in self.fields)]
+
+    def insert(self, values: Sequence[Any], *, ord_: int | None = None) -> int:
+        """Insert one row (values in field order, Python-typed). Returns its row id."""
+        row_id = self._next_id
+        self._next_id += 1
+        number = self.revision.number
+        stored = [to_db(v, f.type, self.vendor) for v, f in zip(values, self.fields, strict=True)]
+        self._inserts.append([row_id, ord_ or row_id, number, None, number, row_hash(list(values)), *stored])
+        self.counts.added += 1
+        if len(self._inserts) >= BATCH:
+            self._flush_inserts()
+        return row_id
+
+    def update(self, row_id: int, old: Sequence[Any], new: Sequence[Any]) -> bool:
+        """Write the cells that differ between `old` and `new` (both in field order). False if none."""
+        old_cells: dict[str, Any] = {}
+        new_cells: dict[str, Any] = {}
+        stored: dict[str, Any] = {}
+        for field, before, after in zip(self.fields, old, new, strict=True):
+            if to_json(before) != to_json(after):
+                old_cells[field.column] = to_json(before)
+                new_cells[field.column] = to_json(after)
+                stored[field.column] = to_db(after, field.type, self.vendor)
+        if not stored:
+            return False
+        tables.update_row(self.dataset, row_id, stored, self.revision.number, row_hash(list(new)))
+        self._changes.append(RowChange(revision=self.revision, row_id=row_id, old=old_cells, new=new_cells))
+        self.counts.changed += 1
+        if len(self._changes) >= BATCH:
+            self._flush_changes()
+        return True
+
+    def delete(self, row_ids: Sequence[int]) -> int:
+        self._flush_inserts()
+        removed = tables.mark_deleted(self.dataset, row_ids, self.revision.number)
+        self.counts.removed += removed
+        return removed
+
+    def _flush_inserts(self) -> None:
+        if self._inserts:
+            tables.insert_rows(self.dataset, self._columns, self._inserts)
+            self._inserts = []
+
+    def _flush_changes(self) -> None:
+        if self._changes:
+            RowChange.objects.bulk_create(self._changes, batch_size=500)
+            self._changes = []
+
+    def finish(self, *, schema_fields: Sequence[Field] | None = None, rejected: int = 0) -> Revision:
+        self._flush_inserts()
+        self._flush_changes()
+        self.counts.rejected = rejected
+        revision = self.revision
+        revision.added = self.counts.added
+        revision.changed = self.counts.changed
+        revision.removed = self.counts.removed
+        revision.rejected = rejected
+        revision.schema = schema_snapshot(schema_fields if schema_fields is not None else self.fields)
+        revision.save()
+        self.dataset.current_revision = revision.number
+        self.dataset.row_count = tables.count_alive(self.dataset)
+        self.dataset.save(update_fields=["current_revision", "row_count", "updated_at"])
+        return revision
+
+
+def read_alive_by(
+    dataset: Dataset, fields: Sequence[Field], key: Field, keys: Sequence[Any]
+) -> dict[Any, tuple[int, int, list[Any]]]:
+    """Alive rows whose key is in `keys`: {key: (row id, hash, values in field order)}."""
+    result: dict[Any, tuple[int, int, list[Any]]] = {}
+    if not keys:
+        return result
+    vendor = connection.vendor
+    cols = ", ".join(tables.q(f.column) for f in fields)
+    key_index = list(fields).index(key)
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), 500):
+            chunk = [to_db(k, key.type, vendor) for k in keys[start : start + 500]]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT _id, _hash, {cols} FROM {tables.q(dataset.table_name)} "
+                f"WHERE {tables.ALIVE} AND {tables.q(key.column)} IN ({marks})",
+                chunk,
+            )
+            for row in cursor.fetchall():
+                values = [from_db(v, f.type) for v, f in zip(row[2:], fields, strict=True)]
+                result[to_json(values[key_index])] = (int(row[0]), int(row[1]), values)
+    return result

@@ -1,0 +1,116 @@
+"""DDL and low-level SQL for the physical master tables (one per dataset).
+
+Every table has bookkeeping columns before the data columns `c_<field id>`:
+  _id           row identity (assigned by Kaidan, so a bulk import's ids are contiguous)
+  _ord          display/export order (a restored row keeps the order it had)
+  _created_rev  revision that inserted the row
+  _deleted_rev  revision that deleted it (NULL while alive): deletes keep the data for history
+  _rev          revision that last wrote the row: the optimistic-concurrency token
+  _hash         fingerprint of the data values: re-imports skip unchanged rows cheaply
+Identifiers are generated, never taken from user input; values always go as parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection
+
+from kaidan.catalog.models import Dataset, Field
+
+from .values import sql_type
+
+BOOKKEEPING = ["_id", "_ord", "_created_rev", "_deleted_rev", "_rev", "_hash"]
+ALIVE = "_deleted_rev IS NULL"
+
+
+def q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def vendor() -> str:
+    return connection.vendor
+
+
+def create_table(dataset: Dataset, fields: Sequence[Field]) -> None:
+    table = dataset.table_name
+    columns = [
+        "_id BIGINT PRIMARY KEY",
+        "_ord BIGINT NOT NULL",
+        "_created_rev INTEGER NOT NULL",
+        "_deleted_rev INTEGER",
+        "_rev INTEGER NOT NULL",
+        "_hash BIGINT NOT NULL",
+        *(f"{q(f.column)} {sql_type(f.type, vendor())}" for f in fields),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {q(table)} ({', '.join(columns)})")
+        cursor.execute(f"CREATE INDEX {q(table + '_alive')} ON {q(table)} (_deleted_rev, _ord)")
+        cursor.execute(f"CREATE INDEX {q(table + '_created')} ON {q(table)} (_created_rev)")
+
+
+def add_column(dataset: Dataset, field: Field) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"ALTER TABLE {q(dataset.table_name)} ADD COLUMN {q(field.column)} {sql_type(field.type, vendor())}"
+        )
+
+
+def index_column(dataset: Dataset, field: Field) -> None:
+    name = f"{dataset.table_name}_{field.column}_idx"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE INDEX IF NOT EXISTS {q(name)} ON {q(dataset.table_name)} ({q(field.column)})")
+
+
+def drop_table(dataset: Dataset) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {q(dataset.table_name)}")
+
+
+def table_exists(table: str) -> bool:
+    return table in connection.introspection.table_names()
+
+
+def next_row_id(dataset: Dataset) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(_id), 0) FROM {q(dataset.table_name)}")
+        return int(cursor.fetchone()[0]) + 1
+
+
+def insert_rows(dataset: Dataset, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Insert rows given as full tuples in the order of `columns` (bookkeeping included)."""
+    names = ", ".join(q(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {q(dataset.table_name)} ({names}) VALUES ({marks})", list(rows))
+
+
+def update_row(dataset: Dataset, row_id: int, values: dict[str, Any], revision: int, row_hash: int) -> None:
+    sets = ", ".join(f"{q(c)} = %s" for c in values)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {q(dataset.table_name)} SET {sets}, _rev = %s, _hash = %s WHERE _id = %s",
+            [*values.values(), revision, row_hash, row_id],
+        )
+
+
+def mark_deleted(dataset: Dataset, row_ids: Sequence[int], revision: int) -> int:
+    count = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(row_ids), 500):
+            chunk = list(row_ids[start : start + 500])
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"UPDATE {q(dataset.table_name)} SET _deleted_rev = %s, _rev = %s "
+                f"WHERE {ALIVE} AND _id IN ({marks})",
+                [revision, revision, *chunk],
+            )
+            count += cursor.rowcount
+    return count
+
+
+def count_alive(dataset: Dataset) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {q(dataset.table_name)} WHERE {ALIVE}")
+        return int(cursor.fetchone()[0])
