@@ -1,0 +1,93 @@
+"""Killing the import process (kill -9) mid-way leaves the dataset exactly as before.
+
+The import runs in a real `kaidan import` process against its own database (a SQLite file, or a fresh
+PostgreSQL database when the suite runs on PostgreSQL), so the test needs no shared connection.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+HEADER = "番号,名称,地区,件数\n"
+
+
+def kaidan(env: dict[str, str], *args: str, **kw) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "kaidan.cli", *args], env=env, **kw)
+
+
+@pytest.fixture
+def own_database(tmp_path):
+    env = {**os.environ, "KAIDAN_DATA_DIR": str(tmp_path / "data")}
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        settings = connection.settings_dict
+        base = f"postgresql://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS kaidan_kill_test")
+            conn.execute("CREATE DATABASE kaidan_kill_test")
+        env["KAIDAN_DATABASE_URL"] = f"{base}/kaidan_kill_test"
+
+        def query(sql: str) -> list[tuple]:
+            with psycopg.connect(env["KAIDAN_DATABASE_URL"]) as conn:
+                return list(conn.execute(sql).fetchall())
+    else:
+        env.pop("KAIDAN_DATABASE_URL", None)
+
+        def query(sql: str) -> list[tuple]:
+            with sqlite3.connect(tmp_path / "data" / "kaidan.sqlite3") as conn:
+                return conn.execute(sql).fetchall()
+
+    yield env, query
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS kaidan_kill_test WITH (FORCE)")
+
+
+def test_kill_9_mid_import_leaves_no_trace(own_database, tmp_path):
+    env, query = own_database
+    small = tmp_path / "small.csv"
+    small.write_text(HEADER + "1,池尻,池尻,1\n2,太子堂,太子堂,2\n", encoding="utf-8")
+    big = tmp_path / "big.csv"
+    with big.open("w", encoding="cp932") as out:
+        out.write(HEADER)
+        for n in range(1, 400_001):
+            out.write(f"{n},施設{n},地区{n % 30},{n % 97}\n")
+    assert kaidan(env, "demo", stdout=subprocess.DEVNULL).wait() == 0
+    first = kaidan(env, "import", str(small), "--dataset", "t", "--org", "dx", "--key", "番号", "--yes", "-v0")
+    assert first.wait() == 0
+    before = query("SELECT number FROM store_revision")
+    proc = kaidan(
+        env, "import", str(big), "--dataset", "t", "--mode", "replace", "--yes",
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    # Wait until rows are being written (the progress bar counts up), then kill it hard.
+    assert proc.stdout is not None
+    seen = b""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not re.search(rb"\b[1-9][0-9]*/400000", seen):
+        chunk = proc.stdout.read1(4096)  # type: ignore[attr-defined]
+        if not chunk:
+            break
+        seen += chunk
+    assert re.search(rb"\b[1-9][0-9]*/400000", seen), seen[-500:]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert query("SELECT number FROM store_revision") == before
+    assert query("SELECT current_revision, row_count FROM catalog_dataset") == [(1, 2)]
+    ids = query("SELECT id FROM catalog_dataset")[0][0]
+    assert query(f"SELECT COUNT(*) FROM kd_data_{ids} WHERE _deleted_rev IS NULL") == [(2,)]
+    assert query(f"SELECT COUNT(*) FROM kd_data_{ids}") == [(2,)]
