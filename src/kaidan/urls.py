@@ -5,7 +5,10 @@ from django.views.i18n import JavaScriptCatalog
 urlpatterns = [
     path("", include("kaidan.core.urls")),
     path("accounts/", include("kaidan.accounts.urls")),
+    path("datasets/", include("kaidan.catalog.urls")),
+    path("import/", include("kaidan.ingest.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("documents/", include("kaidan.documents.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -18,7 +18,7 @@ from kaidan.store.models import Revision, RowChange
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
-V1 = "番号,名称,地区,定員,開設日\n1,池尻小学校,池尻,300,令和5年4月1日\n2,太子堂中学校,太子堂,\"1,200\",H31.4.30\n3,三宿会館,三宿,△5,2023/4/1\n"
+V1 = '番号,名称,地区,定員,開設日\n1,池尻小学校,池尻,300,令和5年4月1日\n2,太子堂中学校,太子堂,"1,200",H31.4.30\n3,三宿会館,三宿,△5,2023/4/1\n'
 
 
 def rows(dataset: Dataset, as_of: int | None = None) -> list[list]:
@@ -80,7 +80,9 @@ def test_replace_by_key_removes_rows_missing_from_the_file(do_import, write_csv)
 
 def test_append_adds_rows(do_import, write_csv):
     do_import(write_csv("v1.csv", V1))
-    result = do_import(write_csv("more.csv", "番号,名称,地区,定員,開設日\n9,追加,池尻,1,2024/5/5\n"), mode="append")
+    result = do_import(
+        write_csv("more.csv", "番号,名称,地区,定員,開設日\n9,追加,池尻,1,2024/5/5\n"), mode="append"
+    )
     assert result.dataset.row_count == 4
 
 
@@ -100,7 +102,12 @@ def test_a_bad_value_aborts_and_leaves_the_dataset_unchanged(do_import, write_cs
     with pytest.raises(ImportRejected) as exc:
         do_import(write_csv("bad.csv", bad), mode="replace")
     rejected = exc.value.rejected[0]
-    assert (rejected.file, rejected.row, rejected.column, rejected.value) == ("bad.csv", 5, "開設日", "令和5年13月1日")
+    assert (rejected.file, rejected.row, rejected.column, rejected.value) == (
+        "bad.csv",
+        5,
+        "開設日",
+        "令和5年13月1日",
+    )
     assert "月" in rejected.reason_ja and rejected.reason_en
     dataset.refresh_from_db()
     assert dataset.current_revision == 1 and Revision.objects.filter(dataset=dataset).count() == 1
@@ -121,7 +128,9 @@ def test_duplicate_keys_are_rejected_with_both_rows_named(do_import, write_csv):
         do_import(write_csv("dup.csv", V1 + "1,重複,池尻,1,2023/1/1\n"), key="番号")
     assert "2" in exc.value.rejected[0].reason_en and exc.value.rejected[0].row == 5
     assert not Dataset.objects.filter(name="shelters").exists()
-    assert "kd_data_" not in " ".join(t for t in connection.introspection.table_names() if t.startswith("kd_data_x"))
+    assert "kd_data_" not in " ".join(
+        t for t in connection.introspection.table_names() if t.startswith("kd_data_x")
+    )
 
 
 def test_creating_an_existing_dataset_is_refused(do_import, write_csv):
@@ -132,7 +141,7 @@ def test_creating_an_existing_dataset_is_refused(do_import, write_csv):
 
 
 def test_decimal_and_japanese_numbers(do_import, write_csv):
-    text = "名称,割合,金額\nA,12.5%,\"¥1,000\"\nB,３．５％,▲200\n"
+    text = '名称,割合,金額\nA,12.5%,"¥1,000"\nB,３．５％,▲200\n'
     dataset = do_import(write_csv("d.csv", text)).dataset
     assert rows(dataset)[0][1] == Decimal("12.5")
     assert [f.type for f in dataset.live_fields()][1] == "decimal"

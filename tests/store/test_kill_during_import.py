@@ -13,7 +13,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -66,12 +65,22 @@ def test_kill_9_mid_import_leaves_no_trace(own_database, tmp_path):
         for n in range(1, 400_001):
             out.write(f"{n},施設{n},地区{n % 30},{n % 97}\n")
     assert kaidan(env, "demo", stdout=subprocess.DEVNULL).wait() == 0
-    first = kaidan(env, "import", str(small), "--dataset", "t", "--org", "dx", "--key", "番号", "--yes", "-v0")
+    first = kaidan(
+        env, "import", str(small), "--dataset", "t", "--org", "dx", "--key", "番号", "--yes", "-v0"
+    )
     assert first.wait() == 0
     before = query("SELECT number FROM store_revision")
     proc = kaidan(
-        env, "import", str(big), "--dataset", "t", "--mode", "replace", "--yes",
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env,
+        "import",
+        str(big),
+        "--dataset",
+        "t",
+        "--mode",
+        "replace",
+        "--yes",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     # Wait until rows are being written (the progress bar counts up), then kill it hard.
     assert proc.stdout is not None

@@ -49,7 +49,12 @@ class Dataset(Classified):
     licence = models.CharField(_("licence"), max_length=100, blank=True, default="CC-BY-4.0")
     tags = models.ManyToManyField(Tag, blank=True, related_name="datasets", verbose_name=_("tags"))
     key_field = models.ForeignKey(
-        "Field", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("key column")
+        "Field",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("key column"),
     )
     current_revision = models.PositiveIntegerField(_("current revision"), default=0)
     row_count = models.PositiveBigIntegerField(_("rows"), default=0)

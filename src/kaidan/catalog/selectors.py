@@ -47,7 +47,10 @@ def iter_visible_rows(
     number = as_of if as_of is not None else dataset.current_revision
     fields = visible_fields(actor, dataset, store.fields_at(dataset, number))
     scopes = rights(actor, dataset).row_filters
-    if any(f.classification == Level.RESTRICTED for f in fields) or dataset.classification == Level.RESTRICTED:
+    if (
+        any(f.classification == Level.RESTRICTED for f in fields)
+        or dataset.classification == Level.RESTRICTED
+    ):
         record(actor, f"store.read_restricted.{purpose}", dataset, detail={"revision": number})
     all_fields = store.fields_at(dataset, number)
 

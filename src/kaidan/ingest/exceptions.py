@@ -19,8 +19,10 @@ class RejectedValue:
 
     def __str__(self) -> str:
         where = f"{self.file}{f' [{self.sheet}]' if self.sheet else ''} {self.row}行目 「{self.column}」"
-        return f"{where} 値「{self.value}」: {self.reason_ja} / row {self.row}, column '{self.column}', " \
-               f"value '{self.value}': {self.reason_en}"
+        return (
+            f"{where} 値「{self.value}」: {self.reason_ja} / row {self.row}, column '{self.column}', "
+            f"value '{self.value}': {self.reason_en}"
+        )
 
 
 REPORT_HEADER = ["ファイル file", "シート sheet", "行 row", "列 column", "値 value", "理由", "reason"]

@@ -174,7 +174,9 @@ def _check_permission(actor: Any, plan: ImportPlan, dataset: Dataset | None) -> 
             f"organization '{plan.organization}' not found (give it with --org)",
         )
     if actor is not None and not getattr(actor, "is_superuser", False):
-        ok = actor.memberships.filter(organization=org, role__in=[Role.EDITOR, Role.MANAGER, Role.ADMIN]).exists()
+        ok = actor.memberships.filter(
+            organization=org, role__in=[Role.EDITOR, Role.MANAGER, Role.ADMIN]
+        ).exists()
         if not ok:
             raise PermissionDenied(_("Only editors of the organization can create its datasets."))
     return org
@@ -230,7 +232,8 @@ def _apply(
     missing = [c.source for c in included if c.source not in source_index]
     if missing:
         raise ImportRejected(
-            f"ファイルに列がありません: {', '.join(missing)}", f"columns not in the file: {', '.join(missing)}"
+            f"ファイルに列がありません: {', '.join(missing)}",
+            f"columns not in the file: {', '.join(missing)}",
         )
     fields, file_fields = _reconcile_fields(dataset, included, created)
     if created:
@@ -247,7 +250,9 @@ def _apply(
     )
     writer = RevisionWriter(dataset, revision, fields)
     position = {f.pk: i for i, f in enumerate(fields)}
-    columns = [(source_index[c.source], position[f.pk], f, c) for c, f in zip(included, file_fields, strict=True)]
+    columns = [
+        (source_index[c.source], position[f.pk], f, c) for c, f in zip(included, file_fields, strict=True)
+    ]
     rejected: list[RejectedValue] = []
     rejected_rows = 0
     total = analysis.data_rows
@@ -257,7 +262,7 @@ def _apply(
     keys_seen: dict[str, int] = {}
     keyed = key_field is not None and plan.mode in ("replace", "upsert")
     if plan.mode == "replace" and not keyed:
-        writer.delete([row_id for row_id, in _alive_ids(dataset)])
+        writer.delete([row_id for (row_id,) in _alive_ids(dataset)])
 
     def typed_rows() -> Iterator[tuple[int, list[Any]]]:
         nonlocal rejected_rows
@@ -272,16 +277,27 @@ def _apply(
                     bad = True
                     if len(rejected) < MAX_REPORTED:
                         rejected.append(_rejection(file_label, sheet, number, col.label, cell, exc))
-            if keyed and not bad and key_field is not None:
+            if not bad and key_field is not None:
                 key = to_json(values[position[key_field.pk]])
                 if key is None:
                     bad = True
-                    rejected.append(_plain(file_label, sheet, number, key_field.label, "", "キーが空です", "the key is empty"))
+                    rejected.append(
+                        _plain(
+                            file_label, sheet, number, key_field.label, "", "キーが空です", "the key is empty"
+                        )
+                    )
                 elif key in keys_seen:
                     bad = True
                     rejected.append(
-                        _plain(file_label, sheet, number, key_field.label, key,
-                               f"キーが{keys_seen[key]}行目と重複しています", f"duplicate key, also on row {keys_seen[key]}")
+                        _plain(
+                            file_label,
+                            sheet,
+                            number,
+                            key_field.label,
+                            key,
+                            f"キーが{keys_seen[key]}行目と重複しています",
+                            f"duplicate key, also on row {keys_seen[key]}",
+                        )
                     )
                 else:
                     keys_seen[key] = number
@@ -310,7 +326,7 @@ def _apply(
             rejected,
         )
     if plan.mode == "replace" and keyed:
-        writer.delete(_ids_not_seen(dataset, key_field, set(keys_seen)))
+        writer.delete(_ids_not_seen(dataset, key_field, set(keys_seen)))  # type: ignore[arg-type]
     revision = writer.finish(schema_fields=dataset.live_fields(), rejected=rejected_rows)
     record(
         actor,
@@ -346,7 +362,9 @@ def _plain(file: str, sheet: str, row: int, column: str, value: Any, ja: str, en
     return RejectedValue(file, sheet, row, column, str(value), ja, en)
 
 
-def _reconcile_fields(dataset: Dataset, included: list[ColumnPlan], created: bool) -> tuple[list[Field], list[Field]]:
+def _reconcile_fields(
+    dataset: Dataset, included: list[ColumnPlan], created: bool
+) -> tuple[list[Field], list[Field]]:
     """Match the file's columns to the dataset's fields; add new fields for new columns."""
     existing = dataset.live_fields()
     by_name = {f.name: f for f in existing} | {f.label: f for f in existing}
@@ -395,7 +413,7 @@ def _write_batch(
     if not batch:
         return
     if key_field is None:
-        for number, values in batch:
+        for _number, values in batch:
             writer.insert(values, ord_=None)
         return
     from kaidan.store.values import row_hash

@@ -123,7 +123,7 @@ def _write_parquet(fields: Sequence[Field], rows: Iterable[Sequence[Any]], out: 
     batch: list[Sequence[Any]] = []
 
     def flush() -> None:
-        columns = list(zip(*batch, strict=True)) if batch else [[] for _ in fields]
+        columns: list[Any] = list(zip(*batch, strict=True)) if batch else [[] for _ in fields]
         arrays = [
             pa.array([float(v) if isinstance(v, Decimal) else v for v in col], type=schema.field(i).type)
             for i, col in enumerate(columns)

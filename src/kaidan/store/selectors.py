@@ -97,11 +97,14 @@ def iter_rows(
             last = (int(rows[-1][1]), int(rows[-1][0]))
 
 
-def count_rows(dataset: Dataset, *, as_of: int | None = None, where: str = "", params: Sequence[Any] = ()) -> int:
+def count_rows(
+    dataset: Dataset, *, as_of: int | None = None, where: str = "", params: Sequence[Any] = ()
+) -> int:
     alive, alive_params = _alive_at(as_of)
     extra = f" AND ({where})" if where else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT COUNT(*) FROM {tables.q(dataset.table_name)} WHERE {alive}{extra}", [*alive_params, *params]
+            f"SELECT COUNT(*) FROM {tables.q(dataset.table_name)} WHERE {alive}{extra}",
+            [*alive_params, *params],
         )
         return int(cursor.fetchone()[0])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import uvicorn
@@ -17,6 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=1, help="Worker processes (production: 2×cores).")
         parser.add_argument("--no-migrate", action="store_true", help="Skip migrating first.")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Do not start a background worker (run `kaidan db_worker`).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["no_migrate"]:
@@ -24,11 +31,23 @@ class Command(BaseCommand):
         host, port = options["host"], options["port"]
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         self.stdout.write(f"Kaidan: http://{shown}:{port}/  (Ctrl+C で停止 / to stop)")
+        worker = None
+        if not options["no_worker"]:
+            # Background jobs (imports) run in a separate process from django-tasks' database queue.
+            worker = subprocess.Popen([sys.executable, "-m", "kaidan.cli", "db_worker"])  # noqa: S603
+        try:
+            self._serve(host, port, options["workers"])
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=30)
+
+    def _serve(self, host: str, port: int, workers: int) -> None:
         uvicorn.run(
             "kaidan.asgi:application",
             host=host,
             port=port,
-            workers=options["workers"],
+            workers=workers,
             log_level="warning",
             proxy_headers=True,
             lifespan="off",

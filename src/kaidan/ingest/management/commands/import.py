@@ -33,8 +33,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--column-classification", action="append", default=[], metavar="COL=LEVEL", help="Repeatable."
         )
-        parser.add_argument("--type", action="append", default=[], metavar="COL=TYPE", help="Override a type.")
-        parser.add_argument("--skip-bad-rows", action="store_true", help="Import, skipping rows with bad values.")
+        parser.add_argument(
+            "--type", action="append", default=[], metavar="COL=TYPE", help="Override a type."
+        )
+        parser.add_argument(
+            "--skip-bad-rows", action="store_true", help="Import, skipping rows with bad values."
+        )
         parser.add_argument("--errors", default="", help="Write the error report (CSV) to this file.")
         parser.add_argument("--message", default="")
         parser.add_argument("--user", default="", help="Act as this user (default: the system operator).")
@@ -114,8 +118,12 @@ class Command(BaseCommand):
     def _describe(self, plan: Any, analysis: Any) -> None:
         enc = f", {analysis.encoding}" if analysis.encoding else ""
         sheet = f", sheet {analysis.source.sheet}" if analysis.source.sheet else ""
-        self.stdout.write(f"{plan.original_name}: {analysis.format}{enc}{sheet}, {analysis.data_rows} 行 rows")
+        self.stdout.write(
+            f"{plan.original_name}: {analysis.format}{enc}{sheet}, {analysis.data_rows} 行 rows"
+        )
         for col in plan.columns:
-            self.stdout.write(f"  {col.label} → {col.name} [{col.type}, {col.classification}] {col.evidence_ja}")
+            self.stdout.write(
+                f"  {col.label} → {col.name} [{col.type}, {col.classification}] {col.evidence_ja}"
+            )
         for issue in analysis.issues:
             self.stdout.write(f"  ! {issue}")

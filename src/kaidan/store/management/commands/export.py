@@ -28,10 +28,14 @@ class Command(BaseCommand):
         try:
             dataset = get_dataset(actor, opts["dataset"], "object.export")
         except Http404 as exc:
-            raise CommandError(f"データセット「{opts['dataset']}」がありません / no dataset '{opts['dataset']}'") from exc
+            raise CommandError(
+                f"データセット「{opts['dataset']}」がありません / no dataset '{opts['dataset']}'"
+            ) from exc
         revision = opts["revision"]
         if revision is not None and not 1 <= revision <= dataset.current_revision:
-            raise CommandError(f"版 {revision} はありません / no revision {revision} (1..{dataset.current_revision})")
+            raise CommandError(
+                f"版 {revision} はありません / no revision {revision} (1..{dataset.current_revision})"
+            )
         from kaidan.audit.services import record
 
         fields, rows = iter_visible_rows(actor, dataset, as_of=revision, purpose="export")
