@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kaidan.catalog",
     "kaidan.store",
     "kaidan.ingest",
+    "kaidan.documents",
     "django_tasks",
     "django_tasks_db",
 ]

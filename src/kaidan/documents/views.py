@@ -1,0 +1,212 @@
+"""Pages of the document library. Anyone may see public (公開) documents; everything else needs a login."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kaidan.access.services import can
+from kaidan.accounts.models import Membership, Organization, Role
+from kaidan.catalog.models import Dataset
+from kaidan.catalog.selectors import list_datasets
+
+from . import selectors, services
+from .files import human_size, max_upload_size
+from .forms import UploadForm, VersionForm
+
+PREVIEW_CHARS = 2000
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return render(request, "documents/not_found.html", status=404)
+
+
+def _upload_owners(user: Any) -> list[Organization]:
+    """Organizations the user may create documents for: editor and above (all, for superusers)."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return list(Organization.objects.order_by("kind", "code"))
+    memberships = Membership.objects.filter(user=user).select_related("organization")
+    return [m.organization for m in memberships if Role.rank(m.role) >= Role.rank(Role.EDITOR)]
+
+
+def _too_large_request(request: HttpRequest) -> bool:
+    """Refuse a request body far above the limit before reading it all."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > max_upload_size() + 1024 * 1024
+
+
+def _size_error() -> str:
+    limit = human_size(max_upload_size())
+    return f"ファイルが大きすぎます。上限は {limit} です。 / The file is too large; the limit is {limit}."
+
+
+def _apply_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@require_GET
+def document_list(request: HttpRequest) -> HttpResponse:
+    dataset = owner = None
+    if name := request.GET.get("dataset"):
+        dataset = Dataset.objects.filter(name=name).first()
+        if dataset is None or not can(request.user, "object.view", dataset):
+            return _not_found(request)
+    if code := request.GET.get("owner"):
+        owner = Organization.objects.filter(code=code).first()
+        if owner is None:
+            return _not_found(request)
+    documents = selectors.list_documents(request.user, dataset=dataset, owner=owner)
+    can_upload = request.user.is_authenticated and bool(_upload_owners(request.user))
+    return render(
+        request,
+        "documents/list.html",
+        {
+            "documents": documents,
+            "dataset": dataset,
+            "owner": owner,
+            "can_upload": can_upload,
+            "nav_documents": True,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_new(request: HttpRequest) -> HttpResponse:
+    owners = _upload_owners(request.user)
+    if not owners:
+        return render(request, "documents/cannot_upload.html", status=403)
+    datasets = list_datasets(request.user)
+    initial: dict[str, Any] = {}
+    if name := request.GET.get("dataset"):
+        initial["dataset"] = next((d.pk for d in datasets if d.name == name), None)
+    if request.method == "POST" and _too_large_request(request):
+        form = UploadForm(owners=owners, datasets=datasets, initial=initial)
+        return _render_new(request, form, status=413, request_error=_size_error())
+    form = UploadForm(
+        request.POST or None, request.FILES or None, owners=owners, datasets=datasets, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            document = services.upload_document(
+                request.user,
+                owner=data["owner"],
+                title=data["title"],
+                file=data["file"],
+                classification=data["classification"],
+                restriction_reason=data["restriction_reason"],
+                dataset=data["dataset"],
+                record_id=data["record_id"],
+                description=data["description"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The document was uploaded."))
+            return redirect(document)
+    status = 400 if form.is_bound and form.errors else 200
+    return _render_new(request, form, status=status)
+
+
+def _render_new(request: HttpRequest, form: UploadForm, status: int, request_error: str = "") -> HttpResponse:
+    context = {
+        "form": form,
+        "max_size": max_upload_size(),
+        "nav_documents": True,
+        "request_error": request_error,
+    }
+    return render(request, "documents/new.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        document = selectors.get_document(request.user, pk)
+    except Http404:
+        return _not_found(request)
+    may_edit = can(request.user, "object.edit", document)
+    form = None
+    status = 200
+    request_error = ""
+    if may_edit:
+        if request.method == "POST" and _too_large_request(request):
+            form = VersionForm()
+            request_error = _size_error()
+            status = 413
+        else:
+            form = VersionForm(request.POST or None, request.FILES or None)
+            if request.method == "POST" and form.is_valid():
+                try:
+                    version = services.add_version(
+                        request.user,
+                        document=document,
+                        file=form.cleaned_data["file"],
+                        comment=form.cleaned_data["comment"],
+                    )
+                except ValidationError as error:
+                    _apply_errors(form, error)
+                else:
+                    messages.success(
+                        request, _("Version %(number)d was uploaded.") % {"number": version.number}
+                    )
+                    return redirect(document)
+            if form.is_bound and form.errors:
+                status = 400
+    elif request.method == "POST":
+        raise PermissionDenied
+    services.record_restricted_view(request.user, document)
+    current = selectors.current_version_of(document)
+    preview = current.extracted_text[:PREVIEW_CHARS] if current else ""
+    return render(
+        request,
+        "documents/detail.html",
+        {
+            "document": document,
+            "versions": selectors.versions_of(document),
+            "current": current,
+            "preview": preview,
+            "preview_truncated": bool(current and len(current.extracted_text) > PREVIEW_CHARS),
+            "preview_chars": PREVIEW_CHARS,
+            "form": form,
+            "may_edit": may_edit,
+            "nav_documents": True,
+            "request_error": request_error,
+        },
+        status=status,
+    )
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with an ASCII fallback and the RFC 5987 UTF-8 name (for Japanese file names)."""
+    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\;' else "_" for ch in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@require_GET
+def download(request: HttpRequest, pk: int, number: int | None = None) -> HttpResponseBase:
+    try:
+        document = selectors.get_document(request.user, pk)
+        opened = services.open_version_for_download(request.user, document=document, number=number)
+    except Http404:
+        return _not_found(request)
+    response = FileResponse(opened.file, as_attachment=True, content_type=opened.content_type)
+    response["Content-Disposition"] = content_disposition(opened.filename)
+    response["Content-Length"] = str(opened.version.size)
+    response["Cache-Control"] = "private, no-store"
+    return response
