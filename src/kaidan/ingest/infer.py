@@ -1,0 +1,407 @@
+"""Guess the type of every column while streaming through a file.
+
+A column gets a type when at least 95 % of its non-empty values parse as that
+type, so a handful of typos does not turn a date column into text; the typos
+are reported (with their row numbers) instead.  Digits with leading zeros
+("0123") are identifiers and stay ``code``: turning them into integers would
+lose the zeros.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import StrEnum
+
+from .errors import Issue
+from .normalize import (
+    coordinate_kind,
+    is_empty_marker,
+    normalize_code,
+    normalize_text,
+    parse_bool,
+    parse_latitude,
+    parse_longitude,
+    parse_number_ex,
+    parse_phone,
+    parse_postal_code,
+)
+from .wareki import parse_date, parse_datetime, parse_time
+
+THRESHOLD = 0.95
+MAX_EXAMPLES = 5
+
+
+class FieldType(StrEnum):
+    """Column types Kaidan can store."""
+
+    TEXT = "text"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    DATE = "date"
+    DATETIME = "datetime"
+    TIME = "time"
+    BOOLEAN = "boolean"
+    POSTAL_CODE = "postal_code"
+    PHONE = "phone"
+    LATITUDE = "latitude"
+    LONGITUDE = "longitude"
+    CODE = "code"
+
+
+TYPE_NAMES_JA = {
+    FieldType.TEXT: "文字列",
+    FieldType.INTEGER: "整数",
+    FieldType.DECIMAL: "小数",
+    FieldType.DATE: "日付",
+    FieldType.DATETIME: "日時",
+    FieldType.TIME: "時刻",
+    FieldType.BOOLEAN: "真偽値",
+    FieldType.POSTAL_CODE: "郵便番号",
+    FieldType.PHONE: "電話番号",
+    FieldType.LATITUDE: "緯度",
+    FieldType.LONGITUDE: "経度",
+    FieldType.CODE: "コード",
+}
+
+
+def _check_integer(value: object) -> str:
+    number = parse_number_ex(value)
+    if isinstance(number.value, Decimal):
+        raise ValueError(f"{value!r} has a fractional part / 小数を含みます")
+    return number.unit
+
+
+def _check_decimal(value: object) -> str:
+    return parse_number_ex(value).unit
+
+
+def _check_code(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return ""
+    if not isinstance(value, str) or not normalize_code(value).isdigit():
+        raise ValueError(f"{value!r} is not a digits-only code / 数字のみのコードではありません")
+    return ""
+
+
+def _check_date(value: object) -> str:
+    parse_date(value)
+    return ""
+
+
+def _check_datetime(value: object) -> str:
+    parse_datetime(value)
+    return ""
+
+
+def _check_time(value: object) -> str:
+    if isinstance(value, datetime):
+        raise ValueError(f"{value!r} is a date and time / 日時です")
+    parse_time(value)
+    return ""
+
+
+def _check_bool(value: object) -> str:
+    parse_bool(value)
+    return ""
+
+
+def _wrap(parser: Callable[[object], object]) -> Callable[[object], str]:
+    def check(value: object) -> str:
+        parser(value)
+        return ""
+
+    return check
+
+
+_CHECKS: dict[FieldType, Callable[[object], str]] = {
+    FieldType.BOOLEAN: _check_bool,
+    FieldType.POSTAL_CODE: _wrap(parse_postal_code),
+    FieldType.PHONE: _wrap(parse_phone),
+    FieldType.LATITUDE: _wrap(parse_latitude),
+    FieldType.LONGITUDE: _wrap(parse_longitude),
+    FieldType.CODE: _check_code,
+    FieldType.INTEGER: _check_integer,
+    FieldType.DECIMAL: _check_decimal,
+    FieldType.DATE: _check_date,
+    FieldType.DATETIME: _check_datetime,
+    FieldType.TIME: _check_time,
+}
+"""Candidates in order of preference (most specific first)."""
+
+
+_NUMERIC = frozenset({FieldType.CODE, FieldType.INTEGER, FieldType.DECIMAL})
+# Enum attribute access is slow on Python 3.11; the hot loops use these.
+_INTEGER, _DECIMAL, _BOOLEAN = FieldType.INTEGER, FieldType.DECIMAL, FieldType.BOOLEAN
+_LATITUDE, _LONGITUDE = FieldType.LATITUDE, FieldType.LONGITUDE
+_PHONE, _POSTAL_CODE = FieldType.PHONE, FieldType.POSTAL_CODE
+_MEMO_SIZE = 2048
+_GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+$")
+
+
+@dataclass
+class ColumnGuess:
+    """The type chosen for a column and the evidence for it."""
+
+    name: str
+    type: FieldType
+    count_ok: int
+    count_bad: int
+    count_empty: int
+    examples_bad: list[tuple[int, str]]
+    unit: str
+    evidence_ja: str
+    evidence_en: str
+    issues: list[Issue] = field(default_factory=list)
+
+
+@dataclass
+class _Candidate:
+    ok: int = 0
+    bad: int = 0
+    alive: bool = True
+    examples: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _is_dms(value: object) -> bool:
+    """Could this decimal be degrees-minutes-seconds packed (35.371269 =
+    35°37'12.69")?  True when the minute and second digits are both < 60."""
+    text = normalize_code(value)
+    if "." not in text:
+        return False
+    fraction = text.split(".", 1)[1]
+    if len(fraction) < 3 or not fraction.isdigit():
+        return False
+    return int(fraction[:2]) < 60 and int(fraction[2:4].ljust(2, "0")) < 60
+
+
+class _ColumnState:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.empty = 0
+        self.nonempty = 0
+        kind = coordinate_kind(name)
+        self.candidates: dict[FieldType, _Candidate] = {
+            t: _Candidate()
+            for t in _CHECKS
+            if t not in (FieldType.LATITUDE, FieldType.LONGITUDE) or t.value == kind
+        }
+        self.units: Counter[str] = Counter()
+        self.leading_zero = False
+        self.bool_word = False
+        lowered = name.lower()
+        self.postal_hint = (
+            any(word in name for word in ("郵便", "〒")) or "postal" in lowered or "zip" in lowered
+        )
+        self.phone_hint = any(word in lowered for word in ("電話", "tel", "fax", "phone", "携帯"))
+        self.phone_digits_only = False
+        self.dms = 0
+        self._memo: dict[str, dict[FieldType, str | None]] = {}
+        self.alive = list(self.candidates.items())
+        self.postal_hyphen = False
+
+    def _evaluate(self, value: object) -> dict[FieldType, str | None]:
+        """Unit (``""`` if none) per alive candidate, ``None`` where it fails.
+
+        Results are memoised per distinct text value (bounded), because
+        municipal columns repeat values a lot (dates, categories, ○/×).
+        """
+        key = value if isinstance(value, str) else None
+        if key is not None and (cached := self._memo.get(key)) is not None:
+            return cached
+        results: dict[FieldType, str | None] = {}
+        numbers: tuple[str | None, str | None] | None = None  # (integer, decimal) units
+        plain_digits = isinstance(value, str) and value.isascii() and value.isdigit()
+        if not plain_digits and isinstance(value, str) and _GROUPED.match(value):
+            numbers = ("", "")  # "19,763": an integer without parsing
+        for field_type, _candidate in self.alive:
+            if plain_digits and field_type in _NUMERIC:
+                results[field_type] = ""
+                continue
+            if field_type in (_INTEGER, _DECIMAL):
+                if numbers is None:
+                    try:
+                        parsed = parse_number_ex(value)
+                        numbers = (parsed.unit if isinstance(parsed.value, int) else None, parsed.unit)
+                    except ValueError:
+                        numbers = (None, None)
+                results[field_type] = numbers[0] if field_type is _INTEGER else numbers[1]
+                continue
+            try:
+                results[field_type] = _CHECKS[field_type](value)
+            except ValueError:
+                results[field_type] = None
+        if key is not None and len(self._memo) < _MEMO_SIZE:
+            self._memo[key] = results
+        return results
+
+    def add(self, row_number: int, value: object) -> None:
+        if is_empty_marker(value) or (isinstance(value, str) and not value.strip()):
+            self.empty += 1
+            return
+        self.nonempty += 1
+        if isinstance(value, str) and not self.leading_zero and value.lstrip()[:1] in ("0", "０"):
+            code = normalize_code(value)
+            if len(code) > 1 and code.startswith("0") and code.isdigit():
+                self.leading_zero = True
+        for field_type, unit in self._evaluate(value).items():
+            candidate = self.candidates[field_type]
+            if not candidate.alive:
+                continue
+            if unit is None:
+                candidate.bad += 1
+                if len(candidate.examples) < MAX_EXAMPLES:
+                    candidate.examples.append((row_number, str(value)))
+                # Heuristic: a candidate failing on a quarter of 20+ values can
+                # no longer reach 95 % in any realistic file; stop testing it.
+                if candidate.bad > 20 and candidate.bad > self.nonempty // 4:
+                    candidate.alive = False
+                    self.alive = [(t, c) for t, c in self.alive if c.alive]
+                continue
+            candidate.ok += 1
+            if field_type is _DECIMAL and unit:
+                self.units[unit] += 1
+            elif field_type is _BOOLEAN and not self.bool_word:
+                self.bool_word = isinstance(value, bool) or (
+                    isinstance(value, str) and normalize_code(value) not in ("0", "1")
+                )
+            elif field_type in (_LATITUDE, _LONGITUDE) and _is_dms(value):
+                self.dms += 1
+            elif field_type is _PHONE and not self.phone_digits_only:
+                self.phone_digits_only = normalize_code(value).isdigit()
+            elif field_type is _POSTAL_CODE and not self.postal_hyphen:
+                self.postal_hyphen = not normalize_code(value).isdigit()
+
+    def _passes(self, field_type: FieldType) -> bool:
+        candidate = self.candidates.get(field_type)
+        return candidate is not None and candidate.alive and candidate.ok >= THRESHOLD * self.nonempty
+
+    def _choose(self) -> FieldType:
+        if self.nonempty == 0:
+            return FieldType.TEXT
+        for field_type in self.candidates:
+            if not self._passes(field_type):
+                continue
+            if field_type is FieldType.BOOLEAN and not self.bool_word:
+                continue
+            if field_type is FieldType.POSTAL_CODE and not (self.postal_hyphen or self.postal_hint):
+                continue
+            if field_type is FieldType.PHONE and self.phone_digits_only and not self.phone_hint:
+                continue
+            if field_type is FieldType.CODE and not self.leading_zero:
+                continue
+            if field_type is FieldType.INTEGER and self.leading_zero:
+                continue
+            return field_type
+        return FieldType.TEXT
+
+    def guess(self) -> ColumnGuess:
+        chosen = self._choose()
+        candidate = self.candidates.get(chosen, _Candidate(ok=self.nonempty))
+        ok = candidate.ok if chosen is not FieldType.TEXT else self.nonempty
+        bad = self.nonempty - ok
+        examples = candidate.examples if chosen is not FieldType.TEXT else []
+        unit = ""
+        if chosen in (FieldType.INTEGER, FieldType.DECIMAL) and self.units:
+            unit = self.units.most_common(1)[0][0]
+        ja_name, total = TYPE_NAMES_JA[chosen], self.nonempty
+        en = f"{chosen.value}, {ok} of {total} values"
+        ja = f"{ja_name}: {total}件中{ok}件が解釈できました"
+        if bad:
+            shown_en = ", ".join(f"row {row} '{value}'" for row, value in examples)
+            shown_ja = "、".join(f"{row}行目「{value}」" for row, value in examples)
+            en += f"; {bad} unparsable: {shown_en}"
+            ja += f"。{bad}件は解釈できません: {shown_ja}"
+        if chosen is FieldType.TEXT and total:
+            best = max(
+                (c for t, c in self.candidates.items() if t is not FieldType.CODE),
+                key=lambda c: c.ok,
+                default=None,
+            )
+            if best is not None and best.ok:
+                best_type = next(t for t, c in self.candidates.items() if c is best)
+                share = best.ok * 100 // total
+                en += f" (no type fits 95%; best {best_type.value} {share}%)"
+                ja += f"（95%以上に当てはまる型なし。最多は{TYPE_NAMES_JA[best_type]} {share}%）"
+        if unit:
+            en += f"; unit {unit}"
+            ja += f"。単位: {unit}"
+        if self.empty:
+            en += f"; {self.empty} empty"
+            ja += f"。空欄 {self.empty}件"
+        issues = []
+        if chosen in (FieldType.LATITUDE, FieldType.LONGITUDE) and ok >= 10 and self.dms >= 0.9 * ok:
+            issues.append(
+                Issue(
+                    "dms_coordinates",
+                    f"列「{self.name}」の値は度分秒を小数の形に詰めたもの（35.371269 = 35度37分12.69秒）と思われます。"
+                    "そのまま十進の度として使うと位置が大きくずれます",
+                    f"Column '{self.name}' looks like degrees-minutes-seconds packed as a decimal "
+                    "(35.371269 = 35°37'12.69\"); used as decimal degrees the points would be far off",
+                )
+            )
+        return ColumnGuess(self.name, chosen, ok, bad, self.empty, list(examples), unit, ja, en, issues)
+
+
+class TypeTracker:
+    """Consumes projected rows (one value per column) and guesses types.
+
+    Memory is bounded: only counters and a few bad examples per column are kept.
+    """
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._columns = [_ColumnState(name) for name in names]
+
+    def add(self, row_number: int, values: list[object]) -> None:
+        """Record one data row; ``row_number`` is the user-facing row number."""
+        for state, value in zip(self._columns, values, strict=False):
+            state.add(row_number, value)
+
+    def results(self) -> list[ColumnGuess]:
+        return [state.guess() for state in self._columns]
+
+
+def convert(value: object, field_type: FieldType | str) -> object:
+    """Convert a raw cell to the Python value for ``field_type``.
+
+    Empty markers become ``None``.  Cells typed by the spreadsheet convert
+    directly (``3.0`` → ``3`` for integer, a midnight ``datetime`` → ``date``).
+    Raises ``ValueError`` with the reason when the value does not fit.
+    """
+    field_type = FieldType(field_type)
+    if is_empty_marker(value) or (isinstance(value, str) and not value.strip()):
+        return None
+    if field_type is FieldType.TEXT:
+        if isinstance(value, datetime | date | time):
+            return value.isoformat()
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return normalize_text(value)
+    if field_type is FieldType.INTEGER:
+        number = parse_number_ex(value).value
+        if isinstance(number, Decimal):
+            if number != number.to_integral_value():
+                raise ValueError(f"{value!r} has a fractional part / 小数を含みます")
+            return int(number)
+        return number
+    if field_type is FieldType.DECIMAL:
+        return Decimal(parse_number_ex(value).value)
+    if field_type is FieldType.CODE:
+        return normalize_code(value)
+    converters: dict[FieldType, Callable[[object], object]] = {
+        FieldType.DATE: parse_date,
+        FieldType.DATETIME: parse_datetime,
+        FieldType.TIME: parse_time,
+        FieldType.BOOLEAN: parse_bool,
+        FieldType.POSTAL_CODE: parse_postal_code,
+        FieldType.PHONE: parse_phone,
+        FieldType.LATITUDE: parse_latitude,
+        FieldType.LONGITUDE: parse_longitude,
+    }
+    return converters[field_type](value)

@@ -1,0 +1,237 @@
+"""Streaming readers that turn CSV/TSV/Excel/ODS/JSON files into raw rows.
+
+Rows are yielded one at a time so that a file with a million rows is read in
+bounded memory (JSON is the exception: the standard library parses it whole).
+Cells are left raw: strings for text files; str/int/float/bool/date/datetime/
+time/timedelta for spreadsheets (empty cells as ``""``), so that later stages
+can see what the spreadsheet itself typed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from python_calamine import CalamineError, CalamineWorkbook
+
+from .encoding import detect_encoding
+from .errors import ReadError
+
+FORMATS = ("csv", "tsv", "xlsx", "xls", "ods", "json")
+SPREADSHEET_FORMATS = ("xlsx", "xls", "ods")
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xls": "xls",
+    ".ods": "ods",
+    ".json": "json",
+}
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long multi-value cells
+
+
+@dataclass(frozen=True)
+class Source:
+    """What to read: a file, its format and (for text) encoding or (for
+    spreadsheets) the sheet.  ``encoding``/``sheet`` of ``None`` mean
+    "detect" / "first sheet"."""
+
+    path: Path
+    format: str
+    encoding: str | None = None
+    sheet: str | None = None
+    delimiter: str | None = None
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Tab when the first lines contain more tabs than commas, else comma."""
+    lines = text.splitlines()[:20]
+    tabs = sum(line.count("\t") for line in lines)
+    commas = sum(line.count(",") for line in lines)
+    return "\t" if tabs > commas else ","
+
+
+def sniff_format(path: str | Path) -> str:
+    """Guess the format from the extension, confirmed or overridden by content.
+
+    Content wins because portals often serve files under the wrong name
+    (an ``.xls`` that is really xlsx, a ``.csv`` that is tab-separated).
+    """
+    path = Path(path)
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(b"PK\x03\x04"):
+        return "ods" if b"opendocument" in head[:200] else "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    by_ext = _EXTENSIONS.get(path.suffix.lower())
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if by_ext == "json" or (by_ext is None and stripped[:1] in (b"[", b"{")):
+        return "json"
+    if by_ext in ("csv", "tsv", None):
+        text = head.decode("latin-1")
+        return "tsv" if _sniff_delimiter(text) == "\t" else "csv"
+    return by_ext
+
+
+def list_sheets(path: str | Path) -> list[str]:
+    """Sheet names of a spreadsheet, in workbook order."""
+    try:
+        return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+    except (CalamineError, OSError, ValueError) as exc:
+        raise ReadError(
+            f"表計算ファイルを開けません: {exc}",
+            f"Cannot open the spreadsheet: {exc}",
+            path,
+        ) from exc
+
+
+def _decoded_lines(path: Path, encoding: str) -> Iterator[str]:
+    """Decode a text file line by line, reporting the line of any bad bytes.
+
+    Splitting the raw bytes on ``\\n`` is safe for UTF-8, CP932 and EUC-JP
+    (``\\n`` never occurs inside their multibyte characters).  Line endings are
+    kept so that ``csv`` sees quoted newlines exactly (like ``newline=''``).
+    """
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                yield decoder.decode(raw)
+            except UnicodeDecodeError as exc:
+                bad = raw[exc.start : exc.end + 1].hex(" ")
+                raise ReadError(
+                    f"{number}行目に{encoding}として読めないバイト列があります: {bad}",
+                    f"Line {number} contains bytes that are not valid {encoding}: {bad}",
+                    path,
+                    row=number,
+                    value=bad,
+                ) from exc
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            yield tail
+
+
+def _iter_text(source: Source) -> Iterator[tuple[int, list[object]]]:
+    encoding = source.encoding or detect_encoding(source.path)
+    delimiter = source.delimiter or ("\t" if source.format == "tsv" else ",")
+    if codecs.lookup(encoding).name.startswith("utf-16"):
+        handle = open(source.path, encoding=encoding, newline="")  # noqa: SIM115
+        lines: Iterator[str] = iter(handle)
+    else:
+        lines = _decoded_lines(source.path, encoding)
+    try:
+        reader = csv.reader(lines, delimiter=delimiter)
+        for number, row in enumerate(reader, start=1):
+            yield number, list(row)
+    except csv.Error as exc:
+        raise ReadError(
+            f"CSVとして解析できません: {exc}",
+            f"Cannot parse the CSV: {exc}",
+            source.path,
+        ) from exc
+
+
+def _iter_spreadsheet(source: Source) -> Iterator[tuple[int, list[object]]]:
+    try:
+        workbook = CalamineWorkbook.from_path(str(source.path))
+    except (CalamineError, OSError, ValueError) as exc:
+        raise ReadError(
+            f"表計算ファイルを開けません: {exc}",
+            f"Cannot open the spreadsheet: {exc}",
+            source.path,
+        ) from exc
+    names = list(workbook.sheet_names)
+    name = source.sheet if source.sheet is not None else (names[0] if names else None)
+    if name is None or name not in names:
+        raise ReadError(
+            f"シート「{name}」がありません（あるシート: {'、'.join(names)}）",
+            f"Sheet '{name}' not found (sheets: {', '.join(names)})",
+            source.path,
+            value=name,
+        )
+    sheet = workbook.get_sheet_by_name(name)
+    start = sheet.start or (0, 0)
+    first_row, first_col = start[0], start[1]
+    pad: list[object] = [""] * first_col
+    # calamine drops leading empty rows/columns; put them back so that row and
+    # column numbers match what the user sees in Excel.
+    for offset, row in enumerate(sheet.iter_rows()):
+        yield first_row + offset + 1, [*pad, *row]
+
+
+def _iter_json(source: Source) -> Iterator[tuple[int, list[object]]]:
+    try:
+        with open(source.path, "rb") as handle:
+            data = json.loads(handle.read().decode(source.encoding or "utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReadError(
+            f"JSONとして読めません: {exc}",
+            f"Cannot read the file as JSON: {exc}",
+            source.path,
+        ) from exc
+    if not isinstance(data, list):
+        raise ReadError(
+            "JSONの最上位が配列ではありません（オブジェクトの配列か配列の配列が必要です）",
+            "The top level of the JSON is not an array (expected an array of objects or arrays)",
+            source.path,
+        )
+
+    def cell(value: object) -> object:
+        if value is None:
+            return ""
+        if isinstance(value, dict | list):
+            return json.dumps(value, ensure_ascii=False)
+        return value
+
+    if data and all(isinstance(item, dict) for item in data):
+        keys: dict[str, None] = {}
+        for item in data:
+            keys.update(dict.fromkeys(str(k) for k in item))
+        yield 1, list(keys)
+        for number, item in enumerate(data, start=2):
+            values = {str(k): v for k, v in item.items()}
+            yield number, [cell(values.get(key)) for key in keys]
+        return
+    for number, item in enumerate(data, start=1):
+        if not isinstance(item, list):
+            raise ReadError(
+                f"JSON配列の{number}番目の要素が配列でもオブジェクトでもありません",
+                f"Element {number} of the JSON array is neither an array nor an object",
+                source.path,
+                row=number,
+            )
+        yield number, [cell(v) for v in item]
+
+
+def iter_numbered_rows(source: Source) -> Iterator[tuple[int, list[object]]]:
+    """Yield ``(row_number, cells)``; row numbers are 1-based as a spreadsheet
+    user counts them (a CSV record with quoted newlines counts as one row, as
+    it does when Excel opens the file)."""
+    if not source.path.exists():
+        raise ReadError("ファイルが見つかりません", "File not found", source.path)
+    if source.format in ("csv", "tsv"):
+        return _iter_text(source)
+    if source.format in SPREADSHEET_FORMATS:
+        return _iter_spreadsheet(source)
+    if source.format == "json":
+        return _iter_json(source)
+    raise ReadError(
+        f"未対応の形式です: {source.format}",
+        f"Unsupported format: {source.format}",
+        source.path,
+    )
+
+
+def iter_rows(source: Source) -> Iterator[list[object]]:
+    """Yield the raw rows (lists of cells) of ``source``, streaming."""
+    for _number, row in iter_numbered_rows(source):
+        yield row
