@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import segno
+from django.utils.html import escape
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Role
@@ -28,4 +31,14 @@ def pending_device(user: Any) -> TOTPDevice:
 
 
 def qr_svg(device: TOTPDevice) -> str:
-    return str(segno.make(device.config_url, error="m").svg_inline(scale=4, title="TOTP QR"))
+    """The device's otpauth:// URL as an inline SVG QR code (scales with CSS, named for screen readers)."""
+    svg = segno.make(device.config_url, error="m").svg_inline(
+        scale=4, omitsize=True, light="#fff", title=escape(_("QR code for your authenticator app"))
+    )
+    return str(svg).replace("<svg ", '<svg role="img" ', 1)
+
+
+def grouped_key(device: TOTPDevice) -> str:
+    """The secret key in base32, in groups of four letters, as authenticator apps accept it typed in."""
+    key = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))

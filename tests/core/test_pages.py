@@ -1,0 +1,80 @@
+"""The public home page and the staff home page."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from kaidan.accounts.models import Organization
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_public_home_page_renders_for_anyone(client):
+    response = client.get(reverse("core:home"))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert '<html lang="ja">' in content
+    assert reverse("accounts:login") in content
+    assert 'href="#main"' in content and 'id="main"' in content
+
+
+def test_the_staff_home_requires_login(client):
+    response = client.get(reverse("core:staff_home"))
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('accounts:login')}?next={reverse('core:staff_home')}"
+
+
+def test_the_staff_home_lists_the_users_organizations_and_roles(client, make_org, make_user):
+    user = make_user("tanaka", make_org("bosai", name="防災課"), role="editor")
+    make_org("kodomo", name="子ども家庭課")
+    from kaidan.accounts.services import set_membership
+
+    set_membership(
+        None,
+        user=user,
+        organization=make_org("shakyo", Organization.Kind.PARTNER, "社会福祉協議会"),
+        role="viewer",
+    )
+    client.force_login(user)
+
+    response = client.get(reverse("core:staff_home"), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "防災課" in content and "社会福祉協議会" in content
+    assert "子ども家庭課" not in content
+    assert "Editor" in content and "Partner organization" in content
+
+
+def test_the_staff_home_roles_are_in_japanese_by_default(client, make_org, make_user):
+    client.force_login(make_user("tanaka", make_org("bosai", name="防災課"), role="editor"))
+
+    content = client.get(reverse("core:staff_home")).content.decode()
+
+    assert "編集者" in content
+    assert "課（区の部署）" in content
+
+
+def test_a_user_without_organizations_is_told_whom_to_ask(client, make_user):
+    client.force_login(make_user("tanaka"))
+
+    response = client.get(reverse("core:staff_home"))
+
+    assert response.status_code == 200
+    assert response.context["memberships"] == []
+
+
+def test_switching_the_language_to_english_and_back(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response["Location"] == "/"
+    assert '<html lang="en">' in client.get("/").content.decode()
+
+    client.post(reverse("set_language"), {"language": "ja", "next": "/"})
+    assert '<html lang="ja">' in client.get("/").content.decode()
+
+
+def test_health_check(client):
+    assert client.get(reverse("core:health")).content == b"ok"

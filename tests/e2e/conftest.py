@@ -1,0 +1,104 @@
+"""Real-browser fixtures (Playwright sync API + Debian's chromium) for every feature's e2e tests.
+
+- `browser` (session): one chromium for the whole run.
+- `page`: a fresh context (cookies, language) per test, 1280×800, base URL = the live server.
+- `login(page, username, password=...)`: log in through the login form (users from `make_user` have
+  the password "correct-horse-battery").
+- `assert_accessible(page)`: run axe-core on the current page; fail listing every violation.
+
+Tests here must be marked `@pytest.mark.e2e`; all are skipped when /usr/bin/chromium is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run in a thread
+# with a running loop unless told it is fine (the test and the live server use separate connections).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DEFAULT_PASSWORD = "correct-horse-battery"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if CHROMIUM.exists():
+        return
+    skip = pytest.mark.skip(
+        reason=f"{CHROMIUM} is missing (apt-get install chromium) — browser tests skipped"
+    )
+    for item in items:
+        if "e2e" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 800}, locale="ja-JP"
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def login() -> Callable[..., None]:
+    def do_login(page: Any, username: str, password: str = DEFAULT_PASSWORD) -> None:
+        page.goto("/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        with page.expect_navigation():
+            page.click("main button[type=submit]")
+
+    return do_login
+
+
+def format_violations(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation.get('impact')}): {violation['help']}")
+        for node in violation["nodes"]:
+            lines.append(f"    {node['target']}: {node.get('failureSummary', '').splitlines()[-1:]}")
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="session")
+def assert_accessible() -> Callable[[Any], None]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(page: Any) -> None:
+        violations = axe.run(page).response["violations"]
+        assert not violations, f"axe found accessibility violations on {page.url}:\n" + format_violations(
+            violations
+        )
+
+    return check
