@@ -57,18 +57,29 @@ def main() -> None:
         env.pop("KAIDAN_DATABASE_URL", None)
         subprocess.check_call([str(BIN / "kaidan"), "demo"], env=env, stdout=subprocess.DEVNULL)
         kaidan = timed(
-            [str(BIN / "kaidan"), "import", str(cp932), "--dataset", "bench", "--org", "dx", "--yes", "-v0"], env
+            [str(BIN / "kaidan"), "import", str(cp932), "--dataset", "bench", "--org", "dx", "--yes", "-v0"],
+            env,
         )
         sqlite_utils = timed(
-            [str(BIN / "sqlite-utils"), "insert", str(work / "su.db"), "data", str(cp932), "--csv",
-             "--encoding", "cp932"]
+            [
+                str(BIN / "sqlite-utils"),
+                "insert",
+                str(work / "su.db"),
+                "data",
+                str(cp932),
+                "--csv",
+                "--encoding",
+                "cp932",
+            ]
         )
         duck_script = (
             "import duckdb,sys; c=duckdb.connect(sys.argv[1]); "
-            "c.execute(\"CREATE TABLE data AS SELECT * FROM read_csv(?)\", [sys.argv[2]])"
+            'c.execute("CREATE TABLE data AS SELECT * FROM read_csv(?)", [sys.argv[2]])'
         )
         duckdb = timed([sys.executable, "-c", duck_script, str(work / "d.duckdb"), str(utf8)])
-        print(f"rows: {rows:,}  (CP932 for Kaidan and sqlite-utils; UTF-8 for DuckDB, which has no CP932 decoder)")
+        print(
+            f"rows: {rows:,}  (CP932 for Kaidan and sqlite-utils; UTF-8 for DuckDB, which has no CP932 decoder)"
+        )
         print(f"{'tool':<14}{'seconds':>10}{'peak MB':>10}")
         for name, (sec, mem) in (("kaidan", kaidan), ("sqlite-utils", sqlite_utils), ("duckdb", duckdb)):
             print(f"{name:<14}{sec:>10.2f}{mem:>10.0f}")

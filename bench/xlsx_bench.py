@@ -17,7 +17,17 @@ def make(path: Path, rows: int) -> None:
     sheet = book.create_sheet("data")
     sheet.append(["id", "受付日", "区分", "地区", "件数", "金額", "概要"])
     for i in range(1, rows + 1):
-        sheet.append([i, f"2023-{i % 12 + 1:02d}-01", "相談", f"地区{i % 28}", i % 50, i * 7, "住民から相談があり対応した"])
+        sheet.append(
+            [
+                i,
+                f"2023-{i % 12 + 1:02d}-01",
+                "相談",
+                f"地区{i % 28}",
+                i % 50,
+                i * 7,
+                "住民から相談があり対応した",
+            ]
+        )
     book.save(path)
 
 

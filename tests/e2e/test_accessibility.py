@@ -182,3 +182,38 @@ def test_the_new_password_form_and_its_errors_are_accessible(page, staff, assert
         page.click("main button[type=submit]")
     assert page.locator(".errorlist").first.is_visible()
     assert_accessible(page)
+
+
+IMPORT_CSV = "番号,名称,地区,定員\n1,池尻小学校,池尻,300\n2,太子堂中学校,太子堂,1200\n"
+
+
+def test_the_import_catalog_and_document_pages_are_accessible(
+    page, staff, login, assert_accessible, immediate_tasks, tmp_path
+):
+    from kaidan.accounts.models import Organization
+
+    csv = tmp_path / "避難所.csv"
+    csv.write_bytes(IMPORT_CSV.encode("utf-8"))
+    login(page, "tanaka")
+
+    page.goto("/import/")
+    assert_accessible(page)
+    page.set_input_files("input[name=file]", str(csv))
+    page.select_option("select[name=mode]", "create")
+    page.fill("input[name=dataset]", "shelters")
+    page.fill("input[name=title]", "避難所")
+    page.select_option("select[name=organization]", str(Organization.objects.get(code="bosai").pk))
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "/import/" in page.url and "池尻小学校" in page.content()
+    assert_accessible(page)  # the plan page
+
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile(r"^(取り込む|取込|Import)$")).click()
+    assert page.get_by_role("link", name="データセットを開く").is_visible()
+    assert_accessible(page)  # the progress page
+
+    for path in ("/datasets/", "/datasets/shelters/", "/documents/", "/documents/new/"):
+        response = page.goto(path)
+        assert response is not None and response.ok, path
+        assert_accessible(page)

@@ -1,0 +1,1 @@
+Foundation: Django project, organizations and roles, login with throttling and TOTP two-factor, password reset by e-mail, classification and the one access service, hash-chained audit log with 'kaidan audit verify', Japanese/English UI, 'kaidan serve' and 'kaidan demo'.

@@ -1,0 +1,1 @@
+Digitize: import CSV/TSV/Excel/ODS/JSON (encoding, messy layouts, Japanese normalization, 和暦, typed columns with evidence) from the browser and 'kaidan import', atomic revisions, bilingual error reports, 'kaidan export'; document library with versions and text extraction.
