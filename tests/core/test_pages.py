@@ -39,8 +39,9 @@ def test_the_staff_home_lists_the_users_organizations_and_roles(client, make_org
         role="viewer",
     )
     client.force_login(user)
+    client.cookies["django_language"] = "en"  # the choice made with the header's language switch
 
-    response = client.get(reverse("core:staff_home"), HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(reverse("core:staff_home"))
 
     assert response.status_code == 200
     content = response.content.decode()
@@ -78,3 +79,10 @@ def test_switching_the_language_to_english_and_back(client):
 
 def test_health_check(client):
     assert client.get(reverse("core:health")).content == b"ok"
+
+
+def test_pages_are_japanese_even_for_an_english_browser_until_english_is_chosen(client, db):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="ja">' in page.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert '<html lang="en">' in client.get("/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
