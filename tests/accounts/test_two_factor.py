@@ -208,7 +208,8 @@ def test_a_device_paused_after_wrong_codes_says_so(client, staff_with_device, se
     _password_step(client)
     client.post(VERIFY, {"token": wrong_code(device)})
 
-    response = client.post(VERIFY, {"token": totp_code(device)}, HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"
+    response = client.post(VERIFY, {"token": totp_code(device)})
 
     assert response.status_code == 200
     assert not _logged_in(client)
