@@ -134,3 +134,22 @@ def test_datasets_above_the_clearance_do_not_exist_for_the_viewer(client, editor
     assert client.get(reverse("catalog:dataset", args=["shelters"])).status_code == 404
     assert client.get(reverse("catalog:export", args=["shelters"])).status_code == 404
     assert "避難所" not in client.get(reverse("catalog:catalog")).content.decode()
+
+
+def test_an_export_of_a_revision_that_does_not_exist_is_refused(client, editor, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from kaidan.accounts.models import Organization
+
+    upload(client, organization=Organization.objects.get(code="hokenfukushi").pk)
+    job = ImportJob.objects.get()
+    client.post(reverse("ingest:plan", args=[job.pk]), plan_post(job))
+    response = client.get(reverse("catalog:export", args=["shelters"]) + "?revision=7")
+    assert response.status_code == 400 and "no revision 7" in response.content.decode()
+    out = tmp_path / "out.csv"
+    with pytest.raises(CommandError, match="no revision 7"):
+        call_command("export", "shelters", "--revision", "7", "-o", str(out))
+    assert list(tmp_path.iterdir()) == []
+    call_command("export", "shelters", "--revision", "1", "-o", str(out))
+    assert "池尻小学校" in out.read_text(encoding="utf-8-sig")

@@ -73,6 +73,21 @@ class Rights:
     row_filters: tuple[tuple[dict[str, Any], ...], ...] = ()
     """Row scopes that confine the actor; empty means all rows. Several scopes are OR-ed."""
 
+    def allows(self, operation: str) -> bool:
+        """May the actor perform the named operation (see operations.py)?"""
+        need = OPERATIONS[operation].need
+        if need is Need.READ:
+            return self.can_read
+        if need is Need.EDIT:
+            return self.can_edit
+        return self.can_manage
+
+    def visible(self, columns: Iterable[C]) -> list[C]:
+        """The columns (anything with a `classification`) within the clearance."""
+        if not self.can_read:
+            return []
+        return [c for c in columns if at_most(c.classification, self.clearance)]
+
 
 def _memberships(actor: Any) -> list[Membership]:
     """The actor's memberships, cached on the actor object for the request."""
@@ -150,28 +165,20 @@ def _grants_for(actor: Any, obj: ClassifiedObject, memberships: Sequence[Members
 
 def can(actor: Any, operation: str, obj: ClassifiedObject) -> bool:
     """May `actor` perform the named operation on `obj`?"""
-    need = OPERATIONS[operation].need
-    r = rights(actor, obj)
-    if need is Need.READ:
-        return r.can_read
-    if need is Need.EDIT:
-        return r.can_edit
-    return r.can_manage
+    return rights(actor, obj).allows(operation)
 
 
 def require(actor: Any, operation: str, obj: ClassifiedObject) -> Rights:
     """Raise PermissionDenied unless allowed; return the rights for further masking."""
-    if not can(actor, operation, obj):
+    r = rights(actor, obj)
+    if not r.allows(operation):
         raise PermissionDenied(_("You do not have permission to do this."))
-    return rights(actor, obj)
+    return r
 
 
 def visible_columns(actor: Any, obj: ClassifiedObject, columns: Iterable[C]) -> list[C]:
     """The columns (anything with a `classification`) the actor may read on `obj`."""
-    r = rights(actor, obj)
-    if not r.can_read:
-        return []
-    return [c for c in columns if at_most(c.classification, r.clearance)]
+    return rights(actor, obj).visible(columns)
 
 
 def levels_up_to(clearance: Level | None) -> list[Level]:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from kaidan.access.levels import Level
-from kaidan.access.services import require, rights, visible_columns
+from kaidan.access.services import Rights, rights, visible_columns
 from kaidan.audit.services import record
 from kaidan.store import selectors as store
 
@@ -27,12 +29,11 @@ def get_dataset(actor: Any, name: str, operation: str = "object.view") -> Datase
     dataset = Dataset.objects.select_related("owner").filter(name=name).first()
     if dataset is None:
         raise Http404(name)
-    try:
-        require(actor, operation, dataset)
-    except PermissionDenied:
-        if rights(actor, dataset).can_read:
-            raise
-        raise Http404(name) from None
+    r = rights(actor, dataset)
+    if not r.can_read:
+        raise Http404(name)
+    if not r.allows(operation):
+        raise PermissionDenied(_("You do not have permission to do this."))
     return dataset
 
 
@@ -40,19 +41,29 @@ def visible_fields(actor: Any, dataset: Dataset, fields: Sequence[Field] | None 
     return visible_columns(actor, dataset, fields if fields is not None else dataset.live_fields())
 
 
+@dataclass(frozen=True)
+class VisibleRows:
+    """What one actor sees of a dataset: the rights they were computed from, the fields, the rows."""
+
+    rights: Rights
+    fields: list[Field]
+    rows: Iterator[list[Any]]
+
+
 def iter_visible_rows(
     actor: Any, dataset: Dataset, *, as_of: int | None = None, purpose: str = "view"
-) -> tuple[list[Field], Iterator[list[Any]]]:
+) -> VisibleRows:
     """The fields the actor may see and their rows (row scopes applied). Reads of 秘 are audited."""
     number = as_of if as_of is not None else dataset.current_revision
-    fields = visible_fields(actor, dataset, store.fields_at(dataset, number))
-    scopes = rights(actor, dataset).row_filters
+    r = rights(actor, dataset)
+    all_fields = store.fields_at(dataset, number)
+    fields = r.visible(all_fields)
+    scopes = r.row_filters
     if (
         any(f.classification == Level.RESTRICTED for f in fields)
         or dataset.classification == Level.RESTRICTED
     ):
         record(actor, f"store.read_restricted.{purpose}", dataset, detail={"revision": number})
-    all_fields = store.fields_at(dataset, number)
 
     def rows() -> Iterator[list[Any]]:
         index = {f.pk: i for i, f in enumerate(all_fields)}
@@ -61,7 +72,7 @@ def iter_visible_rows(
                 continue
             yield [values[index[f.pk]] for f in fields]
 
-    return fields, rows()
+    return VisibleRows(r, fields, rows())
 
 
 def _matches(scope: Sequence[dict[str, Any]], fields: Sequence[Field], values: Sequence[Any]) -> bool:

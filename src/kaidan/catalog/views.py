@@ -6,16 +6,15 @@ import tempfile
 from itertools import islice
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
 from kaidan.access.levels import Level
-from kaidan.access.services import rights
 from kaidan.accounts.models import Organization
-from kaidan.audit.services import record
-from kaidan.store.exports import FORMATS, write
+from kaidan.store.exports import FORMATS
 
 from .selectors import get_dataset, iter_visible_rows, list_datasets
+from .services import ExportRejected, export_dataset
 
 PAGE_SIZE = 50
 
@@ -45,45 +44,44 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 def dataset(request: HttpRequest, name: str) -> HttpResponse:
     ds = get_dataset(request.user, name)
-    r = rights(request.user, ds)
-    fields, rows = iter_visible_rows(request.user, ds)
-    page_number = (
-        max(1, int(request.GET.get("page", "1") or 1)) if request.GET.get("page", "1").isdigit() else 1
-    )
+    view = iter_visible_rows(request.user, ds)
+    page_text = request.GET.get("page", "1")
+    page_number = max(1, int(page_text)) if page_text.isdigit() else 1
     start = (page_number - 1) * PAGE_SIZE
-    page_rows = list(islice(rows, start, start + PAGE_SIZE))
-    total = ds.row_count if not r.row_filters else None
+    page_rows = list(islice(view.rows, start, start + PAGE_SIZE))
+    total = ds.row_count if not view.rights.row_filters else None
     paginator = Paginator(range(total or start + len(page_rows)), PAGE_SIZE)
     return render(
         request,
         "catalog/dataset.html",
         {
             "dataset": ds,
-            "fields": fields,
+            "fields": view.fields,
             "rows": page_rows,
             "page": paginator.get_page(page_number),
-            "rights": r,
+            "rights": view.rights,
             "formats": list(FORMATS),
             "revisions": ds.revisions.select_related("author")[:10],
-            "hidden_columns": len(ds.live_fields()) - len(fields),
+            "hidden_columns": len(ds.live_fields()) - len(view.fields),
         },
     )
 
 
-def export(request: HttpRequest, name: str) -> FileResponse:
+def export(request: HttpRequest, name: str) -> HttpResponse | FileResponse:
     ds = get_dataset(request.user, name, "object.export")
     fmt = request.GET.get("format", "csv")
     if fmt not in FORMATS:
         fmt = "csv"
     revision = request.GET.get("revision")
     as_of = int(revision) if revision and revision.isdigit() else None
-    fields, rows = iter_visible_rows(request.user, ds, as_of=as_of, purpose="export")
-    record(request.user, "store.export", ds, detail={"format": fmt, "revision": as_of})
-    content_type, ext = FORMATS[fmt]
-
     spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 — closed by FileResponse
-    write(fmt, fields, rows, spool)  # type: ignore[arg-type]
+    try:
+        export_dataset(request.user, ds, fmt=fmt, revision=as_of, out=spool)  # type: ignore[arg-type]
+    except ExportRejected as exc:
+        spool.close()
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     spool.seek(0)
+    content_type, ext = FORMATS[fmt]
     suffix = f"-r{as_of}" if as_of else ""
     return FileResponse(
         spool, as_attachment=True, filename=f"{ds.name}{suffix}.{ext}", content_type=content_type

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import Http404
 
-from kaidan.catalog.selectors import get_dataset, iter_visible_rows
+from kaidan.catalog.selectors import get_dataset
+from kaidan.catalog.services import ExportRejected, export_dataset
 from kaidan.core.actors import actor_for
-from kaidan.store.exports import FORMATS, write
+from kaidan.store.exports import FORMATS
 
 
 class Command(BaseCommand):
@@ -31,17 +33,20 @@ class Command(BaseCommand):
             raise CommandError(
                 f"データセット「{opts['dataset']}」がありません / no dataset '{opts['dataset']}'"
             ) from exc
-        revision = opts["revision"]
-        if revision is not None and not 1 <= revision <= dataset.current_revision:
-            raise CommandError(
-                f"版 {revision} はありません / no revision {revision} (1..{dataset.current_revision})"
-            )
-        from kaidan.audit.services import record
-
-        fields, rows = iter_visible_rows(actor, dataset, as_of=revision, purpose="export")
-        record(actor, "store.export", dataset, detail={"format": opts["format"], "revision": revision})
-        if opts["output"] == "-":
-            write(opts["format"], fields, rows, sys.stdout.buffer)
-        else:
-            with open(opts["output"], "wb") as out:
-                write(opts["format"], fields, rows, out)
+        try:
+            if opts["output"] == "-":
+                export_dataset(
+                    actor, dataset, fmt=opts["format"], revision=opts["revision"], out=sys.stdout.buffer
+                )
+            else:
+                # Written beside the target and renamed at the end: a failed export leaves no partial file.
+                target = Path(opts["output"])
+                part = target.with_name(target.name + ".part")
+                try:
+                    with part.open("wb") as out:
+                        export_dataset(actor, dataset, fmt=opts["format"], revision=opts["revision"], out=out)
+                    part.replace(target)
+                finally:
+                    part.unlink(missing_ok=True)
+        except ExportRejected as exc:
+            raise CommandError(str(exc)) from exc
