@@ -28,8 +28,8 @@ from kaidan.audit.services import record
 from kaidan.catalog.models import Dataset, Field
 from kaidan.store import tables
 from kaidan.store.models import Blob, Revision
-from kaidan.store.services import RevisionWriter, open_revision, read_alive_by
-from kaidan.store.values import to_json
+from kaidan.store.services import RevisionWriter, alive_ids_without_keys, open_revision, read_alive_by
+from kaidan.store.values import row_hash, to_json
 
 from .exceptions import ImportRejected, RejectedValue
 from .infer import convert
@@ -262,7 +262,7 @@ def _apply(
     keys_seen: dict[str, int] = {}
     keyed = key_field is not None and plan.mode in ("replace", "upsert")
     if plan.mode == "replace" and not keyed:
-        writer.delete([row_id for (row_id,) in _alive_ids(dataset)])
+        writer.delete(tables.alive_ids(dataset))
 
     def typed_rows() -> Iterator[tuple[int, list[Any]]]:
         nonlocal rejected_rows
@@ -306,16 +306,17 @@ def _apply(
                 continue
             yield number, values
 
+    match_key = key_field if keyed else None
     batch: list[tuple[int, list[Any]]] = []
     for item in typed_rows():
         batch.append(item)
         if len(batch) >= CHUNK:
-            _write_batch(writer, dataset, fields, key_field if keyed else None, batch, position, file_fields)
+            _write_batch(writer, dataset, fields, match_key, batch, position, file_fields)
             done += len(batch)
             batch = []
             if progress:
                 progress(done + rejected_rows, total)
-    _write_batch(writer, dataset, fields, key_field if keyed else None, batch, position, file_fields)
+    _write_batch(writer, dataset, fields, match_key, batch, position, file_fields)
     done += len(batch)
     if progress:
         progress(done + rejected_rows, total)
@@ -325,8 +326,8 @@ def _apply(
             f"{rejected_rows} rows have values that cannot be imported: fix them, or import skipping those rows",
             rejected,
         )
-    if plan.mode == "replace" and keyed:
-        writer.delete(_ids_not_seen(dataset, key_field, set(keys_seen)))  # type: ignore[arg-type]
+    if plan.mode == "replace" and match_key is not None:
+        writer.delete(alive_ids_without_keys(dataset, match_key, set(keys_seen)))
     revision = writer.finish(schema_fields=dataset.live_fields(), rejected=rejected_rows)
     record(
         actor,
@@ -347,14 +348,11 @@ def _apply(
 
 
 def _rejection(file: str, sheet: str, row: int, column: str, value: Any, exc: ValueError) -> RejectedValue:
+    """The parsers of kaidan.ingest raise ValueError("English / 日本語"); split it into the two reasons."""
     text = str(exc)
-    first, _sep, second = text.partition(" / ")
-    if not second:
+    en, _sep, ja = text.partition(" / ")
+    if not ja:
         ja, en = f"この列の型に変換できません（{text}）", text
-    elif re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", second) and not re.search(r"[\u3040-\u30ff]", first):
-        ja, en = second, first
-    else:
-        ja, en = first, second
     return RejectedValue(file, sheet, row, column, "" if value is None else str(value), ja, en)
 
 
@@ -414,10 +412,8 @@ def _write_batch(
         return
     if key_field is None:
         for _number, values in batch:
-            writer.insert(values, ord_=None)
+            writer.insert(values)
         return
-    from kaidan.store.values import row_hash
-
     key_pos = position[key_field.pk]
     existing = read_alive_by(dataset, fields, key_field, [values[key_pos] for _, values in batch])
     in_file = {position[f.pk] for f in file_fields}
@@ -430,27 +426,3 @@ def _write_batch(
         new = [values[i] if i in in_file else old[i] for i in range(len(fields))]
         if row_hash(new) != stored_hash:
             writer.update(row_id, old, new)
-
-
-def _alive_ids(dataset: Dataset) -> list[tuple[int]]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT _id FROM {tables.q(dataset.table_name)} WHERE {tables.ALIVE}")
-        return [(int(r[0]),) for r in cursor.fetchall()]
-
-
-def _ids_not_seen(dataset: Dataset, key_field: Field, keys: set[str]) -> list[int]:
-    from django.db import connection
-
-    from kaidan.store.values import from_db
-
-    gone = []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT _id, {tables.q(key_field.column)} FROM {tables.q(dataset.table_name)} WHERE {tables.ALIVE}"
-        )
-        for row_id, key in cursor.fetchall():
-            if to_json(from_db(key, key_field.type)) not in keys:
-                gone.append(int(row_id))
-    return gone

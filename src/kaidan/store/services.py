@@ -171,3 +171,16 @@ def read_alive_by(
                 values = [from_db(v, f.type) for v, f in zip(row[2:], fields, strict=True)]
                 result[to_json(values[key_index])] = (int(row[0]), int(row[1]), values)
     return result
+
+
+def alive_ids_without_keys(dataset: Dataset, key: Field, keys: set[Any]) -> list[int]:
+    """Alive rows whose key (in canonical JSON form, as read_alive_by gives it) is not in `keys`."""
+    gone = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT _id, {tables.q(key.column)} FROM {tables.q(dataset.table_name)} WHERE {tables.ALIVE}"
+        )
+        for row_id, value in cursor.fetchall():
+            if to_json(from_db(value, key.type)) not in keys:
+                gone.append(int(row_id))
+    return gone

@@ -110,6 +110,12 @@ def mark_deleted(dataset: Dataset, row_ids: Sequence[int], revision: int) -> int
     return count
 
 
+def alive_ids(dataset: Dataset) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT _id FROM {q(dataset.table_name)} WHERE {ALIVE}")
+        return [int(row[0]) for row in cursor.fetchall()]
+
+
 def count_alive(dataset: Dataset) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {q(dataset.table_name)} WHERE {ALIVE}")
