@@ -7,10 +7,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.files.storage import default_storage
 from django.db import connection
 
 from kaidan.access.services import SYSTEM
 from kaidan.catalog.models import Dataset
+from kaidan.core.storage import content_name
 from kaidan.ingest.exceptions import ImportRejected, report_csv
 from kaidan.store import selectors
 from kaidan.store.exports import write
@@ -43,7 +45,9 @@ def test_a_new_dataset_gets_typed_columns_and_revision_one(do_import, write_csv)
         [3, "三宿会館", "三宿", -5, date(2023, 4, 1)],
     ]
     assert (result.revision.number, result.revision.added, result.revision.source_name) == (1, 3, "v1.csv")
-    assert result.revision.source_file is not None
+    blob = result.revision.source_file
+    assert blob is not None and blob.size == len(V1.encode("cp932"))
+    assert default_storage.open(content_name("sources", blob.sha256)).read() == V1.encode("cp932")
 
 
 def test_export_is_utf8_with_bom_and_labels(do_import, write_csv):

@@ -20,6 +20,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 
+from kaidan.core.storage import content_name, save_once
+
 DEFAULT_MAX_UPLOAD_SIZE = 100 * 1024 * 1024
 """Override with the Django setting DOCUMENTS_MAX_UPLOAD_SIZE (bytes)."""
 
@@ -201,17 +203,12 @@ def check_upload(upload: Any) -> CheckedFile:
 
 
 def storage_name_for(sha256: str) -> str:
-    return f"documents/{sha256[:2]}/{sha256[2:]}"
+    return content_name("documents", sha256)
 
 
 def store(upload: Any, checked: CheckedFile) -> str:
     """Keep the file content-addressed in the default storage (idempotent); return its storage name."""
-    name = storage_name_for(checked.sha256)
-    if default_storage.exists(name):
-        return name
-    upload.seek(0)
-    # Wrapped in File so the storage copies the upload instead of moving its temporary file away.
-    saved = default_storage.save(name, File(upload, name=name))
+    saved = save_once(storage_name_for(checked.sha256), upload)
     upload.seek(0)
     return saved
 

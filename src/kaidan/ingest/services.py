@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -26,6 +24,7 @@ from kaidan.access.services import can
 from kaidan.accounts.models import Organization, Role
 from kaidan.audit.services import record
 from kaidan.catalog.models import Dataset, Field
+from kaidan.core.storage import content_name, save_once
 from kaidan.store import tables
 from kaidan.store.models import Blob, Revision
 from kaidan.store.services import RevisionWriter, alive_ids_without_keys, open_revision, read_alive_by
@@ -140,26 +139,17 @@ def plan_import(
 
 
 def store_blob(path: str | Path) -> Blob:
-    """Keep the source file content-addressed under KAIDAN_DATA_DIR/blobs (idempotent)."""
+    """Keep the source file content-addressed in the default storage under sources/ (idempotent)."""
     digest = hashlib.sha256()
     size = 0
     with open(path, "rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
             size += len(chunk)
-    sha = digest.hexdigest()
-    target = blob_path(sha)
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".part")
-        shutil.copyfile(path, tmp)
-        tmp.replace(target)
+        sha = digest.hexdigest()
+        save_once(content_name("sources", sha), handle)
     blob, _created = Blob.objects.get_or_create(sha256=sha, defaults={"size": size})
     return blob
-
-
-def blob_path(sha: str) -> Path:
-    return Path(settings.DATA_DIR) / "blobs" / sha[:2] / sha[2:]
 
 
 def _check_permission(actor: Any, plan: ImportPlan, dataset: Dataset | None) -> Organization:

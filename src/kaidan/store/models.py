@@ -17,7 +17,7 @@ from kaidan.catalog.models import Dataset
 
 
 class Blob(models.Model):
-    """A source file kept content-addressed under KAIDAN_DATA_DIR/blobs/."""
+    """A source file kept content-addressed in the default storage under sources/ (kaidan.core.storage)."""
 
     sha256 = models.CharField(max_length=64, unique=True)
     size = models.PositiveBigIntegerField()
