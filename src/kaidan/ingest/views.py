@@ -128,7 +128,6 @@ def plan_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
         return redirect("ingest:progress", job_id=job.pk)
     english = (get_language() or "ja").startswith("en")
     issues = [i["en" if english else "ja"] for i in job.summary.get("issues", [])]
-    evidence = ["evidence_en" if english else "evidence_ja"]
     return render(
         request,
         "ingest/plan.html",
@@ -138,7 +137,7 @@ def plan_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
             "form": form,
             "summary": job.summary,
             "issues": issues,
-            "evidence": evidence[0],
+            "evidence": "evidence_en" if english else "evidence_ja",
         },
     )
 
