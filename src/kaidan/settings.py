@@ -67,6 +67,11 @@ INSTALLED_APPS = [
     "kaidan.store",
     "kaidan.ingest",
     "kaidan.documents",
+    "kaidan.editing",
+    "kaidan.history",
+    "kaidan.live",
+    "kaidan.sharing",
+    "kaidan.links",
     "django_tasks",
     "django_tasks_db",
 ]

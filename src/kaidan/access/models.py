@@ -24,6 +24,12 @@ class Classified(models.Model):
     owner = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner organization")
     )
+    undecided = models.BooleanField(
+        _("undecided (未決定)"),
+        default=False,
+        help_text=_("Only the owner organization sees it until a manager releases it."),
+    )
+    planned_release = models.DateField(_("planned release date"), null=True, blank=True)
 
     class Meta:
         abstract = True

@@ -121,6 +121,8 @@ def rights(actor: Any, obj: ClassifiedObject) -> Rights:
     if getattr(actor, "is_superuser", False) and actor.is_active:
         return Rights(Level.RESTRICTED, True, True, True)
     memberships = _memberships(actor)
+    if getattr(obj, "undecided", False):
+        return _undecided_rights(obj, memberships)
     candidates: list[Level | None] = [Level.PUBLIC]
     can_edit = False
     can_manage = False
@@ -149,6 +151,22 @@ def rights(actor: Any, obj: ClassifiedObject) -> Rights:
         can_edit=can_read and can_edit,
         can_manage=can_read and can_manage,
         row_filters=() if unscoped else tuple(row_filters),
+    )
+
+
+def _undecided_rights(obj: ClassifiedObject, memberships: Sequence[Membership]) -> Rights:
+    """Undecided (未決定) information is need-to-know: only the owner organization, no grants, no public."""
+    ranks = [Role.rank(m.role) for m in memberships if m.organization_id == obj.owner_id]
+    if not ranks:
+        return Rights(None, False, False, False)
+    rank = max(ranks)
+    clearance = Level.RESTRICTED if rank >= Role.rank(Role.EDITOR) else Level.LIMITED
+    can_read = at_most(obj.classification, clearance)
+    return Rights(
+        clearance=clearance,
+        can_read=can_read,
+        can_edit=can_read and rank >= Role.rank(Role.EDITOR),
+        can_manage=can_read and rank >= Role.rank(Role.MANAGER),
     )
 
 

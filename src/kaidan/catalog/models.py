@@ -42,6 +42,13 @@ class Tag(models.Model):
         return self.name
 
 
+class Masking(models.TextChoices):
+    """How columns above a reader's clearance appear: left out, or shown with a masked value."""
+
+    ABSENT = "absent", _("Left out")
+    MASKED = "masked", _("Shown masked (＊＊＊)")
+
+
 class Dataset(Classified):
     name = models.SlugField(_("machine name"), max_length=100, unique=True, allow_unicode=False)
     title = models.CharField(_("title"), max_length=200)
@@ -55,6 +62,9 @@ class Dataset(Classified):
         blank=True,
         related_name="+",
         verbose_name=_("key column"),
+    )
+    masking = models.CharField(
+        _("columns above the reader's clearance"), max_length=10, choices=Masking.choices, default=Masking.ABSENT
     )
     current_revision = models.PositiveIntegerField(_("current revision"), default=0)
     row_count = models.PositiveBigIntegerField(_("rows"), default=0)
@@ -104,3 +114,29 @@ class Field(models.Model):
     @property
     def column(self) -> str:
         return f"c_{self.pk}"
+
+
+class SavedView(models.Model):
+    """A named filter/sort/column selection of a dataset with its own link ("this district's rows").
+
+    A view never widens access: whoever opens it still sees only what the access service allows them,
+    and the view's filter narrows that further.
+    """
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="views")
+    slug = models.SlugField(_("machine name"), max_length=100)
+    title = models.CharField(_("title"), max_length=200)
+    query = models.CharField(_("query"), max_length=2000, help_text=_("The grid's query string."))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [models.UniqueConstraint(fields=["dataset", "slug"], name="unique_view_slug")]
+
+    def __str__(self) -> str:
+        return self.title
