@@ -7,13 +7,14 @@ the command line.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -165,3 +166,53 @@ def _iter_entries(batch_size: int) -> Iterator[AuditEntry]:
 
 def entries_for(object_type: str, object_id: str) -> models.QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(object_type=object_type, object_id=object_id).order_by("-seq")
+
+
+EXPORT_FIELDS = [
+    "seq",
+    "at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "object_label",
+    "source",
+    "detail",
+    "prev_hash",
+    "hash",
+]
+
+
+def entries_between(
+    since: datetime | None = None, until: datetime | None = None
+) -> models.QuerySet[AuditEntry]:
+    """Entries in chain order, optionally from `since` (inclusive) to `until` (exclusive)."""
+    entries = AuditEntry.objects.order_by("seq")
+    if since is not None:
+        entries = entries.filter(at__gte=since)
+    if until is not None:
+        entries = entries.filter(at__lt=until)
+    return entries
+
+
+def export_entries(stream: IO[str], fmt: str = "csv", entries: Iterable[AuditEntry] | None = None) -> None:
+    """Write entries for auditors: CSV (a header, detail as JSON) or JSON lines, with both hashes.
+
+    The CLI (`kaidan audit export`) and the web export share this; the caller opens the stream (CSV
+    files for Excel users are written with a BOM: encoding "utf-8-sig")."""
+    rows = (
+        entries_between().values_list(*EXPORT_FIELDS).iterator()
+        if entries is None
+        else ([getattr(e, f) for f in EXPORT_FIELDS] for e in entries)
+    )
+    if fmt == "csv":
+        writer = csv.writer(stream)
+        writer.writerow(EXPORT_FIELDS)
+        for row in rows:
+            writer.writerow([json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v for v in row])
+        return
+    for row in rows:
+        stream.write(
+            json.dumps(dict(zip(EXPORT_FIELDS, row, strict=True)), ensure_ascii=False, default=str) + "\n"
+        )

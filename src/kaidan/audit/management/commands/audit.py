@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kaidan.audit.models import AuditEntry
-from kaidan.audit.services import verify
-
-FIELDS = [
-    "seq",
-    "at",
-    "actor_id",
-    "actor_label",
-    "action",
-    "object_type",
-    "object_id",
-    "object_label",
-    "source",
-    "detail",
-    "prev_hash",
-    "hash",
-]
+from kaidan.audit.services import export_entries, verify
 
 
 class Command(BaseCommand):
@@ -61,20 +44,7 @@ class Command(BaseCommand):
             else open(output, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="")
         )  # noqa: SIM115
         try:
-            rows = AuditEntry.objects.order_by("seq").values_list(*FIELDS)
-            if fmt == "csv":
-                writer = csv.writer(stream)
-                writer.writerow(FIELDS)
-                for row in rows.iterator():
-                    writer.writerow(
-                        [json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v for v in row]
-                    )
-            else:
-                for row in rows.iterator():
-                    stream.write(
-                        json.dumps(dict(zip(FIELDS, row, strict=True)), ensure_ascii=False, default=str)
-                        + "\n"
-                    )
+            export_entries(stream, fmt)
         finally:
             if stream is not sys.stdout:
                 stream.close()
