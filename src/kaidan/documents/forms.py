@@ -12,6 +12,7 @@ from kaidan.accounts.models import Organization
 from kaidan.catalog.models import Dataset
 
 from .files import ALLOWED_EXTENSIONS
+from .services import classification_errors
 
 
 class AccessibleForm(forms.Form):
@@ -32,11 +33,10 @@ class AccessibleForm(forms.Form):
 ACCEPT = ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)
 
 
-class UploadForm(AccessibleForm):
+class ClassificationForm(AccessibleForm):
+    """Title, description and the classification fields shared by the upload and the edit form."""
+
     title = forms.CharField(label=_("Title"), max_length=300)
-    owner = forms.ModelChoiceField(
-        label=_("Owner organization"), queryset=Organization.objects.none(), empty_label=None
-    )
     classification = forms.ChoiceField(
         label=_("Classification"),
         choices=Level.choices,
@@ -48,8 +48,40 @@ class UploadForm(AccessibleForm):
         choices=[("", "—")] + list(RestrictionReason.choices),
         required=False,
     )
+    undecided = forms.BooleanField(
+        label=_("Undecided (未決定)"),
+        required=False,
+        help_text=_("Only members of the owner organization see it until it is released."),
+    )
+    planned_release = forms.DateField(
+        label=_("Planned release date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Only for undecided documents: when it is expected to be released."),
+    )
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    old_planned_release: Any = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "classification" in data:
+            errors = classification_errors(
+                classification=data["classification"],
+                restriction_reason=data.get("restriction_reason") or "",
+                undecided=bool(data.get("undecided")),
+                planned_release=data.get("planned_release"),
+                old_planned_release=self.old_planned_release,
+            )
+            for field, message in errors.items():
+                self.add_error(field, message)
+        return data
+
+
+class UploadForm(ClassificationForm):
+    owner = forms.ModelChoiceField(
+        label=_("Owner organization"), queryset=Organization.objects.none(), empty_label=None
     )
     file = forms.FileField(
         label=_("File"),
@@ -78,12 +110,29 @@ class UploadForm(AccessibleForm):
         dataset_field.queryset = Dataset.objects.filter(pk__in=[d.pk for d in datasets]).order_by("title")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("classification") == Level.RESTRICTED and not data.get("restriction_reason"):
-            self.add_error("restriction_reason", _("Restricted information needs a recorded reason."))
+        data = super().clean()
         if data.get("record_id") is not None and not data.get("dataset"):
             self.add_error("record_id", _("A record can only be given together with its dataset."))
         return data
+
+
+class EditForm(ClassificationForm):
+    """Change a document's title, description and classification (managers of the owner)."""
+
+    def __init__(self, *args: Any, document: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "title": document.title,
+                "description": document.description,
+                "classification": document.classification,
+                "restriction_reason": document.restriction_reason,
+                "undecided": document.undecided,
+                "planned_release": document.planned_release,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.old_planned_release = document.planned_release
 
 
 class VersionForm(AccessibleForm):

@@ -3,6 +3,11 @@
 A document is classified like a dataset (公開/庁内/限定/秘, owner organization) and may be attached to a
 dataset and to one record (row) of it. Every upload is a new `DocumentVersion`; old versions are kept.
 Files are stored content-addressed (by SHA-256) in Django's default storage, never under the uploaded name.
+
+Deleting a document is a *soft* delete: `deleted_at` is set, the row (and its versions' metadata) stays so
+that the audit trail keeps naming a real object, and the stored files are removed once nothing else refers
+to their content. `Document.objects` only ever returns documents that are not deleted;
+`Document.all_objects` includes deleted ones (for the audit trail and maintenance only).
 """
 
 from __future__ import annotations
@@ -13,6 +18,13 @@ from django.utils.translation import gettext_lazy as _
 
 from kaidan.access.models import Classified
 from kaidan.catalog.models import Dataset
+
+
+class LiveDocumentManager(models.Manager["Document"]):
+    """Documents that are not deleted: the default manager, so no read path can forget the filter."""
+
+    def get_queryset(self) -> models.QuerySet[Document]:
+        return super().get_queryset().filter(deleted_at__isnull=True)
 
 
 class Document(Classified):
@@ -33,6 +45,18 @@ class Document(Classified):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    objects = LiveDocumentManager()
+    all_objects = models.Manager()
 
     class Meta:
         ordering = ["-updated_at", "-pk"]

@@ -1,4 +1,5 @@
-"""Changing the document library: upload a document, add a version, open a version for download.
+"""Changing the document library: upload a document, add a version, change its classification and
+metadata, delete it, open a version for download.
 
 Every function takes the actor first, checks permission through kaidan.access and writes its audit entry
 in the same transaction.
@@ -6,12 +7,16 @@ in the same transaction.
 
 from __future__ import annotations
 
+import datetime
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaidan.access.levels import Level
@@ -19,10 +24,61 @@ from kaidan.access.services import can, require, rights
 from kaidan.accounts.models import Organization
 from kaidan.audit.services import record
 from kaidan.catalog.models import Dataset
+from kaidan.store.models import Blob
 
 from . import files
 from .extract import extract_text
 from .models import Document, DocumentVersion
+
+logger = logging.getLogger(__name__)
+
+
+def bilingual(ja: str, en: str) -> str:
+    """Error text for bad input: Japanese and English together, whatever the UI language."""
+    return f"{ja} / {en}"
+
+
+def classification_errors(
+    *,
+    classification: str,
+    restriction_reason: str,
+    undecided: bool,
+    planned_release: datetime.date | None,
+    old_planned_release: datetime.date | None = None,
+) -> dict[str, str]:
+    """What is wrong with a classification (field -> bilingual message); empty when it is fine.
+
+    - 秘 (restricted) needs a recorded reason;
+    - a planned release date only belongs to undecided (未決定) information;
+    - a planned release date that is being set must not be in the past.
+    """
+    errors: dict[str, str] = {}
+    if classification not in Level.values:
+        errors["classification"] = bilingual(
+            f"区分「{classification}」はありません。公開・庁内・限定・秘から選んでください。",
+            f"There is no classification “{classification}”: choose public, internal, limited or restricted.",
+        )
+    if classification == Level.RESTRICTED and not restriction_reason:
+        errors["restriction_reason"] = bilingual(
+            "秘の情報には、秘とする理由を記録してください。",
+            "Restricted (秘) information needs a recorded reason.",
+        )
+    if planned_release is not None and not undecided:
+        errors["planned_release"] = bilingual(
+            f"公開予定日（{planned_release.isoformat()}）は未決定の文書にだけ設定できます。",
+            f"A planned release date ({planned_release.isoformat()}) only applies to undecided documents.",
+        )
+    elif (
+        planned_release is not None
+        and planned_release != old_planned_release
+        and planned_release < timezone.localdate()
+    ):
+        errors["planned_release"] = bilingual(
+            f"公開予定日（{planned_release.isoformat()}）が過去の日付です。今日以降の日付にしてください。",
+            f"The planned release date ({planned_release.isoformat()}) is in the past: "
+            "choose today or a later date.",
+        )
+    return errors
 
 
 @dataclass
@@ -86,14 +142,24 @@ def upload_document(
     dataset: Dataset | None = None,
     record_id: int | None = None,
     description: str = "",
+    undecided: bool = False,
+    planned_release: datetime.date | None = None,
 ) -> Document:
-    """Create a document with its first version."""
+    """Create a document with its first version (optionally undecided, 未決定, until a planned date)."""
     if not can_upload_to(actor, owner):
         raise PermissionDenied(_("You must be an editor of the owner organization to upload documents."))
     if record_id is not None and dataset is None:
         raise ValidationError({"record_id": _("A record can only be given together with its dataset.")})
     if dataset is not None and not can(actor, "object.view", dataset):
         raise ValidationError({"dataset": _("Choose a dataset you can see.")})
+    errors = classification_errors(
+        classification=classification,
+        restriction_reason=restriction_reason,
+        undecided=undecided,
+        planned_release=planned_release,
+    )
+    if errors:
+        raise ValidationError(errors)
     document = Document(
         owner=owner,
         title=title.strip(),
@@ -102,6 +168,8 @@ def upload_document(
         restriction_reason=restriction_reason if classification == Level.RESTRICTED else "",
         dataset=dataset,
         record_id=record_id,
+        undecided=undecided,
+        planned_release=planned_release if undecided else None,
         created_by=_user(actor),
         current_version=1,
     )
@@ -118,6 +186,8 @@ def upload_document(
             "owner": owner.code,
             "dataset": dataset.name if dataset is not None else None,
             "record_id": record_id,
+            "undecided": document.undecided,
+            "planned_release": document.planned_release,
         },
     )
     return document
@@ -128,7 +198,9 @@ def add_version(actor: Any, *, document: Document, file: Any, comment: str = "")
     """Upload a new version; the earlier versions stay available."""
     if not can(actor, "object.edit", document):
         raise PermissionDenied(_("You may not change this document."))
-    locked = Document.objects.select_for_update().get(pk=document.pk)
+    locked = Document.objects.select_for_update().filter(pk=document.pk).first()
+    if locked is None:
+        raise Http404("document")
     number = locked.current_version + 1
     version = _new_version(actor, locked, file, number, comment.strip())
     locked.current_version = number
@@ -147,6 +219,8 @@ def add_version(actor: Any, *, document: Document, file: Any, comment: str = "")
 def open_version_for_download(actor: Any, *, document: Document, number: int | None = None) -> Download:
     """Open a version (default: the current one) for download; every download is audited."""
     require(actor, "object.export", document)
+    if document.deleted_at is not None:
+        raise Http404("document")
     wanted = number if number is not None else document.current_version
     version = DocumentVersion.objects.filter(document=document, number=wanted).first()
     if version is None:
@@ -173,3 +247,140 @@ def record_restricted_view(actor: Any, document: Document) -> None:
             document,
             detail={"version": document.current_version},
         )
+
+
+METADATA_FIELDS = ("title", "description")
+CLASSIFICATION_FIELDS = ("classification", "restriction_reason", "undecided", "planned_release")
+
+
+@transaction.atomic
+def update_document(
+    actor: Any,
+    *,
+    document: Document,
+    title: str,
+    description: str,
+    classification: str,
+    restriction_reason: str = "",
+    undecided: bool = False,
+    planned_release: datetime.date | None = None,
+) -> Document:
+    """Change a document's title, description and classification (managers of the owner organization).
+
+    Audited as `documents.document.reclassify` when the classification, the reason, the undecided flag
+    or the planned release date change (with the old and new values of every changed field), otherwise
+    as `documents.document.update`. Nothing changed: nothing is written.
+    """
+    require(actor, "object.manage", document)
+    locked = Document.objects.select_for_update().filter(pk=document.pk).first()
+    if locked is None:
+        raise Http404("document")
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": bilingual("題名を入力してください。", "Enter a title.")})
+    errors = classification_errors(
+        classification=classification,
+        restriction_reason=restriction_reason,
+        undecided=undecided,
+        planned_release=planned_release,
+        old_planned_release=locked.planned_release,
+    )
+    if errors:
+        raise ValidationError(errors)
+    new = {
+        "title": title,
+        "description": description,
+        "classification": classification,
+        "restriction_reason": restriction_reason if classification == Level.RESTRICTED else "",
+        "undecided": bool(undecided),
+        "planned_release": planned_release if undecided else None,
+    }
+    changed = [name for name, value in new.items() if getattr(locked, name) != value]
+    if not changed:
+        return locked
+    old = {name: getattr(locked, name) for name in changed}
+    for name in changed:
+        setattr(locked, name, new[name])
+    locked.full_clean()
+    locked.save(update_fields=[*changed, "updated_at"])
+    action = (
+        "documents.document.reclassify"
+        if any(name in CLASSIFICATION_FIELDS for name in changed)
+        else "documents.document.update"
+    )
+    record(
+        actor,
+        action,
+        locked,
+        detail={"old": old, "new": {name: new[name] for name in changed}},
+    )
+    for name in changed:
+        setattr(document, name, new[name])
+    return locked
+
+
+def _unreferenced(sha256s: set[str]) -> set[str]:
+    """The hashes that no live document version and no import source refers to any more."""
+    if not sha256s:
+        return set()
+    live = set(
+        DocumentVersion.objects.filter(sha256__in=sha256s, document__deleted_at__isnull=True).values_list(
+            "sha256", flat=True
+        )
+    )
+    imported = set(Blob.objects.filter(sha256__in=sha256s).values_list("sha256", flat=True))
+    return sha256s - live - imported
+
+
+def remove_unreferenced_files(sha256s: set[str]) -> list[str]:
+    """Delete the stored files of these hashes unless something still refers to them; return the names.
+
+    Runs after the deleting transaction has committed (a rollback must not lose files), and checks the
+    references again at that moment.
+    """
+    removed = []
+    for sha in sorted(_unreferenced(set(sha256s))):
+        name = files.storage_name_for(sha)
+        try:
+            if default_storage.exists(name):
+                default_storage.delete(name)
+                removed.append(name)
+        except OSError:  # pragma: no cover - a storage outage leaves an orphan, which is harmless
+            logger.exception("could not remove the stored document file %s", name)
+    return removed
+
+
+@transaction.atomic
+def delete_document(actor: Any, *, document: Document) -> Document:
+    """Delete a document (managers of the owner organization): a soft delete.
+
+    The row stays with `deleted_at` set, so the audit trail keeps naming it; every page answers 404
+    from now on. The stored files are removed after the commit unless another document's version or an
+    import source has the same content (SHA-256).
+    """
+    require(actor, "object.delete", document)
+    locked = Document.objects.select_for_update().filter(pk=document.pk).first()
+    if locked is None:
+        raise Http404("document")
+    versions = list(locked.versions.order_by("number"))
+    locked.deleted_at = timezone.now()
+    locked.deleted_by = _user(actor)
+    locked.save(update_fields=["deleted_at", "deleted_by"])
+    hashes = {v.sha256 for v in versions}
+    to_remove = _unreferenced(hashes)
+    record(
+        actor,
+        "documents.document.delete",
+        locked,
+        detail={
+            "title": locked.title,
+            "classification": locked.classification,
+            "owner": locked.owner.code,
+            "versions": [_version_detail(v) for v in versions],
+            "files_removed": sorted(to_remove),
+            "files_kept": sorted(hashes - to_remove),
+        },
+    )
+    transaction.on_commit(lambda: remove_unreferenced_files(hashes))
+    document.deleted_at = locked.deleted_at
+    return locked

@@ -8,6 +8,9 @@ urlpatterns = [
     path("", views.document_list, name="list"),
     path("new/", views.document_new, name="new"),
     path("<int:pk>/", views.document_detail, name="detail"),
+    path("<int:pk>/edit/", views.document_edit, name="edit"),
+    path("<int:pk>/delete/", views.document_delete, name="delete"),
+    path("<int:pk>/audit/", views.document_audit, name="audit"),
     path("<int:pk>/download/", views.download, name="download"),
     path("<int:pk>/versions/<int:number>/download/", views.download, name="version_download"),
 ]

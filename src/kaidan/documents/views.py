@@ -8,21 +8,25 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kaidan.access.services import can
+from kaidan.access.levels import Level
+from kaidan.access.services import can, rights
 from kaidan.accounts.models import Membership, Organization, Role
 from kaidan.catalog.models import Dataset
 from kaidan.catalog.selectors import list_datasets
 
 from . import selectors, services
 from .files import human_size, max_upload_size
-from .forms import UploadForm, VersionForm
+from .forms import EditForm, UploadForm, VersionForm
+from .models import Document
 
 PREVIEW_CHARS = 2000
+PAGE_SIZE = 50
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
@@ -61,7 +65,9 @@ def _apply_errors(form: Any, error: ValidationError) -> None:
 
 @require_GET
 def document_list(request: HttpRequest) -> HttpResponse:
+    """Documents the visitor may see, filtered by dataset, owner organization and classification."""
     dataset = owner = None
+    classification = request.GET.get("classification") or ""
     if name := request.GET.get("dataset"):
         dataset = Dataset.objects.filter(name=name).first()
         if dataset is None or not can(request.user, "object.view", dataset):
@@ -70,15 +76,34 @@ def document_list(request: HttpRequest) -> HttpResponse:
         owner = Organization.objects.filter(code=code).first()
         if owner is None:
             return _not_found(request)
-    documents = selectors.list_documents(request.user, dataset=dataset, owner=owner)
+    if classification and classification not in Level.values:
+        classification = ""
+    documents = selectors.visible_documents(
+        request.user, dataset=dataset, owner=owner, classification=classification
+    )
+    page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+    owners, datasets = selectors.filter_choices(request.user)
+    if owner is not None and owner not in owners:
+        owners.append(owner)
+    if dataset is not None and dataset not in datasets:
+        datasets.append(dataset)
+    query = request.GET.copy()
+    query.pop("page", None)
     can_upload = request.user.is_authenticated and bool(_upload_owners(request.user))
     return render(
         request,
         "documents/list.html",
         {
-            "documents": documents,
+            "documents": selectors.confirm_readable(request.user, page.object_list),
+            "page": page,
+            "query": query.urlencode(),
             "dataset": dataset,
             "owner": owner,
+            "classification": classification,
+            "filtered": bool(dataset or owner or classification),
+            "levels": Level.choices,
+            "owners": owners,
+            "datasets": datasets,
             "can_upload": can_upload,
             "nav_documents": True,
         },
@@ -114,6 +139,8 @@ def document_new(request: HttpRequest) -> HttpResponse:
                 dataset=data["dataset"],
                 record_id=data["record_id"],
                 description=data["description"],
+                undecided=data["undecided"],
+                planned_release=data["planned_release"],
             )
         except ValidationError as error:
             _apply_errors(form, error)
@@ -140,7 +167,8 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         document = selectors.get_document(request.user, pk)
     except Http404:
         return _not_found(request)
-    may_edit = can(request.user, "object.edit", document)
+    viewer_rights = rights(request.user, document)
+    may_edit = viewer_rights.can_edit
     form = None
     status = 200
     request_error = ""
@@ -185,10 +213,93 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "preview_chars": PREVIEW_CHARS,
             "form": form,
             "may_edit": may_edit,
+            "rights": viewer_rights,
+            "may_manage": viewer_rights.allows("object.manage"),
+            "may_delete": viewer_rights.allows("object.delete"),
+            "may_audit": viewer_rights.allows("object.audit"),
             "nav_documents": True,
             "request_error": request_error,
         },
         status=status,
+    )
+
+
+def _document_or_404(request: HttpRequest, pk: int) -> Document | None:
+    try:
+        return selectors.get_document(request.user, pk)
+    except Http404:
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change title, description and classification: managers of the owner organization only."""
+    document = _document_or_404(request, pk)
+    if document is None:
+        return _not_found(request)
+    if not can(request.user, "object.manage", document):
+        raise PermissionDenied(_("Only managers of the owner organization can change this document."))
+    form = EditForm(request.POST or None, document=document)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_document(
+                request.user,
+                document=document,
+                title=data["title"],
+                description=data["description"],
+                classification=data["classification"],
+                restriction_reason=data["restriction_reason"],
+                undecided=data["undecided"],
+                planned_release=data["planned_release"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The document was changed."))
+            return redirect(document)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "documents/edit.html",
+        {"document": document, "form": form, "nav_documents": True},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask for confirmation, then delete (managers of the owner organization only)."""
+    document = _document_or_404(request, pk)
+    if document is None:
+        return _not_found(request)
+    if not can(request.user, "object.delete", document):
+        raise PermissionDenied(_("Only managers of the owner organization can delete this document."))
+    if request.method == "POST":
+        services.delete_document(request.user, document=document)
+        messages.success(request, _("The document “%(title)s” was deleted.") % {"title": document.title})
+        return redirect("documents:list")
+    return render(
+        request,
+        "documents/delete.html",
+        {"document": document, "versions": selectors.versions_of(document), "nav_documents": True},
+    )
+
+
+@login_required
+@require_GET
+def document_audit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who did what with a document; a deleted document's trail stays visible to superusers."""
+    try:
+        document, entries = selectors.audit_trail_of(request.user, pk)
+    except Http404:
+        return _not_found(request)
+    return render(
+        request,
+        "documents/audit.html",
+        {"document": document, "entries": entries, "nav_documents": True},
     )
 
 
