@@ -9,6 +9,8 @@ import codecs
 import csv
 import io
 import json
+import shutil
+import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -83,15 +85,45 @@ def _xlsx_value(value: Any) -> Any:
     return str(value)
 
 
+XLSX_TIME = datetime(2000, 1, 1)  # noqa: DTZ001 — naive, as openpyxl wants; fixed document and zip-entry time: the same rows give the same bytes
+
+
+class _StableZip(zipfile.ZipFile):
+    """A zip whose entries all carry XLSX_TIME (openpyxl would stamp the current time)."""
+
+    def _info(self, name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=XLSX_TIME.timetuple()[:6])
+        info.compress_type = self.compression
+        info.external_attr = 0o600 << 16
+        return info
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, *args: Any, **kwargs: Any) -> None:
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            zinfo_or_arcname = self._info(str(zinfo_or_arcname))
+        super().writestr(zinfo_or_arcname, data, *args, **kwargs)
+
+    def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
+        import os
+
+        size = os.path.getsize(filename)
+        with (
+            open(filename, "rb") as src,
+            self.open(self._info(str(arcname)), "w", force_zip64=size > 1 << 30) as dst,
+        ):
+            shutil.copyfileobj(src, dst, 1 << 20)
+
+
 def _write_xlsx(fields: Sequence[Field], rows: Iterable[Sequence[Any]], out: BinaryIO) -> None:
     from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
 
     workbook = Workbook(write_only=True)
+    workbook.properties.created = workbook.properties.modified = XLSX_TIME
     sheet = workbook.create_sheet("data")
     sheet.append([f.label for f in fields])
     for row in rows:
         sheet.append([_xlsx_value(v) for v in row])
-    workbook.save(out)
+    ExcelWriter(workbook, _StableZip(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
 
 
 ARROW_TYPES = {
