@@ -35,9 +35,13 @@ class Command(BaseCommand):
         if not options["no_worker"]:
             # Background jobs (imports) run in a separate process from django-tasks' database queue.
             worker = subprocess.Popen([sys.executable, "-m", "kaidan.cli", "db_worker"])  # noqa: S603
+        from kaidan.sharing.jobs import start_release_loop
+
+        stop_releases = start_release_loop()  # releases undecided (未決定) objects at their planned date
         try:
             self._serve(host, port, options["workers"])
         finally:
+            stop_releases.set()
             if worker is not None:
                 worker.terminate()
                 worker.wait(timeout=30)

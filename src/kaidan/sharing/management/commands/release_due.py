@@ -1,0 +1,22 @@
+"""`kaidan release_due`: release undecided (未決定) datasets and documents whose planned date has come.
+
+`kaidan serve` runs the same service every minute; this command is for cron or a separate scheduler.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from kaidan.sharing.services import release_due
+
+
+class Command(BaseCommand):
+    help = "Release undecided datasets and documents whose planned publication date has come."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        released = release_due()
+        for obj in released:
+            self.stdout.write(f"released / 公開しました: {obj._meta.verbose_name} {obj}")
+        self.stdout.write(f"{len(released)} released / {len(released)} 件を公開しました")

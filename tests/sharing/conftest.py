@@ -1,0 +1,117 @@
+"""Fixtures for the sharing tests: a welfare dataset owned by a department, partner organizations, and a
+real SMTP server (the pattern of tests/accounts/conftest.py)."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from kaidan.access.services import SYSTEM
+from kaidan.accounts.models import Organization
+from kaidan.ingest.services import plan_import, run_import
+
+CSV = """氏名,地区,担当,年齢,支援開始日
+山田太郎,池尻,社会福祉協議会,82,2024-04-01
+佐藤花子,太子堂,池尻地域包括支援センター,77,2024-05-10
+鈴木一郎,池尻,池尻地域包括支援センター,90,2024-06-15
+高橋美咲,三宿,社会福祉協議会,68,2024-07-20
+"""
+CLASSES = {
+    "氏名": "restricted",
+    "地区": "public",
+    "担当": "limited",
+    "年齢": "limited",
+    "支援開始日": "internal",
+}
+
+
+@dataclass
+class World:
+    fukushi: Organization
+    shakyo: Organization
+    houkatsu: Organization
+    bosai: Organization
+
+
+@pytest.fixture
+def world(make_org) -> World:
+    return World(
+        fukushi=make_org("hokenfukushi", name="保健福祉政策課"),
+        shakyo=make_org("shakyo", kind=Organization.Kind.PARTNER, name="社会福祉協議会"),
+        houkatsu=make_org(
+            "houkatsu-ikejiri", kind=Organization.Kind.PARTNER, name="池尻地域包括支援センター"
+        ),
+        bosai=make_org("bosai", name="防災課"),
+    )
+
+
+@pytest.fixture
+def make_dataset(world, tmp_path):
+    def make(name: str = "kaigo", classification: str = "limited", csv: str = CSV):
+        path = tmp_path / f"{name}.csv"
+        path.write_text(csv, encoding="utf-8")
+        plan, _analysis = plan_import(
+            path,
+            dataset=name,
+            organization=world.fukushi.code,
+            title="要介護者名簿" if name == "kaigo" else name,
+            classification=classification,
+            restriction_reason="personal" if classification == "restricted" else "",
+        )
+        for column in plan.columns:
+            column.classification = CLASSES.get(column.label, "public")
+        return run_import(SYSTEM, plan).dataset
+
+    return make
+
+
+@pytest.fixture
+def dataset(make_dataset):
+    return make_dataset()
+
+
+@pytest.fixture
+def manager(make_user, world):
+    return make_user("fukushi.manager", world.fukushi, role="manager")
+
+
+@dataclass
+class MailCollector:
+    messages: list[Message] = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd hook name)
+        self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on 127.0.0.1; Django sends its mail there."""
+    collector = MailCollector()
+    controller = Controller(collector, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield collector
+    finally:
+        controller.stop()
+
+
+def mail_body(message: Message) -> str:
+    part = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+    return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
