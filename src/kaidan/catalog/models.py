@@ -64,7 +64,10 @@ class Dataset(Classified):
         verbose_name=_("key column"),
     )
     masking = models.CharField(
-        _("columns above the reader's clearance"), max_length=10, choices=Masking.choices, default=Masking.ABSENT
+        _("columns above the reader's clearance"),
+        max_length=10,
+        choices=Masking.choices,
+        default=Masking.ABSENT,
     )
     current_revision = models.PositiveIntegerField(_("current revision"), default=0)
     row_count = models.PositiveBigIntegerField(_("rows"), default=0)

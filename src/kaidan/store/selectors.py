@@ -63,22 +63,55 @@ def iter_rows(
     as_of: int | None = None,
     where: str = "",
     params: Sequence[Any] = (),
+    order: Field | None = None,
+    descending: bool = False,
 ) -> Iterator[tuple[int, list[Any]]]:
-    """Yield (row id, values in field order) in display order, in bounded memory (keyset pages)."""
+    """Yield (row id, values in field order) in display order, in bounded memory (keyset pages).
+
+    `order` sorts by one column (empty values last) before the display order; it needs the current
+    revision (old revisions are patched in Python, so the caller sorts those itself).
+    """
+    for row_id, _rev, values in iter_rows_with_rev(
+        dataset, fields, as_of=as_of, where=where, params=params, order=order, descending=descending
+    ):
+        yield row_id, values
+
+
+def iter_rows_with_rev(
+    dataset: Dataset,
+    fields: Sequence[Field],
+    *,
+    as_of: int | None = None,
+    where: str = "",
+    params: Sequence[Any] = (),
+    order: Field | None = None,
+    descending: bool = False,
+) -> Iterator[tuple[int, int, list[Any]]]:
+    """Like iter_rows, with each row's `_rev` (the optimistic-concurrency token)."""
     if as_of is not None and as_of >= dataset.current_revision:
         as_of = None
+    if as_of is not None and order is not None:
+        raise ValueError("sorting rows as of an old revision is done by the caller")
     alive, alive_params = _alive_at(as_of)
     patches = patches_after(dataset, as_of) if as_of is not None else {}
     cols = "".join(f", {tables.q(f.column)}" for f in fields)
     table = tables.q(dataset.table_name)
     extra = f" AND ({where})" if where else ""
-    last: tuple[int, int] | None = None
+    sort_col = tables.q(order.column) if order is not None else ""
+    sort_index = next((i for i, f in enumerate(fields) if order is not None and f.pk == order.pk), None)
+    select_sort = f", {sort_col}" if order is not None and sort_index is None else ""
+    order_by = (
+        f"({sort_col} IS NULL), {sort_col} {'DESC' if descending else 'ASC'}, _ord, _id"
+        if order is not None
+        else "_ord, _id"
+    )
+    last: tuple[Any, ...] | None = None
     with connection.cursor() as cursor:
         while True:
-            after = " AND (_ord > %s OR (_ord = %s AND _id > %s))" if last else ""
-            after_params = [last[0], last[0], last[1]] if last else []
+            after, after_params = _after(last, sort_col, descending) if last else ("", [])
             cursor.execute(
-                f"SELECT _id, _ord{cols} FROM {table} WHERE {alive}{extra}{after} ORDER BY _ord, _id LIMIT {PAGE}",
+                f"SELECT _id, _ord, _rev{cols}{select_sort} FROM {table} WHERE {alive}{extra}{after} "
+                f"ORDER BY {order_by} LIMIT {PAGE}",
                 [*alive_params, *params, *after_params],
             )
             rows = cursor.fetchall()
@@ -86,15 +119,82 @@ def iter_rows(
                 row_id = int(row[0])
                 patch = patches.get(row_id)
                 values = []
-                for field, value in zip(fields, row[2:], strict=True):
+                for field, value in zip(fields, row[3 : 3 + len(fields)], strict=True):
                     if patch is not None and field.column in patch:
                         values.append(from_json(patch[field.column], field.type))
                     else:
                         values.append(from_db(value, field.type))
-                yield row_id, values
+                yield row_id, int(row[2]), values
             if len(rows) < PAGE:
                 return
-            last = (int(rows[-1][1]), int(rows[-1][0]))
+            tail = rows[-1]
+            if order is None:
+                last = (int(tail[1]), int(tail[0]))
+            else:
+                sort_value = tail[3 + sort_index] if sort_index is not None else tail[-1]
+                last = (sort_value, int(tail[1]), int(tail[0]))
+
+
+def _after(last: tuple[Any, ...], sort_col: str, descending: bool) -> tuple[str, list[Any]]:
+    """The keyset condition "after this row" for the order used by iter_rows_with_rev."""
+    if not sort_col:
+        ord_, row_id = last
+        return " AND (_ord > %s OR (_ord = %s AND _id > %s))", [ord_, ord_, row_id]
+    value, ord_, row_id = last
+    tie = "(_ord > %s OR (_ord = %s AND _id > %s))"
+    if value is None:  # inside the trailing group of empty values
+        return f" AND ({sort_col} IS NULL AND {tie})", [ord_, ord_, row_id]
+    cmp = "<" if descending else ">"
+    return (
+        f" AND ({sort_col} IS NULL OR {sort_col} {cmp} %s OR ({sort_col} = %s AND {tie}))",
+        [value, value, ord_, ord_, row_id],
+    )
+
+
+def fetch_page(
+    dataset: Dataset,
+    fields: Sequence[Field],
+    *,
+    where: str = "",
+    params: Sequence[Any] = (),
+    order: Field | None = None,
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 50,
+) -> list[tuple[int, int, list[Any]]]:
+    """One page of current rows: [(row id, _rev, values in field order)] (SQL LIMIT/OFFSET)."""
+    cols = "".join(f", {tables.q(f.column)}" for f in fields)
+    extra = f" AND ({where})" if where else ""
+    if order is not None:
+        col = tables.q(order.column)
+        order_by = f"({col} IS NULL), {col} {'DESC' if descending else 'ASC'}, _ord, _id"
+    else:
+        order_by = "_ord, _id"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT _id, _rev{cols} FROM {tables.q(dataset.table_name)} WHERE {tables.ALIVE}{extra} "
+            f"ORDER BY {order_by} LIMIT {int(limit)} OFFSET {int(offset)}",
+            list(params),
+        )
+        return [
+            (int(row[0]), int(row[1]), [from_db(v, f.type) for v, f in zip(row[2:], fields, strict=True)])
+            for row in cursor.fetchall()
+        ]
+
+
+def facet_counts(
+    dataset: Dataset, field: Field, *, where: str = "", params: Sequence[Any] = (), limit: int = 20
+) -> list[tuple[Any, int]]:
+    """The most frequent values of one column among the current rows matching `where`."""
+    col = tables.q(field.column)
+    extra = f" AND ({where})" if where else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {col}, COUNT(*) AS n FROM {tables.q(dataset.table_name)} WHERE {tables.ALIVE}{extra} "
+            f"GROUP BY {col} ORDER BY n DESC, {col} LIMIT {int(limit)}",
+            list(params),
+        )
+        return [(from_db(value, field.type), int(n)) for value, n in cursor.fetchall()]
 
 
 def count_rows(
