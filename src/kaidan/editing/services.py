@@ -1,0 +1,830 @@
+"""Editing the master DB: records (edit, add, delete, bulk edit) and the schema, without lost updates.
+
+Every web path (record page, grid cell, bulk edit, schema page) calls these functions; they decide
+authorization through kaidan.access (`rights` on the dataset) and write through kaidan.store:
+one save is one new Revision, inside one transaction, audited.
+
+No lost updates: each row carries `_rev` (the revision that last wrote it). An edit says which `_rev`
+the user saw (`expected_rev`); when the row has changed since, the edit is refused with `StaleRecord`,
+which carries the current values and who changed them, and nothing is written. The check runs after
+`open_revision` has locked the dataset, so two saves can never both pass it.
+
+User text is parsed with the importer's converters (kaidan.ingest.infer.convert): 和暦 dates, 全角
+digits, "1,234", "△100" and the empty markers all work the same as in an import.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from kaidan.access.levels import Level, RestrictionReason
+from kaidan.access.services import Rights, rights
+from kaidan.audit.services import record
+from kaidan.catalog import selectors as catalog
+from kaidan.catalog.models import Dataset, Field, FieldType
+from kaidan.ingest.infer import TYPE_NAMES_JA, convert
+from kaidan.store import tables
+from kaidan.store.models import Revision
+from kaidan.store.services import RevisionWriter, open_revision, read_alive_by
+from kaidan.store.values import from_db, row_hash, to_db, to_json
+
+MAX_LISTED = 20
+NAME_RE = re.compile(r"[^\W_][\w\-]{0,99}")
+"""Machine names: letters (any script), digits, "_" and "-", no spaces, not starting with "_" or "-"."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# Errors
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bilingual message, optionally about one field (machine name)."""
+
+    ja: str
+    en: str
+    field: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.ja} / {self.en}"
+
+
+class EditRejected(Exception):
+    """The change was refused; nothing was written. `problems` say why, in Japanese and English."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+    @classmethod
+    def one(cls, ja: str, en: str, field: str = "") -> EditRejected:
+        return cls([Problem(ja, en, field)])
+
+    def by_field(self) -> dict[str, list[Problem]]:
+        result: dict[str, list[Problem]] = {}
+        for problem in self.problems:
+            result.setdefault(problem.field, []).append(problem)
+        return result
+
+
+class InvalidValues(EditRejected):
+    """Some values do not fit their column (or break the key or the actor's row scope)."""
+
+
+@dataclass
+class StaleRecord(Exception):
+    """Someone saved the row after the user loaded it: the user's save was refused, nothing written."""
+
+    row_id: int
+    rev: int
+    fields: list[Field]
+    values: list[Any]
+    changed_by: str
+    changed_at: datetime | None
+    revision: Revision | None = None
+    deleted: bool = False
+    current: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.current = {f.name: v for f, v in zip(self.fields, self.values, strict=True)}
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        who = self.changed_by or "?"
+        return (
+            f"行 {self.row_id} は {who} さんが変更しました（版 {self.rev}） / "
+            f"row {self.row_id} was changed by {who} (revision {self.rev})"
+        )
+
+
+class AddedRecord(NamedTuple):
+    revision: Revision
+    row_id: int
+
+
+# ---------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _require(actor: Any, dataset: Dataset, manage: bool = False) -> Rights:
+    r = rights(actor, dataset)
+    if not r.can_read:
+        raise Http404(dataset.name)
+    if not (r.can_manage if manage else r.can_edit):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    return r
+
+
+def _author_name(user: Any) -> str:
+    if user is None:
+        return ""
+    display = getattr(user, "display_name", "")
+    return str(display or user.get_username())
+
+
+def _type_ja(field_type: str) -> str:
+    try:
+        return TYPE_NAMES_JA[FieldType(field_type)]  # type: ignore[index]
+    except (KeyError, ValueError):
+        return field_type
+
+
+def _split_reason(exc: Exception) -> tuple[str, str]:
+    """The ingest parsers raise ValueError("English / 日本語")."""
+    en, _sep, ja = str(exc).partition(" / ")
+    return (ja or en), en
+
+
+def parse_value(fld: Field, text: str | None) -> Any:
+    """The user's text as a value of the field's type (None for empty); InvalidValues when it does not fit."""
+    if text is None:
+        return None
+    try:
+        return convert(text, fld.type)
+    except (ValueError, ArithmeticError) as exc:
+        ja_reason, en_reason = _split_reason(exc)
+        raise InvalidValues.one(
+            f"列「{fld.label}」の値「{text}」は{_type_ja(fld.type)}として読めません（{ja_reason}）",
+            f"Column '{fld.label}': '{text}' is not a valid {fld.type} ({en_reason})",
+            fld.name,
+        ) from None
+
+
+def _parse_changes(
+    fields: Sequence[Field], changes: Mapping[str, str | None]
+) -> tuple[dict[int, Any], list[Problem]]:
+    """{field pk: typed value} for the changes, and the problems found (all of them, not just the first)."""
+    by_name = {f.name: f for f in fields}
+    parsed: dict[int, Any] = {}
+    problems: list[Problem] = []
+    for name, text in changes.items():
+        fld = by_name.get(name)
+        if fld is None:
+            problems.append(
+                Problem(
+                    f"列「{name}」はありません（または編集できません）",
+                    f"there is no column '{name}' you may edit",
+                    name,
+                )
+            )
+            continue
+        try:
+            parsed[fld.pk] = parse_value(fld, text)
+        except InvalidValues as exc:
+            problems.extend(exc.problems)
+    return parsed, problems
+
+
+def _read_row(dataset: Dataset, fields: Sequence[Field], row_id: int) -> tuple[int, list[Any]] | None:
+    """(_rev, values of `fields`) of an alive row, read under the dataset lock; None when absent."""
+    cols = "".join(f", {tables.q(f.column)}" for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT _rev{cols} FROM {tables.q(dataset.table_name)} WHERE {tables.ALIVE} AND _id = %s",
+            [row_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return int(row[0]), [from_db(v, f.type) for v, f in zip(row[1:], fields, strict=True)]
+
+
+def _lock(dataset: Dataset) -> None:
+    """Serialize writers of this dataset (open_revision locks it again, which is harmless)."""
+    locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    dataset.current_revision = locked.current_revision
+
+
+def _in_scope(actor: Any, r: Rights, fields: Sequence[Field], values: Sequence[Any]) -> bool:
+    """Does a row with these values (all live fields) fall within one of the actor's row scopes?"""
+    return catalog.row_in_scope(actor, r, fields, values)
+
+
+def _scope_problem() -> Problem:
+    return Problem(
+        "この変更では行があなたの組織の担当範囲から外れるため、保存できません",
+        "this change would move the row outside the rows your organization may edit",
+    )
+
+
+def _stale(actor: Any, dataset: Dataset, r: Rights, row_id: int, rev: int | None) -> StaleRecord:
+    """Describe the current state of a row someone else changed (visible fields only)."""
+    fields = r.visible(dataset.live_fields())
+    values: list[Any] = []
+    deleted = rev is None
+    if rev is None:
+        rev = _deleted_rev(dataset, row_id) or dataset.current_revision
+        fields = []
+    else:
+        current = _read_row(dataset, fields, row_id)
+        values = current[1] if current else [None] * len(fields)
+    revision = Revision.objects.filter(dataset=dataset, number=rev).select_related("author").first()
+    return StaleRecord(
+        row_id=row_id,
+        rev=rev,
+        fields=fields,
+        values=values,
+        changed_by=_author_name(revision.author) if revision else "",
+        changed_at=revision.created_at if revision else None,
+        revision=revision,
+        deleted=deleted,
+    )
+
+
+def _check_key(
+    dataset: Dataset, fields: Sequence[Field], values: Sequence[Any], row_id: int | None
+) -> list[Problem]:
+    key = dataset.key_field
+    if key is None or key.removed:
+        return []
+    index = next((i for i, f in enumerate(fields) if f.pk == key.pk), None)
+    if index is None:
+        return []
+    value = values[index]
+    if value is None:
+        return [
+            Problem(
+                f"キー列「{key.label}」は空にできません",
+                f"the key column '{key.label}' cannot be empty",
+                key.name,
+            )
+        ]
+    found = read_alive_by(dataset, [key], key, [value])
+    other = found.get(to_json(value))
+    if other is not None and other[0] != row_id:
+        return [
+            Problem(
+                f"キー列「{key.label}」の値「{to_json(value)}」は行 {other[0]} で既に使われています",
+                f"the key column '{key.label}' already has '{to_json(value)}' (row {other[0]})",
+                key.name,
+            )
+        ]
+    return []
+
+
+def _deleted_rev(dataset: Dataset, row_id: int) -> int | None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT _deleted_rev FROM {tables.q(dataset.table_name)} WHERE _id = %s", [row_id])
+        found = cursor.fetchone()
+    return int(found[0]) if found and found[0] is not None else None
+
+
+def _visible_row(actor: Any, dataset: Dataset, r: Rights, row_id: int) -> Any:
+    """The row as the actor sees it; Http404 when absent or outside the actor's row scope.
+
+    A row deleted since the user loaded it (and which the actor could see before) is a StaleRecord.
+    """
+    row = catalog.get_row(actor, dataset, row_id)
+    if row is not None:
+        return row
+    deleted = _deleted_rev(dataset, row_id)
+    if deleted is not None and catalog.get_row(actor, dataset, row_id, as_of=deleted - 1) is not None:
+        raise _stale(actor, dataset, r, row_id, None)
+    raise Http404(f"{dataset.name} row {row_id}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Records
+
+
+def edit_record(
+    actor: Any,
+    dataset: Dataset,
+    row_id: int,
+    changes: Mapping[str, str | None],
+    expected_rev: int,
+    message: str = "",
+) -> Revision:
+    """Save the user's changes to one row as a new revision, unless someone else saved it first.
+
+    `changes` maps field machine names to the user's text ("" → empty). Raises Http404 (row absent or
+    outside the actor's scope), PermissionDenied, InvalidValues or StaleRecord; nothing is written then.
+    """
+    r = _require(actor, dataset)
+    visible = r.visible(dataset.live_fields())
+    parsed, problems = _parse_changes(visible, changes)
+    with transaction.atomic():
+        _lock(dataset)
+        _visible_row(actor, dataset, r, row_id)
+        fields = dataset.live_fields()
+        current = _read_row(dataset, fields, row_id)
+        if current is None or current[0] != expected_rev:
+            raise _stale(actor, dataset, r, row_id, current[0] if current else None)
+        if problems:
+            raise InvalidValues(problems)
+        old = current[1]
+        new = [parsed.get(f.pk, v) for f, v in zip(fields, old, strict=True)]
+        problems = _check_key(dataset, fields, new, row_id)
+        if not _in_scope(actor, r, fields, new):
+            problems.append(_scope_problem())
+        if problems:
+            raise InvalidValues(problems)
+        revision = open_revision(actor, dataset, source=Revision.Source.EDIT, message=message)
+        writer = RevisionWriter(dataset, revision, fields)
+        writer.update(row_id, old, new)
+        revision = writer.finish()
+        changed = [f.name for f, a, b in zip(fields, old, new, strict=True) if to_json(a) != to_json(b)]
+        record(
+            actor,
+            "store.revision.edit",
+            dataset,
+            detail={"revision": revision.number, "row": row_id, "columns": changed},
+        )
+    return revision
+
+
+def add_record(
+    actor: Any, dataset: Dataset, values: Mapping[str, str | None], message: str = ""
+) -> AddedRecord:
+    """Add one row (columns not given, or hidden from the actor, stay empty)."""
+    r = _require(actor, dataset)
+    visible = r.visible(dataset.live_fields())
+    parsed, problems = _parse_changes(visible, values)
+    if problems:
+        raise InvalidValues(problems)
+    with transaction.atomic():
+        _lock(dataset)
+        fields = dataset.live_fields()
+        new = [parsed.get(f.pk) for f in fields]
+        problems = _check_key(dataset, fields, new, None)
+        if not _in_scope(actor, r, fields, new):
+            problems.append(_scope_problem())
+        if problems:
+            raise InvalidValues(problems)
+        revision = open_revision(actor, dataset, source=Revision.Source.EDIT, message=message)
+        writer = RevisionWriter(dataset, revision, fields)
+        row_id = writer.insert(new)
+        revision = writer.finish()
+        record(actor, "store.revision.add", dataset, detail={"revision": revision.number, "row": row_id})
+    return AddedRecord(revision, row_id)
+
+
+def delete_records(actor: Any, dataset: Dataset, expected: Mapping[int, int], message: str = "") -> Revision:
+    """Delete rows, each only if it is still at the revision the user saw ({row id: expected rev})."""
+    r = _require(actor, dataset)
+    if not expected:
+        raise EditRejected.one("削除する行が選ばれていません", "no rows were chosen for deletion")
+    with transaction.atomic():
+        _lock(dataset)
+        for row_id, rev in expected.items():
+            _visible_row(actor, dataset, r, row_id)
+            current = _read_row(dataset, [], row_id)
+            if current is None or current[0] != rev:
+                raise _stale(actor, dataset, r, row_id, current[0] if current else None)
+        revision = open_revision(actor, dataset, source=Revision.Source.EDIT, message=message)
+        writer = RevisionWriter(dataset, revision, dataset.live_fields())
+        writer.delete(sorted(expected))
+        revision = writer.finish()
+        record(
+            actor,
+            "store.revision.delete",
+            dataset,
+            detail={"revision": revision.number, "rows": sorted(expected)},
+        )
+    return revision
+
+
+@dataclass(frozen=True)
+class BulkPreview:
+    field: Field
+    value: Any
+    row_ids: list[int]
+
+    @property
+    def count(self) -> int:
+        return len(self.row_ids)
+
+
+def _matching_ids(actor: Any, dataset: Dataset, query: Any) -> list[int]:
+    return list(catalog.matching_row_ids(actor, dataset, query))
+
+
+def count_matching(actor: Any, dataset: Dataset, query: Any) -> int:
+    """How many rows a bulk edit of this grid query would touch (rows in the actor's scope)."""
+    _require(actor, dataset)
+    return len(_matching_ids(actor, dataset, query))
+
+
+def preview_bulk_edit(actor: Any, dataset: Dataset, query: Any, field_name: str, text: str) -> BulkPreview:
+    """Which rows a bulk edit would change, and the parsed value (raises like bulk_edit would)."""
+    r = _require(actor, dataset)
+    visible = r.visible(dataset.live_fields())
+    parsed, problems = _parse_changes(visible, {field_name: text})
+    if problems:
+        raise InvalidValues(problems)
+    fld = next(f for f in visible if f.name == field_name)
+    return BulkPreview(fld, parsed[fld.pk], _matching_ids(actor, dataset, query))
+
+
+def bulk_edit(
+    actor: Any, dataset: Dataset, query: Any, field_name: str, text: str, message: str = ""
+) -> Revision:
+    """Set one column to one value on every row matching the grid query (rows in the actor's scope)."""
+    r = _require(actor, dataset)
+    preview = preview_bulk_edit(actor, dataset, query, field_name, text)
+    target = preview.field
+    with transaction.atomic():
+        _lock(dataset)
+        row_ids = _matching_ids(actor, dataset, query)
+        fields = dataset.live_fields()
+        index = next(i for i, f in enumerate(fields) if f.pk == target.pk)
+        key = dataset.key_field
+        if key is not None and key.pk == target.pk and len(row_ids) > 1:
+            raise InvalidValues.one(
+                f"キー列「{key.label}」は行ごとに異なる値が必要なため、まとめて同じ値にはできません",
+                f"the key column '{key.label}' must differ from row to row: it cannot be set on many rows",
+                key.name,
+            )
+        revision = open_revision(actor, dataset, source=Revision.Source.EDIT, message=message)
+        writer = RevisionWriter(dataset, revision, fields)
+        for row_id in row_ids:
+            current = _read_row(dataset, fields, row_id)
+            if current is None:
+                continue
+            old = current[1]
+            new = list(old)
+            new[index] = preview.value
+            if not _in_scope(actor, r, fields, new):
+                raise InvalidValues([_scope_problem()])
+            if key is not None and key.pk == target.pk:
+                problems = _check_key(dataset, fields, new, row_id)
+                if problems:
+                    raise InvalidValues(problems)
+            writer.update(row_id, old, new)
+        revision = writer.finish()
+        record(
+            actor,
+            "store.revision.bulk_edit",
+            dataset,
+            detail={"revision": revision.number, "column": target.name, "rows": revision.changed},
+        )
+    return revision
+
+
+# ---------------------------------------------------------------------------------------------------
+# Schema
+
+
+def _schema_revision(
+    actor: Any, dataset: Dataset, message: str, action: str, detail: dict[str, Any]
+) -> Revision:
+    """Close a schema change: a new revision (source "schema") with the new schema snapshot, audited."""
+    revision = open_revision(actor, dataset, source=Revision.Source.SCHEMA, message=message)
+    fields = dataset.live_fields()
+    revision = RevisionWriter(dataset, revision, fields).finish(schema_fields=fields)
+    record(actor, action, dataset, detail={"revision": revision.number, **detail})
+    return revision
+
+
+def _field(dataset: Dataset, r: Rights, name: str) -> Field:
+    for fld in r.visible(dataset.live_fields()):
+        if fld.name == name:
+            return fld
+    raise EditRejected.one(f"列「{name}」はありません", f"there is no column '{name}'", name)
+
+
+def _check_name(dataset: Dataset, name: str, exclude: Field | None = None) -> list[Problem]:
+    if not NAME_RE.fullmatch(name):
+        return [
+            Problem(
+                f"機械名「{name}」は使えません。英数字・かな漢字・「_」「-」で、空白なしにしてください",
+                f"the machine name '{name}' is not allowed: use letters, digits, '_' and '-', no spaces",
+                "name",
+            )
+        ]
+    for other in dataset.live_fields():
+        if other.name == name and (exclude is None or other.pk != exclude.pk):
+            return [
+                Problem(
+                    f"機械名「{name}」は列「{other.label}」で既に使われています",
+                    f"the machine name '{name}' is already used by column '{other.label}'",
+                    "name",
+                )
+            ]
+    return []
+
+
+def _check_label(dataset: Dataset, label: str, exclude: Field | None = None) -> list[Problem]:
+    if not label.strip():
+        return [Problem("見出しを入力してください", "enter a label", "label")]
+    for other in dataset.live_fields():
+        if other.label == label and (exclude is None or other.pk != exclude.pk):
+            return [
+                Problem(
+                    f"見出し「{label}」の列は既にあります",
+                    f"a column labelled '{label}' already exists",
+                    "label",
+                )
+            ]
+    return []
+
+
+def _level(text: str) -> Level:
+    try:
+        return Level.parse(text)
+    except ValueError as exc:
+        ja, _sep, en = str(exc).partition(" / ")
+        raise EditRejected.one(ja, en, "classification") from None
+
+
+def _field_type(text: str) -> FieldType:
+    try:
+        return FieldType(text)
+    except ValueError:
+        raise EditRejected.one(
+            f"型「{text}」は不明です", f"unknown type '{text}' ({', '.join(FieldType.values)})", "type"
+        ) from None
+
+
+def add_field(
+    actor: Any,
+    dataset: Dataset,
+    *,
+    label: str,
+    name: str = "",
+    type: str = FieldType.TEXT,
+    classification: str = Level.PUBLIC,
+    message: str = "",
+) -> Field:
+    """Add an empty column at the end."""
+    _require(actor, dataset, manage=True)
+    label = label.strip()
+    if not name.strip():
+        from kaidan.ingest.services import machine_name
+
+        name = machine_name(label) if label else ""
+    name = name.strip()
+    problems = _check_label(dataset, label) + _check_name(dataset, name)
+    field_type = _field_type(type)
+    level = _level(classification)
+    if problems:
+        raise EditRejected(problems)
+    with transaction.atomic():
+        _lock(dataset)
+        last = dataset.fields.order_by("-position").values_list("position", flat=True).first() or 0
+        fld = Field.objects.create(
+            dataset=dataset,
+            position=last + 1,
+            name=name,
+            label=label,
+            type=field_type,
+            classification=level,
+        )
+        tables.add_column(dataset, fld)
+        _schema_revision(
+            actor,
+            dataset,
+            message,
+            "catalog.field.add",
+            {
+                "field": fld.pk,
+                "name": name,
+                "label": label,
+                "type": field_type.value,
+                "classification": level.value,
+            },
+        )
+    return fld
+
+
+def rename_field(
+    actor: Any,
+    dataset: Dataset,
+    field_name: str,
+    *,
+    label: str | None = None,
+    name: str | None = None,
+    message: str = "",
+) -> Field:
+    """Change a column's label and/or machine name (the data and history are untouched)."""
+    r = _require(actor, dataset, manage=True)
+    fld = _field(dataset, r, field_name)
+    label = fld.label if label is None else label.strip()
+    name = fld.name if name is None else name.strip()
+    if label == fld.label and name == fld.name:
+        return fld
+    problems = _check_label(dataset, label, fld) + _check_name(dataset, name, fld)
+    if problems:
+        raise EditRejected(problems)
+    with transaction.atomic():
+        _lock(dataset)
+        before = {"name": fld.name, "label": fld.label}
+        fld.label, fld.name = label, name
+        fld.save(update_fields=["label", "name"])
+        _schema_revision(
+            actor,
+            dataset,
+            message,
+            "catalog.field.rename",
+            {"field": fld.pk, "before": before, "after": {"name": name, "label": label}},
+        )
+    return fld
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(to_json(value))
+
+
+def retype_field(actor: Any, dataset: Dataset, field_name: str, new_type: str, message: str = "") -> Field:
+    """Change a column's type: every current value is converted first; if any fails, nothing changes.
+
+    The old field is kept (removed) with its physical column, so history stays readable; a new field
+    with a new column takes its place and position.
+    """
+    r = _require(actor, dataset, manage=True)
+    old_field = _field(dataset, r, field_name)
+    field_type = _field_type(new_type)
+    if field_type == old_field.type:
+        return old_field
+    with transaction.atomic():
+        _lock(dataset)
+        fields = dataset.live_fields()
+        index = next(i for i, f in enumerate(fields) if f.pk == old_field.pk)
+        converted: list[tuple[int, list[Any], Any]] = []
+        failures: list[tuple[int, str]] = []
+        failed = 0
+        with connection.cursor() as cursor:
+            cols = "".join(f", {tables.q(f.column)}" for f in fields)
+            cursor.execute(
+                f"SELECT _id{cols} FROM {tables.q(dataset.table_name)} WHERE {tables.ALIVE} ORDER BY _ord, _id"
+            )
+            rows = cursor.fetchall()
+        for raw in rows:
+            values = [from_db(v, f.type) for v, f in zip(raw[1:], fields, strict=True)]
+            text = _as_text(values[index])
+            try:
+                value = convert(text, field_type) if text is not None else None
+            except (ValueError, ArithmeticError):
+                failed += 1
+                if len(failures) < MAX_LISTED:
+                    failures.append((int(raw[0]), text or ""))
+                continue
+            converted.append((int(raw[0]), values, value))
+        if failed:
+            listed_ja = "、".join(f"行 {row}「{text}」" for row, text in failures)
+            listed_en = ", ".join(f"row {row} '{text}'" for row, text in failures)
+            more_ja = f" ほか{failed - len(failures)}件" if failed > len(failures) else ""
+            more_en = f" and {failed - len(failures)} more" if failed > len(failures) else ""
+            raise EditRejected.one(
+                f"列「{old_field.label}」の{failed}件の値を{_type_ja(field_type)}に変換できないため、"
+                f"型は変更していません: {listed_ja}{more_ja}",
+                f"column '{old_field.label}': {failed} values cannot be converted to {field_type.value}, "
+                f"so the type was not changed: {listed_en}{more_en}",
+                "type",
+            )
+        new_field = Field.objects.create(
+            dataset=dataset,
+            position=old_field.position,
+            name=old_field.name,
+            label=old_field.label,
+            type=field_type,
+            classification=old_field.classification,
+            unit=old_field.unit,
+            description=old_field.description,
+        )
+        Field.objects.filter(pk=old_field.pk).update(removed=True)
+        tables.add_column(dataset, new_field)
+        revision = open_revision(actor, dataset, source=Revision.Source.SCHEMA, message=message)
+        new_fields = dataset.live_fields()
+        new_index = next(i for i, f in enumerate(new_fields) if f.pk == new_field.pk)
+        vendor = connection.vendor
+        for row_id, values, value in converted:
+            new_values = list(values)
+            del new_values[index]
+            new_values.insert(new_index, value)
+            # Not a RowChange: the column is new, and no earlier revision reads it.
+            tables.update_row(
+                dataset,
+                row_id,
+                {new_field.column: to_db(value, field_type, vendor)},
+                revision.number,
+                row_hash(new_values),
+            )
+        if dataset.key_field_id == old_field.pk:
+            dataset.key_field = new_field
+            dataset.save(update_fields=["key_field"])
+            tables.index_column(dataset, new_field)
+        revision = RevisionWriter(dataset, revision, new_fields).finish(schema_fields=new_fields)
+        record(
+            actor,
+            "catalog.field.retype",
+            dataset,
+            detail={
+                "revision": revision.number,
+                "field": old_field.pk,
+                "new_field": new_field.pk,
+                "from": old_field.type,
+                "to": field_type.value,
+                "rows": len(converted),
+            },
+        )
+    return new_field
+
+
+def remove_field(actor: Any, dataset: Dataset, field_name: str, message: str = "") -> None:
+    """Remove a column from the current schema (its data stays for the history)."""
+    r = _require(actor, dataset, manage=True)
+    fld = _field(dataset, r, field_name)
+    if dataset.key_field_id == fld.pk:
+        raise EditRejected.one(
+            f"列「{fld.label}」はキー列のため削除できません",
+            f"column '{fld.label}' is the key column and cannot be removed",
+            fld.name,
+        )
+    if len(dataset.live_fields()) <= 1:
+        raise EditRejected.one("最後の列は削除できません", "the last column cannot be removed", fld.name)
+    with transaction.atomic():
+        _lock(dataset)
+        Field.objects.filter(pk=fld.pk).update(removed=True)
+        _schema_revision(actor, dataset, message, "catalog.field.remove", {"field": fld.pk, "name": fld.name})
+
+
+def set_field_classification(
+    actor: Any, dataset: Dataset, field_name: str, classification: str, message: str = ""
+) -> Field:
+    """Change who may see one column."""
+    r = _require(actor, dataset, manage=True)
+    fld = _field(dataset, r, field_name)
+    level = _level(classification)
+    if level == fld.classification:
+        return fld
+    with transaction.atomic():
+        _lock(dataset)
+        before = fld.classification
+        fld.classification = level
+        fld.save(update_fields=["classification"])
+        _schema_revision(
+            actor,
+            dataset,
+            message,
+            "catalog.field.classify",
+            {"field": fld.pk, "name": fld.name, "before": before, "after": level.value},
+        )
+    return fld
+
+
+def set_dataset_classification(
+    actor: Any, dataset: Dataset, classification: str, restriction_reason: str = "", message: str = ""
+) -> Dataset:
+    """Change the dataset's classification (秘 needs a recorded reason)."""
+    _require(actor, dataset, manage=True)
+    level = _level(classification)
+    reason = restriction_reason.strip()
+    if reason and reason not in RestrictionReason.values:
+        raise EditRejected.one(
+            f"秘の理由「{reason}」は不明です",
+            f"unknown reason for restriction '{reason}' ({', '.join(RestrictionReason.values)})",
+            "restriction_reason",
+        )
+    if level == Level.RESTRICTED and not reason:
+        raise EditRejected.one(
+            "秘にするには理由（個人情報、プライバシー、入札、未決定、法令）を選んでください",
+            "restricted information needs a recorded reason (personal, privacy, bid, undecided, legal)",
+            "restriction_reason",
+        )
+    if level == dataset.classification and reason == dataset.restriction_reason:
+        return dataset
+    with transaction.atomic():
+        _lock(dataset)
+        before = {"classification": dataset.classification, "restriction_reason": dataset.restriction_reason}
+        dataset.classification = level
+        dataset.restriction_reason = reason
+        dataset.save(update_fields=["classification", "restriction_reason", "updated_at"])
+        _schema_revision(
+            actor,
+            dataset,
+            message,
+            "catalog.dataset.classify",
+            {"before": before, "after": {"classification": level.value, "restriction_reason": reason}},
+        )
+    return dataset
+
+
+def fields_for_editing(actor: Any, dataset: Dataset) -> list[Field]:
+    """The fields an actor may edit on this dataset (the visible live ones), or [] without edit rights."""
+    r = rights(actor, dataset)
+    return r.visible(dataset.live_fields()) if r.can_edit else []
+
+
+def text_for_input(value: Any) -> str:
+    """A stored value as the text an input shows (ISO dates and times, plain numbers)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat(timespec="minutes")
+    return str(to_json(value))

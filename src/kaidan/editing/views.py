@@ -1,0 +1,356 @@
+"""Editing pages: a record, a new record, deleting, grid cells, bulk edit and the schema.
+
+Views only parse the request, call kaidan.editing.services and render; rights are decided there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kaidan.access.levels import Level, RestrictionReason
+from kaidan.access.services import Rights, rights
+from kaidan.catalog import selectors as catalog
+from kaidan.catalog.models import Dataset, FieldType
+from kaidan.store.selectors import fields_at
+
+from . import services
+from .forms import (
+    attach_errors,
+    changes_of,
+    inputs_for,
+    merge_after_conflict,
+    submitted,
+    values_of,
+)
+
+
+def display(value: Any) -> str:
+    """A value as the grid shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return str(formats.localize(value))
+
+
+def _fields(actor: Any, dataset: Dataset) -> list[Any]:
+    return catalog.visible_fields(actor, dataset)
+
+
+def _row(request: HttpRequest, dataset: Dataset, row_id: int) -> Any:
+    row = catalog.get_row(request.user, dataset, row_id)
+    if row is None:
+        raise Http404(f"row {row_id}")
+    return row
+
+
+def _stale_context(stale: services.StaleRecord) -> dict[str, Any]:
+    return {
+        "stale": stale,
+        "stale_values": [(f, display(v)) for f, v in zip(stale.fields, stale.values, strict=True)],
+    }
+
+
+def _record_context(
+    request: HttpRequest, dataset: Dataset, r: Rights, row: Any, as_of: int | None = None
+) -> dict[str, Any]:
+    if as_of is not None:
+        fields = catalog.visible_fields(request.user, dataset, fields_at(dataset, as_of))
+    else:
+        fields = _fields(request.user, dataset)
+    return {
+        "as_of": as_of,
+        "dataset": dataset,
+        "rights": r,
+        "row": row,
+        "row_id": row.row_id,
+        "shown": [(f, display(v)) for f, v in zip(fields, row.values, strict=True)],
+        "inputs": inputs_for(fields, row.values) if r.can_edit and as_of is None else [],
+        "rev": row.rev,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def record(request: HttpRequest, name: str, row_id: int) -> HttpResponse:
+    dataset = catalog.get_dataset(request.user, name)
+    r = rights(request.user, dataset)
+    as_of_text = request.GET.get("as_of", "")
+    if request.method == "GET" and as_of_text.isdigit() and int(as_of_text) < dataset.current_revision:
+        as_of = int(as_of_text)
+        row = catalog.get_row(request.user, dataset, row_id, as_of=as_of)
+        if row is None:
+            raise Http404(f"row {row_id}")
+        return render(request, "editing/record.html", _record_context(request, dataset, r, row, as_of))
+    row = _row(request, dataset, row_id)
+    context = _record_context(request, dataset, r, row)
+    if request.method == "GET":
+        return render(request, "editing/record.html", context)
+    fields = _fields(request.user, dataset)
+    inputs = submitted(fields, request.POST)
+    message = request.POST.get("message", "")
+    expected = request.POST.get("rev", "")
+    context.update(inputs=inputs, message=message)
+    try:
+        services.edit_record(
+            request.user,
+            dataset,
+            row_id,
+            changes_of(inputs),
+            int(expected) if expected.isdigit() else -1,
+            message=message,
+        )
+    except services.StaleRecord as stale:
+        merge_after_conflict(inputs, stale.current)
+        context.update(_stale_context(stale), rev=stale.rev)
+        return render(request, "editing/record.html", context, status=409)
+    except services.InvalidValues as exc:
+        context["errors"] = attach_errors(inputs, exc.problems)
+        context["has_errors"] = True
+        context["rev"] = expected
+        return render(request, "editing/record.html", context, status=400)
+    messages.success(request, _("Saved."))
+    return redirect("editing:record", name=dataset.name, row_id=row_id)
+
+
+@require_http_methods(["GET", "POST"])
+def add(request: HttpRequest, name: str) -> HttpResponse:
+    dataset = catalog.get_dataset(request.user, name, "object.edit")
+    fields = _fields(request.user, dataset)
+    context: dict[str, Any] = {"dataset": dataset, "inputs": inputs_for(fields, None)}
+    if request.method == "POST":
+        inputs = submitted(fields, request.POST)
+        message = request.POST.get("message", "")
+        context.update(inputs=inputs, message=message)
+        try:
+            added = services.add_record(request.user, dataset, values_of(inputs), message=message)
+        except services.InvalidValues as exc:
+            context["errors"] = attach_errors(inputs, exc.problems)
+            context["has_errors"] = True
+            return render(request, "editing/add.html", context, status=400)
+        messages.success(request, _("The record was added."))
+        return redirect("editing:record", name=dataset.name, row_id=added.row_id)
+    return render(request, "editing/add.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, name: str, row_id: int) -> HttpResponse:
+    dataset = catalog.get_dataset(request.user, name, "object.edit")
+    r = rights(request.user, dataset)
+    if request.method == "POST":
+        expected = request.POST.get("rev", "")
+        try:
+            services.delete_records(
+                request.user,
+                dataset,
+                {row_id: int(expected) if expected.isdigit() else -1},
+                message=request.POST.get("message", ""),
+            )
+        except services.StaleRecord as stale:
+            if stale.deleted:
+                messages.info(request, _("This record had already been deleted."))
+                return redirect("catalog:dataset", name=dataset.name)
+            row = _row(request, dataset, row_id)
+            context = _record_context(request, dataset, r, row)
+            context.update(_stale_context(stale))
+            return render(request, "editing/delete.html", context, status=409)
+        messages.success(request, _("The record was deleted."))
+        return redirect("catalog:dataset", name=dataset.name)
+    row = _row(request, dataset, row_id)
+    return render(request, "editing/delete.html", _record_context(request, dataset, r, row))
+
+
+@require_POST
+def cell(request: HttpRequest, name: str, row_id: int) -> JsonResponse:
+    """Save one grid cell: 200 with the new value and rev, 409 when stale, 400 when invalid."""
+    dataset = catalog.get_dataset(request.user, name, "object.edit")
+    fields = {str(f.pk): f for f in _fields(request.user, dataset)}
+    fld = fields.get(request.POST.get("field", ""))
+    if fld is None:
+        return JsonResponse({"message": _("There is no such column.")}, status=400)
+    text = request.POST.get("value", "")
+    expected = request.POST.get("rev", "")
+    try:
+        services.edit_record(
+            request.user,
+            dataset,
+            row_id,
+            {fld.name: text},
+            int(expected) if expected.isdigit() else -1,
+            message=request.POST.get("message", ""),
+        )
+    except services.StaleRecord as stale:
+        value = stale.current.get(fld.name)
+        when = formats.date_format(stale.changed_at, "SHORT_DATETIME_FORMAT") if stale.changed_at else ""
+        if stale.deleted:
+            text_message = _("%(who)s deleted this record (%(when)s). Your text was not saved.") % {
+                "who": stale.changed_by or _("someone"),
+                "when": when,
+            }
+        else:
+            text_message = _(
+                "%(who)s changed this record (%(when)s); the value now is “%(value)s”. "
+                "Your text was not saved: save again to replace their value."
+            ) % {"who": stale.changed_by or _("someone"), "when": when, "value": display(value)}
+        return JsonResponse(
+            {
+                "stale": True,
+                "deleted": stale.deleted,
+                "value": display(value),
+                "input": services.text_for_input(value),
+                "by": stale.changed_by,
+                "at": when,
+                "rev": stale.rev,
+                "message": text_message,
+            },
+            status=409,
+        )
+    except services.InvalidValues as exc:
+        return JsonResponse({"message": " ".join(str(p) for p in exc.problems)}, status=400)
+    row = _row(request, dataset, row_id)
+    index = list(fields).index(str(fld.pk))
+    value = row.values[index]
+    return JsonResponse(
+        {
+            "value": display(value),
+            "input": services.text_for_input(value),
+            "rev": row.rev,
+            "message": _("Saved."),
+        }
+    )
+
+
+def _grid_query(request: HttpRequest, dataset: Dataset, q: str) -> Any:
+    return catalog.grid_query(request.user, dataset, QueryDict(q))
+
+
+@require_http_methods(["GET", "POST"])
+def bulk(request: HttpRequest, name: str) -> HttpResponse:
+    """Set one column on every row of the grid's current filter: choose, preview the count, apply."""
+    dataset = catalog.get_dataset(request.user, name, "object.edit")
+    fields = _fields(request.user, dataset)
+    data = request.POST if request.method == "POST" else request.GET
+    q = data.get("q", "")
+    query = _grid_query(request, dataset, q)
+    context: dict[str, Any] = {
+        "dataset": dataset,
+        "fields": fields,
+        "q": q,
+        "field_name": data.get("field", ""),
+        "text": data.get("value", ""),
+        "message": data.get("message", ""),
+        "matching": services.count_matching(request.user, dataset, query),
+        "grid_url": reverse("catalog:dataset", args=[dataset.name]) + (f"?{q}" if q else ""),
+    }
+    if request.method == "GET":
+        return render(request, "editing/bulk.html", context)
+    try:
+        preview = services.preview_bulk_edit(
+            request.user, dataset, query, context["field_name"], context["text"]
+        )
+        if request.POST.get("action") != "apply":
+            context["preview"] = preview
+            context["preview_value"] = display(preview.value) if preview.value is not None else ""
+            return render(request, "editing/bulk.html", context)
+        revision = services.bulk_edit(
+            request.user, dataset, query, context["field_name"], context["text"], message=context["message"]
+        )
+    except services.EditRejected as exc:
+        context["errors"] = exc.problems
+        return render(request, "editing/bulk.html", context, status=400)
+    messages.success(
+        request,
+        _("%(count)s rows were changed (revision %(rev)s).")
+        % {"count": revision.changed, "rev": revision.number},
+    )
+    return redirect(context["grid_url"])
+
+
+SCHEMA_OPS = {"add", "rename", "retype", "remove", "classify", "dataset"}
+
+
+@require_http_methods(["GET", "POST"])
+def schema(request: HttpRequest, name: str) -> HttpResponse:
+    dataset = catalog.get_dataset(request.user, name, "object.manage")
+    errors: list[services.Problem] = []
+    op = request.POST.get("op", "")
+    if request.method == "POST" and op in SCHEMA_OPS:
+        post = request.POST
+        message = post.get("message", "")
+        target = post.get("field", "")
+        try:
+            if op == "add":
+                services.add_field(
+                    request.user,
+                    dataset,
+                    label=post.get("label", ""),
+                    name=post.get("name", ""),
+                    type=post.get("type", FieldType.TEXT),
+                    classification=post.get("classification", Level.PUBLIC),
+                    message=message,
+                )
+                done = _("The column was added.")
+            elif op == "rename":
+                services.rename_field(
+                    request.user,
+                    dataset,
+                    target,
+                    label=post.get("label"),
+                    name=post.get("name"),
+                    message=message,
+                )
+                done = _("The column was renamed.")
+            elif op == "retype":
+                services.retype_field(request.user, dataset, target, post.get("type", ""), message=message)
+                done = _("The column's type was changed.")
+            elif op == "remove":
+                if post.get("confirm") != "yes":
+                    raise services.EditRejected.one(
+                        "削除の確認にチェックを入れてください",
+                        "tick the box to confirm the removal",
+                        "confirm",
+                    )
+                services.remove_field(request.user, dataset, target, message=message)
+                done = _("The column was removed.")
+            elif op == "classify":
+                services.set_field_classification(
+                    request.user, dataset, target, post.get("classification", ""), message=message
+                )
+                done = _("The column's classification was changed.")
+            else:
+                services.set_dataset_classification(
+                    request.user,
+                    dataset,
+                    post.get("classification", ""),
+                    post.get("restriction_reason", ""),
+                    message=message,
+                )
+                done = _("The dataset's classification was changed.")
+        except services.EditRejected as exc:
+            errors = exc.problems
+        else:
+            messages.success(request, done)
+            return redirect("editing:schema", name=dataset.name)
+    dataset.refresh_from_db()
+    return render(
+        request,
+        "editing/schema.html",
+        {
+            "dataset": dataset,
+            "fields": _fields(request.user, dataset),
+            "types": FieldType.choices,
+            "levels": Level.choices,
+            "reasons": RestrictionReason.choices,
+            "errors": errors,
+            "op": op,
+            "posted": request.POST,
+        },
+        status=400 if errors else 200,
+    )
