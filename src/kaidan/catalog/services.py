@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO
 
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from kaidan.access.services import rights
 from kaidan.audit.services import record
 from kaidan.store.exports import FORMATS, write
 
-from .models import Dataset
+from .models import Dataset, SavedView
+from .query import GridQuery
 from .selectors import iter_visible_rows
 
 
@@ -15,7 +22,15 @@ class ExportRejected(ValueError):
     """The export was asked for in a way that cannot be served (unknown format or revision)."""
 
 
-def export_dataset(actor: Any, dataset: Dataset, *, fmt: str, revision: int | None, out: BinaryIO) -> None:
+def export_dataset(
+    actor: Any,
+    dataset: Dataset,
+    *,
+    fmt: str,
+    revision: int | None,
+    out: BinaryIO,
+    query: GridQuery | None = None,
+) -> None:
     """Write what the actor may see of the dataset (at `revision`, or now) to `out`, and log the export.
 
     The caller has checked "object.export" (kaidan.catalog.selectors.get_dataset).
@@ -28,6 +43,46 @@ def export_dataset(actor: Any, dataset: Dataset, *, fmt: str, revision: int | No
         raise ExportRejected(
             f"版 {revision} はありません / no revision {revision} (1..{dataset.current_revision})"
         )
-    view = iter_visible_rows(actor, dataset, as_of=revision, purpose="export")
-    record(actor, "store.export", dataset, detail={"format": fmt, "revision": revision})
+    view = iter_visible_rows(actor, dataset, as_of=revision, purpose="export", query=query)
+    detail: dict[str, Any] = {"format": fmt, "revision": revision}
+    if query is not None:
+        chosen: dict[str, list[str]] = {}
+        for key, value in query.params(page=False):
+            chosen.setdefault(key, []).append(value)
+        detail["query"] = chosen
+    record(actor, "store.export", dataset, detail=detail)
     write(fmt, view.fields, view.rows, out)
+
+
+def save_view(actor: Any, dataset: Dataset, *, title: str, query: GridQuery) -> SavedView:
+    """Save a grid query as a named view with its own link (editors of the dataset)."""
+    if not rights(actor, dataset).allows("object.edit"):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    base = slugify(title) or "view"
+    for attempt in range(1, 100):
+        slug = base if attempt == 1 else f"{base}-{attempt}"
+        try:
+            with transaction.atomic():
+                view = SavedView.objects.create(
+                    dataset=dataset,
+                    slug=slug,
+                    title=title,
+                    query=query.querystring(page=1),
+                    created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                )
+        except IntegrityError:
+            continue
+        record(actor, "view.create", dataset, detail={"view": view.slug, "query": view.query})
+        return view
+    raise ValueError(title)
+
+
+def delete_view(actor: Any, view: SavedView) -> None:
+    """Delete a saved view: its creator or a manager of the dataset."""
+    r = rights(actor, view.dataset)
+    if not (
+        r.can_manage or (view.created_by_id is not None and view.created_by_id == getattr(actor, "pk", None))
+    ):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    record(actor, "view.delete", view.dataset, detail={"view": view.slug, "query": view.query})
+    view.delete()

@@ -1,22 +1,28 @@
-"""Catalog pages: the list of datasets the user may see, a dataset's page with its rows, and exports."""
+"""Catalog pages: the list of datasets the user may see, a dataset's page with its grid, saved views,
+and exports. Every read goes through kaidan.catalog.selectors (the access service decides there)."""
 
 from __future__ import annotations
 
 import tempfile
-from itertools import islice
+from typing import Any
 
-from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from kaidan.access.levels import Level
 from kaidan.accounts.models import Organization
 from kaidan.store.exports import FORMATS
 
-from .selectors import get_dataset, iter_visible_rows, list_datasets
-from .services import ExportRejected, export_dataset
-
-PAGE_SIZE = 50
+from .forms import SavedViewForm
+from .models import Dataset, SavedView
+from .query import OPS, SIZES
+from .selectors import GridPage, get_dataset, grid_query, list_datasets, query_rows
+from .services import ExportRejected, delete_view, export_dataset, save_view
 
 
 def catalog(request: HttpRequest) -> HttpResponse:
@@ -44,27 +50,103 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 def dataset(request: HttpRequest, name: str) -> HttpResponse:
     ds = get_dataset(request.user, name)
-    view = iter_visible_rows(request.user, ds)
-    page_text = request.GET.get("page", "1")
-    page_number = max(1, int(page_text)) if page_text.isdigit() else 1
-    start = (page_number - 1) * PAGE_SIZE
-    page_rows = list(islice(view.rows, start, start + PAGE_SIZE))
-    total = ds.row_count if not view.rights.row_filters else None
-    paginator = Paginator(range(total or start + len(page_rows)), PAGE_SIZE)
-    return render(
-        request,
-        "catalog/dataset.html",
+    if "add_field" in request.GET:  # the "add a filter" form: turn it into a clean, shareable link
+        params = request.GET.copy()
+        field, op, value = (params.pop(k, [""])[-1] for k in ("add_field", "add_op", "add_value"))
+        if field and op in OPS and (value or op in {"isnull", "notnull"}):
+            params.appendlist(f"{field}__{op}", value or "1")
+        params.pop("page", None)
+        return redirect(f"{reverse('catalog:dataset', kwargs={'name': ds.name})}?{params.urlencode()}")
+    return _grid_page(request, ds, request.GET, view=None)
+
+
+def saved_view(request: HttpRequest, name: str, slug: str) -> HttpResponse:
+    ds = get_dataset(request.user, name)
+    view = get_object_or_404(SavedView, dataset=ds, slug=slug)
+    params = QueryDict(view.query, mutable=True)
+    for key in ("page", "size"):
+        if key in request.GET:
+            params[key] = request.GET[key]
+    return _grid_page(request, ds, params, view=view)
+
+
+def _grid_page(request: HttpRequest, ds: Dataset, params: Any, view: SavedView | None) -> HttpResponse:
+    query = grid_query(request.user, ds, params)
+    page = query_rows(request.user, ds, query)
+    context = {
+        "dataset": ds,
+        "grid": page,
+        "links": grid_links(page),
+        "rights": page.rights,
+        "fields": page.fields,
+        "query": query.querystring(page=1),
+        "saved_view": view,
+        "ops": OPS,
+        "sizes": SIZES,
+        "editable": page.rights.can_edit and page.as_of is None and view is None,
+    }
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "grid":
+        return render(request, "catalog/_grid.html", context)
+    context.update(
         {
-            "dataset": ds,
-            "fields": view.fields,
-            "rows": page_rows,
-            "page": paginator.get_page(page_number),
-            "rights": view.rights,
             "formats": list(FORMATS),
             "revisions": ds.revisions.select_related("author")[:10],
-            "hidden_columns": len(ds.live_fields()) - len(view.fields),
-        },
+            "views": ds.views.all(),
+            "view_form": SavedViewForm(),
+            "hidden_columns": sum(1 for c in page.columns if c.masked)
+            or len(ds.live_fields()) - len(page.fields),
+        }
     )
+    return render(request, "catalog/dataset.html", context)
+
+
+def grid_links(page: GridPage) -> dict[str, Any]:
+    """Everything the grid template links to, built here so the template stays declarative."""
+    q = page.query
+    headers = []
+    for column in page.columns:
+        state = ""
+        if q.sort is not None and q.sort.pk == column.field.pk:
+            state = "descending" if q.descending else "ascending"
+        headers.append((column, "" if column.masked else q.sorted_by(column.field), state))
+    last = page.pages
+    return {
+        "headers": headers,
+        "filters": [(f, OPS[f.op], q.without_filter(f)) for f in q.filters],
+        "rows": [(row, list(zip(row.values, page.columns, strict=True))) for row in page.rows],
+        "first": q.querystring(page=1) if q.page > 1 else "",
+        "prev": q.querystring(page=q.page - 1) if q.page > 1 else "",
+        "next": q.querystring(page=q.page + 1) if q.page < last else "",
+        "last": q.querystring(page=last) if q.page < last else "",
+    }
+
+
+@login_required
+@require_POST
+def create_view(request: HttpRequest, name: str) -> HttpResponse:
+    ds = get_dataset(request.user, name, "object.edit")
+    form = SavedViewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(
+            f"{reverse('catalog:dataset', kwargs={'name': ds.name})}?{request.POST.get('query', '')}"
+        )
+    query = grid_query(request.user, ds, QueryDict(request.POST.get("query", "")))
+    view = save_view(request.user, ds, title=form.cleaned_data["title"], query=query)
+    messages.success(
+        request, _("The view “%(title)s” was saved. Its link can be shared.") % {"title": view.title}
+    )
+    return redirect("catalog:view", name=ds.name, slug=view.slug)
+
+
+@login_required
+@require_POST
+def remove_view(request: HttpRequest, name: str, slug: str) -> HttpResponse:
+    ds = get_dataset(request.user, name)
+    view = get_object_or_404(SavedView, dataset=ds, slug=slug)
+    delete_view(request.user, view)
+    messages.success(request, _("The view “%(title)s” was deleted.") % {"title": view.title})
+    return redirect("catalog:dataset", name=ds.name)
 
 
 def export(request: HttpRequest, name: str) -> HttpResponse | FileResponse:
@@ -74,9 +156,11 @@ def export(request: HttpRequest, name: str) -> HttpResponse | FileResponse:
         fmt = "csv"
     revision = request.GET.get("revision")
     as_of = int(revision) if revision and revision.isdigit() else None
+    filtered = any(key not in {"format", "revision"} for key in request.GET)
+    query = grid_query(request.user, ds, request.GET) if filtered else None
     spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 — closed by FileResponse
     try:
-        export_dataset(request.user, ds, fmt=fmt, revision=as_of, out=spool)  # type: ignore[arg-type]
+        export_dataset(request.user, ds, fmt=fmt, revision=as_of, out=spool, query=query)  # type: ignore[arg-type]
     except ExportRejected as exc:
         spool.close()
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
