@@ -90,12 +90,12 @@ def row_in_scope(r: Rights, fields: Sequence[Field], values: Sequence[Any], acto
     """Is a row (values in the order of `fields`, all fields, visible or not) within the actor's scope?"""
     if not r.row_filters:
         return True
-    try:  # the lead's helper, when it has landed
-        from kaidan.catalog.selectors import row_matches  # type: ignore[attr-defined]
+    try:  # the lead's helper (kaidan.catalog.selectors), when it has landed
+        from kaidan.catalog.selectors import row_in_scope as catalog_row_in_scope
     except ImportError:
-        row_matches = None
-    if row_matches is not None:
-        return bool(row_matches(r, fields, values, actor))
+        catalog_row_in_scope = None
+    if catalog_row_in_scope is not None:
+        return bool(catalog_row_in_scope(actor, r, fields, values))
     return any(_matches(scope, fields, values, actor) for scope in r.row_filters)
 
 
