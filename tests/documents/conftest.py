@@ -92,3 +92,18 @@ def make_pdf(text: str = "Hello Kaidan") -> bytes:
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 )
+
+
+@pytest.fixture
+def login_verified():
+    """Log a user in with a confirmed TOTP device, as after the code step (superusers need this)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def do_login(client, user) -> None:
+        device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+        client.force_login(user)
+        session = client.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+
+    return do_login
