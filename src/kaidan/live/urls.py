@@ -1,5 +1,9 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "live"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("<slug:name>/events", views.events, name="events"),
+]
