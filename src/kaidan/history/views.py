@@ -7,8 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import datetime
-from itertools import islice
+from datetime import datetime, time
 from typing import Any
 
 from django.contrib import messages
@@ -17,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, Strea
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -76,13 +76,13 @@ def as_of(request: HttpRequest, name: str) -> HttpResponse:
     """The "view as of a date and time" form: redirect to the grid as of the last revision by then."""
     dataset = get_dataset(request.user, name)
     text = request.GET.get("when", "").strip()
-    when = None
-    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
-        try:
-            when = datetime.strptime(text, fmt)
-            break
-        except ValueError:
-            continue
+    try:
+        when = parse_datetime(text)
+        day = parse_date(text) if when is None else None
+    except ValueError:
+        when = day = None
+    if day is not None:  # a date alone: as of the end of that day
+        when = datetime.combine(day, time(23, 59, 59))
     back = reverse("history:revisions", args=[dataset.name])
     if when is None:
         messages.error(
@@ -91,9 +91,9 @@ def as_of(request: HttpRequest, name: str) -> HttpResponse:
             % {"value": text},
         )
         return redirect(back)
-    if fmt == "%Y-%m-%d":
-        when = when.replace(hour=23, minute=59, second=59)
-    revision = selectors.revision_at(dataset, timezone.make_aware(when))
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when)
+    revision = selectors.revision_at(dataset, when)
     if revision is None:
         messages.error(request, _("The dataset had no revision yet at %(when)s.") % {"when": text})
         return redirect(back)
