@@ -22,9 +22,10 @@ from django.db import connection
 from django.http import Http404
 
 from kaidan.access.levels import Level
-from kaidan.access.services import Rights, organizations_of, rights
+from kaidan.access.services import Rights, rights
 from kaidan.audit.services import record
 from kaidan.catalog.models import Dataset, Field
+from kaidan.catalog.selectors import row_in_scope as catalog_row_in_scope
 from kaidan.store import tables
 from kaidan.store.models import Revision, RowChange
 from kaidan.store.values import from_db, from_json, to_json
@@ -88,42 +89,7 @@ def schema_fields(dataset: Dataset, number: int) -> list[Field]:
 
 def row_in_scope(r: Rights, fields: Sequence[Field], values: Sequence[Any], actor: Any) -> bool:
     """Is a row (values in the order of `fields`, all fields, visible or not) within the actor's scope?"""
-    if not r.row_filters:
-        return True
-    try:  # the lead's helper (kaidan.catalog.selectors), when it has landed
-        from kaidan.catalog.selectors import row_in_scope as catalog_row_in_scope
-    except ImportError:
-        catalog_row_in_scope = None
-    if catalog_row_in_scope is not None:
-        return bool(catalog_row_in_scope(actor, r, fields, values))
-    return any(_matches(scope, fields, values, actor) for scope in r.row_filters)
-
-
-def _matches(
-    scope: Sequence[dict[str, Any]], fields: Sequence[Field], values: Sequence[Any], actor: Any
-) -> bool:
-    """One scope: every condition holds (kaidan.catalog.selectors._matches semantics, plus viewer_org)."""
-    by_name = {f.name: i for i, f in enumerate(fields)} | {f.label: i for i, f in enumerate(fields)}
-    for cond in scope:
-        index = by_name.get(cond.get("field", ""))
-        if index is None:
-            return False
-        value = values[index]
-        op = cond.get("op", "eq")
-        expected = cond.get("value")
-        if op == "eq":
-            if str(value) != str(expected):
-                return False
-        elif op == "in":
-            if value is None or str(value) not in [str(v) for v in expected or []]:
-                return False
-        elif op == "viewer_org":
-            names = {o.name for o in organizations_of(actor)} | {o.code for o in organizations_of(actor)}
-            if value is None or str(value) not in names:
-                return False
-        else:  # an unknown condition never widens access
-            return False
-    return True
+    return catalog_row_in_scope(actor, r, fields, values)
 
 
 def _visible_ids(r: Rights, current: dict[int, Field], *sides: Sequence[Field]) -> set[int]:
