@@ -115,3 +115,23 @@ def smtp_server(settings):
 def mail_body(message: Message) -> str:
     part = next(p for p in message.walk() if p.get_content_type() == "text/plain")
     return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+
+
+@pytest.fixture
+def login_verified():
+    """Log a user in through the two-step login with a TOTP code (superusers must use two-factor)."""
+    from django.urls import reverse
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.accounts.totp import totp_code
+
+    def do_login(client, user) -> None:
+        client.logout()
+        device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+        client.post(
+            reverse("accounts:login"), {"username": user.username, "password": "correct-horse-battery"}
+        )
+        response = client.post(reverse("accounts:login_verify"), {"token": totp_code(device)})
+        assert response.status_code == 302 and "login" not in response["Location"], response
+
+    return do_login

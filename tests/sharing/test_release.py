@@ -1,0 +1,143 @@
+"""Undecided (未決定) datasets and documents: hidden outside the owner organization until released,
+by hand or automatically on the planned date; every release is audited."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from kaidan.access.services import rights
+from kaidan.audit.models import AuditEntry
+from kaidan.sharing.jobs import run_release_loop
+from kaidan.sharing.services import grant_access, mark_undecided, release, release_due
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(world, make_user):
+    return {
+        "staff": make_user("bosai.editor", world.bosai, role="editor"),
+        "partner": make_user("shakyo.staff", world.shakyo),
+        "own": make_user("fukushi.viewer", world.fukushi),
+    }
+
+
+def test_an_undecided_dataset_is_hidden_from_others_until_released_and_the_release_is_logged(
+    make_dataset, world, manager, people
+):
+    dataset = make_dataset("kaigo", classification="internal")
+    grant_access(manager, dataset, organization=world.shakyo)
+    mark_undecided(manager, dataset, planned_release=timezone.localdate() + timedelta(days=30))
+    assert rights(people["own"], dataset).can_read
+    assert not rights(people["staff"], dataset).can_read
+    assert not rights(people["partner"], dataset).can_read
+
+    assert release(manager, dataset) is True
+
+    dataset.refresh_from_db()
+    assert not dataset.undecided
+    assert rights(people["staff"], dataset).can_read
+    assert rights(people["partner"], dataset).can_read
+    entry = AuditEntry.objects.get(action="object.release")
+    assert entry.actor_label == "fukushi.manager"
+    assert entry.object_id == str(dataset.pk)
+    assert entry.detail["automatic"] is False
+    assert release(manager, dataset) is False  # already released: nothing happens, nothing logged
+    assert AuditEntry.objects.filter(action="object.release").count() == 1
+
+
+def test_release_due_releases_what_is_due_and_nothing_else(make_dataset, manager, people):
+    today = timezone.localdate()
+    due = make_dataset("due", classification="internal")
+    later = make_dataset("later", classification="internal")
+    manual = make_dataset("manual", classification="internal")
+    mark_undecided(manager, due, planned_release=today)
+    mark_undecided(manager, later, planned_release=today + timedelta(days=1))
+    mark_undecided(manager, manual)
+
+    released = release_due()
+
+    assert [d.name for d in released] == ["due"]
+    assert rights(people["staff"], type(due).objects.get(pk=due.pk)).can_read
+    assert not rights(people["staff"], type(later).objects.get(pk=later.pk)).can_read
+    entry = AuditEntry.objects.get(action="object.release")
+    assert entry.actor_label == "system" and entry.detail["automatic"] is True
+    # the next day, the later one is due
+    tomorrow = timezone.make_aware(
+        datetime.combine(today + timedelta(days=1), datetime.min.time())
+    ) + timedelta(hours=1)
+    assert [d.name for d in release_due(tomorrow)] == ["later"]
+
+
+def test_the_command_and_the_serve_loop_release_due_objects(make_dataset, manager):
+    first = make_dataset("first")
+    mark_undecided(manager, first, planned_release=timezone.localdate())
+    call_command("release_due", stdout=(out := __import__("io").StringIO()))
+    assert "1 released" in out.getvalue()
+
+    second = make_dataset("second")
+    mark_undecided(manager, second, planned_release=timezone.localdate())
+
+    class StopAfterOne:
+        calls = 0
+
+        def is_set(self) -> bool:
+            return self.calls > 0
+
+        def wait(self, _seconds: float) -> None:
+            self.calls += 1
+
+    run_release_loop(StopAfterOne(), interval=0)  # type: ignore[arg-type]
+    second.refresh_from_db()
+    assert not second.undecided
+
+
+def test_documents_are_released_the_same_way(world, manager, people, client):
+    from kaidan.documents.services import upload_document
+
+    document = upload_document(
+        manager,
+        title="議会答弁案",
+        owner=world.fukushi,
+        classification="internal",
+        file=SimpleUploadedFile("toben.txt", "答弁案".encode()),
+    )
+    mark_undecided(manager, document, planned_release=timezone.localdate())
+    assert not rights(people["staff"], document).can_read
+
+    assert [d.pk for d in release_due()] == [document.pk]
+    document.refresh_from_db()
+    assert rights(people["staff"], document).can_read
+    assert AuditEntry.objects.get(action="object.release").object_type == "documents.document"
+
+
+def test_the_document_page_marks_and_releases_with_confirmation(world, manager, people, client):
+    from kaidan.documents.services import upload_document
+
+    document = upload_document(
+        manager,
+        title="計画案",
+        owner=world.fukushi,
+        classification="internal",
+        file=SimpleUploadedFile("a.txt", b"x"),
+    )
+    url = reverse("sharing_site:document_release", args=[document.pk])
+    client.force_login(people["staff"])
+    assert client.get(url).status_code == 403  # a reader may not manage it
+    client.force_login(manager)
+    planned = (timezone.localdate() + timedelta(days=3)).isoformat()
+    response = client.post(url, {"action": "undecided", "u-planned_release": planned})
+    assert response.status_code == 302
+    document.refresh_from_db()
+    assert document.undecided and document.planned_release == date.fromisoformat(planned)
+    confirm = client.get(url + "?confirm=release")
+    assert "公開" in confirm.content.decode()
+    client.post(url, {"action": "release"})
+    document.refresh_from_db()
+    assert not document.undecided
