@@ -91,6 +91,8 @@ class Rights:
 
 def _memberships(actor: Any) -> list[Membership]:
     """The actor's memberships, cached on the actor object for the request."""
+    if getattr(actor, "is_link_actor", False):  # a share link's recipient: row scopes as the sharer's
+        return _memberships(actor.sharer)
     if actor is None or isinstance(actor, AnonymousUser) or not actor.is_authenticated:
         return []
     cached = getattr(actor, "_kaidan_memberships", None)
@@ -118,6 +120,8 @@ def _max_level(levels: Iterable[Level | None]) -> Level | None:
 
 def rights(actor: Any, obj: ClassifiedObject) -> Rights:
     """Compute the actor's rights on an object: the single source of truth."""
+    if getattr(actor, "is_link_actor", False):
+        return _link_rights(actor, obj)
     if getattr(actor, "is_superuser", False) and actor.is_active:
         return Rights(Level.RESTRICTED, True, True, True)
     memberships = _memberships(actor)
@@ -152,6 +156,25 @@ def rights(actor: Any, obj: ClassifiedObject) -> Rights:
         can_manage=can_read and can_manage,
         row_filters=() if unscoped else tuple(row_filters),
     )
+
+
+def _link_rights(actor: Any, obj: ClassifiedObject) -> Rights:
+    """A recipient acting through one share link (kaidan.links.actors.LinkActor): nothing but the link's
+    target; on the target, the sharer's rights computed now, capped at the link's clearance, read-only.
+    A revoked or expired link, or a sharer who lost access, gives nothing."""
+    nothing = Rights(None, False, False, False)
+    target, sharer = actor.target, actor.sharer
+    if not actor.active or target is None or sharer is None or getattr(obj, "pk", None) is None:
+        return nothing
+    if obj.access_target != target.access_target or not sharer.is_active:
+        return nothing
+    base = rights(sharer, obj)
+    if not base.can_read or base.clearance is None:
+        return nothing
+    cap = Level(actor.clearance)
+    clearance = cap if cap.rank < base.clearance.rank else base.clearance
+    can_read = at_most(obj.classification, clearance)
+    return Rights(clearance, can_read, False, False, base.row_filters) if can_read else nothing
 
 
 def _undecided_rights(obj: ClassifiedObject, memberships: Sequence[Membership]) -> Rights:
