@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import inspect
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,10 +30,9 @@ from kaidan.access.services import require, rights
 from kaidan.audit.services import record
 from kaidan.catalog.models import Dataset, SavedView
 from kaidan.catalog.query import CONTROL, GridQuery
-from kaidan.catalog.selectors import grid_query, iter_visible_rows
+from kaidan.catalog.selectors import grid_query
 from kaidan.catalog.services import export_dataset
 from kaidan.documents.models import Document
-from kaidan.store.exports import write
 
 from .actors import LinkActor
 from .models import (
@@ -399,29 +397,12 @@ class Unavailable(Exception):
 
 
 def export_for_link(actor: LinkActor, link: ShareLink, *, fmt: str, out: BinaryIO) -> None:
-    """Write the link's dataset (its view's filter and columns applied) through the normal export path."""
+    """Write the link's dataset (its view's filter and columns applied) through the catalog's export."""
     dataset = link.dataset
     if dataset is None:
         raise Unavailable
     query = link_query(actor, dataset, link.query)
     if query is None or not rights(actor, dataset).allows("object.export"):
         raise Unavailable
-    if not query.filters and not query.columns and query.as_of is None:
-        export_dataset(actor, dataset, fmt=fmt, revision=None, out=out)
-        return
-    if "query" in inspect.signature(export_dataset).parameters:
-        export_dataset(actor, dataset, fmt=fmt, revision=None, out=out, query=query)  # type: ignore[call-arg]
-        return
-    # Until the catalog's export takes a filter: the same visible rows, filtered by the view's query.
-    view = iter_visible_rows(actor, dataset, as_of=query.as_of, purpose="export")
-    chosen = {f.pk for f in query.columns} if query.columns else None
-    keep = [i for i, f in enumerate(view.fields) if chosen is None or f.pk in chosen]
-    fields = [view.fields[i] for i in keep]
-    rows = ([values[i] for i in keep] for values in view.rows if query.matches(view.fields, values))
-    record(
-        actor,
-        "store.export",
-        dataset,
-        detail={"format": fmt, "revision": query.as_of, "query": link.query, "link": link.pk},
-    )
-    write(fmt, fields, rows, out)
+    revision = query.as_of if query.as_of is not None and query.as_of < dataset.current_revision else None
+    export_dataset(actor, dataset, fmt=fmt, revision=revision, out=out, query=query)
