@@ -222,3 +222,15 @@ def test_the_dataset_page_offers_the_actions_the_user_may_take(client, world):
     assert reverse("editing:add", args=[ds.name]) in html
     html = login(client, world.viewer).get(page).content.decode()
     assert reverse("editing:add", args=[ds.name]) not in html and "grid-edit.js" not in html
+
+
+def test_saving_a_record_deleted_meanwhile_says_so_and_returns_to_the_dataset(client, world):
+    ds = world.dataset
+    row = row_ids(ds)["S003"]
+    page = login(client, world.editor).get(record_url(ds, row))
+    services.delete_records(world.editor2, ds, {row: page.context["rev"]})
+    data = form_data(page.context["inputs"], 定員="1")
+    data["rev"] = page.context["rev"]
+    response = client.post(record_url(ds, row), data, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("catalog:dataset", args=[ds.name])
+    assert "鈴木 一郎 さんが削除しました" in response.content.decode()

@@ -258,3 +258,26 @@ def test_a_decimal_column_keeps_its_precision(world):
     rev = get_row(world.editor, refresh(ds), row).rev
     services.edit_record(world.editor, refresh(ds), row, {"area": "1,234.5"}, rev)
     assert values_of(world.editor, ds, row)["area"] == Decimal("1234.5")
+
+
+def test_saving_without_changes_writes_no_revision(world):
+    ds = world.dataset
+    row = row_ids(ds)["S001"]
+    rev = get_row(world.editor, ds, row).rev
+    before = refresh(ds).current_revision
+    answer = services.edit_record(world.editor, ds, row, {"定員": "１２０"}, rev)
+    assert answer.number == rev
+    assert refresh(ds).current_revision == before
+
+
+def test_bulk_edit_never_moves_rows_out_of_a_partners_scope(world, scoped_partner):
+    from kaidan.catalog.selectors import grid_query
+
+    ds = world.dataset
+    query = grid_query(scoped_partner, ds, {})
+    assert services.count_matching(scoped_partner, ds, query) == 1
+    with pytest.raises(services.InvalidValues):
+        services.bulk_edit(scoped_partner, ds, query, "地区", "三宿")
+    revision = services.bulk_edit(scoped_partner, ds, query, "定員", "10")
+    assert revision.changed == 1
+    assert values_of(world.editor, ds, row_ids(ds)["S002"])["定員"] == 300

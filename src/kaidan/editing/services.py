@@ -100,6 +100,11 @@ class StaleRecord(Exception):
 
     def describe(self) -> str:
         who = self.changed_by or "?"
+        if self.deleted:
+            return (
+                f"行 {self.row_id} は {who} さんが削除しました（版 {self.rev}）。変更は保存していません / "
+                f"row {self.row_id} was deleted by {who} (revision {self.rev}); your changes were not saved"
+            )
         return (
             f"行 {self.row_id} は {who} さんが変更しました（版 {self.rev}） / "
             f"row {self.row_id} was changed by {who} (revision {self.rev})"
@@ -323,6 +328,9 @@ def edit_record(
             raise InvalidValues(problems)
         old = current[1]
         new = [parsed.get(f.pk, v) for f, v in zip(fields, old, strict=True)]
+        if [to_json(v) for v in old] == [to_json(v) for v in new]:
+            # Nothing to change: no empty revision; the answer is the revision that last wrote the row.
+            return Revision.objects.get(dataset=dataset, number=current[0])
         problems = _check_key(dataset, fields, new, row_id)
         if not _in_scope(actor, r, fields, new):
             problems.append(_scope_problem())

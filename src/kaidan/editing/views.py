@@ -89,15 +89,14 @@ def record(request: HttpRequest, name: str, row_id: int) -> HttpResponse:
         if row is None:
             raise Http404(f"row {row_id}")
         return render(request, "editing/record.html", _record_context(request, dataset, r, row, as_of))
-    row = _row(request, dataset, row_id)
-    context = _record_context(request, dataset, r, row)
     if request.method == "GET":
-        return render(request, "editing/record.html", context)
+        row = _row(request, dataset, row_id)
+        return render(request, "editing/record.html", _record_context(request, dataset, r, row))
     fields = _fields(request.user, dataset)
     inputs = submitted(fields, request.POST)
     message = request.POST.get("message", "")
     expected = request.POST.get("rev", "")
-    context.update(inputs=inputs, message=message)
+    context: dict[str, Any] = {}
     try:
         services.edit_record(
             request.user,
@@ -108,16 +107,23 @@ def record(request: HttpRequest, name: str, row_id: int) -> HttpResponse:
             message=message,
         )
     except services.StaleRecord as stale:
+        if stale.deleted:
+            messages.error(request, stale.describe())
+            return redirect("catalog:dataset", name=dataset.name)
         merge_after_conflict(inputs, stale.current)
         context.update(_stale_context(stale), rev=stale.rev)
-        return render(request, "editing/record.html", context, status=409)
+        status = 409
     except services.InvalidValues as exc:
         context["errors"] = attach_errors(inputs, exc.problems)
-        context["has_errors"] = True
-        context["rev"] = expected
-        return render(request, "editing/record.html", context, status=400)
-    messages.success(request, _("Saved."))
-    return redirect("editing:record", name=dataset.name, row_id=row_id)
+        context.update(has_errors=True, rev=expected)
+        status = 400
+    else:
+        messages.success(request, _("Saved."))
+        return redirect("editing:record", name=dataset.name, row_id=row_id)
+    row = _row(request, dataset, row_id)
+    page = _record_context(request, dataset, r, row)
+    page.update(context, inputs=inputs, message=message)
+    return render(request, "editing/record.html", page, status=status)
 
 
 @require_http_methods(["GET", "POST"])
