@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kaidan.access.levels import Level
 from kaidan.access.models import AccessGrant, Permission
@@ -79,17 +80,19 @@ class RowScopeMixin(forms.Form):
 
 class GrantForm(RowScopeMixin):
     organization = forms.ModelChoiceField(
-        label=_("Organization"), queryset=Organization.objects.none(), empty_label=None
+        label=pgettext_lazy("sharing", "Organization"), queryset=Organization.objects.none(), empty_label=None
     )
     min_role = forms.ChoiceField(
-        label=_("Minimum role"),
+        label=pgettext_lazy("sharing", "Minimum role"),
         choices=Role.choices,
         initial=Role.VIEWER,
         help_text=_("Members with this role or a higher one get access."),
     )
-    permission = forms.ChoiceField(label=_("Permission"), choices=Permission.choices, initial=Permission.VIEW)
+    permission = forms.ChoiceField(
+        label=pgettext_lazy("sharing", "Permission"), choices=Permission.choices, initial=Permission.VIEW
+    )
     clearance = forms.ChoiceField(
-        label=_("Clearance"),
+        label=pgettext_lazy("sharing", "Clearance"),
         choices=Level.choices,
         initial=Level.LIMITED,
         help_text=_("The highest classification of columns they may see."),
@@ -104,8 +107,8 @@ class GrantForm(RowScopeMixin):
 
 
 class ChangeGrantForm(RowScopeMixin):
-    permission = forms.ChoiceField(label=_("Permission"), choices=Permission.choices)
-    clearance = forms.ChoiceField(label=_("Clearance"), choices=Level.choices)
+    permission = forms.ChoiceField(label=pgettext_lazy("sharing", "Permission"), choices=Permission.choices)
+    clearance = forms.ChoiceField(label=pgettext_lazy("sharing", "Clearance"), choices=Level.choices)
 
     def __init__(self, *args: Any, dataset: Dataset, grant: AccessGrant, **kwargs: Any) -> None:
         kwargs.setdefault(
@@ -136,9 +139,13 @@ class UndecidedForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"))
-    organization = forms.ModelChoiceField(label=_("Organization"), queryset=Organization.objects.none())
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices[:3], initial=Role.VIEWER)
+    email = forms.EmailField(label=pgettext_lazy("sharing", "E-mail address"))
+    organization = forms.ModelChoiceField(
+        label=pgettext_lazy("sharing", "Organization"), queryset=Organization.objects.none()
+    )
+    role = forms.ChoiceField(
+        label=pgettext_lazy("sharing", "Role"), choices=Role.choices[:3], initial=Role.VIEWER
+    )
 
     def __init__(self, *args: Any, organizations: list[Organization], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -149,13 +156,15 @@ class InviteForm(forms.Form):
 
 class AcceptForm(forms.Form):
     username = forms.CharField(
-        label=_("User name"),
+        label=pgettext_lazy("sharing", "User name"),
         max_length=150,
         help_text=_("Letters, digits and @ . + - _ only."),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
     password1 = forms.CharField(
-        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=pgettext_lazy("sharing", "Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
         label=_("Password (again)"),
@@ -171,8 +180,8 @@ class AcceptForm(forms.Form):
 
 
 class DateRangeForm(forms.Form):
-    since = forms.DateField(label=_("From"), required=False, widget=DateInput)
-    until = forms.DateField(label=_("To"), required=False, widget=DateInput)
+    since = forms.DateField(label=pgettext_lazy("sharing", "From"), required=False, widget=DateInput)
+    until = forms.DateField(label=pgettext_lazy("sharing", "To"), required=False, widget=DateInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -182,15 +191,17 @@ class DateRangeForm(forms.Form):
 
 
 class AccessLogForm(DateRangeForm):
-    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    kind = forms.ChoiceField(label=pgettext_lazy("sharing", "Kind"), required=False)
 
     def __init__(self, *args: Any, kinds: list[tuple[str, Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", _("All"))] + kinds  # type: ignore[attr-defined]
+        self.fields["kind"].choices = [("", pgettext_lazy("sharing", "All"))] + kinds  # type: ignore[attr-defined]
         self.order_fields(["kind", "since", "until"])
 
 
 class AuditExportForm(DateRangeForm):
     format = forms.ChoiceField(
-        label=_("Format"), choices=[("csv", "CSV (UTF-8 BOM)"), ("jsonl", "JSON Lines")], initial="csv"
+        label=pgettext_lazy("sharing", "Format"),
+        choices=[("csv", "CSV (UTF-8 BOM)"), ("jsonl", "JSON Lines")],
+        initial="csv",
     )
