@@ -10,7 +10,7 @@ import pytest
 from kaidan.access.models import AccessGrant
 from kaidan.accounts.models import Organization
 from kaidan.sharing.services import grant_access, invite
-from tests.sharing.conftest import CSV, CLASSES, mail_body  # noqa: F401 (fixtures below reuse the data)
+from tests.sharing.conftest import CLASSES, CSV
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
