@@ -3,7 +3,8 @@
  * Listens to the dataset's server-sent events (`revision`, `closed`). On a new revision it
  *  - shows the server's ready-made note ("鈴木 一郎さんが 3件を変更しました（版 12）") with its time in a
  *    polite live region,
- *  - updates every element marked `data-live-revision` with the new revision number,
+ *  - updates every element marked `data-live-revision` with the new revision number (and
+ *    `data-live-revision-detail` with " — time author source"),
  *  - refreshes the grid (`data-live-grid`, e.g. "#grid") with the current query — but never while a cell
  *    is being edited there (an element with `[data-editing]` inside the grid): the refresh waits until
  *    the editing is over.
@@ -12,7 +13,8 @@
 (function () {
   "use strict";
 
-  var EDITING = "[data-editing]";
+  // A cell being edited: marked [data-editing], or the editing app's td.editing with its input.
+  var EDITING = "[data-editing], td.editing, .grid-edit-input";
 
   function text(el, value) {
     el.textContent = value;
@@ -82,9 +84,15 @@
 
   Live.prototype.onRevision = function (data) {
     this.show(data.note, { display: data.time_display, iso: data.time });
+    var system = this.root.getAttribute("data-live-system") || "";
+    var detail = " — " + String(data.time).slice(0, 16).replace("T", " ") + " " + (data.author || system) + " " + data.source_display;
     document.querySelectorAll("[data-live-revision]").forEach(function (el) {
       el.textContent = String(data.revision);
     });
+    document.querySelectorAll("[data-live-revision-detail]").forEach(function (el) {
+      el.textContent = detail;
+    });
+    this.revision = data.revision;
     document.dispatchEvent(new CustomEvent("kaidan:revision", { detail: data }));
     if (this.gridSelector) {
       this.pending = true;
@@ -122,16 +130,16 @@
     );
   };
 
-  Live.prototype.query = function (grid) {
-    var own = grid.getAttribute("data-query");
-    if (own !== null) return own;
-    if (window.location.search) return window.location.search.slice(1);
-    return this.root.getAttribute("data-live-query") || "";
+  Live.prototype.query = function () {
+    // The address holds the grid's state (filters redirect to a shareable link; pages and sorting are
+    // links); a saved view's own query is applied by its URL.
+    return window.location.search ? window.location.search.slice(1) : "";
   };
 
   Live.prototype.refresh = function (grid) {
+    var self = this;
     this.refreshing = true;
-    var query = this.query(grid);
+    var query = this.query();
     var url = window.location.pathname + (query ? "?" + query : "");
     var revs = {};
     grid.querySelectorAll("tr[data-row]").forEach(function (tr) {
@@ -140,6 +148,9 @@
     var focus = focusedCell(grid);
     var swapped = function () {
       var current = document.querySelector("#" + grid.id) || grid;
+      if (self.revision !== undefined && current.hasAttribute("data-revision")) {
+        current.setAttribute("data-revision", String(self.revision));
+      }
       current.querySelectorAll("tr[data-row]").forEach(function (tr) {
         var before = revs[tr.getAttribute("data-row")];
         if (before !== tr.getAttribute("data-rev")) {
