@@ -154,8 +154,7 @@ def test_restoring_a_record_from_its_confirm_page(client, shelters, make_user, o
 def test_restoring_the_dataset_needs_a_manager_and_a_confirmation(client, shelters, make_user, owner):
     login(client, make_user, owner, role="editor", username="ed")
     assert client.get("/datasets/shelters/restore", {"revision": 1}).status_code == 403
-    client.logout()
-    login(client, make_user, owner)
+    login(client, make_user, owner)  # another user in the same browser
     confirm = client.get("/datasets/shelters/restore", {"revision": 1}).content.decode()
     assert "1 deleted row comes back" in confirm and "1 row gets its old values back" in confirm
     response = client.post("/datasets/shelters/restore", {"revision": 1, "expected": 3})
