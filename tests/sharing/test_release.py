@@ -3,6 +3,8 @@ by hand or automatically on the planned date; every release is audited."""
 
 from __future__ import annotations
 
+import io
+import time
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -13,7 +15,7 @@ from django.utils import timezone
 
 from kaidan.access.services import rights
 from kaidan.audit.models import AuditEntry
-from kaidan.sharing.jobs import run_release_loop
+from kaidan.sharing.jobs import start_release_loop
 from kaidan.sharing.services import grant_access, mark_undecided, release, release_due
 
 pytestmark = pytest.mark.django_db
@@ -75,27 +77,33 @@ def test_release_due_releases_what_is_due_and_nothing_else(make_dataset, manager
     assert [d.name for d in release_due(tomorrow)] == ["later"]
 
 
-def test_the_command_and_the_serve_loop_release_due_objects(make_dataset, manager):
+def test_the_release_due_command_releases_due_objects(make_dataset, manager):
     first = make_dataset("first")
     mark_undecided(manager, first, planned_release=timezone.localdate())
-    call_command("release_due", stdout=(out := __import__("io").StringIO()))
+    out = io.StringIO()
+    call_command("release_due", stdout=out)
     assert "1 released" in out.getvalue()
+    first.refresh_from_db()
+    assert not first.undecided
 
-    second = make_dataset("second")
-    mark_undecided(manager, second, planned_release=timezone.localdate())
 
-    class StopAfterOne:
-        calls = 0
+@pytest.mark.django_db(transaction=True)
+def test_the_background_loop_of_kaidan_serve_releases_due_objects(make_dataset, manager):
+    dataset = make_dataset("second")
+    mark_undecided(manager, dataset, planned_release=timezone.localdate())
 
-        def is_set(self) -> bool:
-            return self.calls > 0
-
-        def wait(self, _seconds: float) -> None:
-            self.calls += 1
-
-    run_release_loop(StopAfterOne(), interval=0)  # type: ignore[arg-type]
-    second.refresh_from_db()
-    assert not second.undecided
+    stop = start_release_loop(interval=0.05)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            dataset.refresh_from_db()
+            if not dataset.undecided:
+                break
+            time.sleep(0.05)
+    finally:
+        stop.set()
+    assert not dataset.undecided
+    assert AuditEntry.objects.filter(action="object.release", actor_label="system").exists()
 
 
 def test_documents_are_released_the_same_way(world, manager, people, client):
