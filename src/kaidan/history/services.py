@@ -123,13 +123,7 @@ def restore_record(
     """
     require(actor, "object.edit", dataset)
     with transaction.atomic():
-        dataset.refresh_from_db()
-        plan = plan_record_restore(actor, dataset, row_id, number)
-        if plan.alive and not plan.cells:
-            raise RestoreRejected(
-                f"行 {row_id} は既に版 {number} と同じ値です / row {row_id} already has its values of revision {number}"
-            )
-        revision = open_revision(
+        revision = open_revision(  # locks the dataset: the plan below sees no concurrent writer
             actor,
             dataset,
             source=Revision.Source.RESTORE,
@@ -137,6 +131,11 @@ def restore_record(
                 f"row {row_id} restored to revision {number} / 行 {row_id} を版 {number} に復元", note
             ),
         )
+        plan = plan_record_restore(actor, dataset, row_id, number)
+        if plan.alive and not plan.cells:
+            raise RestoreRejected(
+                f"行 {row_id} は既に版 {number} と同じ値です / row {row_id} already has its values of revision {number}"
+            )
         writer = RevisionWriter(dataset, revision, plan.live)
         if plan.alive:
             assert plan.now is not None
