@@ -203,7 +203,7 @@ def _refused(request: HttpRequest, link: ShareLink | None, outcome: str) -> Http
         status=REFUSAL_STATUS.get(outcome, 410),
     )
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -226,7 +226,7 @@ def _verified(request: HttpRequest, link: ShareLink) -> bool:
 
 def _private(response: HttpResponseBase) -> HttpResponseBase:
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
