@@ -149,3 +149,16 @@ def test_the_invitations_page_lists_pending_ones_and_revokes(client, world, make
 def test_people_who_may_not_invite_get_403(client, world, make_user):
     client.force_login(make_user("shakyo.viewer", world.shakyo))
     assert client.get(reverse("sharing_site:invitations")).status_code == 403
+
+
+def test_the_page_says_when_the_mail_could_not_be_sent(client, world, make_user, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9
+    client.force_login(make_user("shakyo.manager", world.shakyo, role="manager"))
+    response = client.post(
+        reverse("sharing_site:invitations"),
+        {"email": "x@example.jp", "organization": world.shakyo.pk, "role": "viewer"},
+    )
+    assert response.status_code == 400
+    assert "メールを送れなかった" in response.content.decode()
+    assert not Invitation.objects.exists()

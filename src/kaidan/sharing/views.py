@@ -260,6 +260,13 @@ def invitations(request: HttpRequest) -> HttpResponse:
             _apply_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error("organization", str(exc))
+        except OSError:  # SMTP refused or unreachable: the invitation was rolled back
+            form.add_error(
+                None,
+                _(
+                    "The e-mail could not be sent, so no invitation was made. Try again later or tell the administrator."
+                ),
+            )
         else:
             messages.success(
                 request,
