@@ -157,3 +157,19 @@ def test_the_system_actor_is_audited_as_system(do_import, write_csv):
     do_import(write_csv("v1.csv", V1), actor=SYSTEM)
     entry = AuditEntry.objects.filter(action="catalog.dataset.create").last()
     assert entry is not None and entry.actor_label == "system" and entry.detail["added"] == 3
+
+
+def test_every_type_exports_to_parquet(do_import, write_csv):
+    """Regression: a yes/no column used to crash the Parquet export (pyarrow names the type bool_)."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    from kaidan.store.exports import write
+
+    result = do_import(write_csv("flags.csv", "名前,有無\nA,有\nB,無\nC,\n"), dataset="flags")
+    fields = result.dataset.live_fields()
+    assert [f.type for f in fields] == ["text", "boolean"]
+    out = io.BytesIO()
+    write("parquet", fields, iter([["A", True], ["B", False], ["C", None]]), out)
+    assert pq.read_table(io.BytesIO(out.getvalue())).to_pylist()[0] == {"名前": "A", "有無": True}

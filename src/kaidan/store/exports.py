@@ -131,7 +131,7 @@ ARROW_TYPES = {
     FieldType.DECIMAL: "float64",
     FieldType.LATITUDE: "float64",
     FieldType.LONGITUDE: "float64",
-    FieldType.BOOLEAN: "bool",
+    FieldType.BOOLEAN: "bool_",
     FieldType.DATE: "date32",
     FieldType.DATETIME: "timestamp",
     FieldType.TIME: "time64",
