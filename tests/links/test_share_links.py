@@ -14,6 +14,8 @@ from django.utils import timezone
 from kaidan.access.services import rights
 from kaidan.accounts.services import remove_membership
 from kaidan.audit.models import AuditEntry
+from kaidan.catalog.models import SavedView
+from kaidan.documents.services import delete_document
 from kaidan.links.actors import LinkActor
 from kaidan.links.models import LinkAccess, LinkCode, ShareLink
 from kaidan.links.services import hash_token
@@ -428,3 +430,28 @@ def test_the_dataset_and_document_pages_offer_share_by_link_to_managers(client, 
     client.force_login(ward["viewer"])
     page = client.get(reverse("catalog:dataset", args=[ward["dataset"].name]))
     assert reverse("links:new_dataset", args=[ward["dataset"].name]) not in page.content.decode()
+
+
+def test_a_saved_view_can_be_shared_and_its_filter_applies(client, ward, smtp_server):
+    view = SavedView.objects.create(
+        dataset=ward["dataset"], slug="sangenjaya", title="太子堂の施設", query="地区__exact=太子堂"
+    )
+    path = share(client, ward, saved_view=str(view.pk), query="")
+    recipient = Client()
+    verify(recipient, path, smtp_server)
+
+    html = recipient.get(path).content.decode()
+
+    assert "太子堂の施設" in html
+    assert "太子堂中学校" in html and VISIBLE_CELL not in html
+
+
+def test_a_deleted_document_is_no_longer_shared(client, ward, smtp_server):
+    path = share(client, ward, target="document")
+    recipient = Client()
+    verify(recipient, path, smtp_server)
+
+    delete_document(ward["manager"], document=ward["document"])
+
+    assert_refused(recipient.get(path), 410, ward["document"].title.encode())
+    assert_refused(recipient.post(f"{path}download/"), 410, DOCUMENT_BYTES)

@@ -281,7 +281,9 @@ def refusal(link: ShareLink) -> Outcome | None:
 def target_readable(link: ShareLink) -> bool:
     """Does the link still show its target (the sharer may have lost access since)?"""
     target = link.target
-    return target is not None and rights(LinkActor(link), target).can_read
+    if target is None or getattr(target, "deleted_at", None) is not None:  # a deleted document
+        return False
+    return rights(LinkActor(link), target).can_read
 
 
 # -- one-time codes --------------------------------------------------------------------------------------
