@@ -83,7 +83,8 @@ def test_a_stale_grid_cell_is_refused_with_the_other_persons_value_and_name(page
     editor.press("Enter")
     page.locator(cell).filter(has_text="三宿中学校（体育館）").wait_for()
     assert page.locator(cell).inner_text().strip() == "三宿中学校（体育館）"
-    assert page.get_by_role("status").filter(has_text="保存しました").count() == 1
+    saved_rev = Dataset.objects.get(pk=ds.pk).current_revision
+    page.wait_for_function(f"document.querySelector('tr[data-row=\"{row}\"]').dataset.rev === '{saved_rev}'")
 
     stale_editor.press("Enter")
     alert = other_page.locator(".grid-edit-alert")
