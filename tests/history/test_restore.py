@@ -158,3 +158,30 @@ def test_restoring_a_record_to_a_revision_before_it_existed_is_refused(long_hist
 def test_restoring_a_record_that_already_has_those_values_is_refused(long_history):
     with pytest.raises(RestoreRejected, match="already has"):
         restore_record(SYSTEM, long_history, 1, 8)
+
+
+def test_an_editor_without_clearance_restores_only_the_columns_they_see(
+    do_import, write_csv, make_org, make_user
+):
+    from kaidan.access.models import AccessGrant
+    from kaidan.accounts.models import Organization
+
+    text = "番号,名称,担当者\n1,池尻小学校,山田花子\n"
+    ds = do_import(write_csv("p.csv", text), dataset="people", key="番号", secret=("担当者",)).dataset
+    set_cell(ds, 1, "名称", "池尻小")
+    set_cell(ds, 1, "担当者", "山田太郎")
+    partner = make_org("houkatsu", kind=Organization.Kind.PARTNER)
+    editor = make_user("partner.editor", partner, role="editor")
+    target_type, target_id = ds.access_target
+    AccessGrant.objects.create(
+        target_type=target_type,
+        target_id=target_id,
+        organization=partner,
+        permission="edit",
+        clearance="limited",
+    )
+    ds = fresh(ds)
+    plan = plan_record_restore(editor, ds, 1, 1)
+    assert [(c.field.name, c.old, c.new) for c in plan.cells] == [("名称", "池尻小", "池尻小学校")]
+    restore_record(editor, ds, 1, 1)
+    assert rows_of(fresh(ds))[1][1:] == ["池尻小学校", "山田太郎"]
