@@ -55,4 +55,6 @@ class Command(BaseCommand):
             log_level="warning",
             proxy_headers=True,
             lifespan="off",
+            # Live-update streams (kaidan.live) stay open; without a limit a restart would wait for them.
+            timeout_graceful_shutdown=5,
         )
