@@ -455,3 +455,15 @@ def test_a_deleted_document_is_no_longer_shared(client, ward, smtp_server):
 
     assert_refused(recipient.get(path), 410, ward["document"].title.encode())
     assert_refused(recipient.post(f"{path}download/"), 410, DOCUMENT_BYTES)
+
+
+def test_the_share_form_carries_the_grids_filter_and_says_it_in_words(client, ward):
+    client.force_login(ward["manager"])
+    url = reverse("links:new_dataset", args=[ward["dataset"].name])
+
+    page = client.get(url, {"query": "地区__exact=池尻&page=3"})
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "<li>地区 が次と等しい 池尻</li>" in html
+    assert "page=3" not in html

@@ -10,6 +10,7 @@ access and refusal is logged in `LinkAccess` (and in the audit log).
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.db import models
@@ -96,6 +97,11 @@ class ShareLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient_email}"
+
+    @property
+    def query_text(self) -> str:
+        """The filter for people to read (the stored query string is URL-encoded)."""
+        return unquote_plus(self.query)
 
     @property
     def target(self) -> Document | Dataset | None:

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -24,7 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kaidan.access.services import rights
 from kaidan.audit.middleware import client_address
-from kaidan.catalog.selectors import get_dataset
+from kaidan.catalog.query import OPS
+from kaidan.catalog.selectors import get_dataset, grid_query
 from kaidan.documents import selectors as documents
 from kaidan.documents import services as document_services
 from kaidan.store.exports import FORMATS
@@ -91,7 +92,17 @@ def new_for_dataset(request: HttpRequest, name: str) -> HttpResponse:
         elif response := _create(request, dataset, form, None):
             return response
     status = 400 if form.is_bound and form.errors else 200
-    context = {"form": form, "target": dataset, "target_kind": "dataset", "nav_links": True}
+    query_text = str(form["query"].value() or "")
+    context = {
+        "form": form,
+        "target": dataset,
+        "target_kind": "dataset",
+        "nav_links": True,
+        "filters": [
+            (f.field.label, OPS[f.op], "" if f.op in {"isnull", "notnull"} else f.value)
+            for f in grid_query(request.user, dataset, QueryDict(query_text)).filters
+        ],
+    }
     return render(request, "links/new.html", context, status=status)
 
 
