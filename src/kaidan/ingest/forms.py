@@ -17,6 +17,29 @@ MODE_CHOICES = [
 ]
 
 
+ENCODING_CHOICES = [
+    ("", _("Detect automatically")),
+    ("utf-8", "UTF-8"),
+    ("utf-8-sig", "UTF-8 (BOM)"),
+    ("cp932", "Shift_JIS (CP932)"),
+    ("euc_jp", "EUC-JP"),
+]
+
+
+def parse_header_rows(text: str) -> list[int] | None:
+    """ "3,4" (row numbers as the user counts them) → [2, 3] (0-based); empty → None (detect)."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        rows = [int(n) - 1 for n in text.replace("、", ",").split(",") if n.strip()]
+    except ValueError as exc:
+        raise forms.ValidationError(_("Give row numbers separated by commas.")) from exc
+    if any(r < 0 for r in rows):
+        raise forms.ValidationError(_("Give row numbers separated by commas."))
+    return rows or None
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("File (CSV, TSV, Excel, ODS, JSON)"))
     mode = forms.ChoiceField(label=_("What to do"), choices=MODE_CHOICES, initial="create")
@@ -31,13 +54,7 @@ class UploadForm(forms.Form):
     encoding = forms.ChoiceField(
         label=_("Character encoding"),
         required=False,
-        choices=[
-            ("", _("Detect automatically")),
-            ("utf-8", "UTF-8"),
-            ("utf-8-sig", "UTF-8 (BOM)"),
-            ("cp932", "Shift_JIS (CP932)"),
-            ("euc_jp", "EUC-JP"),
-        ],
+        choices=ENCODING_CHOICES,
     )
     sheet = forms.CharField(label=_("Sheet (Excel/ODS)"), required=False)
     header_rows = forms.CharField(
@@ -51,13 +68,7 @@ class UploadForm(forms.Form):
         self.fields["organization"].queryset = organizations  # type: ignore[attr-defined]
 
     def clean_header_rows(self) -> list[int] | None:
-        text = self.cleaned_data["header_rows"].strip()
-        if not text:
-            return None
-        try:
-            return [int(n) - 1 for n in text.replace("、", ",").split(",") if n.strip()]
-        except ValueError as exc:
-            raise forms.ValidationError(_("Give row numbers separated by commas.")) from exc
+        return parse_header_rows(self.cleaned_data["header_rows"])
 
 
 class PlanForm(forms.Form):
@@ -119,3 +130,33 @@ class PlanForm(forms.Form):
             }
             for i, col in enumerate(self.columns)
         ]
+
+
+class RedetectForm(forms.Form):
+    """Read the stored upload again with another sheet, encoding or header (no new upload)."""
+
+    prefix = "redetect"
+
+    sheet = forms.ChoiceField(label=_("Sheet"), required=False)
+    encoding = forms.ChoiceField(label=_("Character encoding"), required=False, choices=ENCODING_CHOICES)
+    header_rows = forms.CharField(
+        label=_("Header rows"),
+        required=False,
+        max_length=50,
+        help_text=_("Row numbers, e.g. 3,4. The data starts below them. Empty: detect automatically."),
+    )
+
+    def __init__(self, *args: Any, file_format: str, sheets: list[str], encoding: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.text_file = file_format in ("csv", "tsv")
+        if sheets:
+            self.fields["sheet"].choices = [(s, s) for s in sheets]  # type: ignore[attr-defined]
+        else:
+            del self.fields["sheet"]
+        if not self.text_file:
+            del self.fields["encoding"]
+        elif encoding and encoding not in dict(ENCODING_CHOICES):
+            self.fields["encoding"].choices = [*ENCODING_CHOICES, (encoding, encoding)]  # type: ignore[attr-defined]
+
+    def clean_header_rows(self) -> list[int] | None:
+        return parse_header_rows(self.cleaned_data["header_rows"])

@@ -203,6 +203,7 @@ class _ColumnState:
         self.phone_digits_only = False
         self.dms = 0
         self._memo: dict[str, dict[FieldType, str | None]] = {}
+        self._clean: set[str] = set()  # memoised values that are non-empty and fail no candidate
         self.alive = list(self.candidates.items())
         self.postal_hyphen = False
 
@@ -277,6 +278,72 @@ class _ColumnState:
                 self.phone_digits_only = normalize_code(value).isdigit()
             elif field_type is _POSTAL_CODE and not self.postal_hyphen:
                 self.postal_hyphen = not normalize_code(value).isdigit()
+
+    def add_many(self, numbers: list[int], values: list[object]) -> None:
+        """``add`` for each value in order, with the same result, faster.
+
+        A text value seen before whose evaluation had no failure is only counted (its effect does not
+        depend on its place in the file); everything else (a failure can stop a candidate, and the
+        first failures are quoted as examples) goes through ``add`` in file order, after the counted
+        values before it have been applied.
+        """
+        if not self.alive:
+            # no candidate left: only the counts matter (TEXT is the answer)
+            empty = sum(
+                1
+                for value in values
+                if is_empty_marker(value) or (isinstance(value, str) and not value.strip())
+            )
+            self.empty += empty
+            self.nonempty += len(values) - empty
+            return
+        memo = self._memo
+        clean = self._clean
+        pending: dict[str, int] = {}
+        add = self.add
+        for number, value in zip(numbers, values, strict=True):
+            if type(value) is str and value in clean:
+                pending[value] = pending.get(value, 0) + 1
+                continue
+            if pending:
+                self._apply_pending(pending)
+                pending = {}
+            before = self.empty
+            add(number, value)
+            if (
+                type(value) is str
+                and self.empty == before
+                and len(clean) < _MEMO_SIZE
+                and (results := memo.get(value)) is not None
+                and None not in results.values()
+            ):
+                clean.add(value)
+        if pending:
+            self._apply_pending(pending)
+
+    def _apply_pending(self, pending: dict[str, int]) -> None:
+        """Apply counted clean values: what ``add`` would have done for each of them."""
+        for value, count in pending.items():
+            self.nonempty += count
+            if not self.leading_zero and value.lstrip()[:1] in ("0", "０"):
+                code = normalize_code(value)
+                if len(code) > 1 and code.startswith("0") and code.isdigit():
+                    self.leading_zero = True
+            for field_type, unit in self._memo[value].items():
+                candidate = self.candidates[field_type]
+                if not candidate.alive:
+                    continue
+                candidate.ok += count
+                if field_type is _DECIMAL and unit:
+                    self.units[unit] += count
+                elif field_type is _BOOLEAN and not self.bool_word:
+                    self.bool_word = normalize_code(value) not in ("0", "1")
+                elif field_type in (_LATITUDE, _LONGITUDE) and _is_dms(value):
+                    self.dms += count
+                elif field_type is _PHONE and not self.phone_digits_only:
+                    self.phone_digits_only = normalize_code(value).isdigit()
+                elif field_type is _POSTAL_CODE and not self.postal_hyphen:
+                    self.postal_hyphen = not normalize_code(value).isdigit()
 
     def _passes(self, field_type: FieldType) -> bool:
         candidate = self.candidates.get(field_type)
@@ -362,6 +429,11 @@ class TypeTracker:
         """Record one data row; ``row_number`` is the user-facing row number."""
         for state, value in zip(self._columns, values, strict=False):
             state.add(row_number, value)
+
+    def add_columns(self, numbers: list[int], columns: list[list[object]]) -> None:
+        """Record a batch of data rows given column by column (as ``plan.iter_record_batches`` gives them)."""
+        for state, values in zip(self._columns, columns, strict=False):
+            state.add_many(numbers, values)
 
     def results(self) -> list[ColumnGuess]:
         return [state.guess() for state in self._columns]

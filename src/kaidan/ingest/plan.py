@@ -7,6 +7,7 @@ again yielding only the data rows, for the importer.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -15,10 +16,11 @@ from pathlib import Path
 from .encoding import detect_encoding
 from .errors import Issue
 from .infer import ColumnGuess, FieldType, TypeTracker
-from .layout import Layout, classify_row, detect_layout, overflow, project
+from .layout import TOTAL_WORDS, Layout, classify_row, detect_layout, overflow, project
 from .readers import SPREADSHEET_FORMATS, Source, iter_numbered_rows, list_sheets, sniff_format
 
 SAMPLE_SIZE = 50
+BATCH_ROWS = 20_000
 MAX_ROW_EXAMPLES = 20
 
 
@@ -85,7 +87,7 @@ def _records(source: Source, layout: Layout) -> Iterator[tuple[int, str, list[ob
     for index, (number, raw) in enumerate(iter_numbered_rows(source)):
         if index < layout.data_start or index in layout.skipped_rows:
             continue
-        yield number, classify_row(layout, raw), raw
+        yield number, "data" if _surely_data(raw) else classify_row(layout, raw), raw
 
 
 def analyze(
@@ -95,32 +97,48 @@ def analyze(
     sheet: str | None = None,
     header_rows: list[int] | None = None,
     sample_size: int = SAMPLE_SIZE,
+    scan: bool = True,
 ) -> Analysis:
     """Detect format, encoding, layout and column types of ``path``.
 
     ``encoding``, ``sheet`` and ``header_rows`` (0-based raw row indices)
     override detection.  Raises ``ReadError`` when the file cannot be read.
+    ``scan=False`` stops after the layout (read from the first rows only): no
+    types, counts or issues; the importer uses it when the plan is confirmed.
     """
     path = Path(path)
     source, sheets = _source(path, encoding, sheet)
     numbered = list(islice(iter_numbered_rows(source), sample_size))
     layout = detect_layout([row for _, row in numbered], header_rows=header_rows)
     analysis = Analysis(source, sheets, layout, [], 0, sample_numbers=[n for n, _ in numbered])
+    if not scan:
+        return analysis
     tracker = TypeTracker(layout.names)
+    indices = [c.index for c in layout.columns]
+    width = max(indices, default=-1) + 1
+    contiguous = indices == list(range(len(indices)))
+    numbers: list[int] = []
+    rows: list[list[object]] = []
     for number, kind, raw in _records(source, layout):
         if kind == "data":
             analysis.data_rows += 1
-            tracker.add(number, project(layout, raw))
-            if overflow(layout, raw):
+            if (not contiguous or len(raw) > width) and overflow(layout, raw):
                 analysis.overflow_count += 1
                 if len(analysis.overflow_rows) < MAX_ROW_EXAMPLES:
                     analysis.overflow_rows.append(number)
+            numbers.append(number)
+            rows.append(raw if len(raw) >= width else [*raw, *([""] * (width - len(raw)))])
+            if len(rows) >= BATCH_ROWS:
+                tracker.add_columns(numbers, _columns(rows, indices))
+                numbers, rows = [], []
         elif kind == "total":
             analysis.total_rows.append(number)
         elif kind == "note":
             analysis.note_rows.append(number)
         elif kind == "blank":
             analysis.blank_rows += 1
+    if rows:
+        tracker.add_columns(numbers, _columns(rows, indices))
     analysis.columns = tracker.results()
     _drop_empty_unnamed(analysis)
     analysis.issues = _issues(analysis)
@@ -166,6 +184,78 @@ def _issues(analysis: Analysis) -> list[Issue]:
     for guess in analysis.columns:
         issues.extend(guess.issues)
     return issues
+
+
+_STRIP = " \t\r\n\u3000\u00a0\ufeff"
+_TOTAL_MEMO: dict[str, bool] = {}
+
+
+def _maybe_total(text: str) -> bool:
+    """False only when ``text`` (stripped, non-empty) can not be a totals label for ``classify_row``."""
+    if len(text) > 16:
+        return False
+    if text.isascii():
+        return "tal" in text.lower()
+    found = _TOTAL_MEMO.get(text)
+    if found is None:
+        found = "".join(unicodedata.normalize("NFKC", text).split()).lower() in TOTAL_WORDS
+        if len(_TOTAL_MEMO) < 4096:
+            _TOTAL_MEMO[text] = found
+    return found
+
+
+def _surely_data(raw: list[object]) -> bool:
+    """A cheap test that ``classify_row`` would say "data": the first two cells are non-empty
+    text, the first is no ``#meta`` cell and neither is a totals word.  False means "ask classify_row"."""
+    if len(raw) < 2:
+        return False
+    first, second = raw[0], raw[1]
+    if type(first) is not str or type(second) is not str:
+        return False
+    first, second = first.strip(_STRIP), second.strip(_STRIP)
+    if not first or not second or first[0] == "#":
+        return False
+    both = f"{first}\x00{second}"
+    if both.isascii():
+        return "tal" not in both.lower()  # total, subtotal, grandtotal
+    return not _maybe_total(first) and not _maybe_total(second)
+
+
+def iter_record_batches(
+    analysis: Analysis, size: int = BATCH_ROWS
+) -> Iterator[tuple[list[int], list[list[object]]]]:
+    """The data rows of ``iter_records`` in batches, transposed: ``(row numbers, one list per column)``."""
+    layout = analysis.layout
+    indices = [c.index for c in layout.columns]
+    width = max(indices, default=-1) + 1
+    numbers: list[int] = []
+    rows: list[list[object]] = []
+    for number, kind, raw in _records(analysis.source, layout):
+        if kind != "data":
+            continue
+        if len(raw) < width:
+            raw = [*raw, *([""] * (width - len(raw)))]
+        numbers.append(number)
+        rows.append(raw)
+        if len(rows) >= size:
+            yield numbers, _columns(rows, indices)
+            numbers, rows = [], []
+    if rows:
+        yield numbers, _columns(rows, indices)
+
+
+def _columns(rows: list[list[object]], indices: list[int]) -> list[list[object]]:
+    if not indices:
+        return []
+    # every row is padded to the kept width, so zip's shortest row still covers every kept index
+    transposed = list(zip(*rows, strict=False))
+    columns = []
+    for i in indices:
+        column = list(transposed[i])
+        if None in column:
+            column = ["" if v is None else v for v in column]
+        columns.append(column)
+    return columns
 
 
 def iter_records(analysis: Analysis) -> Iterator[tuple[int, list[object]]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,16 +27,22 @@ from kaidan.catalog.models import Dataset, Field
 from kaidan.core.storage import content_name, save_once
 from kaidan.store import tables
 from kaidan.store.models import Blob, Revision
-from kaidan.store.services import RevisionWriter, alive_ids_without_keys, open_revision, read_alive_by
+from kaidan.store.services import (
+    RevisionWriter,
+    alive_ids_without_keys,
+    bulk_write,
+    open_revision,
+    read_alive_by,
+)
 from kaidan.store.values import row_hash, to_json
 
+from .columnar import ColumnConverter
 from .exceptions import ImportRejected, RejectedValue
-from .infer import convert
-from .plan import Analysis, analyze, iter_records
+from .plan import Analysis, analyze, iter_record_batches
 
 MODES = ("create", "replace", "upsert", "append")
 MAX_REPORTED = 10_000
-CHUNK = 2000
+BATCH_ROWS = 5000
 
 Progress = Callable[[int, int], None]
 
@@ -70,6 +76,7 @@ class ImportPlan:
     on_error: str = "abort"
     message: str = ""
     columns: list[ColumnPlan] = field(default_factory=list)
+    data_rows: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -133,9 +140,66 @@ def plan_import(
         encoding=analysis.encoding,
         header_rows=header_rows,
         columns=columns,
+        data_rows=analysis.data_rows,
         **options,
     )
     return plan, analysis
+
+
+def redetect_plan(
+    plan: ImportPlan,
+    *,
+    sheet: str | None,
+    encoding: str | None,
+    header_rows: list[int] | None,
+    guessed_types: dict[str, str] | None = None,
+) -> tuple[ImportPlan, Analysis]:
+    """Analyse the same stored file again with another sheet, encoding or header rows.
+
+    The dataset options (name, mode, key, classification, message …) are kept. A column found again
+    under the same name keeps the user's choices (import or not, label, machine name, classification,
+    and the type when the user changed it from the previous guess given in ``guessed_types``); new
+    columns get fresh proposals. Raises ``ReadError`` when the file cannot be read that way.
+    """
+    fresh, analysis = plan_import(
+        plan.path,
+        dataset=plan.dataset,
+        original_name=plan.original_name,
+        sheet=sheet,
+        encoding=encoding,
+        header_rows=header_rows,
+    )
+    previous = {c.source: c for c in plan.columns}
+    guessed = guessed_types or {}
+    for col in fresh.columns:
+        old = previous.get(col.source)
+        if old is None:
+            continue
+        col.include, col.label, col.name, col.classification = (
+            old.include,
+            old.label,
+            old.name,
+            old.classification,
+        )
+        if old.source in guessed and old.type != guessed[old.source]:
+            col.type = old.type  # the user's own choice
+    sources = {c.source for c in fresh.columns}
+    names = {c.name for c in fresh.columns}
+    key = plan.key if plan.key in names or plan.key in sources else ""
+    options = plan.to_dict()
+    for name in ("path", "columns", "sheet", "encoding", "header_rows", "data_rows", "key"):
+        options.pop(name)
+    merged = ImportPlan(
+        **options,
+        key=key,
+        path=fresh.path,
+        sheet=fresh.sheet,
+        encoding=fresh.encoding,
+        header_rows=header_rows,
+        data_rows=fresh.data_rows,
+        columns=fresh.columns,
+    )
+    return merged, analysis
 
 
 def store_blob(path: str | Path) -> Blob:
@@ -172,8 +236,15 @@ def _check_permission(actor: Any, plan: ImportPlan, dataset: Dataset | None) -> 
     return org
 
 
-def run_import(actor: Any, plan: ImportPlan, *, progress: Progress | None = None) -> ImportResult:
-    """Apply the plan as one new revision. Raises ImportRejected (nothing written) on failure."""
+def run_import(
+    actor: Any, plan: ImportPlan, *, progress: Progress | None = None, analysis: Analysis | None = None
+) -> ImportResult:
+    """Apply the plan as one new revision. Raises ImportRejected (nothing written) on failure.
+
+    ``analysis`` is the one ``plan_import`` returned with the plan (the CLI passes it). Without it only
+    the layout is read again from the first rows: the plan already holds the types, so the file is not
+    scanned a second time.
+    """
     if plan.mode not in MODES:
         raise ImportRejected(f"モード「{plan.mode}」は不明です", f"unknown mode '{plan.mode}'")
     dataset = Dataset.objects.filter(name=plan.dataset).first()
@@ -190,9 +261,19 @@ def run_import(actor: Any, plan: ImportPlan, *, progress: Progress | None = None
     owner = _check_permission(actor, plan, dataset)
     if plan.mode in ("upsert",) and not (plan.key or (dataset and dataset.key_field_id)):
         raise ImportRejected("upsert にはキー列（--key）が必要です", "upsert needs a key column (--key)")
-    analysis = analyze(plan.path, encoding=plan.encoding, sheet=plan.sheet, header_rows=plan.header_rows)
+    same = analysis is not None and (
+        str(analysis.path) == str(plan.path)
+        and analysis.encoding == plan.encoding
+        and analysis.source.sheet == plan.sheet
+        and (plan.header_rows is None or analysis.layout.header_rows == sorted(plan.header_rows))
+    )
+    if analysis is None or not same:
+        analysis = analyze(
+            plan.path, encoding=plan.encoding, sheet=plan.sheet, header_rows=plan.header_rows, scan=False
+        )
+        analysis.data_rows = plan.data_rows
     blob = store_blob(plan.path)
-    with transaction.atomic():
+    with transaction.atomic(), bulk_write():
         return _apply(actor, plan, analysis, dataset, owner, blob, progress)
 
 
@@ -254,62 +335,80 @@ def _apply(
     if plan.mode == "replace" and not keyed:
         writer.delete(tables.alive_ids(dataset))
 
-    def typed_rows() -> Iterator[tuple[int, list[Any]]]:
-        nonlocal rejected_rows
-        for number, raw in iter_records(analysis):
-            values: list[Any] = [None] * len(fields)
-            bad = False
-            for src, pos, fld, col in columns:
-                cell = raw[src] if src < len(raw) else None
-                try:
-                    values[pos] = convert(cell, fld.type)
-                except ValueError as exc:
-                    bad = True
-                    if len(rejected) < MAX_REPORTED:
-                        rejected.append(_rejection(file_label, sheet, number, col.label, cell, exc))
-            if not bad and key_field is not None:
-                key = to_json(values[position[key_field.pk]])
-                if key is None:
-                    bad = True
-                    rejected.append(
-                        _plain(
-                            file_label, sheet, number, key_field.label, "", "キーが空です", "the key is empty"
-                        )
-                    )
-                elif key in keys_seen:
-                    bad = True
-                    rejected.append(
-                        _plain(
-                            file_label,
-                            sheet,
-                            number,
-                            key_field.label,
-                            key,
-                            f"キーが{keys_seen[key]}行目と重複しています",
-                            f"duplicate key, also on row {keys_seen[key]}",
-                        )
-                    )
-                else:
-                    keys_seen[key] = number
-            if bad:
-                rejected_rows += 1
-                continue
-            yield number, values
-
     match_key = key_field if keyed else None
-    batch: list[tuple[int, list[Any]]] = []
-    for item in typed_rows():
-        batch.append(item)
-        if len(batch) >= CHUNK:
-            _write_batch(writer, dataset, fields, match_key, batch, position, file_fields)
-            done += len(batch)
-            batch = []
-            if progress:
-                progress(done + rejected_rows, total)
-    _write_batch(writer, dataset, fields, match_key, batch, position, file_fields)
-    done += len(batch)
-    if progress:
-        progress(done + rejected_rows, total)
+    key_pos = position[key_field.pk] if key_field is not None else None
+    converters = [ColumnConverter(fld.type) for _src, _pos, fld, _col in columns]
+    width = len(fields)
+    for numbers, cells in iter_record_batches(analysis, BATCH_ROWS):
+        size = len(numbers)
+        by_position: list[list[Any]] = [[None] * size for _ in range(width)]
+        bad_rows: dict[int, list[RejectedValue]] = {}
+        for (src, pos, _fld, col), converter in zip(columns, converters, strict=True):
+            column = cells[src]
+            typed, errors = converter(column)
+            by_position[pos] = typed
+            for index, exc in errors.items():
+                bad_rows.setdefault(index, []).append(
+                    _rejection(file_label, sheet, numbers[index], col.label, column[index], exc)
+                )
+        rows: list[tuple[Any, ...]] = (
+            list(zip(*by_position, strict=True)) if width else [() for _ in range(size)]
+        )
+        good: list[tuple[Any, ...]] = []
+        if key_pos is None and not bad_rows:
+            good = rows
+        else:
+            for index, values in enumerate(rows):
+                number = numbers[index]
+                if index in bad_rows:
+                    for item in bad_rows[index]:
+                        if len(rejected) < MAX_REPORTED:
+                            rejected.append(item)
+                    continue
+                if key_pos is not None and key_field is not None:
+                    key = to_json(values[key_pos])
+                    if key is None:
+                        bad_rows[index] = []
+                        rejected.append(
+                            _plain(
+                                file_label,
+                                sheet,
+                                number,
+                                key_field.label,
+                                "",
+                                "キーが空です",
+                                "the key is empty",
+                            )
+                        )
+                        continue
+                    if key in keys_seen:
+                        bad_rows[index] = []
+                        rejected.append(
+                            _plain(
+                                file_label,
+                                sheet,
+                                number,
+                                key_field.label,
+                                key,
+                                f"キーが{keys_seen[key]}行目と重複しています",
+                                f"duplicate key, also on row {keys_seen[key]}",
+                            )
+                        )
+                        continue
+                    keys_seen[key] = number
+                good.append(values)
+        rejected_rows += len(bad_rows)
+        if rejected_rows and plan.on_error != "skip":
+            # the import will be refused: keep reading only to report every bad value
+            done += size - len(bad_rows)
+        elif match_key is None:
+            writer.insert_many(good)
+            done += len(good)
+        else:
+            _write_batch(writer, dataset, fields, match_key, good, position, file_fields)
+            done += len(good)
+        if progress:
+            progress(done + rejected_rows, total)
     if rejected_rows and plan.on_error != "skip":
         raise ImportRejected(
             f"{rejected_rows}行に取り込めない値があります。修正するか、該当行を飛ばして取り込んでください",
@@ -393,21 +492,17 @@ def _write_batch(
     writer: RevisionWriter,
     dataset: Dataset,
     fields: list[Field],
-    key_field: Field | None,
-    batch: list[tuple[int, list[Any]]],
+    key_field: Field,
+    batch: list[tuple[Any, ...]],
     position: dict[int, int],
     file_fields: list[Field],
 ) -> None:
     if not batch:
         return
-    if key_field is None:
-        for _number, values in batch:
-            writer.insert(values)
-        return
     key_pos = position[key_field.pk]
-    existing = read_alive_by(dataset, fields, key_field, [values[key_pos] for _, values in batch])
+    existing = read_alive_by(dataset, fields, key_field, [values[key_pos] for values in batch])
     in_file = {position[f.pk] for f in file_fields}
-    for _number, values in batch:
+    for values in batch:
         found = existing.get(to_json(values[key_pos]))
         if found is None:
             writer.insert(values)

@@ -8,19 +8,21 @@ from pathlib import Path
 from typing import Any, cast
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from kaidan.accounts.models import Organization, Role, User
 
 from . import progress
 from .errors import ReadError
-from .forms import PlanForm, UploadForm
+from .forms import PlanForm, RedetectForm, UploadForm
 from .models import ImportJob
 from .plan import Analysis, iter_records
-from .services import ImportPlan, plan_import
+from .services import ImportPlan, plan_import, redetect_plan
 from .tasks import run_import_job
 
 PREVIEW_ROWS = 10
@@ -48,6 +50,7 @@ def _summary(analysis: Analysis) -> dict[str, Any]:
         "header_rows": [i + 1 for i in analysis.layout.header_rows],
         "issues": [{"ja": i.message_ja, "en": i.message_en} for i in analysis.issues],
         "preview": preview,
+        "types": {guess.name: str(guess.type) for guess in analysis.columns},
     }
 
 
@@ -98,6 +101,37 @@ def upload(request: HttpRequest) -> HttpResponse:
     return render(request, "ingest/upload.html", {"form": form})
 
 
+def _apply_choices(plan: ImportPlan, data: dict[str, Any]) -> None:
+    """Copy the (validated) column choices of the plan form into the plan."""
+    for i, col in enumerate(plan.columns):
+        col.include = data.get(f"c{i}_include", col.include)
+        col.label = data.get(f"c{i}_label", col.label)
+        col.name = data.get(f"c{i}_name", col.name)
+        col.type = data.get(f"c{i}_type", col.type)
+        col.classification = data.get(f"c{i}_classification", col.classification)
+    for name in ("classification", "restriction_reason", "on_error", "message"):
+        if name in data:
+            setattr(plan, name, data[name])
+    if "key" in data:
+        plan.key = data["key"] and next(c.name for c in plan.columns if c.source == data["key"])
+
+
+def _redetect_form(job: ImportJob, plan: ImportPlan, data: Any = None) -> RedetectForm:
+    summary = job.summary
+    initial = {
+        "sheet": plan.sheet or "",
+        "encoding": plan.encoding or "",
+        "header_rows": ",".join(str(n) for n in summary.get("header_rows", [])),
+    }
+    return RedetectForm(
+        data,
+        initial=initial,
+        file_format=summary.get("format", ""),
+        sheets=summary.get("sheets", []),
+        encoding=plan.encoding or "",
+    )
+
+
 @login_required
 def plan_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     job = _get_job(request, job_id)
@@ -106,20 +140,35 @@ def plan_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     plan = ImportPlan.from_dict(job.plan)
     columns = [c.__dict__ for c in plan.columns]
     initial = {"classification": plan.classification, "on_error": plan.on_error, "key": plan.key}
+    initial["key"] = next((c.source for c in plan.columns if plan.key in (c.name, c.source)), "")
+    initial["restriction_reason"] = plan.restriction_reason
+    initial["message"] = plan.message
+    redetecting = request.method == "POST" and "redetect" in request.POST
     form = PlanForm(request.POST or None, columns=columns, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        for i, col in enumerate(plan.columns):
-            col.include = data[f"c{i}_include"]
-            col.label = data[f"c{i}_label"]
-            col.name = data[f"c{i}_name"]
-            col.type = data[f"c{i}_type"]
-            col.classification = data[f"c{i}_classification"]
-        plan.key = data["key"] and next(c.name for c in plan.columns if c.source == data["key"])
-        plan.classification = data["classification"]
-        plan.restriction_reason = data["restriction_reason"]
-        plan.on_error = data["on_error"]
-        plan.message = data["message"]
+    redetect = _redetect_form(job, plan, request.POST if redetecting else None)
+    if redetecting:
+        form.is_valid()  # keep whatever the user already changed, even if not all of it is valid yet
+        _apply_choices(plan, form.cleaned_data)
+        if redetect.is_valid():
+            data = redetect.cleaned_data
+            try:
+                new_plan, analysis = redetect_plan(
+                    plan,
+                    sheet=data.get("sheet") or None,
+                    encoding=data.get("encoding") or None,
+                    header_rows=data["header_rows"],
+                    guessed_types=job.summary.get("types"),
+                )
+            except (ReadError, ValueError) as exc:
+                redetect.add_error(None, str(exc))
+            else:
+                job.plan = new_plan.to_dict()
+                job.summary = _summary(analysis)
+                job.save(update_fields=["plan", "summary"])
+                messages.success(request, _("The file was read again. Check the preview and the columns."))
+                return redirect("ingest:plan", job_id=job.pk)
+    elif request.method == "POST" and form.is_valid():
+        _apply_choices(plan, form.cleaned_data)
         job.plan = plan.to_dict()
         job.status = ImportJob.Status.QUEUED
         job.save(update_fields=["plan", "status"])
@@ -135,6 +184,7 @@ def plan_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
             "job": job,
             "plan": plan,
             "form": form,
+            "redetect": redetect,
             "summary": job.summary,
             "issues": issues,
             "evidence": "evidence_en" if english else "evidence_ja",

@@ -7,8 +7,10 @@ one transaction: a failure or a killed process leaves the dataset exactly as bef
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from typing import Any
 
 from django.db import connection
@@ -17,9 +19,14 @@ from kaidan.catalog.models import Dataset, Field
 
 from . import tables
 from .models import Blob, Revision, RowChange
+from .values import fingerprint as _fingerprint
 from .values import from_db, row_hash, to_db, to_json
 
 BATCH = 2000
+BULK_BATCH = 20_000
+_PLAIN = (str, int, type(None))  # to_db leaves these as they are on every database (bool is not int here)
+_PLAIN_SET = set(_PLAIN)
+_TEMPORAL = {date, datetime, time, type(None)}
 
 
 def schema_snapshot(fields: Sequence[Field]) -> list[dict[str, Any]]:
@@ -96,6 +103,51 @@ class RevisionWriter:
             self._flush_inserts()
         return row_id
 
+    def insert_many(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Insert many rows (each in field order, Python-typed), like `insert` on each, faster.
+
+        The work is done column by column: values that `to_db` would leave alone are not touched, and
+        each row's fingerprint text is joined from per-column canonical texts (as `row_hash` does).
+        """
+        batch = [tuple(values) for values in rows]
+        if not batch:
+            return
+        count = len(batch)
+        width = len(self.fields)
+        columns = list(zip(*batch, strict=True)) if width else []
+        stored_columns = []
+        text_columns = []
+        for field, column in zip(self.fields, columns, strict=True):
+            field_type, vendor = field.type, self.vendor
+            kinds = set(map(type, column))
+            if kinds <= _PLAIN_SET:
+                stored_columns.append(column)
+                text_columns.append(
+                    [v if type(v) is str else "\x00" if v is None else str(v) for v in column]
+                )
+            elif kinds <= _TEMPORAL:
+                # dates and times: the stored text (SQLite) and the canonical text are both ISO 8601
+                iso = [None if v is None else v.isoformat() for v in column]
+                stored_columns.append(column if vendor == "postgresql" else tuple(iso))
+                text_columns.append(["\x00" if v is None else v for v in iso])
+            else:
+                stored_columns.append(tuple(to_db(v, field_type, vendor) for v in column))
+                text_columns.append(
+                    ["\x00" if v is None else v if type(v) is str else str(to_json(v)) for v in column]
+                )
+        texts = ["\x1f".join(parts) for parts in zip(*text_columns, strict=True)] if width else [""] * count
+        first, number = self._next_id, self.revision.number
+        ids = range(first, first + count)
+        self._next_id = first + count
+        self.counts.added += count
+        self._flush_inserts()
+        stored_rows = zip(*stored_columns, strict=True) if width else iter([()] * count)
+        self._inserts = [
+            [row_id, row_id, number, None, number, _fingerprint(text), *stored]
+            for row_id, text, stored in zip(ids, texts, stored_rows, strict=True)
+        ]
+        self._flush_inserts()
+
     def update(self, row_id: int, old: Sequence[Any], new: Sequence[Any]) -> bool:
         """Write the cells that differ between `old` and `new` (both in field order). False if none."""
         old_cells: dict[str, Any] = {}
@@ -146,6 +198,27 @@ class RevisionWriter:
         self.dataset.row_count = tables.count_alive(self.dataset)
         self.dataset.save(update_fields=["current_revision", "row_count", "updated_at"])
         return revision
+
+
+@contextmanager
+def bulk_write() -> Iterator[None]:
+    """Tune the connection for a big write inside the current transaction, then restore it.
+
+    On SQLite only the page cache grows (fewer pages spilled to the WAL mid-transaction); journaling and
+    durability settings are untouched, so a killed process still leaves the database as before.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = int(cursor.fetchone()[0])
+        cursor.execute("PRAGMA cache_size = -131072")  # 128 MiB
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {before}")
 
 
 def read_alive_by(

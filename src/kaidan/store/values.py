@@ -7,11 +7,14 @@ PostgreSQL gets real DATE, TIMESTAMP, TIME, NUMERIC and BOOLEAN columns.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 from kaidan.catalog.models import FieldType
+
+_blake2b = hashlib.blake2b
 
 NUMERIC = {FieldType.DECIMAL, FieldType.LATITUDE, FieldType.LONGITUDE}
 
@@ -103,7 +106,17 @@ def from_json(value: Any, field_type: str) -> Any:
     return from_db(value, field_type)
 
 
-def row_hash(values: list[Any]) -> int:
+def row_hash(values: Sequence[Any]) -> int:
     """A signed 64-bit fingerprint of a row's canonical values: unchanged rows are skipped cheaply."""
-    text = "\x1f".join("\x00" if v is None else str(to_json(v)) for v in values)
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
+    text = "\x1f".join(
+        [
+            v if type(v) is str else "\x00" if v is None else str(v) if type(v) is int else str(to_json(v))
+            for v in values
+        ]
+    )
+    return fingerprint(text)
+
+
+def fingerprint(text: str) -> int:
+    """The signed 64-bit hash `row_hash` gives for its joined canonical text."""
+    return int.from_bytes(_blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
