@@ -92,6 +92,7 @@ class GridPage:
     total: int
     facets: list[Facet] = dc_field(default_factory=list)
     as_of: int | None = None
+    dataset_name: str = ""
 
     @property
     def pages(self) -> int:
@@ -238,7 +239,7 @@ def query_rows(actor: Any, dataset: Dataset, query: GridQuery, *, purpose: str =
                 tally[values[index[target.pk]]] = tally.get(values[index[target.pk]], 0) + 1
             top = sorted(tally.items(), key=lambda kv: -kv[1])[:20]
             facets.append(Facet(target, [(v, n, query.with_facet_value(target, v)) for v, n in top]))
-    return GridPage(r, query, visible, columns, rows, total, facets, as_of)
+    return GridPage(r, query, visible, columns, rows, total, facets, as_of, dataset.name)
 
 
 def get_row(actor: Any, dataset: Dataset, row_id: int, as_of: int | None = None) -> GridRow | None:

@@ -4,6 +4,7 @@ and exports. Every read goes through kaidan.catalog.selectors (the access servic
 from __future__ import annotations
 
 import tempfile
+from datetime import date, datetime, time
 from typing import Any
 
 from django.contrib import messages
@@ -100,6 +101,20 @@ def _grid_page(request: HttpRequest, ds: Dataset, params: Any, view: SavedView |
     return render(request, "catalog/dataset.html", context)
 
 
+def cell_text(value: Any) -> str:
+    """How a value reads in the grid: as in exports (ISO dates, plain numbers), ○/× for yes/no.
+
+    Formatting here rather than in the template keeps a 50 × 30 grid cheap to render.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "○" if value else "×"
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
 def grid_links(page: GridPage) -> dict[str, Any]:
     """Everything the grid template links to, built here so the template stays declarative."""
     q = page.query
@@ -110,10 +125,24 @@ def grid_links(page: GridPage) -> dict[str, Any]:
             state = "descending" if q.descending else "ascending"
         headers.append((column, "" if column.masked else q.sorted_by(column.field), state))
     last = page.pages
+    record_url = reverse("editing:record", kwargs={"name": page.dataset_name, "row_id": 0})
+    as_of = f"?as_of={page.as_of}" if page.as_of else ""
+    column_ids = [str(c.field.pk) for c in page.columns]
     return {
         "headers": headers,
         "filters": [(f, OPS[f.op], q.without_filter(f)) for f in q.filters],
-        "rows": [(row, list(zip(row.values, page.columns, strict=True))) for row in page.rows],
+        "rows": [
+            (
+                str(row.row_id),
+                str(row.rev),
+                record_url.replace("/0/", f"/{row.row_id}/", 1) + as_of,
+                [
+                    (cell_text(v), pk, c.masked)
+                    for v, pk, c in zip(row.values, column_ids, page.columns, strict=True)
+                ],
+            )
+            for row in page.rows
+        ],
         "first": q.querystring(page=1) if q.page > 1 else "",
         "prev": q.querystring(page=q.page - 1) if q.page > 1 else "",
         "next": q.querystring(page=q.page + 1) if q.page < last else "",
