@@ -163,9 +163,29 @@
       restoreFocus(current, focus);
     };
     if (window.htmx && grid.id) {
+      // A cell opened for editing while the request was on its way: keep it, refresh later.
+      var guard = function (event) {
+        if (event.detail.target === grid && grid.querySelector(EDITING)) {
+          event.detail.shouldSwap = false;
+          self.pending = true;
+        }
+      };
+      grid.addEventListener("htmx:beforeSwap", guard);
+      var done = function () {
+        grid.removeEventListener("htmx:beforeSwap", guard);
+      };
       return window.htmx
         .ajax("GET", url, { target: "#" + grid.id, swap: "innerHTML" })
-        .then(swapped);
+        .then(
+          function () {
+            done();
+            swapped();
+          },
+          function (error) {
+            done();
+            throw error;
+          }
+        );
     }
     return fetch(url, {
       headers: { "HX-Request": "true", "HX-Target": grid.id || "grid" },
@@ -176,6 +196,10 @@
         return response.text();
       })
       .then(function (html) {
+        if (grid.querySelector(EDITING)) {
+          self.pending = true;
+          return;
+        }
         grid.innerHTML = html;
         swapped();
       });
