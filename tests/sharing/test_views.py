@@ -135,7 +135,7 @@ def test_the_access_log_lists_this_datasets_entries_newest_first_filters_and_dow
     grant_access(manager, dataset, organization=world.shakyo)
     record(manager, "store.export", dataset, detail={"format": "csv", "revision": None})
     record(manager, "store.read_restricted.view", dataset, detail={"revision": 1})
-    record(manager, "links.link.open", None, detail={"dataset": dataset.name})
+    record(manager, "link.access", None, detail={"dataset": dataset.name})
     record(manager, "store.export", other, detail={"format": "csv"})
     url = reverse("sharing:access_log", args=[dataset.name])
 
@@ -144,12 +144,12 @@ def test_the_access_log_lists_this_datasets_entries_newest_first_filters_and_dow
     client.force_login(manager)
     page = client.get(url)
     actions = [e.action for e in page.context["page"]]
-    assert actions[:4] == ["links.link.open", "store.read_restricted.view", "store.export", "access.grant"]
+    assert actions[:4] == ["link.access", "store.read_restricted.view", "store.export", "access.grant"]
     assert len([a for a in actions if a == "store.export"]) == 1  # not the other dataset's
     assert [e.action for e in client.get(url, {"kind": "restricted"}).context["page"]] == [
         "store.read_restricted.view"
     ]
-    assert [e.action for e in client.get(url, {"kind": "share_link"}).context["page"]] == ["links.link.open"]
+    assert [e.action for e in client.get(url, {"kind": "share_link"}).context["page"]] == ["link.access"]
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     assert list(client.get(url, {"since": tomorrow}).context["page"]) == []
 

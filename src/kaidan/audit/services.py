@@ -49,6 +49,8 @@ def compute_hash(entry: AuditEntry) -> str:
 def _actor_fields(actor: Any) -> tuple[int | None, str]:
     if getattr(actor, "is_system", False):
         return None, "system"
+    if label := getattr(actor, "audit_label", None):  # e.g. a share link's recipient: "link:12 a@b.jp"
+        return None, str(label)[:200]
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None, "anonymous"
     return int(actor.pk), str(actor.get_username())

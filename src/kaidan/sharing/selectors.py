@@ -106,7 +106,7 @@ ACCESS_KINDS: dict[str, tuple[Any, Q]] = {
         gettext_lazy("Exports and downloads"),
         Q(action__contains="export") | Q(action__contains="download"),
     ),
-    "share_link": (gettext_lazy("Share links"), Q(action__startswith="links.")),
+    "share_link": (gettext_lazy("Share links"), Q(action__startswith="link.")),
     "permission": (
         gettext_lazy("Permission changes"),
         Q(action__startswith="access.")
