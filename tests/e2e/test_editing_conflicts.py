@@ -41,7 +41,7 @@ def test_the_second_save_of_a_record_is_refused_with_the_first_editors_value(
     page.get_by_label("定員").fill("150")
     with page.expect_navigation():
         page.get_by_role("button", name="保存", exact=True).click()
-    assert page.get_by_role("status").inner_text().strip() == "保存しました。"
+    assert page.locator(".messages[role=status]").inner_text().strip() == "保存しました。"
 
     other_page.get_by_label("定員").fill("130")
     with other_page.expect_navigation():
