@@ -13,7 +13,14 @@ from kaidan.access.models import AccessGrant
 from kaidan.access.services import SYSTEM
 from kaidan.accounts.models import Organization
 from kaidan.catalog.models import Dataset, Field
-from kaidan.catalog.selectors import MASK, get_row, grid_query, iter_visible_rows, matching_row_ids, query_rows
+from kaidan.catalog.selectors import (
+    MASK,
+    get_row,
+    grid_query,
+    iter_visible_rows,
+    matching_row_ids,
+    query_rows,
+)
 from kaidan.ingest.services import plan_import, run_import
 from kaidan.store import selectors as store
 from kaidan.store.services import RevisionWriter, open_revision
@@ -23,7 +30,7 @@ pytestmark = pytest.mark.django_db
 CSV = (
     "番号,施設名,地区,定員,開設日,所得\n"
     "1,池尻小学校,池尻,300,令和2年4月1日,100\n"
-    "2,太子堂中学校,太子堂,\"1,200\",2021/4/1,200\n"
+    '2,太子堂中学校,太子堂,"1,200",2021/4/1,200\n'
     "3,三宿保育園,三宿,,R3.5.1,300\n"
     "4,池尻児童館,池尻,40,2019-10-01,400\n"
     "5,太子堂まちセン,太子堂,80,,500\n"
@@ -94,7 +101,13 @@ def test_a_filter_value_of_the_wrong_type_is_explained_and_ignored(world):
 
 def test_sorting_puts_empty_values_last_in_both_directions(world):
     ds, editor = world["ds"], world["editor"]
-    assert names(grid(editor, ds, "sort=定員")) == ["池尻児童館", "太子堂まちセン", "池尻小学校", "太子堂中学校", "三宿保育園"]
+    assert names(grid(editor, ds, "sort=定員")) == [
+        "池尻児童館",
+        "太子堂まちセン",
+        "池尻小学校",
+        "太子堂中学校",
+        "三宿保育園",
+    ]
     assert names(grid(editor, ds, "sort=定員&desc=1"))[:2] == ["太子堂中学校", "池尻小学校"]
     assert names(grid(editor, ds, "sort=定員&desc=1"))[-1] == "三宿保育園"
 
