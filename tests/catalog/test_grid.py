@@ -230,3 +230,13 @@ def test_typed_values_come_back_typed(world):
     row = dict(zip([c.field.name for c in page.columns], page.rows[0].values, strict=True))
     assert row["定員"] == 1200 and row["開設日"] == date(2021, 4, 1) and row["所得"] in (200, Decimal(200))
     assert Field.objects.filter(dataset=world["ds"]).count() == 6
+
+
+def test_an_actor_who_may_not_read_gets_no_rows_even_from_the_selectors(world, make_org, make_user):
+    ds = world["ds"]
+    ds.classification = "limited"
+    ds.save()
+    outsider = make_user("outsider", make_org("zaisei"), "viewer")
+    page = grid(outsider, ds)
+    assert page.total == 0 and page.rows == [] and page.columns == []
+    assert list(iter_visible_rows(outsider, ds).rows) == []

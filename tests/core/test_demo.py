@@ -47,3 +47,24 @@ def test_demo_users_can_log_in_with_the_demo_password(client):
     assert response["Location"] == "/staff/"
     admin = User.objects.get(username="admin")
     assert admin.is_superuser and admin.memberships.get().role == "admin"
+
+
+def test_the_demo_ward_shows_sharing_at_work(client):
+    """The demo has data: a public AED list, a 限定 register shared with partners by row scope, with 秘
+    columns, a saved view and an edit in its history, and an undecided budget draft."""
+    from kaidan.accounts.models import User
+    from kaidan.catalog.models import Dataset
+
+    call_command("demo", stdout=StringIO())
+    assert set(Dataset.objects.values_list("name", flat=True)) == {"aed", "mimamori", "budget-draft"}
+    client.force_login(User.objects.get(username="shakyo.staff"))
+    page = client.get("/datasets/mimamori/").content.decode()
+    assert "20 行" in page and "池尻地域包括支援センター</td>" not in page and "（架空）" not in page
+    assert client.get("/datasets/budget-draft/").status_code == 404
+    client.force_login(User.objects.get(username="houkatsu.staff"))
+    page = client.get("/datasets/mimamori/").content.decode()
+    assert "10 行" in page and "（架空）" in page and 'data-editable="true"' in page
+    client.force_login(User.objects.get(username="fukushi.editor"))
+    assert "池尻地区" in client.get("/datasets/mimamori/").content.decode()
+    assert client.get("/datasets/mimamori/revisions/").status_code == 200
+    assert Dataset.objects.get(name="mimamori").current_revision == 2

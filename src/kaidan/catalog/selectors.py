@@ -141,6 +141,8 @@ def iter_visible_rows(
     scopes = r.row_filters
 
     def rows() -> Iterator[list[Any]]:
+        if not r.can_read:  # defence in depth: callers fetch datasets with get_dataset (404) first
+            return
         if as_of is None:
             where, params = _where(actor, r, all_fields, query)
             order = query.sort if query is not None else None
@@ -176,6 +178,8 @@ def query_rows(actor: Any, dataset: Dataset, query: GridQuery, *, purpose: str =
     as_of = _as_of(dataset, query.as_of)
     number = as_of if as_of is not None else dataset.current_revision
     r = rights(actor, dataset)
+    if not r.can_read:  # defence in depth: callers fetch datasets with get_dataset (404) first
+        return GridPage(r, GridQuery(), [], [], [], 0, [], as_of, dataset.name)
     all_fields = store.fields_at(dataset, number)
     visible = r.visible(all_fields)
     visible_ids = {f.pk for f in visible}

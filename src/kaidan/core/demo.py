@@ -80,7 +80,13 @@ def create_users() -> None:
         set_membership(None, user=user, organization=Organization.objects.get(code=spec.org), role=spec.role)
 
 
-DEMO_STEPS: list[Callable[[], None]] = [create_organizations, create_users]
+def create_datasets() -> None:
+    from .demo_datasets import create_datasets as create
+
+    create()
+
+
+DEMO_STEPS: list[Callable[[], None]] = [create_organizations, create_users, create_datasets]
 
 
 @transaction.atomic
