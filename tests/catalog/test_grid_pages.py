@@ -114,3 +114,37 @@ def test_the_filtered_export_contains_exactly_the_filtered_rows_and_columns(clie
     assert rows == [["施設名", "定員"], ["池尻児童館", "40"], ["池尻小学校", "300"]]
     entry = AuditEntry.objects.filter(action="store.export").latest("seq")
     assert "地区__exact" in entry.detail["query"]
+
+
+@pytest.fixture
+def immediate_tasks(settings):
+    from asgiref.local import Local
+    from django_tasks import task_backends
+
+    def reset() -> None:
+        task_backends.__dict__.pop("settings", None)
+        task_backends._connections = Local()
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    reset()
+    yield
+    reset()
+
+
+def test_a_big_dataset_gets_indexes_on_the_columns_the_grid_filters_sorts_and_counts(
+    client, ds, editor, monkeypatch, immediate_tasks
+):
+    from django.db import connection
+
+    from kaidan.catalog import services
+
+    monkeypatch.setattr(services, "INDEX_FROM_ROWS", 1)
+    monkeypatch.setattr(services, "_index_requested", set())
+    client.get(url(ds), {"地区__exact": "池尻", "sort": "定員", "facet": "施設名"})
+    indexes = {
+        name
+        for name, info in connection.introspection.get_constraints(connection.cursor(), ds.table_name).items()
+        if info["index"]
+    }
+    wanted = {f.column for f in ds.live_fields() if f.name in {"地区", "定員", "施設名"}}
+    assert {c for c in wanted if any(c in name for name in indexes)} == wanted

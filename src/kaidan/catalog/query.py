@@ -160,6 +160,9 @@ class GridQuery:
         flt = Filter(target, "isnull", "1") if value is None else Filter(target, "exact", str(value))
         return urlencode(replace(self, filters=(*self.filters, flt), page=1).params())
 
+    def filters_fields(self) -> list[Field]:
+        return [f.field for f in self.filters]
+
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.size

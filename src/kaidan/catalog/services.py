@@ -86,3 +86,29 @@ def delete_view(actor: Any, view: SavedView) -> None:
         raise PermissionDenied(_("You do not have permission to do this."))
     record(actor, "view.delete", view.dataset, detail={"view": view.slug, "query": view.query})
     view.delete()
+
+
+INDEX_FROM_ROWS = 20_000
+_index_requested: set[tuple[int, int]] = set()
+
+
+def index_for_query(dataset: Dataset, query: GridQuery) -> None:
+    """Ask the background worker to index the columns a grid query filters, sorts or counts on.
+
+    Small tables are scanned faster than they are indexed; on big ones (INDEX_FROM_ROWS and up) the
+    first such query is slow and the following ones use the index. Each column is asked for once per process
+    (creating an index that exists is a no-op anyway).
+    """
+    if dataset.row_count < INDEX_FROM_ROWS:
+        return
+    wanted = {f.pk for f in query.filters_fields()}
+    if query.sort is not None:
+        wanted.add(query.sort.pk)
+    wanted |= {f.pk for f in query.facets}
+    new = sorted(pk for pk in wanted if (dataset.pk, pk) not in _index_requested)
+    if not new:
+        return
+    from .tasks import index_columns
+
+    _index_requested.update((dataset.pk, pk) for pk in new)
+    index_columns.enqueue(dataset.pk, new)

@@ -23,7 +23,7 @@ from .forms import SavedViewForm
 from .models import Dataset, SavedView
 from .query import OPS, SIZES
 from .selectors import GridPage, get_dataset, grid_query, list_datasets, query_rows
-from .services import ExportRejected, delete_view, export_dataset, save_view
+from .services import ExportRejected, delete_view, export_dataset, index_for_query, save_view
 
 
 def catalog(request: HttpRequest) -> HttpResponse:
@@ -74,6 +74,8 @@ def saved_view(request: HttpRequest, name: str, slug: str) -> HttpResponse:
 def _grid_page(request: HttpRequest, ds: Dataset, params: Any, view: SavedView | None) -> HttpResponse:
     query = grid_query(request.user, ds, params)
     page = query_rows(request.user, ds, query)
+    if page.as_of is None:
+        index_for_query(ds, page.query)
     context = {
         "dataset": ds,
         "grid": page,
