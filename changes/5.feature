@@ -1,0 +1,1 @@
+Share: grants with row scopes and clearance caps, masked or absent columns, partner invitations by e-mail, share links with e-mailed one-time codes instead of PPAP, per-dataset access log, the audit chain exported on the web, undecided (未決定) data with manual or scheduled release, and a leak test over every URL and actor.
