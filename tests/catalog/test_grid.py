@@ -240,3 +240,23 @@ def test_an_actor_who_may_not_read_gets_no_rows_even_from_the_selectors(world, m
     page = grid(outsider, ds)
     assert page.total == 0 and page.rows == [] and page.columns == []
     assert list(iter_visible_rows(outsider, ds).rows) == []
+
+
+def test_reads_of_shared_limited_data_by_a_partner_are_logged_for_who_saw_this(world):
+    from kaidan.audit.models import AuditEntry
+
+    ds = world["ds"]
+    AccessGrant.objects.create(
+        target_type=ds.access_target[0],
+        target_id=ds.pk,
+        organization=world["partner_org"],
+        clearance="limited",
+    )
+    ds.classification = "limited"
+    ds.save()
+    grid(world["editor"], ds)  # the owner's editor reads 秘 → logged as such
+    grid(world["partner"], ds)
+    actions = list(AuditEntry.objects.filter(object_id=str(ds.pk)).values_list("actor_label", "action"))
+    assert ("partner", "store.read_shared.view") in actions
+    assert ("editor", "store.read_restricted.view") in actions
+    assert not any(label == "editor" and action.startswith("store.read_shared") for label, action in actions)

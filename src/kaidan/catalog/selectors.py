@@ -102,11 +102,23 @@ class GridPage:
 def _audit_restricted(
     actor: Any, dataset: Dataset, fields: Sequence[Field], number: int, purpose: str
 ) -> None:
+    """Log the reads a manager must be able to account for ("who saw this dataset"):
+
+    every read of 秘 data, and reads of 限定 data by anyone outside the owner organization (partners and
+    other departments reading what was shared with them). Share-link reads are logged by kaidan.links.
+    """
     if (
         any(f.classification == Level.RESTRICTED for f in fields)
         or dataset.classification == Level.RESTRICTED
     ):
         record(actor, f"store.read_restricted.{purpose}", dataset, detail={"revision": number})
+    elif (
+        (dataset.classification == Level.LIMITED or any(f.classification == Level.LIMITED for f in fields))
+        and getattr(actor, "is_authenticated", False)
+        and not getattr(actor, "is_superuser", False)
+        and all(org.pk != dataset.owner_id for org in organizations_of(actor))
+    ):
+        record(actor, f"store.read_shared.{purpose}", dataset, detail={"revision": number})
 
 
 def _as_of(dataset: Dataset, as_of: int | None) -> int | None:

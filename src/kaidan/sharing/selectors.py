@@ -102,6 +102,10 @@ def explain_grants(dataset: Dataset) -> list[GrantExplanation]:
 
 ACCESS_KINDS: dict[str, tuple[Any, Q]] = {
     "restricted": (gettext_lazy("Reads of restricted (秘) data"), Q(action__contains="read_restricted")),
+    "shared": (
+        gettext_lazy("Reads of shared (限定) data by other organizations"),
+        Q(action__contains="read_shared"),
+    ),
     "export": (
         gettext_lazy("Exports and downloads"),
         Q(action__contains="export") | Q(action__contains="download"),
