@@ -58,7 +58,7 @@ class ColumnConverter:
 
     def __call__(self, values: Sequence[object]) -> tuple[list[Any], dict[int, ValueError]]:
         """Typed values (``None`` where the cell is empty or bad) and the errors by position."""
-        if self.type in _VECTOR_TYPES and len(values) >= _VECTOR_MIN and all(type(v) is str for v in values):
+        if self.type in _VECTOR_TYPES and len(values) >= _VECTOR_MIN and set(map(type, values)) == _STR_ONLY:
             return self._vector(values)  # type: ignore[arg-type]
         errors: dict[int, ValueError] = {}
         return [self._one(i, v, errors) for i, v in enumerate(values)], errors
@@ -88,7 +88,7 @@ class ColumnConverter:
     def _vector(self, values: Sequence[str]) -> tuple[list[Any], dict[int, ValueError]]:
         raw = pa.array(values, pa.string())
         trimmed = pc.utf8_trim(raw, characters=_STRIP_CHARS)
-        empty = pc.or_(pc.match_substring_regex(raw, _ALL_SPACE), pc.is_in(trimmed, value_set=_EMPTY))
+        empty = _empty(raw, trimmed)
         if self.type is FieldType.TEXT:
             slow = pc.match_substring_regex(raw, _HALFWIDTH_KANA)
             text = raw
@@ -118,6 +118,16 @@ class ColumnConverter:
         for index in pc.indices_nonzero(slow).to_pylist():
             result[index] = self._one(index, values[index], errors)
         return result, errors
+
+
+def _empty(raw: pa.Array, trimmed: pa.Array) -> pa.Array:
+    return pc.or_(pc.match_substring_regex(raw, _ALL_SPACE), pc.is_in(trimmed, value_set=_EMPTY))
+
+
+def empty_mask(values: Sequence[str]) -> pa.Array:
+    """True where ``convert`` would give ``None`` because the cell is empty (blank or an empty marker)."""
+    raw = pa.array(values, pa.string())
+    return _empty(raw, pc.utf8_trim(raw, characters=_STRIP_CHARS))
 
 
 def convert_column(

@@ -289,25 +289,29 @@ class _ColumnState:
         """
         if not self.alive:
             # no candidate left: only the counts matter (TEXT is the answer)
-            empty = sum(
-                1
-                for value in values
-                if is_empty_marker(value) or (isinstance(value, str) and not value.strip())
-            )
+            empty = _count_empty(values)
             self.empty += empty
             self.nonempty += len(values) - empty
             return
         memo = self._memo
         clean = self._clean
         pending: dict[str, int] = {}
+        digits = 0  # plain ASCII digit strings while only numeric candidates are left: ok for all of them
+        digits_ok = all(t in _NUMERIC for t, _c in self.alive)
         add = self.add
         for number, value in zip(numbers, values, strict=True):
-            if type(value) is str and value in clean:
-                pending[value] = pending.get(value, 0) + 1
-                continue
-            if pending:
-                self._apply_pending(pending)
-                pending = {}
+            if type(value) is str:
+                if value in clean:
+                    pending[value] = pending.get(value, 0) + 1
+                    continue
+                if digits_ok and value.isdigit() and value.isascii():
+                    digits += 1
+                    if not self.leading_zero and len(value) > 1 and value[0] == "0":
+                        self.leading_zero = True
+                    continue
+            if pending or digits:
+                self._apply_pending(pending, digits)
+                pending, digits = {}, 0
             before = self.empty
             add(number, value)
             if (
@@ -318,11 +322,15 @@ class _ColumnState:
                 and None not in results.values()
             ):
                 clean.add(value)
-        if pending:
-            self._apply_pending(pending)
+        if pending or digits:
+            self._apply_pending(pending, digits)
 
-    def _apply_pending(self, pending: dict[str, int]) -> None:
+    def _apply_pending(self, pending: dict[str, int], digits: int = 0) -> None:
         """Apply counted clean values: what ``add`` would have done for each of them."""
+        if digits:
+            self.nonempty += digits
+            for _field_type, candidate in self.alive:
+                candidate.ok += digits
         for value, count in pending.items():
             self.nonempty += count
             if not self.leading_zero and value.lstrip()[:1] in ("0", "０"):
@@ -414,6 +422,15 @@ class _ColumnState:
                 )
             )
         return ColumnGuess(self.name, chosen, ok, bad, self.empty, list(examples), unit, ja, en, issues)
+
+
+def _count_empty(values: list[object]) -> int:
+    """How many values ``add`` would count as empty."""
+    if len(values) >= 64 and set(map(type, values)) == {str}:
+        from .columnar import empty_mask  # Arrow, imported late: infer stays light for small uses
+
+        return int(empty_mask(values).sum().as_py() or 0)  # type: ignore[arg-type]
+    return sum(1 for v in values if is_empty_marker(v) or (isinstance(v, str) and not v.strip()))
 
 
 class TypeTracker:
