@@ -4,6 +4,7 @@ ASGI application, with a real session cookie, and must deliver a change while it
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 
 import pytest
@@ -38,6 +39,24 @@ def scope_for(path: str, session: str | None) -> dict:
         "client": ("127.0.0.1", 50000),
         "server": ("testserver", 80),
     }
+
+
+def run_async(scenario) -> None:
+    """Run the scenario in a thread of its own: Playwright's sync API (tests/e2e) may keep an event loop
+    running in the test thread for the whole session, and async_to_sync refuses to run inside one."""
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            async_to_sync(scenario)()
+        except BaseException as exc:  # noqa: BLE001 — re-raised in the test thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 async def open_stream(app, path: str, session: str | None) -> tuple[ApplicationCommunicator, dict]:
@@ -91,7 +110,7 @@ def test_the_asgi_stream_delivers_a_change_to_two_readers_while_open(
         await asyncio.sleep(0)
         assert watchers[0].subscriptions == {}
 
-    async_to_sync(scenario)()
+    run_async(scenario)
 
 
 def test_the_asgi_stream_refuses_a_user_who_may_not_read(client, make_org, make_user, shelters):
@@ -106,4 +125,4 @@ def test_the_asgi_stream_refuses_a_user_who_may_not_read(client, make_org, make_
         assert start["status"] == 404
         await communicator.wait(timeout=5)
 
-    async_to_sync(scenario)()
+    run_async(scenario)
