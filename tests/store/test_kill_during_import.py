@@ -96,7 +96,7 @@ def test_kill_9_mid_import_leaves_no_trace(own_database, tmp_path):
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
     assert query("SELECT number FROM store_revision") == before
-    assert query("SELECT current_revision, row_count FROM catalog_dataset") == [(1, 2)]
-    ids = query("SELECT id FROM catalog_dataset")[0][0]
+    assert query("SELECT current_revision, row_count FROM catalog_dataset WHERE name = 't'") == [(1, 2)]
+    ids = query("SELECT id FROM catalog_dataset WHERE name = 't'")[0][0]
     assert query(f"SELECT COUNT(*) FROM kd_data_{ids} WHERE _deleted_rev IS NULL") == [(2,)]
     assert query(f"SELECT COUNT(*) FROM kd_data_{ids}") == [(2,)]
