@@ -84,7 +84,7 @@ class Command(BaseCommand):
             done = current
 
         try:
-            result = run_import(actor, plan, progress=progress)
+            result = run_import(actor, plan, progress=progress, analysis=analysis)
         except ImportRejected as exc:
             bar.close()
             for rejected in exc.rejected[:20]:
