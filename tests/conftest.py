@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
 
 os.environ.setdefault("KAIDAN_DATA_DIR", tempfile.mkdtemp(prefix="kaidan-test-"))
 
@@ -38,3 +43,55 @@ def make_user(db):
         return user
 
     return make
+
+
+@dataclass
+class MailCollector:
+    """aiosmtpd handler that keeps every message it receives."""
+
+    messages: list[Message] = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd hook name)
+        self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server(settings) -> Iterator[MailCollector]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1; Django sends its mail there."""
+    from aiosmtpd.controller import Controller
+
+    collector = MailCollector()
+    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield collector
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def immediate_tasks(settings) -> Iterator[None]:
+    """Run enqueued background tasks at once (the database queue's worker is tested with `kaidan serve`)."""
+    from asgiref.local import Local
+    from django_tasks import task_backends
+
+    def reset() -> None:
+        task_backends.__dict__.pop("settings", None)
+        task_backends._connections = Local()
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    reset()
+    yield
+    reset()

@@ -260,3 +260,15 @@ def test_reads_of_shared_limited_data_by_a_partner_are_logged_for_who_saw_this(w
     assert ("partner", "store.read_shared.view") in actions
     assert ("editor", "store.read_restricted.view") in actions
     assert not any(label == "editor" and action.startswith("store.read_shared") for label, action in actions)
+
+
+def test_sorted_pages_cross_from_values_to_empty_values_without_losing_or_repeating_rows(world):
+    ds, editor = world["ds"], world["editor"]
+    expected = names(grid(editor, ds, "sort=定員&size=5"))
+    for size in (1, 2, 3, 4):
+        pages = -(-5 // size)
+        collected = [
+            n for p in range(1, pages + 1) for n in names(grid(editor, ds, f"sort=定員&size={size}&page={p}"))
+        ]
+        assert collected == expected, size
+    assert expected[-1] == "三宿保育園"  # the only empty 定員 comes last

@@ -116,21 +116,6 @@ def test_the_filtered_export_contains_exactly_the_filtered_rows_and_columns(clie
     assert "地区__exact" in entry.detail["query"]
 
 
-@pytest.fixture
-def immediate_tasks(settings):
-    from asgiref.local import Local
-    from django_tasks import task_backends
-
-    def reset() -> None:
-        task_backends.__dict__.pop("settings", None)
-        task_backends._connections = Local()
-
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    reset()
-    yield
-    reset()
-
-
 def test_a_big_dataset_gets_indexes_on_the_columns_the_grid_filters_sorts_and_counts(
     client, ds, editor, monkeypatch, immediate_tasks
 ):

@@ -14,19 +14,8 @@ CSV = '番号,名称,地区,電話,定員\n1,池尻小学校,池尻,03-1111-2222
 
 
 @pytest.fixture(autouse=True)
-def immediate_tasks(settings):
-    """Run enqueued imports at once (the database queue's worker is tested with `kaidan serve`)."""
-    from asgiref.local import Local
-    from django_tasks import task_backends
-
-    def reset() -> None:
-        task_backends.__dict__.pop("settings", None)
-        task_backends._connections = Local()
-
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    reset()
-    yield
-    reset()
+def _tasks_run_at_once(immediate_tasks):
+    """Run enqueued imports at once (tests/conftest.py)."""
 
 
 @pytest.fixture

@@ -102,19 +102,3 @@ def assert_accessible() -> Callable[[Any], None]:
         )
 
     return check
-
-
-@pytest.fixture
-def immediate_tasks(settings: Any) -> Iterator[None]:
-    """Run enqueued imports at once (copied from tests/catalog/test_web_import_and_dataset_pages.py)."""
-    from asgiref.local import Local
-    from django_tasks import task_backends
-
-    def reset() -> None:
-        task_backends.__dict__.pop("settings", None)
-        task_backends._connections = Local()
-
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    reset()
-    yield
-    reset()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.accounts.conftest import smtp_server  # noqa: F401 — the real SMTP server
 from tests.links.conftest import SECRET_INCOME, _storage, code_from, ward  # noqa: F401
 
 pytestmark = pytest.mark.e2e
@@ -17,9 +16,9 @@ def test_a_link_is_created_opened_with_a_mailed_code_and_revoked(
     live_server,
     login,
     assert_accessible,
-    ward,
+    ward,  # noqa: F811 — imported from tests/links/conftest.py
     smtp_server,
-    settings,  # noqa: F811
+    settings,
 ):
     settings.BASE_URL = live_server.url
     login(page, "sato")

@@ -12,7 +12,6 @@ from kaidan.access.services import SYSTEM
 from kaidan.catalog.models import Dataset
 from kaidan.documents.services import upload_document
 from kaidan.ingest.services import plan_import, run_import
-from tests.accounts.conftest import smtp_server  # noqa: F401 — the real SMTP server fixture
 
 CSV = (
     "番号,施設名,地区,定員,所得\n"

@@ -1,15 +1,12 @@
-"""Fixtures for the sharing tests: a welfare dataset owned by a department, partner organizations, and a
-real SMTP server (the pattern of tests/accounts/conftest.py)."""
+"""Fixtures for the sharing tests: a welfare dataset owned by a department, partner organizations (the real SMTP
+server is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import socket
-from dataclasses import dataclass, field
-from email import message_from_bytes
+from dataclasses import dataclass
 from email.message import Message
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from kaidan.access.services import SYSTEM
 from kaidan.accounts.models import Organization
@@ -78,38 +75,6 @@ def dataset(make_dataset):
 @pytest.fixture
 def manager(make_user, world):
     return make_user("fukushi.manager", world.fukushi, role="manager")
-
-
-@dataclass
-class MailCollector:
-    messages: list[Message] = field(default_factory=list)
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd hook name)
-        self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def smtp_server(settings):
-    """A real SMTP server on 127.0.0.1; Django sends its mail there."""
-    collector = MailCollector()
-    controller = Controller(collector, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    try:
-        yield collector
-    finally:
-        controller.stop()
 
 
 def mail_body(message: Message) -> str:

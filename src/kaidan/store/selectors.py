@@ -162,14 +162,39 @@ def fetch_page(
     offset: int = 0,
     limit: int = 50,
 ) -> list[tuple[int, int, list[Any]]]:
-    """One page of current rows: [(row id, _rev, values in field order)] (SQL LIMIT/OFFSET)."""
+    """One page of current rows: [(row id, _rev, values in field order)] (SQL LIMIT/OFFSET).
+
+    Sorted by a column, the rows with a value come first (in the column's order, then display order) and
+    the empty ones last. The two parts are read separately, so an index on the column serves the first.
+    """
+    if order is None:
+        return _page(dataset, fields, where, params, "_ord, _id", offset, limit)
+    col = tables.q(order.column)
+    both = f"({where}) AND " if where else ""
+    filled = f"{both}{col} IS NOT NULL"
+    rows = _page(
+        dataset, fields, filled, params, f"{col} {'DESC' if descending else 'ASC'}, _ord, _id", offset, limit
+    )
+    if len(rows) == limit:
+        return rows
+    with_value = offset + len(rows) if rows else count_rows(dataset, where=filled, params=params)
+    rest = limit - len(rows)
+    return rows + _page(
+        dataset, fields, f"{both}{col} IS NULL", params, "_ord, _id", max(0, offset - with_value), rest
+    )
+
+
+def _page(
+    dataset: Dataset,
+    fields: Sequence[Field],
+    where: str,
+    params: Sequence[Any],
+    order_by: str,
+    offset: int,
+    limit: int,
+) -> list[tuple[int, int, list[Any]]]:
     cols = "".join(f", {tables.q(f.column)}" for f in fields)
     extra = f" AND ({where})" if where else ""
-    if order is not None:
-        col = tables.q(order.column)
-        order_by = f"({col} IS NULL), {col} {'DESC' if descending else 'ASC'}, _ord, _id"
-    else:
-        order_by = "_ord, _id"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT _id, _rev{cols} FROM {tables.q(dataset.table_name)} WHERE {tables.ALIVE}{extra} "

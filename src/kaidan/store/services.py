@@ -23,6 +23,7 @@ from .values import fingerprint as _fingerprint
 from .values import from_db, row_hash, to_db, to_json
 
 BATCH = 2000
+ANALYZE_FROM_ROWS = 10_000
 BULK_BATCH = 20_000
 _PLAIN = (str, int, type(None))  # to_db leaves these as they are on every database (bool is not int here)
 _PLAIN_SET = set(_PLAIN)
@@ -197,6 +198,8 @@ class RevisionWriter:
         self.dataset.current_revision = revision.number
         self.dataset.row_count = tables.count_alive(self.dataset)
         self.dataset.save(update_fields=["current_revision", "row_count", "updated_at"])
+        if self.counts.added + self.counts.changed + self.counts.removed >= ANALYZE_FROM_ROWS:
+            tables.analyze(self.dataset)
         return revision
 
 
