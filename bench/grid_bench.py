@@ -44,6 +44,7 @@ fields = ds.live_fields()
 for f in fields:
     if f.label in ("地区", "金額"):
         tables.index_column(ds, f)
+tables.analyze(ds)  # as the on-demand index task does
 print(json.dumps({"table": ds.table_name, "columns": [[f.column, f.label] for f in fields]}))
 """
 
@@ -115,6 +116,7 @@ def build_datasette_db(kaidan_db: Path, table: str, columns: list[list[str]], ta
     )
     con.execute('CREATE INDEX consult_chiku ON consult ("地区")')
     con.execute('CREATE INDEX consult_kingaku ON consult ("金額")')
+    con.execute("ANALYZE")
     con.commit()
     con.execute("DETACH DATABASE k")
     con.close()

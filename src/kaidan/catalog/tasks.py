@@ -17,3 +17,4 @@ def index_columns(dataset_id: int, field_ids: list[int]) -> None:
         return
     for field in dataset.fields.filter(pk__in=field_ids):
         tables.index_column(dataset, field)
+    tables.analyze(dataset)

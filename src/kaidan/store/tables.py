@@ -81,10 +81,13 @@ def index_column(dataset: Dataset, field: Field) -> None:
 
 
 def analyze(dataset: Dataset) -> None:
-    """Refresh the planner's statistics after a big write (PostgreSQL plans badly on a fresh table)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {q(dataset.table_name)}")
+    """Refresh the planner's statistics after a big write or a new index.
+
+    Without them both databases choose badly on a big table: PostgreSQL scans the whole table for the first
+    page, and SQLite prefers the (_deleted_rev, _ord) index to a column's index for a sorted page.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {q(dataset.table_name)}")
 
 
 def drop_table(dataset: Dataset) -> None:
@@ -103,10 +106,18 @@ def next_row_id(dataset: Dataset) -> int:
 
 
 def insert_rows(dataset: Dataset, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Insert rows given as full tuples in the order of `columns` (bookkeeping included)."""
+    """Insert rows given as full tuples in the order of `columns` (bookkeeping included).
+
+    PostgreSQL gets `COPY … FROM STDIN` (several times faster than INSERTs, same transaction).
+    """
     names = ", ".join(q(c) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {q(dataset.table_name)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(columns))
         cursor.executemany(f"INSERT INTO {q(dataset.table_name)} ({names}) VALUES ({marks})", list(rows))
 
 
