@@ -12,6 +12,12 @@ classification level the actor may read.
 
 An object is visible when its classification is within the clearance; a column is visible when *its*
 classification is within the clearance.
+
+Two cases override the table above:
+- an undecided (未決定) object is seen only by the owner organization's members (no grants, no public)
+  until it is released;
+- a share link's recipient (kaidan.links.actors.LinkActor) gets nothing but the link's target, and on it
+  the sharer's rights computed now, capped at the link's clearance, read-only.
 """
 
 from __future__ import annotations
