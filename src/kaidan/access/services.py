@@ -28,6 +28,7 @@ from typing import Any, Protocol, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kaidan.accounts.models import Membership, Organization, Role
@@ -208,6 +209,42 @@ def _grants_for(actor: Any, obj: ClassifiedObject, memberships: Sequence[Members
         target_type=target_type, target_id=target_id, organization_id__in=list(by_org)
     )
     return [g for g in grants if Role.rank(by_org[g.organization_id].role) >= Role.rank(g.min_role)]
+
+
+def readable_filter(actor: Any, target_type: str) -> Q:
+    """A Q over a Classified model (`target_type` like "catalog.dataset") selecting exactly the objects
+    `rights(actor, obj).can_read` allows: lists and search filter in the database with the same rules.
+
+    Callers still confirm each shown object with `rights`, so a divergence could hide an object, never leak one.
+    """
+    nothing = Q(pk__in=[])
+    if getattr(actor, "is_link_actor", False):
+        target = actor.target
+        if target is None or target.access_target[0] != target_type or not rights(actor, target).can_read:
+            return nothing
+        return Q(pk=target.pk)
+    if getattr(actor, "is_superuser", False) and getattr(actor, "is_active", False):
+        return Q()
+    memberships = _memberships(actor)
+    decided = Q(classification__in=levels_up_to(Level.INTERNAL if is_staff_member(actor) else Level.PUBLIC))
+    undecided = nothing
+    best_rank: dict[int, int] = {}
+    for m in memberships:
+        best_rank[m.organization_id] = max(best_rank.get(m.organization_id, -1), Role.rank(m.role))
+    for org_id, rank in best_rank.items():
+        clearance = Level.RESTRICTED if rank >= Role.rank(Role.EDITOR) else Level.LIMITED
+        own = Q(owner_id=org_id, classification__in=levels_up_to(clearance))
+        decided |= own
+        undecided |= own
+    by_clearance: dict[str, set[int]] = {}
+    if best_rank:
+        grants = AccessGrant.objects.filter(target_type=target_type, organization_id__in=list(best_rank))
+        for grant in grants:
+            if best_rank[grant.organization_id] >= Role.rank(grant.min_role):
+                by_clearance.setdefault(grant.clearance, set()).add(grant.target_id)
+    for granted, ids in by_clearance.items():
+        decided |= Q(pk__in=sorted(ids), classification__in=levels_up_to(Level(granted)))
+    return (Q(undecided=False) & decided) | (Q(undecided=True) & undecided)
 
 
 def can(actor: Any, operation: str, obj: ClassifiedObject) -> bool:

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from kaidan.access.levels import Level
-from kaidan.access.services import Rights, organizations_of, rights, visible_columns
+from kaidan.access.services import Rights, organizations_of, readable_filter, rights, visible_columns
 from kaidan.audit.services import record
 from kaidan.ingest.infer import convert
 from kaidan.store import selectors as store
@@ -24,9 +24,19 @@ from .models import Dataset, Field
 from .query import GridQuery
 
 
-def list_datasets(actor: Any) -> list[Dataset]:
-    """Datasets the actor may see (at least one column and the dataset itself)."""
-    datasets = Dataset.objects.select_related("owner").prefetch_related("tags")
+def list_datasets(
+    actor: Any, *, owner_code: str = "", classification: str = "", tag: str = ""
+) -> list[Dataset]:
+    """Datasets the actor may see, filtered in the database by the access service's rules (and each one
+    confirmed with `rights`, so a divergence could only hide a dataset, never show one)."""
+    datasets = Dataset.objects.filter(readable_filter(actor, Dataset._meta.label_lower))
+    if owner_code:
+        datasets = datasets.filter(owner__code=owner_code)
+    if classification:
+        datasets = datasets.filter(classification=classification)
+    if tag:
+        datasets = datasets.filter(tags__name=tag)
+    datasets = datasets.select_related("owner").prefetch_related("tags").order_by("title", "pk")
     return [d for d in datasets if rights(actor, d).can_read]
 
 

@@ -27,16 +27,10 @@ from .services import ExportRejected, delete_view, export_dataset, index_for_que
 
 
 def catalog(request: HttpRequest) -> HttpResponse:
-    datasets = list_datasets(request.user)
     org = request.GET.get("org", "")
     level = request.GET.get("classification", "")
     tag = request.GET.get("tag", "")
-    if org:
-        datasets = [d for d in datasets if d.owner.code == org]
-    if level:
-        datasets = [d for d in datasets if d.classification == level]
-    if tag:
-        datasets = [d for d in datasets if tag in {t.name for t in d.tags.all()}]
+    datasets = list_datasets(request.user, owner_code=org, classification=level, tag=tag)
     return render(
         request,
         "catalog/catalog.html",

@@ -10,7 +10,6 @@ confirm every document with `rights` itself, so a divergence could only hide a d
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -18,10 +17,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from kaidan.access.levels import Level
-from kaidan.access.models import AccessGrant
-from kaidan.access.services import levels_up_to, rights
-from kaidan.accounts.models import Membership, Organization, Role
+from kaidan.access.services import readable_filter, rights
+from kaidan.accounts.models import Organization
 from kaidan.audit.models import AuditEntry
 from kaidan.audit.services import entries_for
 from kaidan.catalog.models import Dataset
@@ -35,37 +32,9 @@ def _is_superuser(actor: Any) -> bool:
     return bool(getattr(actor, "is_superuser", False) and getattr(actor, "is_active", False))
 
 
-def _memberships(actor: Any) -> list[Membership]:
-    if actor is None or not getattr(actor, "is_authenticated", False) or getattr(actor, "pk", None) is None:
-        return []
-    return list(Membership.objects.filter(user=actor).select_related("organization"))
-
-
 def visibility_filter(actor: Any) -> Q:
     """A Q object selecting exactly the documents `rights(actor, d).can_read` allows."""
-    if _is_superuser(actor):
-        return Q()
-    memberships = _memberships(actor)
-    staff = any(m.organization.kind == Organization.Kind.DEPARTMENT for m in memberships)
-    decided = Q(classification__in=levels_up_to(Level.INTERNAL if staff else Level.PUBLIC))
-    undecided = Q(pk__in=[])
-    best_rank: dict[int, int] = {}
-    for m in memberships:
-        best_rank[m.organization_id] = max(best_rank.get(m.organization_id, -1), Role.rank(m.role))
-    for org_id, rank in best_rank.items():
-        clearance = Level.RESTRICTED if rank >= Role.rank(Role.EDITOR) else Level.LIMITED
-        own = Q(owner_id=org_id, classification__in=levels_up_to(clearance))
-        decided |= own
-        undecided |= own
-    by_clearance: dict[str, set[int]] = defaultdict(set)
-    if best_rank:
-        grants = AccessGrant.objects.filter(target_type=TARGET_TYPE, organization_id__in=list(best_rank))
-        for grant in grants:
-            if best_rank[grant.organization_id] >= Role.rank(grant.min_role):
-                by_clearance[grant.clearance].add(grant.target_id)
-    for granted, ids in by_clearance.items():
-        decided |= Q(pk__in=sorted(ids), classification__in=levels_up_to(Level(granted)))
-    return (Q(undecided=False) & decided) | (Q(undecided=True) & undecided)
+    return readable_filter(actor, TARGET_TYPE)
 
 
 def visible_documents(
