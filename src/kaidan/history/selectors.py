@@ -28,6 +28,7 @@ from kaidan.catalog.models import Dataset, Field
 from kaidan.catalog.selectors import row_in_scope as catalog_row_in_scope
 from kaidan.store import tables
 from kaidan.store.models import Revision, RowChange
+from kaidan.store.selectors import schema_at
 from kaidan.store.values import from_db, from_json, to_json
 
 PAGE = 1000
@@ -66,12 +67,11 @@ def schema_fields(dataset: Dataset, number: int) -> list[Field]:
     """
     if number <= 0:
         return []
-    revision = Revision.objects.filter(dataset=dataset, number=number).only("schema").first()
-    if revision is None:
+    if not Revision.objects.filter(dataset=dataset, number=number).exists():
         raise Http404(f"revision {number}")
     by_id = {f.pk: f for f in dataset.fields.all()}
     result = []
-    for spec in revision.schema:
+    for spec in schema_at(dataset, number):
         current = by_id.get(spec["id"])
         if current is None:
             continue

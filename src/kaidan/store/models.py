@@ -50,6 +50,10 @@ class Revision(models.Model):
     removed = models.PositiveBigIntegerField(_("removed"), default=0)
     rejected = models.PositiveBigIntegerField(_("rejected"), default=0)
     schema = models.JSONField(_("schema"), default=list)
+    schema_changed = models.BooleanField(
+        default=True,
+        help_text="False when the schema is the previous revision's: `schema` is then empty (see schema_at).",
+    )
 
     class Meta:
         ordering = ["dataset", "-number"]

@@ -25,16 +25,30 @@ def fields_at(dataset: Dataset, number: int) -> list[Field]:
     """The dataset's fields as they were at revision `number` (labels from that revision's snapshot)."""
     if number >= dataset.current_revision:
         return dataset.live_fields()
-    revision = Revision.objects.get(dataset=dataset, number=number)
     by_id = {f.pk: f for f in dataset.fields.all()}
     result = []
-    for spec in revision.schema:
+    for spec in schema_at(dataset, number):
         field = copy.copy(by_id[spec["id"]])
         field.label = spec["label"]
         field.name = spec["name"]
         field.classification = spec.get("classification", field.classification)
         result.append(field)
     return result
+
+
+def schema_at(dataset: Dataset, number: int) -> list[dict[str, Any]]:
+    """The schema snapshot in force at revision `number`.
+
+    A revision stores its snapshot only when the schema changed (`schema_changed`); otherwise the snapshot
+    of the last revision that changed it applies. This keeps a single-cell edit small.
+    """
+    schema = (
+        Revision.objects.filter(dataset=dataset, number__lte=number, schema_changed=True)
+        .order_by("-number")
+        .values_list("schema", flat=True)
+        .first()
+    )
+    return list(schema or [])
 
 
 def _alive_at(number: int | None) -> tuple[str, list[Any]]:

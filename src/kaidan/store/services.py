@@ -19,6 +19,7 @@ from kaidan.catalog.models import Dataset, Field
 
 from . import tables
 from .models import Blob, Revision, RowChange
+from .selectors import schema_at
 from .values import fingerprint as _fingerprint
 from .values import from_db, row_hash, to_db, to_json
 
@@ -193,7 +194,10 @@ class RevisionWriter:
         revision.changed = self.counts.changed
         revision.removed = self.counts.removed
         revision.rejected = rejected
-        revision.schema = schema_snapshot(schema_fields if schema_fields is not None else self.fields)
+        snapshot = schema_snapshot(schema_fields if schema_fields is not None else self.fields)
+        unchanged = snapshot == schema_at(self.dataset, revision.number - 1)
+        revision.schema = [] if unchanged else snapshot
+        revision.schema_changed = not unchanged
         revision.save()
         self.dataset.current_revision = revision.number
         self.dataset.row_count = tables.count_alive(self.dataset)
