@@ -76,11 +76,11 @@ def _grid_page(request: HttpRequest, ds: Dataset, params: Any, view: SavedView |
         "links": grid_links(page),
         "rights": page.rights,
         "fields": page.fields,
-        "query": query.querystring(page=1),
+        "query": page.query.querystring(page=1),
         "saved_view": view,
         "ops": OPS,
         "sizes": SIZES,
-        "editable": page.rights.can_edit and page.as_of is None and view is None,
+        "editable": page.rights.can_edit and page.as_of is None,
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "grid":
         return render(request, "catalog/_grid.html", context)
