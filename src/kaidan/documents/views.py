@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +18,7 @@ from kaidan.access.services import can, rights
 from kaidan.accounts.models import Membership, Organization, Role
 from kaidan.catalog.models import Dataset
 from kaidan.catalog.selectors import list_datasets
+from kaidan.core.http import attachment_header
 
 from . import selectors, services
 from .files import human_size, max_upload_size
@@ -303,12 +303,6 @@ def document_audit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def content_disposition(filename: str) -> str:
-    """`attachment` with an ASCII fallback and the RFC 5987 UTF-8 name (for Japanese file names)."""
-    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\;' else "_" for ch in filename)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
 @require_GET
 def download(request: HttpRequest, pk: int, number: int | None = None) -> HttpResponseBase:
     try:
@@ -317,7 +311,7 @@ def download(request: HttpRequest, pk: int, number: int | None = None) -> HttpRe
     except Http404:
         return _not_found(request)
     response = FileResponse(opened.file, as_attachment=True, content_type=opened.content_type)
-    response["Content-Disposition"] = content_disposition(opened.filename)
+    response["Content-Disposition"] = attachment_header(opened.filename)
     response["Content-Length"] = str(opened.version.size)
     response["Cache-Control"] = "private, no-store"
     return response

@@ -6,7 +6,6 @@ import tempfile
 import time
 from dataclasses import replace
 from typing import Any
-from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,6 +25,7 @@ from kaidan.access.services import rights
 from kaidan.audit.middleware import client_address
 from kaidan.catalog.query import OPS
 from kaidan.catalog.selectors import get_dataset, grid_query
+from kaidan.core.http import attachment_header
 from kaidan.documents import selectors as documents
 from kaidan.documents import services as document_services
 from kaidan.store.exports import FORMATS
@@ -352,12 +352,6 @@ def verify(request: HttpRequest, token: str) -> HttpResponseBase:
     return redirect("links:open", token=token)
 
 
-def content_disposition(filename: str) -> str:
-    """`attachment` with an ASCII fallback and the RFC 5987 UTF-8 name (for Japanese file names)."""
-    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\;' else "_" for ch in filename)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
 @never_cache
 @require_POST
 def download(request: HttpRequest, token: str) -> HttpResponseBase:
@@ -379,7 +373,7 @@ def download(request: HttpRequest, token: str) -> HttpResponseBase:
         except (Http404, PermissionDenied):
             return _refused(request, link, Outcome.NO_ACCESS)
         response = FileResponse(opened.file, as_attachment=True, content_type=opened.content_type)
-        response["Content-Disposition"] = content_disposition(opened.filename)
+        response["Content-Disposition"] = attachment_header(opened.filename)
         response["Content-Length"] = str(opened.version.size)
         return _private(response)
     assert link.dataset is not None
@@ -400,5 +394,5 @@ def download(request: HttpRequest, token: str) -> HttpResponseBase:
     spool.seek(0)
     content_type, ext = FORMATS[fmt]
     response = FileResponse(spool, as_attachment=True, content_type=content_type)
-    response["Content-Disposition"] = content_disposition(f"{link.dataset.name}.{ext}")
+    response["Content-Disposition"] = attachment_header(f"{link.dataset.name}.{ext}")
     return _private(response)
