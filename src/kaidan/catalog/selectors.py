@@ -109,8 +109,8 @@ class GridPage:
         return max(1, -(-self.total // self.query.size))
 
 
-def _audit_restricted(
-    actor: Any, dataset: Dataset, fields: Sequence[Field], number: int, purpose: str
+def audit_read(
+    actor: Any, dataset: Dataset, fields: Sequence[Field], purpose: str, detail: dict[str, Any]
 ) -> None:
     """Log the reads a manager must be able to account for ("who saw this dataset"):
 
@@ -121,14 +121,14 @@ def _audit_restricted(
         any(f.classification == Level.RESTRICTED for f in fields)
         or dataset.classification == Level.RESTRICTED
     ):
-        record(actor, f"store.read_restricted.{purpose}", dataset, detail={"revision": number})
+        record(actor, f"store.read_restricted.{purpose}", dataset, detail=detail)
     elif (
         (dataset.classification == Level.LIMITED or any(f.classification == Level.LIMITED for f in fields))
         and getattr(actor, "is_authenticated", False)
         and not getattr(actor, "is_superuser", False)
         and all(org.pk != dataset.owner_id for org in organizations_of(actor))
     ):
-        record(actor, f"store.read_shared.{purpose}", dataset, detail={"revision": number})
+        record(actor, f"store.read_shared.{purpose}", dataset, detail=detail)
 
 
 def _as_of(dataset: Dataset, as_of: int | None) -> int | None:
@@ -157,7 +157,7 @@ def iter_visible_rows(
     if query is not None and query.columns:
         chosen = {f.pk for f in query.columns}
         fields = [f for f in fields if f.pk in chosen]
-    _audit_restricted(actor, dataset, fields, number, purpose)
+    audit_read(actor, dataset, fields, purpose, {"revision": number})
     index = {f.pk: i for i, f in enumerate(all_fields)}
     picks = [index[f.pk] for f in fields]
     scopes = r.row_filters
@@ -215,7 +215,7 @@ def query_rows(actor: Any, dataset: Dataset, query: GridQuery, *, purpose: str =
         or (f.pk not in visible_ids and dataset.masking == "masked" and r.can_read and not query.columns)
     ]
     shown = [c.field for c in columns if not c.masked]
-    _audit_restricted(actor, dataset, shown, number, purpose)
+    audit_read(actor, dataset, shown, purpose, {"revision": number})
 
     def cells(values: Sequence[Any], fields: Sequence[Field]) -> list[Any]:
         by_pk = {f.pk: v for f, v in zip(fields, values, strict=True)}
@@ -285,7 +285,7 @@ def get_row(actor: Any, dataset: Dataset, row_id: int, as_of: int | None = None)
     ):
         if as_of is not None and not _in_scope(actor, r.row_filters, all_fields, values):
             return None
-        _audit_restricted(actor, dataset, visible, number, "record")
+        audit_read(actor, dataset, visible, "record", {"revision": number})
         return GridRow(found_id, rev, [values[index[f.pk]] for f in visible])
     return None
 

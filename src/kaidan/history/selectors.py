@@ -23,8 +23,8 @@ from django.http import Http404
 
 from kaidan.access.levels import Level
 from kaidan.access.services import Rights, rights
-from kaidan.audit.services import record
 from kaidan.catalog.models import Dataset, Field
+from kaidan.catalog.selectors import audit_read
 from kaidan.catalog.selectors import row_in_scope as catalog_row_in_scope
 from kaidan.store import tables
 from kaidan.store.models import Revision, RowChange
@@ -100,15 +100,6 @@ def _visible_ids(r: Rights, current: dict[int, Field], *sides: Sequence[Field]) 
             ok = bool(r.visible([f])) and (f.pk not in current or bool(r.visible([current[f.pk]])))
             seen[f.pk] = seen.get(f.pk, True) and ok
     return {pk for pk, ok in seen.items() if ok}
-
-
-def _audit_restricted(
-    actor: Any, dataset: Dataset, fields: Sequence[Field], purpose: str, **detail: Any
-) -> None:
-    if dataset.classification == Level.RESTRICTED or any(
-        f.classification == Level.RESTRICTED for f in fields
-    ):
-        record(actor, f"store.read_restricted.{purpose}", dataset, detail=detail)
 
 
 # ------------------------------------------------------------------------------------------ raw changes
@@ -340,7 +331,7 @@ def diff(actor: Any, dataset: Dataset, a: int, b: int, *, purpose: str = "diff")
         key_b,
         schema=schema_changes(fields_a, fields_b, ids_a | ids_b),
     )
-    _audit_restricted(actor, dataset, [*visible_a, *visible_b], purpose, **{"from": a, "to": b})
+    audit_read(actor, dataset, [*visible_a, *visible_b], purpose, {"from": a, "to": b})
     return result
 
 
@@ -508,7 +499,7 @@ def record_history(actor: Any, dataset: Dataset, row_id: int) -> RecordHistory:
         successor = _restored_twin(dataset, row_id, ord_, deleted, before=False)
         events.append(Event("deleted", revisions[deleted], other_row=successor))
     visible_now = r.visible(dataset.live_fields())
-    _audit_restricted(actor, dataset, [*visible_now, *shown.values()], "history", row=row_id)
+    audit_read(actor, dataset, [*visible_now, *shown.values()], "history", {"row": row_id})
     hidden = len(dataset.live_fields()) - len(visible_now)
     return RecordHistory(dataset, row_id, deleted is None, events, hidden)
 
