@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from kaidan.catalog.models import Dataset
 from kaidan.ingest.models import ImportJob
+from tests.import_forms import plan_post
 
 pytestmark = pytest.mark.django_db
 
@@ -32,25 +33,6 @@ def upload(client, text: str = CSV, **fields):
     data = {"mode": "create", "dataset": "shelters", "title": "避難所", "organization": "", **fields}
     data["file"] = SimpleUploadedFile("避難所.csv", text.encode("cp932"), content_type="text/csv")
     return client.post(reverse("ingest:upload"), data)
-
-
-def plan_post(job: ImportJob, **overrides) -> dict:
-    data = {
-        "classification": "internal",
-        "on_error": "abort",
-        "key": "",
-        "message": "",
-        "restriction_reason": "",
-    }
-    for i, col in enumerate(job.plan["columns"]):
-        data |= {
-            f"c{i}_include": "on",
-            f"c{i}_label": col["label"],
-            f"c{i}_name": col["name"],
-            f"c{i}_type": col["type"],
-            f"c{i}_classification": col["classification"],
-        }
-    return data | overrides
 
 
 def test_upload_shows_the_detected_plan_then_imports(client, editor):

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from kaidan.ingest.models import ImportJob
+from tests.import_forms import plan_post
 
 pytestmark = pytest.mark.django_db
 REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"
@@ -45,25 +46,6 @@ def upload(client, name: str, content: bytes, **fields) -> ImportJob:
     return ImportJob.objects.get()
 
 
-def plan_fields(job: ImportJob, **overrides) -> dict:
-    data = {
-        "classification": "internal",
-        "on_error": "abort",
-        "key": "",
-        "message": "",
-        "restriction_reason": "",
-    }
-    for i, col in enumerate(job.plan["columns"]):
-        data |= {
-            f"c{i}_include": "on",
-            f"c{i}_label": col["label"],
-            f"c{i}_name": col["name"],
-            f"c{i}_type": col["type"],
-            f"c{i}_classification": col["classification"],
-        }
-    return data | overrides
-
-
 def test_a_two_row_header_read_as_one_row_is_fixed_on_the_plan_page(client, editor):
     path = REAL / "takamatsu" / "Well-Being-results_0112.xlsx"
     job = upload(client, path.name, path.read_bytes(), header_rows="1")
@@ -74,7 +56,7 @@ def test_a_two_row_header_read_as_one_row_is_fixed_on_the_plan_page(client, edit
     assert 'name="redetect-encoding"' not in page  # a spreadsheet has no text encoding
 
     # the user had already set the dataset options before noticing the header
-    data = plan_fields(job, classification="limited", message="2024年度調査")
+    data = plan_post(job, classification="limited", message="2024年度調査")
     data |= {"redetect": "1", "redetect-sheet": job.summary["sheet"], "redetect-header_rows": "1,2"}
     response = client.post(reverse("ingest:plan", args=[job.pk]), data, follow=True)
 
@@ -103,14 +85,14 @@ def test_a_cp932_file_forced_to_a_wrong_encoding_is_read_again_correctly(client,
     assert kana not in str(job.summary["preview"])  # mojibake
 
     # a wrong guess that cannot even read the file is reported, and the plan stays as it was
-    bad = plan_fields(job) | {"redetect": "1", "redetect-encoding": "utf-8", "redetect-header_rows": ""}
+    bad = plan_post(job) | {"redetect": "1", "redetect-encoding": "utf-8", "redetect-header_rows": ""}
     response = client.post(reverse("ingest:plan", args=[job.pk]), bad)
     assert response.status_code == 200
     assert "utf-8" in response.content.decode() and 'role="alert"' in response.content.decode()
     job.refresh_from_db()
     assert job.plan["encoding"] == "euc_jp"
 
-    good = plan_fields(job, c1_label="施設名", c1_classification="limited")
+    good = plan_post(job, c1_label="施設名", c1_classification="limited")
     good |= {"redetect": "1", "redetect-encoding": "cp932", "redetect-header_rows": ""}
     response = client.post(reverse("ingest:plan", args=[job.pk]), good, follow=True)
     job.refresh_from_db()
@@ -131,7 +113,7 @@ def test_a_type_the_user_changed_survives_a_redetect_but_a_guess_is_renewed(clie
     job = upload(client, "a.csv", content)
     types = {c["source"]: c["type"] for c in job.plan["columns"]}
     assert types["定員"] == "integer"
-    data = plan_fields(job, c2_type="text") | {"redetect": "1", "redetect-encoding": "cp932"}
+    data = plan_post(job, c2_type="text") | {"redetect": "1", "redetect-encoding": "cp932"}
     client.post(reverse("ingest:plan", args=[job.pk]), data)
     job.refresh_from_db()
     types = {c["source"]: c["type"] for c in job.plan["columns"]}
