@@ -32,6 +32,7 @@ from kaidan.audit.services import record
 from kaidan.catalog import selectors as catalog
 from kaidan.catalog.models import Dataset, Field, FieldType
 from kaidan.ingest.infer import TYPE_NAMES_JA, convert
+from kaidan.store import selectors as store_selectors
 from kaidan.store import tables
 from kaidan.store.models import Revision
 from kaidan.store.services import RevisionWriter, open_revision, read_alive_by
@@ -191,16 +192,11 @@ def _parse_changes(
 
 def _read_row(dataset: Dataset, fields: Sequence[Field], row_id: int) -> tuple[int, list[Any]] | None:
     """(_rev, values of `fields`) of an alive row, read under the dataset lock; None when absent."""
-    cols = "".join(f", {tables.q(f.column)}" for f in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT _rev{cols} FROM {tables.q(dataset.table_name)} WHERE {tables.ALIVE} AND _id = %s",
-            [row_id],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return int(row[0]), [from_db(v, f.type) for v, f in zip(row[1:], fields, strict=True)]
+    for _row_id, rev, values in store_selectors.iter_rows_with_rev(
+        dataset, fields, where="_id = %s", params=[row_id]
+    ):
+        return rev, values
+    return None
 
 
 def _lock(dataset: Dataset) -> None:
