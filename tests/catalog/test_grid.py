@@ -272,3 +272,19 @@ def test_sorted_pages_cross_from_values_to_empty_values_without_losing_or_repeat
         ]
         assert collected == expected, size
     assert expected[-1] == "三宿保育園"  # the only empty 定員 comes last
+
+
+def test_a_scoped_partner_is_not_told_how_many_rows_the_whole_dataset_has(world, client):
+    ds = world["ds"]
+    AccessGrant.objects.create(
+        target_type=ds.access_target[0],
+        target_id=ds.pk,
+        organization=world["partner_org"],
+        clearance="limited",
+        row_filter=[{"field": "地区", "op": "in", "value": ["池尻"]}],
+    )
+    client.force_login(world["partner"])
+    html = client.get(f"/datasets/{ds.name}/").content.decode()
+    assert "<dd>5</dd>" not in html and "2 行" in html
+    client.force_login(world["editor"])
+    assert "<dd>5</dd>" in client.get(f"/datasets/{ds.name}/").content.decode()
