@@ -22,6 +22,7 @@ from kaidan.catalog.selectors import (
     query_rows,
 )
 from kaidan.ingest.services import plan_import, run_import
+from kaidan.sharing.services import grant_access
 from kaidan.store import selectors as store
 from kaidan.store.services import RevisionWriter, open_revision
 
@@ -152,9 +153,9 @@ def test_a_masked_dataset_shows_the_column_but_never_its_values(world):
 
 def test_a_row_scope_confines_a_partner_in_the_grid_the_record_and_the_export(world):
     ds, partner = world["ds"], world["partner"]
-    AccessGrant.objects.create(
-        target_type=ds.access_target[0],
-        target_id=ds.pk,
+    grant_access(
+        SYSTEM,
+        ds,
         organization=world["partner_org"],
         clearance="limited",
         row_filter=[{"field": "地区", "op": "in", "value": ["池尻"]}],
@@ -172,18 +173,18 @@ def test_a_row_scope_confines_a_partner_in_the_grid_the_record_and_the_export(wo
 
 def test_a_row_scope_can_follow_the_viewers_own_organization(world, make_org, make_user):
     ds = world["ds"]
-    AccessGrant.objects.create(
-        target_type=ds.access_target[0],
-        target_id=ds.pk,
+    grant_access(
+        SYSTEM,
+        ds,
         organization=world["partner_org"],
         clearance="limited",
         row_filter=[{"field": "地区", "op": "viewer_org"}],
     )
     assert grid(world["partner"], ds).total == 0  # no row's 地区 is 社会福祉協議会
     ikejiri = make_org("ikejiri", kind=Organization.Kind.PARTNER, name="池尻")
-    AccessGrant.objects.create(
-        target_type=ds.access_target[0],
-        target_id=ds.pk,
+    grant_access(
+        SYSTEM,
+        ds,
         organization=ikejiri,
         clearance="limited",
         row_filter=[{"field": "地区", "op": "viewer_org"}],
@@ -276,9 +277,9 @@ def test_sorted_pages_cross_from_values_to_empty_values_without_losing_or_repeat
 
 def test_a_scoped_partner_is_not_told_how_many_rows_the_whole_dataset_has(world, client):
     ds = world["ds"]
-    AccessGrant.objects.create(
-        target_type=ds.access_target[0],
-        target_id=ds.pk,
+    grant_access(
+        SYSTEM,
+        ds,
         organization=world["partner_org"],
         clearance="limited",
         row_filter=[{"field": "地区", "op": "in", "value": ["池尻"]}],

@@ -10,9 +10,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from kaidan.access.models import AccessGrant, Permission
+from kaidan.access.services import SYSTEM
 from kaidan.audit.models import AuditEntry
 from kaidan.catalog.selectors import get_row
 from kaidan.editing import services
+from kaidan.sharing.services import grant_access
 from kaidan.store.models import Revision, RowChange
 
 from .conftest import refresh, row_ids
@@ -165,9 +167,9 @@ def test_a_column_the_actor_may_not_see_cannot_be_edited(world):
 
 @pytest.fixture
 def scoped_partner(world):
-    AccessGrant.objects.create(
-        target_type="catalog.dataset",
-        target_id=world.dataset.pk,
+    grant_access(
+        SYSTEM,
+        world.dataset,
         organization=world.partner_org,
         permission=Permission.EDIT,
         clearance="limited",

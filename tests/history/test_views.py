@@ -6,10 +6,11 @@ import json
 
 import pytest
 
-from kaidan.access.models import AccessGrant
+from kaidan.access.services import SYSTEM
 from kaidan.accounts.models import Organization
 from kaidan.audit.models import AuditEntry
 from kaidan.catalog.models import Dataset
+from kaidan.sharing.services import grant_access
 
 from .conftest import V1, delete_rows, set_cell
 
@@ -205,12 +206,10 @@ def test_a_scoped_partner_sees_no_rows_outside_the_scope(client, people, make_us
     partner = create_organization(None, code="houkatsu", name="池尻包括", kind=Organization.Kind.PARTNER)
     user = make_user("partner", partner, role="viewer")
     target_type, target_id = people.access_target
-    AccessGrant.objects.create(
-        target_type=target_type,
-        target_id=target_id,
+    grant_access(
+        SYSTEM,
+        people,
         organization=partner,
-        min_role="viewer",
-        permission="view",
         clearance="limited",
         row_filter=[{"field": "地区", "op": "eq", "value": "池尻"}],
     )

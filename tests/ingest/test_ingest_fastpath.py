@@ -17,13 +17,14 @@ from django.db import connection, transaction
 
 from kaidan.access.services import SYSTEM
 from kaidan.ingest.columnar import convert_column
-from kaidan.ingest.infer import FieldType, TypeTracker, convert
+from kaidan.ingest.infer import TypeTracker
 from kaidan.ingest.layout import classify_row, project
 from kaidan.ingest.plan import _surely_data, analyze, iter_record_batches, iter_records
 from kaidan.ingest.readers import iter_numbered_rows
 from kaidan.store import tables
 from kaidan.store.services import RevisionWriter, open_revision
 from kaidan.store.values import row_hash
+from kaidan.values.types import FieldType, convert
 
 REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"
 FILES = sorted(

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kaidan.ingest.infer import ColumnGuess, FieldType, TypeTracker, convert
+from kaidan.ingest.infer import ColumnGuess, TypeTracker
 from kaidan.ingest.plan import analyze
+from kaidan.values.types import FieldType, convert
 
 
 def _guess(name: str, values: Sequence[object]) -> ColumnGuess:

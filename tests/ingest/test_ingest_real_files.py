@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kaidan.ingest.infer import FieldType as T
-from kaidan.ingest.normalize import normalize_text
 from kaidan.ingest.plan import Analysis, analyze, iter_records
+from kaidan.values.normalize import normalize_text
+from kaidan.values.types import FieldType as T
 
 REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"
 

@@ -3,8 +3,8 @@
 import tracemalloc
 from pathlib import Path
 
-from kaidan.ingest.infer import FieldType
 from kaidan.ingest.plan import analyze, iter_records
+from kaidan.values.types import FieldType
 
 ROWS = 200_000
 

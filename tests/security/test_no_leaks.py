@@ -32,6 +32,7 @@ from kaidan.catalog.models import Dataset, SavedView
 from kaidan.documents.services import upload_document
 from kaidan.editing.services import edit_record
 from kaidan.ingest.services import plan_import, run_import
+from kaidan.sharing.services import grant_access
 from kaidan.store import selectors as store
 from kaidan.store.services import RevisionWriter, open_revision
 
@@ -137,9 +138,9 @@ def world(tmp_path, make_org, make_user, settings):
         writer.delete([rows[3][0]])
         writer.finish()
     mixed.refresh_from_db()
-    AccessGrant.objects.create(
-        target_type=mixed.access_target[0],
-        target_id=mixed.pk,
+    grant_access(
+        SYSTEM,
+        mixed,
         organization=partner,
         clearance="limited",
         row_filter=[{"field": "地区", "op": "in", "value": ["池尻"]}],

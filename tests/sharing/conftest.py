@@ -100,3 +100,8 @@ def login_verified():
         assert response.status_code == 302 and "login" not in response["Location"], response
 
     return do_login
+
+
+def field_id(dataset, name: str) -> int:
+    """The id of a dataset's live field by machine name (row scopes are stored by field id)."""
+    return next(f.pk for f in dataset.live_fields() if f.name == name)

@@ -13,6 +13,7 @@ from kaidan.audit.models import AuditEntry
 from kaidan.catalog.selectors import iter_visible_rows
 from kaidan.sharing.selectors import describe_row_filter, explain_grant
 from kaidan.sharing.services import change_grant, grant_access, revoke_access, set_masking
+from tests.sharing.conftest import field_id
 
 pytestmark = pytest.mark.django_db
 
@@ -78,9 +79,9 @@ def test_row_scope_values_are_typed_like_imported_cells(dataset, world, manager)
             {"field": "支援開始日", "op": "in", "value": ["R6.4.1"]},
         ],
     )
-    assert grant.row_filter == [
-        {"field": "年齢", "op": "in", "value": [82, 90]},
-        {"field": "支援開始日", "op": "in", "value": ["2024-04-01"]},
+    assert grant.row_filter == [  # stored by field id: renaming a column changes nothing
+        {"field_id": field_id(dataset, "年齢"), "op": "in", "value": [82, 90]},
+        {"field_id": field_id(dataset, "支援開始日"), "op": "in", "value": ["2024-04-01"]},
     ]
 
 

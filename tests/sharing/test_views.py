@@ -16,6 +16,8 @@ from kaidan.audit.models import AuditEntry
 from kaidan.audit.services import record
 from kaidan.sharing.services import grant_access
 
+from .conftest import field_id
+
 pytestmark = pytest.mark.django_db
 
 
@@ -59,8 +61,8 @@ def test_a_manager_adds_a_scoped_grant_with_the_builder_sees_it_explained_and_re
     assert response.status_code == 302
     grant = AccessGrant.objects.get()
     assert grant.row_filter == [
-        {"field": "地区", "op": "in", "value": ["池尻", "太子堂"]},
-        {"field": "担当", "op": "viewer_org"},
+        {"field_id": field_id(dataset, "地区"), "op": "in", "value": ["池尻", "太子堂"]},
+        {"field_id": field_id(dataset, "担当"), "op": "viewer_org"},
     ]
     html = client.get(url).content.decode()
     assert "社会福祉協議会" in html
@@ -103,7 +105,7 @@ def test_a_manager_changes_a_grant_on_its_own_page(client, dataset, world, manag
     assert response.status_code == 302
     grant.refresh_from_db()
     assert (grant.permission, grant.clearance) == ("edit", "restricted")
-    assert grant.row_filter == [{"field": "地区", "op": "in", "value": ["三宿"]}]
+    assert grant.row_filter == [{"field_id": field_id(dataset, "地区"), "op": "in", "value": ["三宿"]}]
 
 
 def test_masking_and_undecided_are_set_on_the_page_and_release_needs_confirmation(client, dataset, manager):

@@ -55,7 +55,7 @@ class AccessGrant(models.Model):
     """Access to one object for the members of one organization (from a minimum role up).
 
     `clearance` caps what the grant reveals: a grant never shows columns classified above it.
-    `row_filter` (a list of {field, op, value} conditions) confines the grantee to some rows.
+    `row_filter` (a list of {field_id, op, value} conditions, columns by id) confines the grantee to some rows.
     """
 
     target_type = models.CharField(max_length=100)

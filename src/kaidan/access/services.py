@@ -78,7 +78,10 @@ class Rights:
     can_edit: bool
     can_manage: bool
     row_filters: tuple[tuple[dict[str, Any], ...], ...] = ()
-    """Row scopes that confine the actor; empty means all rows. Several scopes are OR-ed."""
+    """Row scopes that confine the actor's reads; empty means all rows. Several scopes are OR-ed.
+    Conditions name columns by field id ({"field_id", "op", "value"}), never by name."""
+    edit_filters: tuple[tuple[dict[str, Any], ...], ...] = ()
+    """Row scopes that confine the actor's writes (from edit grants only); empty means all rows."""
 
     def allows(self, operation: str) -> bool:
         """May the actor perform the named operation (see operations.py)?"""
@@ -146,14 +149,20 @@ def rights(actor: Any, obj: ClassifiedObject) -> Rights:
             can_edit = can_edit or rank >= Role.rank(Role.EDITOR)
             can_manage = can_manage or rank >= Role.rank(Role.MANAGER)
     row_filters: list[tuple[dict[str, Any], ...]] = []
+    edit_filters: list[tuple[dict[str, Any], ...]] = []
     unscoped = bool(candidates[1:])  # staff and owners see all rows of what they are cleared for
+    edit_unscoped = can_edit  # the owner's editors change every row
     for grant in _grants_for(actor, obj, memberships):
         candidates.append(Level(grant.clearance))
-        can_edit = can_edit or grant.permission == Permission.EDIT
+        edits = grant.permission == Permission.EDIT
+        can_edit = can_edit or edits
         if grant.row_filter:
             row_filters.append(tuple(grant.row_filter))
+            if edits:
+                edit_filters.append(tuple(grant.row_filter))
         else:
             unscoped = True
+            edit_unscoped = edit_unscoped or edits
     clearance = _max_level(candidates)
     can_read = at_most(obj.classification, clearance)
     return Rights(
@@ -162,6 +171,7 @@ def rights(actor: Any, obj: ClassifiedObject) -> Rights:
         can_edit=can_read and can_edit,
         can_manage=can_read and can_manage,
         row_filters=() if unscoped else tuple(row_filters),
+        edit_filters=() if edit_unscoped else tuple(edit_filters),
     )
 
 

@@ -24,9 +24,9 @@ from urllib.parse import urlencode
 
 from django.utils.translation import gettext_lazy as _
 
-from kaidan.ingest.infer import convert
 from kaidan.store.tables import q
 from kaidan.store.values import to_db, to_json
+from kaidan.values.types import convert
 
 from .models import Field, FieldType
 

@@ -56,8 +56,19 @@ def visible_documents(
 
 
 def confirm_readable(actor: Any, documents: Any) -> list[Document]:
-    """Keep only what `rights` allows (a second check behind the database filter)."""
-    return [d for d in documents if rights(actor, d).can_read]
+    """Keep only what `rights` allows (a second check behind the database filter), each with the dataset
+    it is attached to as `shown_dataset` when the actor may see that dataset (else None)."""
+    kept = [d for d in documents if rights(actor, d).can_read]
+    for document in kept:
+        document.shown_dataset = shown_dataset(actor, document)  # type: ignore[attr-defined]
+    return kept
+
+
+def shown_dataset(actor: Any, document: Document) -> Dataset | None:
+    """The dataset a document is attached to, if the actor may see it: a public document attached to an
+    undecided or limited dataset must not name that dataset to everyone who may read the document."""
+    dataset = document.dataset
+    return dataset if dataset is not None and rights(actor, dataset).can_read else None
 
 
 def list_documents(

@@ -206,6 +206,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "documents/detail.html",
         {
             "document": document,
+            "shown_dataset": selectors.shown_dataset(request.user, document),
             "versions": selectors.versions_of(document),
             "current": current,
             "preview": preview,

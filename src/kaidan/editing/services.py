@@ -9,7 +9,7 @@ the user saw (`expected_rev`); when the row has changed since, the edit is refus
 which carries the current values and who changed them, and nothing is written. The check runs after
 `open_revision` has locked the dataset, so two saves can never both pass it.
 
-User text is parsed with the importer's converters (kaidan.ingest.infer.convert): 和暦 dates, 全角
+User text is parsed with the importer's converters (kaidan.values.types.convert): 和暦 dates, 全角
 digits, "1,234", "△100" and the empty markers all work the same as in an import.
 """
 
@@ -31,12 +31,14 @@ from kaidan.access.services import Rights, rights
 from kaidan.audit.services import record
 from kaidan.catalog import selectors as catalog
 from kaidan.catalog.models import Dataset, Field, FieldType
-from kaidan.ingest.infer import TYPE_NAMES_JA, convert
 from kaidan.store import selectors as store_selectors
 from kaidan.store import tables
+from kaidan.store.history import deleted_rev
 from kaidan.store.models import Revision
+from kaidan.store.relation import Purpose, VisibleRelation, compile_relation
 from kaidan.store.services import RevisionWriter, open_revision, read_alive_by
-from kaidan.store.values import from_db, row_hash, to_db, to_json
+from kaidan.store.values import row_hash, to_db, to_json
+from kaidan.values.types import TYPE_NAMES_JA, convert
 
 MAX_LISTED = 20
 NAME_RE = re.compile(r"[^\W_][\w\-]{0,99}")
@@ -205,9 +207,14 @@ def _lock(dataset: Dataset) -> None:
     dataset.current_revision = locked.current_revision
 
 
-def _in_scope(actor: Any, r: Rights, fields: Sequence[Field], values: Sequence[Any]) -> bool:
-    """Does a row with these values (all live fields) fall within one of the actor's row scopes?"""
-    return catalog.row_in_scope(actor, r, fields, values)
+def _editable(actor: Any, dataset: Dataset) -> VisibleRelation:
+    """The rows and columns the actor may change (the edit form of the one visible relation)."""
+    return compile_relation(actor, dataset, purpose=Purpose.EDIT)
+
+
+def _in_scope(rel: VisibleRelation, fields: Sequence[Field], values: Sequence[Any]) -> bool:
+    """Does a row with these values (all live fields) fall within the rows the actor may change?"""
+    return rel.contains(values, fields)
 
 
 def _scope_problem() -> Problem:
@@ -223,7 +230,7 @@ def _stale(actor: Any, dataset: Dataset, r: Rights, row_id: int, rev: int | None
     values: list[Any] = []
     deleted = rev is None
     if rev is None:
-        rev = _deleted_rev(dataset, row_id) or dataset.current_revision
+        rev = deleted_rev(dataset, row_id) or dataset.current_revision
         fields = []
     else:
         current = _read_row(dataset, fields, row_id)
@@ -242,8 +249,9 @@ def _stale(actor: Any, dataset: Dataset, r: Rights, row_id: int, rev: int | None
 
 
 def _check_key(
-    dataset: Dataset, fields: Sequence[Field], values: Sequence[Any], row_id: int | None
+    actor: Any, dataset: Dataset, fields: Sequence[Field], values: Sequence[Any], row_id: int | None
 ) -> list[Problem]:
+    """The key must be filled and unique. A clash names the other row only when the actor may see it."""
     key = dataset.key_field
     if key is None or key.removed:
         return []
@@ -262,21 +270,23 @@ def _check_key(
     found = read_alive_by(dataset, [key], key, [value])
     other = found.get(to_json(value))
     if other is not None and other[0] != row_id:
+        shown = to_json(value)
+        if catalog.relation(actor, dataset).row(other[0]) is not None:
+            return [
+                Problem(
+                    f"キー列「{key.label}」の値「{shown}」は行 {other[0]} で既に使われています",
+                    f"the key column '{key.label}' already has '{shown}' (row {other[0]})",
+                    key.name,
+                )
+            ]
         return [
             Problem(
-                f"キー列「{key.label}」の値「{to_json(value)}」は行 {other[0]} で既に使われています",
-                f"the key column '{key.label}' already has '{to_json(value)}' (row {other[0]})",
+                f"キー列「{key.label}」の値「{shown}」は既に使われています（あなたが見られない行です）",
+                f"the key column '{key.label}' already has '{shown}' in a row you cannot see",
                 key.name,
             )
         ]
     return []
-
-
-def _deleted_rev(dataset: Dataset, row_id: int) -> int | None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT _deleted_rev FROM {tables.q(dataset.table_name)} WHERE _id = %s", [row_id])
-        found = cursor.fetchone()
-    return int(found[0]) if found and found[0] is not None else None
 
 
 def _visible_row(actor: Any, dataset: Dataset, r: Rights, row_id: int) -> Any:
@@ -286,8 +296,10 @@ def _visible_row(actor: Any, dataset: Dataset, r: Rights, row_id: int) -> Any:
     """
     row = catalog.get_row(actor, dataset, row_id)
     if row is not None:
+        if _editable(actor, dataset).row(row_id) is None:
+            raise EditRejected.one("この行は変更できません", "you may not change this row")
         return row
-    deleted = _deleted_rev(dataset, row_id)
+    deleted = deleted_rev(dataset, row_id)
     if deleted is not None and catalog.get_row(actor, dataset, row_id, as_of=deleted - 1) is not None:
         raise _stale(actor, dataset, r, row_id, None)
     raise Http404(f"{dataset.name} row {row_id}")
@@ -327,8 +339,8 @@ def edit_record(
         if [to_json(v) for v in old] == [to_json(v) for v in new]:
             # Nothing to change: no empty revision; the answer is the revision that last wrote the row.
             return Revision.objects.get(dataset=dataset, number=current[0])
-        problems = _check_key(dataset, fields, new, row_id)
-        if not _in_scope(actor, r, fields, new):
+        problems = _check_key(actor, dataset, fields, new, row_id)
+        if not _in_scope(_editable(actor, dataset), fields, new):
             problems.append(_scope_problem())
         if problems:
             raise InvalidValues(problems)
@@ -359,8 +371,8 @@ def add_record(
         _lock(dataset)
         fields = dataset.live_fields()
         new = [parsed.get(f.pk) for f in fields]
-        problems = _check_key(dataset, fields, new, None)
-        if not _in_scope(actor, r, fields, new):
+        problems = _check_key(actor, dataset, fields, new, None)
+        if not _in_scope(_editable(actor, dataset), fields, new):
             problems.append(_scope_problem())
         if problems:
             raise InvalidValues(problems)
@@ -409,7 +421,7 @@ class BulkPreview:
 
 
 def _matching_ids(actor: Any, dataset: Dataset, query: Any) -> list[int]:
-    return list(catalog.matching_row_ids(actor, dataset, query))
+    return list(catalog.matching_row_ids(actor, dataset, query, purpose=Purpose.EDIT))
 
 
 def count_matching(actor: Any, dataset: Dataset, query: Any) -> int:
@@ -433,7 +445,7 @@ def bulk_edit(
     actor: Any, dataset: Dataset, query: Any, field_name: str, text: str, message: str = ""
 ) -> Revision:
     """Set one column to one value on every row matching the grid query (rows in the actor's scope)."""
-    r = _require(actor, dataset)
+    _require(actor, dataset)
     preview = preview_bulk_edit(actor, dataset, query, field_name, text)
     target = preview.field
     with transaction.atomic():
@@ -448,6 +460,7 @@ def bulk_edit(
                 f"the key column '{key.label}' must differ from row to row: it cannot be set on many rows",
                 key.name,
             )
+        editable = _editable(actor, dataset)
         revision = open_revision(actor, dataset, source=Revision.Source.EDIT, message=message)
         writer = RevisionWriter(dataset, revision, fields)
         for row_id in row_ids:
@@ -457,10 +470,10 @@ def bulk_edit(
             old = current[1]
             new = list(old)
             new[index] = preview.value
-            if not _in_scope(actor, r, fields, new):
+            if not _in_scope(editable, fields, new):
                 raise InvalidValues([_scope_problem()])
             if key is not None and key.pk == target.pk:
-                problems = _check_key(dataset, fields, new, row_id)
+                problems = _check_key(actor, dataset, fields, new, row_id)
                 if problems:
                     raise InvalidValues(problems)
             writer.update(row_id, old, new)
@@ -660,23 +673,16 @@ def retype_field(actor: Any, dataset: Dataset, field_name: str, new_type: str, m
         converted: list[tuple[int, list[Any], Any]] = []
         failures: list[tuple[int, str]] = []
         failed = 0
-        with connection.cursor() as cursor:
-            cols = "".join(f", {tables.q(f.column)}" for f in fields)
-            cursor.execute(
-                f"SELECT _id{cols} FROM {tables.q(dataset.table_name)} WHERE {tables.ALIVE} ORDER BY _ord, _id"
-            )
-            rows = cursor.fetchall()
-        for raw in rows:
-            values = [from_db(v, f.type) for v, f in zip(raw[1:], fields, strict=True)]
+        for row_id, values in store_selectors.iter_rows(dataset, fields):
             text = _as_text(values[index])
             try:
                 value = convert(text, field_type) if text is not None else None
             except (ValueError, ArithmeticError):
                 failed += 1
                 if len(failures) < MAX_LISTED:
-                    failures.append((int(raw[0]), text or ""))
+                    failures.append((row_id, text or ""))
                 continue
-            converted.append((int(raw[0]), values, value))
+            converted.append((row_id, values, value))
         if failed:
             listed_ja = "、".join(f"行 {row}「{text}」" for row, text in failures)
             listed_en = ", ".join(f"row {row} '{text}'" for row, text in failures)

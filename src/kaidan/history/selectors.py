@@ -18,18 +18,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
 from django.http import Http404
 
 from kaidan.access.levels import Level
-from kaidan.access.services import Rights, rights
+from kaidan.access.services import Rights
 from kaidan.catalog.models import Dataset, Field
 from kaidan.catalog.selectors import audit_read
-from kaidan.catalog.selectors import row_in_scope as catalog_row_in_scope
-from kaidan.store import tables
+from kaidan.store.history import (
+    iter_raw_changes,
+    restored_twin,
+    row_meta,
+)
 from kaidan.store.models import Revision, RowChange
+from kaidan.store.relation import VisibleRelation, compile_relation
 from kaidan.store.selectors import schema_at
-from kaidan.store.values import from_db, from_json, to_json
+from kaidan.store.values import from_json, to_json
 
 PAGE = 1000
 
@@ -87,9 +90,9 @@ def schema_fields(dataset: Dataset, number: int) -> list[Field]:
 # ------------------------------------------------------------------------------------------------ access
 
 
-def row_in_scope(r: Rights, fields: Sequence[Field], values: Sequence[Any], actor: Any) -> bool:
+def row_in_scope(rel: VisibleRelation, fields: Sequence[Field], values: Sequence[Any]) -> bool:
     """Is a row (values in the order of `fields`, all fields, visible or not) within the actor's scope?"""
-    return catalog_row_in_scope(actor, r, fields, values)
+    return rel.contains(values, fields)
 
 
 def _visible_ids(r: Rights, current: dict[int, Field], *sides: Sequence[Field]) -> set[int]:
@@ -103,93 +106,6 @@ def _visible_ids(r: Rights, current: dict[int, Field], *sides: Sequence[Field]) 
 
 
 # ------------------------------------------------------------------------------------------ raw changes
-
-
-@dataclass
-class RawRow:
-    """One row that was written between two revisions lo < hi: alive at each, values at each {field pk: v}."""
-
-    row_id: int
-    ord: int
-    alive_lo: bool
-    alive_hi: bool
-    lo: dict[int, Any]
-    hi: dict[int, Any]
-
-
-def iter_raw_changes(dataset: Dataset, fields: Sequence[Field], lo: int, hi: int) -> Iterator[RawRow]:
-    """Rows created, deleted or changed in (lo, hi], ordered by row id, with their values at lo and hi.
-
-    Reads pages of PAGE rows by primary key and their RowChanges: memory is bounded whatever the size.
-    Not filtered by access: callers decide what an actor sees.
-    """
-    assert lo < hi
-    by_column = {f.column: f for f in fields}
-    cols = "".join(f", {tables.q(f.column)}" for f in fields)
-    table = tables.q(dataset.table_name)
-    last = 0
-    with connection.cursor() as cursor:
-        while True:
-            cursor.execute(
-                f"SELECT _id, _ord, _created_rev, _deleted_rev{cols} FROM {table} "
-                "WHERE _id > %s AND _rev > %s AND _created_rev <= %s "
-                "AND (_deleted_rev IS NULL OR _deleted_rev > %s) ORDER BY _id LIMIT %s",
-                [last, lo, hi, lo, PAGE],
-            )
-            rows = cursor.fetchall()
-            if not rows:
-                return
-            last = int(rows[-1][0])
-            changes: dict[int, list[tuple[int, dict[str, Any]]]] = {}
-            query = (
-                RowChange.objects.filter(
-                    revision__dataset=dataset,
-                    revision__number__gt=lo,
-                    row_id__in=[int(row[0]) for row in rows],
-                )
-                .order_by("row_id", "revision__number", "pk")
-                .values_list("row_id", "revision__number", "old")
-            )
-            for row_id, number, old in query:
-                changes.setdefault(row_id, []).append((number, old))
-            for row in rows:
-                row_id, ord_, created, deleted = int(row[0]), int(row[1]), int(row[2]), row[3]
-                alive_lo = created <= lo and (deleted is None or deleted > lo)
-                alive_hi = created <= hi and (deleted is None or deleted > hi)
-                if not (alive_lo or alive_hi):
-                    continue
-                stored = {f.pk: from_db(v, f.type) for f, v in zip(fields, row[4:], strict=True)}
-                history = changes.get(row_id, [])
-                yield RawRow(
-                    row_id,
-                    ord_,
-                    alive_lo,
-                    alive_hi,
-                    _values_at(stored, history, lo, by_column),
-                    _values_at(stored, history, hi, by_column),
-                )
-            if len(rows) < PAGE:
-                return
-
-
-def _values_at(
-    stored: dict[int, Any],
-    history: list[tuple[int, dict[str, Any]]],
-    number: int,
-    by_column: dict[str, Field],
-) -> dict[int, Any]:
-    """Stored values patched with the `old` cells of the first change after `number` (history ascending)."""
-    values = dict(stored)
-    patched: set[str] = set()
-    for rev, old in history:
-        if rev <= number:
-            continue
-        for column, value in old.items():
-            f = by_column.get(column)
-            if f is not None and column not in patched:
-                values[f.pk] = from_json(value, f.type)
-                patched.add(column)
-    return values
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -241,6 +157,7 @@ class Diff:
     a: int
     b: int
     rights: Rights
+    relation: VisibleRelation
     fields_a: list[Field]
     fields_b: list[Field]
     visible_a: list[Field]
@@ -260,6 +177,8 @@ class Diff:
         for raw in iter_raw_changes(self.dataset, all_fields, lo, hi):
             alive_a, alive_b = (raw.alive_lo, raw.alive_hi) if forward else (raw.alive_hi, raw.alive_lo)
             va, vb = (raw.lo, raw.hi) if forward else (raw.hi, raw.lo)
+            if not self._in_scope(all_fields, raw.latest):  # a row that left the scope stays out of it
+                continue
             in_a = alive_a and self._in_scope(self.fields_a, va)
             in_b = alive_b and self._in_scope(self.fields_b, vb)
             if in_a and in_b:
@@ -278,7 +197,7 @@ class Diff:
                 yield RowDiff(Change.REMOVED, raw.row_id, self._key(self.key_a, va), cells)
 
     def _in_scope(self, fields: list[Field], values: dict[int, Any]) -> bool:
-        return row_in_scope(self.rights, fields, [values.get(f.pk) for f in fields], self.actor)
+        return row_in_scope(self.relation, fields, [values.get(f.pk) for f in fields])
 
     @staticmethod
     def _key(key: Field | None, values: dict[int, Any]) -> Any:
@@ -302,7 +221,8 @@ def diff(actor: Any, dataset: Dataset, a: int, b: int, *, purpose: str = "diff")
                 f"版 {number} はありません（0〜{dataset.current_revision}） / "
                 f"no revision {number} (0..{dataset.current_revision})"
             )
-    r = rights(actor, dataset)
+    rel = compile_relation(actor, dataset)
+    r = rel.rights
     current = {f.pk: f for f in dataset.fields.all()}
     fields_a = schema_fields(dataset, a)
     fields_b = schema_fields(dataset, b)
@@ -322,6 +242,7 @@ def diff(actor: Any, dataset: Dataset, a: int, b: int, *, purpose: str = "diff")
         a,
         b,
         r,
+        rel,
         fields_a,
         fields_b,
         visible_a,
@@ -396,62 +317,18 @@ class RecordHistory:
     hidden_fields: int
 
 
-def _row_meta(dataset: Dataset, row_id: int) -> tuple[int, int, int | None] | None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT _ord, _created_rev, _deleted_rev FROM {tables.q(dataset.table_name)} WHERE _id = %s",
-            [row_id],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return int(row[0]), int(row[1]), (None if row[2] is None else int(row[2]))
-
-
-def stored_values(dataset: Dataset, fields: Sequence[Field], row_id: int) -> list[Any] | None:
-    """A row's stored values (its latest, also after a delete) in the order of `fields`."""
-    cols = ", ".join(["_id", *(tables.q(f.column) for f in fields)])
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {cols} FROM {tables.q(dataset.table_name)} WHERE _id = %s", [row_id])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return [from_db(v, f.type) for f, v in zip(fields, row[1:], strict=True)]
-
-
-def values_at(dataset: Dataset, fields: Sequence[Field], row_id: int, number: int) -> list[Any] | None:
-    """A row's values at revision `number` (None if it was not alive then), in the order of `fields`."""
-    meta = _row_meta(dataset, row_id)
-    if meta is None:
-        return None
-    _ord, created, deleted = meta
-    if created > number or (deleted is not None and deleted <= number):
-        return None
-    stored = stored_values(dataset, fields, row_id) or []
-    by_column = {f.column: f for f in fields}
-    history = list(
-        RowChange.objects.filter(revision__dataset=dataset, row_id=row_id, revision__number__gt=number)
-        .order_by("revision__number", "pk")
-        .values_list("revision__number", "old")
-    )
-    patched = _values_at({f.pk: v for f, v in zip(fields, stored, strict=True)}, history, number, by_column)
-    return [patched[f.pk] for f in fields]
-
-
 def check_row_scope(actor: Any, dataset: Dataset, row_id: int, r: Rights | None = None) -> Rights:
     """404 unless the row exists and its latest values are within the actor's row scope."""
-    r = r or rights(actor, dataset)
-    fields = dataset.live_fields()
-    values = stored_values(dataset, fields, row_id)
-    if values is None or not row_in_scope(r, fields, values, actor):
+    rel = compile_relation(actor, dataset, rights_=r)
+    if not rel.latest_in_scope(row_id):
         raise Http404(f"row {row_id}")
-    return r
+    return rel.rights
 
 
 def record_history(actor: Any, dataset: Dataset, row_id: int) -> RecordHistory:
     """Who created, changed, deleted and restored one row, and which visible cells changed (404 if out of scope)."""
     r = check_row_scope(actor, dataset, row_id)
-    meta = _row_meta(dataset, row_id)
+    meta = row_meta(dataset, row_id)
     assert meta is not None
     ord_, created, deleted = meta
     current = {f.pk: f for f in dataset.fields.all()}
@@ -473,7 +350,7 @@ def record_history(actor: Any, dataset: Dataset, row_id: int) -> RecordHistory:
         return snapshots[number]
 
     events: list[Event] = []
-    origin = _restored_twin(dataset, row_id, ord_, created, before=True)
+    origin = restored_twin(dataset, row_id, ord_, created, before=True)
     events.append(Event("restored" if origin else "created", revisions[created], other_row=origin))
     shown: dict[int, Field] = {}
     for change in changes:
@@ -496,43 +373,9 @@ def record_history(actor: Any, dataset: Dataset, row_id: int) -> RecordHistory:
         shown.update({c.field.pk: c.field for c in cells})
         events.append(Event("changed", change.revision, cells))
     if deleted is not None:
-        successor = _restored_twin(dataset, row_id, ord_, deleted, before=False)
+        successor = restored_twin(dataset, row_id, ord_, deleted, before=False)
         events.append(Event("deleted", revisions[deleted], other_row=successor))
     visible_now = r.visible(dataset.live_fields())
     audit_read(actor, dataset, [*visible_now, *shown.values()], "history", {"row": row_id})
     hidden = len(dataset.live_fields()) - len(visible_now)
     return RecordHistory(dataset, row_id, deleted is None, events, hidden)
-
-
-def _restored_twin(dataset: Dataset, row_id: int, ord_: int, number: int, *, before: bool) -> int | None:
-    """The row a restore re-inserted this row from (before=True), or re-inserted it as (before=False).
-
-    A restore re-inserts a deleted row under a new id with its old `_ord`, in a revision of source
-    "restore"; that pair (same `_ord`, restore revision) links the two rows.
-    """
-    restores = list(
-        Revision.objects.filter(dataset=dataset, source=Revision.Source.RESTORE).values_list(
-            "number", flat=True
-        )
-    )
-    if not restores:
-        return None
-    table = tables.q(dataset.table_name)
-    marks = ", ".join(["%s"] * len(restores))
-    with connection.cursor() as cursor:
-        if before:
-            if number not in restores:
-                return None
-            cursor.execute(
-                f"SELECT _id FROM {table} WHERE _ord = %s AND _id < %s AND _deleted_rev IS NOT NULL "
-                f"AND _deleted_rev <= %s ORDER BY _deleted_rev DESC, _id DESC LIMIT 1",
-                [ord_, row_id, number],
-            )
-        else:
-            cursor.execute(
-                f"SELECT _id FROM {table} WHERE _ord = %s AND _id > %s AND _created_rev >= %s "
-                f"AND _created_rev IN ({marks}) ORDER BY _created_rev, _id LIMIT 1",
-                [ord_, row_id, number, *restores],
-            )
-        found = cursor.fetchone()
-    return None if found is None else int(found[0])

@@ -11,28 +11,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404
 
 from kaidan.access.services import require, rights
 from kaidan.audit.services import record
 from kaidan.catalog.models import Dataset, Field
-from kaidan.store import tables
+from kaidan.store.history import alive_created_after, iter_raw_changes, row_meta, stored_values, values_at
 from kaidan.store.models import Revision
+from kaidan.store.relation import Purpose, compile_relation
 from kaidan.store.services import RevisionWriter, open_revision
 
 from .selectors import (
     Cell,
     Diff,
-    _row_meta,
     _same,
     _visible_ids,
     diff,
-    iter_raw_changes,
     row_in_scope,
     schema_fields,
-    stored_values,
-    values_at,
 )
 
 
@@ -80,7 +77,8 @@ def plan_record_restore(actor: Any, dataset: Dataset, row_id: int, number: int) 
     """
     _check_number(dataset, number)
     r = rights(actor, dataset)
-    meta = _row_meta(dataset, row_id)
+    rel = compile_relation(actor, dataset, rights_=r, purpose=Purpose.EDIT if r.can_edit else Purpose.READ)
+    meta = row_meta(dataset, row_id)
     if meta is None:
         raise Http404(f"row {row_id}")
     ord_, _created, deleted = meta
@@ -88,11 +86,11 @@ def plan_record_restore(actor: Any, dataset: Dataset, row_id: int, number: int) 
     fields_n = schema_fields(dataset, number)
     then = values_at(dataset, fields_n, row_id, number)
     now = stored_values(dataset, live, row_id) if deleted is None else None
-    in_scope_now = now is None or row_in_scope(r, live, now, actor)
-    if then is not None and not row_in_scope(r, fields_n, then, actor) or not in_scope_now:
+    in_scope_now = now is None or row_in_scope(rel, live, now)
+    if then is not None and not row_in_scope(rel, fields_n, then) or not in_scope_now:
         raise Http404(f"row {row_id}")
     if then is None:
-        if now is None and not row_in_scope(r, live, stored_values(dataset, live, row_id) or [], actor):
+        if now is None and not rel.latest_in_scope(row_id):
             raise Http404(f"row {row_id}")
         raise RestoreRejected(
             f"行 {row_id} は版 {number} の時点では存在しませんでした / row {row_id} did not exist at revision {number}"
@@ -198,12 +196,7 @@ def restore_dataset(
         fields_n = schema_fields(dataset, number)
         _restore_schema(dataset, fields_n)
         live = dataset.live_fields()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT _id FROM {tables.q(dataset.table_name)} WHERE {tables.ALIVE} AND _created_rev > %s",
-                [number],
-            )
-            to_delete = [int(row[0]) for row in cursor.fetchall()]
+        to_delete = alive_created_after(dataset, number)
         writer = RevisionWriter(dataset, revision, live)
         for raw in iter_raw_changes(dataset, live, number, current):
             if raw.alive_lo and raw.alive_hi:

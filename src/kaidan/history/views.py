@@ -67,6 +67,7 @@ def revisions(request: HttpRequest, name: str) -> HttpResponse:
             "page": page,
             "formats": list(FORMATS),
             "can_manage": r.can_manage,
+            "whole": not r.row_filters,  # a row-scoped reader learns nothing of the whole dataset
             "when": request.GET.get("when", ""),
         },
     )
@@ -237,7 +238,13 @@ def record_history(request: HttpRequest, name: str, row_id: int) -> HttpResponse
     return render(
         request,
         "history/record.html",
-        {"dataset": dataset, "history": history, "row_id": row_id, "can_edit": r.can_edit},
+        {
+            "dataset": dataset,
+            "history": history,
+            "row_id": row_id,
+            "can_edit": r.can_edit,
+            "whole": not r.row_filters,
+        },
     )
 
 

@@ -21,8 +21,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .infer import FieldType, convert
-from .normalize import _STRIP, EMPTY_MARKERS
+from kaidan.values.normalize import _STRIP, EMPTY_MARKERS
+from kaidan.values.types import FieldType, convert
 
 MEMO_SIZE = 100_000
 _VECTOR_MIN = 64  # below this, Arrow's per-call overhead is not worth it

@@ -13,16 +13,13 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
-from .errors import Issue
-from .normalize import (
+from kaidan.values.normalize import (
     coordinate_kind,
     is_empty_marker,
     normalize_code,
-    normalize_text,
     parse_bool,
     parse_latitude,
     parse_longitude,
@@ -30,43 +27,13 @@ from .normalize import (
     parse_phone,
     parse_postal_code,
 )
-from .wareki import parse_date, parse_datetime, parse_time
+from kaidan.values.types import TYPE_NAMES_JA, FieldType
+from kaidan.values.wareki import parse_date, parse_datetime, parse_time
+
+from .errors import Issue
 
 THRESHOLD = 0.95
 MAX_EXAMPLES = 5
-
-
-class FieldType(StrEnum):
-    """Column types Kaidan can store."""
-
-    TEXT = "text"
-    INTEGER = "integer"
-    DECIMAL = "decimal"
-    DATE = "date"
-    DATETIME = "datetime"
-    TIME = "time"
-    BOOLEAN = "boolean"
-    POSTAL_CODE = "postal_code"
-    PHONE = "phone"
-    LATITUDE = "latitude"
-    LONGITUDE = "longitude"
-    CODE = "code"
-
-
-TYPE_NAMES_JA = {
-    FieldType.TEXT: "文字列",
-    FieldType.INTEGER: "整数",
-    FieldType.DECIMAL: "小数",
-    FieldType.DATE: "日付",
-    FieldType.DATETIME: "日時",
-    FieldType.TIME: "時刻",
-    FieldType.BOOLEAN: "真偽値",
-    FieldType.POSTAL_CODE: "郵便番号",
-    FieldType.PHONE: "電話番号",
-    FieldType.LATITUDE: "緯度",
-    FieldType.LONGITUDE: "経度",
-    FieldType.CODE: "コード",
-}
 
 
 def _check_integer(value: object) -> str:
@@ -454,43 +421,3 @@ class TypeTracker:
 
     def results(self) -> list[ColumnGuess]:
         return [state.guess() for state in self._columns]
-
-
-def convert(value: object, field_type: FieldType | str) -> object:
-    """Convert a raw cell to the Python value for ``field_type``.
-
-    Empty markers become ``None``.  Cells typed by the spreadsheet convert
-    directly (``3.0`` → ``3`` for integer, a midnight ``datetime`` → ``date``).
-    Raises ``ValueError`` with the reason when the value does not fit.
-    """
-    field_type = FieldType(field_type)
-    if is_empty_marker(value) or (isinstance(value, str) and not value.strip()):
-        return None
-    if field_type is FieldType.TEXT:
-        if isinstance(value, datetime | date | time):
-            return value.isoformat()
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return normalize_text(value)
-    if field_type is FieldType.INTEGER:
-        number = parse_number_ex(value).value
-        if isinstance(number, Decimal):
-            if number != number.to_integral_value():
-                raise ValueError(f"{value!r} has a fractional part / 小数を含みます")
-            return int(number)
-        return number
-    if field_type is FieldType.DECIMAL:
-        return Decimal(parse_number_ex(value).value)
-    if field_type is FieldType.CODE:
-        return normalize_code(value)
-    converters: dict[FieldType, Callable[[object], object]] = {
-        FieldType.DATE: parse_date,
-        FieldType.DATETIME: parse_datetime,
-        FieldType.TIME: parse_time,
-        FieldType.BOOLEAN: parse_bool,
-        FieldType.POSTAL_CODE: parse_postal_code,
-        FieldType.PHONE: parse_phone,
-        FieldType.LATITUDE: parse_latitude,
-        FieldType.LONGITUDE: parse_longitude,
-    }
-    return converters[field_type](value)

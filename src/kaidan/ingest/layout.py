@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Literal
 
+from kaidan.values.normalize import normalize_text, parse_number
+from kaidan.values.wareki import parse_date
+
 from .errors import Issue
-from .normalize import normalize_text, parse_number
-from .wareki import parse_date
 
 RowKind = Literal["data", "blank", "note", "total", "meta"]
 

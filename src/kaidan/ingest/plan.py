@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+from kaidan.values.types import FieldType
+
 from .encoding import detect_encoding
 from .errors import Issue
-from .infer import ColumnGuess, FieldType, TypeTracker
+from .infer import ColumnGuess, TypeTracker
 from .layout import TOTAL_WORDS, Layout, classify_row, detect_layout, overflow, project
 from .readers import SPREADSHEET_FORMATS, Source, iter_numbered_rows, list_sheets, sniff_format
 

@@ -20,13 +20,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kaidan.access.levels import Level
-from kaidan.access.services import can
+from kaidan.access.services import can, rights
 from kaidan.accounts.models import Organization, Role
 from kaidan.audit.services import record
 from kaidan.catalog.models import Dataset, Field
 from kaidan.core.storage import content_name, save_once
 from kaidan.store import tables
 from kaidan.store.models import Blob, Revision
+from kaidan.store.relation import Purpose, VisibleRelation, compile_relation
 from kaidan.store.services import (
     RevisionWriter,
     alive_ids_without_keys,
@@ -216,6 +217,13 @@ def store_blob(path: str | Path) -> Blob:
     return blob
 
 
+def _missing(name: str) -> ImportRejected:
+    return ImportRejected(
+        f"データセット「{name}」がありません（--mode create で作成します）",
+        f"dataset '{name}' does not exist (use --mode create)",
+    )
+
+
 def _check_permission(actor: Any, plan: ImportPlan, dataset: Dataset | None) -> Organization:
     if dataset is not None:
         if not can(actor, "object.edit", dataset):
@@ -248,16 +256,20 @@ def run_import(
     if plan.mode not in MODES:
         raise ImportRejected(f"モード「{plan.mode}」は不明です", f"unknown mode '{plan.mode}'")
     dataset = Dataset.objects.filter(name=plan.dataset).first()
+    # A dataset the actor may not see is answered like a missing one (no existence leak).
+    readable = dataset is not None and rights(actor, dataset).can_read
     if plan.mode == "create" and dataset is not None:
+        if not readable:
+            raise ImportRejected(
+                f"データセット名「{plan.dataset}」は使えません。別の名前を指定してください",
+                f"the dataset name '{plan.dataset}' cannot be used: choose another name",
+            )
         raise ImportRejected(
             f"データセット「{plan.dataset}」は既にあります（replace/upsert/append を指定してください）",
             f"dataset '{plan.dataset}' already exists (use --mode replace, upsert or append)",
         )
-    if plan.mode != "create" and dataset is None:
-        raise ImportRejected(
-            f"データセット「{plan.dataset}」がありません（--mode create で作成します）",
-            f"dataset '{plan.dataset}' does not exist (use --mode create)",
-        )
+    if plan.mode != "create" and not readable:
+        raise _missing(plan.dataset)
     owner = _check_permission(actor, plan, dataset)
     if plan.mode in ("upsert",) and not (plan.key or (dataset and dataset.key_field_id)):
         raise ImportRejected("upsert にはキー列（--key）が必要です", "upsert needs a key column (--key)")
@@ -298,6 +310,8 @@ def _apply(
         )
         dataset.full_clean(exclude=["key_field", "created_by", "owner"])
         dataset.save()
+    # The one gate: what the actor may change (rows and columns). A new dataset is the creator's own.
+    edit = None if created else compile_relation(actor, dataset, purpose=Purpose.EDIT)
     included = [c for c in plan.columns if c.include]
     source_index = {name: i for i, name in enumerate(analysis.layout.names)}
     missing = [c.source for c in included if c.source not in source_index]
@@ -306,7 +320,7 @@ def _apply(
             f"ファイルに列がありません: {', '.join(missing)}",
             f"columns not in the file: {', '.join(missing)}",
         )
-    fields, file_fields = _reconcile_fields(dataset, included, created)
+    fields, file_fields = _reconcile_fields(dataset, included, created, edit)
     if created:
         tables.create_table(dataset, fields)
     key_field = _key_field(dataset, plan, fields)
@@ -332,8 +346,9 @@ def _apply(
     sheet = analysis.source.sheet or ""
     keys_seen: dict[str, int] = {}
     keyed = key_field is not None and plan.mode in ("replace", "upsert")
+    scope = edit if edit is not None and edit.scoped else None
     if plan.mode == "replace" and not keyed:
-        writer.delete(tables.alive_ids(dataset))
+        writer.delete(_changeable_ids(dataset, edit))
 
     match_key = key_field if keyed else None
     key_pos = position[key_field.pk] if key_field is not None else None
@@ -355,6 +370,7 @@ def _apply(
             list(zip(*by_position, strict=True)) if width else [() for _ in range(size)]
         )
         good: list[tuple[Any, ...]] = []
+        numbers_of = {id(values): numbers[i] for i, values in enumerate(rows)} if scope is not None else {}
         if key_pos is None and not bad_rows:
             good = rows
         else:
@@ -397,6 +413,15 @@ def _apply(
                         continue
                     keys_seen[key] = number
                 good.append(values)
+        if scope is not None and match_key is None:
+            inside = []
+            for values in good:
+                if scope.contains(values, fields):
+                    inside.append(values)
+                else:
+                    rejected.append(_out_of_scope(file_label, sheet, numbers_of[id(values)]))
+                    rejected_rows += 1
+            good = inside
         rejected_rows += len(bad_rows)
         if rejected_rows and plan.on_error != "skip":
             # the import will be refused: keep reading only to report every bad value
@@ -405,8 +430,11 @@ def _apply(
             writer.insert_many(good)
             done += len(good)
         else:
-            _write_batch(writer, dataset, fields, match_key, good, position, file_fields)
-            done += len(good)
+            refused = _write_batch(writer, dataset, fields, match_key, good, position, file_fields, scope)
+            for index in refused:
+                rejected.append(_out_of_scope(file_label, sheet, numbers_of[id(good[index])]))
+            rejected_rows += len(refused)
+            done += len(good) - len(refused)
         if progress:
             progress(done + rejected_rows, total)
     if rejected_rows and plan.on_error != "skip":
@@ -416,7 +444,11 @@ def _apply(
             rejected,
         )
     if plan.mode == "replace" and match_key is not None:
-        writer.delete(alive_ids_without_keys(dataset, match_key, set(keys_seen)))
+        gone = alive_ids_without_keys(dataset, match_key, set(keys_seen))
+        if scope is not None:
+            allowed = set(_changeable_ids(dataset, edit))
+            gone = [row_id for row_id in gone if row_id in allowed]
+        writer.delete(gone)
     revision = writer.finish(schema_fields=dataset.live_fields(), rejected=rejected_rows)
     record(
         actor,
@@ -449,12 +481,47 @@ def _plain(file: str, sheet: str, row: int, column: str, value: Any, ja: str, en
     return RejectedValue(file, sheet, row, column, str(value), ja, en)
 
 
+def _out_of_scope(file: str, sheet: str, row: int) -> RejectedValue:
+    """One answer for a row outside the rows the importer may change, whatever the stored row holds:
+    it names nothing from the dataset, so it cannot confirm a guessed hidden value."""
+    return RejectedValue(
+        file,
+        sheet,
+        row,
+        "",
+        "",
+        "この行はあなたが変更できる行の範囲外です（新しい行も、既にある行の変更も同じです）",
+        "this row is outside the rows you may change (for a new row and a change alike)",
+    )
+
+
+def _changeable_ids(dataset: Dataset, edit: VisibleRelation | None) -> list[int]:
+    """The current rows a replace may delete: all of them, or the ones in the importer's edit scope."""
+    if edit is None or not edit.scoped:
+        return tables.alive_ids(dataset)
+    return [row_id for row_id, _rev, _values in edit.rows()]
+
+
 def _reconcile_fields(
-    dataset: Dataset, included: list[ColumnPlan], created: bool
+    dataset: Dataset, included: list[ColumnPlan], created: bool, edit: VisibleRelation | None
 ) -> tuple[list[Field], list[Field]]:
-    """Match the file's columns to the dataset's fields; add new fields for new columns."""
+    """Match the file's columns to the dataset's fields; add new fields for new columns.
+
+    Only columns the importer may see are matched: a column above their clearance is, to them, a column
+    the dataset does not have. A new column is a schema change, which only managers make.
+    """
     existing = dataset.live_fields()
-    by_name = {f.name: f for f in existing} | {f.label: f for f in existing}
+    matchable = existing if edit is None else edit.visible
+    by_name = {f.name: f for f in matchable} | {f.label: f for f in matchable}
+    new_columns = [c.label for c in included if (by_name.get(c.name) or by_name.get(c.label)) is None]
+    if new_columns and edit is not None and not edit.rights.can_manage:
+        listed = "、".join(f"「{label}」" for label in new_columns)
+        raise ImportRejected(
+            f"データセットにない列があります: {listed}。列の追加はデータセットの管理者が行います"
+            "（その列を取り込まない設定にもできます）",
+            f"columns not in the dataset: {', '.join(new_columns)}. Only the dataset's managers add columns "
+            "(or leave those columns out of the import)",
+        )
     file_fields: list[Field] = []
     position = len(existing)
     for col in included:
@@ -496,18 +563,31 @@ def _write_batch(
     batch: list[tuple[Any, ...]],
     position: dict[int, int],
     file_fields: list[Field],
-) -> None:
+    scope: VisibleRelation | None,
+) -> list[int]:
+    """Insert or update the batch's rows by key; return the indexes of rows refused by the edit scope.
+
+    With a scope, a row is written only when the stored row (if any) and the row as it would be written
+    are both inside it; the refusal is the same whatever the stored row holds."""
     if not batch:
-        return
+        return []
     key_pos = position[key_field.pk]
     existing = read_alive_by(dataset, fields, key_field, [values[key_pos] for values in batch])
     in_file = {position[f.pk] for f in file_fields}
-    for values in batch:
+    refused: list[int] = []
+    for index, values in enumerate(batch):
         found = existing.get(to_json(values[key_pos]))
         if found is None:
+            if scope is not None and not scope.contains(values, fields):
+                refused.append(index)
+                continue
             writer.insert(values)
             continue
         row_id, stored_hash, old = found
         new = [values[i] if i in in_file else old[i] for i in range(len(fields))]
+        if scope is not None and not (scope.contains(old, fields) and scope.contains(new, fields)):
+            refused.append(index)
+            continue
         if row_hash(new) != stored_hash:
             writer.update(row_id, old, new)
+    return refused

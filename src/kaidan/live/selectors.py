@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from kaidan.access.services import rights
+from kaidan.access.services import Rights, rights
 from kaidan.catalog.models import Dataset
 from kaidan.store.models import Revision
 
@@ -62,9 +62,17 @@ def fresh_actor(actor: Any) -> Any | None:
 
 def still_readable(actor: Any, dataset_pk: int) -> bool:
     """May this actor (re-read from the database) still see the dataset? Checked while a stream is open."""
+    return reader_rights(actor, dataset_pk) is not None
+
+
+def reader_rights(actor: Any, dataset_pk: int) -> Rights | None:
+    """The actor's rights (re-read from the database) on the dataset, or None when they may not read it."""
     dataset = Dataset.objects.filter(pk=dataset_pk).first()
     user = fresh_actor(actor)
-    return dataset is not None and user is not None and rights(user, dataset).can_read
+    if dataset is None or user is None:
+        return None
+    r = rights(user, dataset)
+    return r if r.can_read else None
 
 
 def revisions_after(dataset_pk: int, number: int, limit: int = MAX_BACKLOG) -> list[Revision]:
@@ -134,13 +142,38 @@ def describe(revision: Revision) -> str:
     return text % {**values, "n": n}
 
 
-def revision_event(revision: Revision, language: str | None = None) -> dict[str, Any]:
-    """The JSON payload of one `revision` event. Deliberately free of cell values, row ids and columns."""
+def describe_scoped(revision: Revision) -> str:
+    """The note for a reader of some rows only: who made which revision, no counts of the whole dataset."""
+    name = author_name(revision)
+    who = pgettext("person who changed data", "%(name)s") % {"name": name} if name else _("The system")
+    return _("%(who)s saved a new revision (revision %(revision)d)") % {
+        "who": who,
+        "revision": revision.number,
+    }
+
+
+def revision_event(revision: Revision, language: str | None = None, *, whole: bool = True) -> dict[str, Any]:
+    """The JSON payload of one `revision` event. Deliberately free of cell values, row ids and columns.
+
+    `whole` is False for a reader confined to some rows: the counts and the message are about the whole
+    dataset (a restore's message may name a row), so they are left out."""
     with translation.override(language or translation.get_language()):
         local = timezone.localtime(revision.created_at)
-        message = revision.message.strip()
+        message = revision.message.strip() if whole else ""
         if len(message) > MAX_MESSAGE:
             message = message[: MAX_MESSAGE - 1] + "…"
+        if not whole:
+            return {
+                "revision": revision.number,
+                "author": author_name(revision),
+                "time": local.isoformat(),
+                "time_display": local.strftime("%H:%M:%S"),
+                "source": revision.source,
+                "source_display": str(revision.get_source_display()),
+                "message": "",
+                "counts": None,
+                "note": describe_scoped(revision),
+            }
         return {
             "revision": revision.number,
             "author": author_name(revision),

@@ -83,6 +83,8 @@ class Cursor:
     dataset_pk: int
     last: int
     language: str
+    whole: bool = False
+    """May the reader see whole-dataset counts and messages (not confined to some rows)? Set at each check."""
     checked: datetime | None = None
     next_check: float = field(default_factory=lambda: time.monotonic() + RECHECK)
 
@@ -92,15 +94,22 @@ def advance(cursor: Cursor, *, recheck: bool = False) -> tuple[list[bytes], bool
     state = selectors.dataset_state(cursor.dataset_pk)
     if state is None:
         return [closed(cursor, "gone")], True
-    if recheck or state.updated_at != cursor.checked or time.monotonic() >= cursor.next_check:
-        if not selectors.still_readable(cursor.actor, cursor.dataset_pk):
+    if (
+        recheck
+        or cursor.checked is None
+        or state.updated_at != cursor.checked
+        or time.monotonic() >= cursor.next_check
+    ):
+        r = selectors.reader_rights(cursor.actor, cursor.dataset_pk)
+        if r is None:
             return [closed(cursor, "revoked")], True
+        cursor.whole = not r.row_filters
         cursor.checked = state.updated_at
         cursor.next_check = time.monotonic() + RECHECK
     messages = []
     if state.revision > cursor.last:
         for revision in selectors.revisions_after(cursor.dataset_pk, cursor.last):
-            payload = selectors.revision_event(revision, cursor.language)
+            payload = selectors.revision_event(revision, cursor.language, whole=cursor.whole)
             messages.append(sse(event="revision", id=revision.number, data=payload))
         cursor.last = state.revision
     elif state.revision < cursor.last:  # the client claims more than there is: start from now

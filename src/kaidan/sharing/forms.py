@@ -50,16 +50,19 @@ class RowScopeMixin(forms.Form):
             ),
         )
 
-    def initial_scope(self, row_filter: list[dict[str, Any]]) -> dict[str, Any]:
+    @staticmethod
+    def initial_scope(dataset: Dataset, row_filter: list[dict[str, Any]]) -> dict[str, Any]:
+        names = {f.pk: f.name for f in dataset.live_fields()}
         initial: dict[str, Any] = {}
         i = 1
         for cond in row_filter:
+            name = names.get(cond.get("field_id"), "")  # type: ignore[arg-type]
             if cond.get("op") == "viewer_org":
-                initial["viewer_org_field"] = cond.get("field", "")
+                initial["viewer_org_field"] = name
             elif i <= CONDITION_ROWS:
                 value = cond.get("value")
                 values = value if isinstance(value, list) else [value]
-                initial[f"cond{i}_field"] = cond.get("field", "")
+                initial[f"cond{i}_field"] = name
                 initial[f"cond{i}_values"] = "\n".join(str(v) for v in values)
                 i += 1
         return initial
@@ -116,7 +119,7 @@ class ChangeGrantForm(RowScopeMixin):
             {
                 "permission": grant.permission,
                 "clearance": grant.clearance,
-                **self.initial_scope(grant.row_filter),
+                **self.initial_scope(dataset, grant.row_filter),
             },
         )
         super().__init__(*args, **kwargs)

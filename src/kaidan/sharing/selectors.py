@@ -32,19 +32,15 @@ class GrantExplanation:
     hidden_note: str
 
 
-def _field_label(fields: dict[str, Field], name: str) -> str:
-    field = fields.get(name)
-    return field.label if field else name
-
-
 def describe_row_filter(dataset: Dataset, row_filter: list[dict[str, Any]]) -> str:
     """A row scope in words, e.g. 「地区」が「池尻」「太子堂」のいずれかの行だけ."""
     if not row_filter:
         return _("All rows.")
-    fields = {f.name: f for f in dataset.live_fields()}
+    fields = {f.pk: f for f in dataset.fields.all()}
     parts = []
     for cond in row_filter:
-        column = _quoted(_field_label(fields, cond.get("field", "")))
+        found = fields.get(cond.get("field_id"))  # type: ignore[arg-type]
+        column = _quoted(found.label if found is not None else "?")
         if cond.get("op") == "viewer_org":
             parts.append(
                 _("%(column)s is the viewer's own organization (its name or code)") % {"column": column}

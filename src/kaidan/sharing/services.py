@@ -89,19 +89,22 @@ def clean_row_filter(
     """Check a row scope against the object's columns and return it with typed values.
 
     Each condition names a live column visible under `clearance` (a grantee cannot be scoped by a
-    column they may not see). "in" values are parsed like imported cells (全角 digits, 和暦 dates …) and
+    column they may not see), given by machine name ("field") or id ("field_id"). It is stored by field
+    id, so renaming the column, or giving another column its name, never changes which rows are shared. "in" values are parsed like imported cells (全角 digits, 和暦 dates …) and
     stored in the canonical JSON form the row reader compares against.
     """
-    from kaidan.ingest.infer import convert
     from kaidan.store.values import to_json
+    from kaidan.values.types import convert
 
-    fields = {f.name: f for f in _fields_of(obj)}
+    live = _fields_of(obj)
+    fields = {f.name: f for f in live}
+    by_id = {f.pk: f for f in live}
     cleaned: list[dict[str, Any]] = []
     errors: list[str] = []
     for number, cond in enumerate(conditions, start=1):
         name = str(cond.get("field", "")).strip()
         op = cond.get("op", "in")
-        field = fields.get(name)
+        field = by_id.get(cond["field_id"]) if "field_id" in cond else fields.get(name)
         if field is None:
             errors.append(
                 _("Condition %(n)s: the column %(column)s does not exist in this dataset.")
@@ -123,7 +126,7 @@ def clean_row_filter(
             )
             continue
         if op == "viewer_org":
-            cleaned.append({"field": field.name, "op": "viewer_org"})
+            cleaned.append({"field_id": field.pk, "op": "viewer_org"})
             continue
         if op not in ("in", "eq"):
             errors.append(_("Condition %(n)s: unknown condition %(op)s.") % {"n": number, "op": _quoted(op)})
@@ -157,7 +160,7 @@ def clean_row_filter(
                 % {"n": number, "column": _quoted(field.label)}
             )
         elif not bad:
-            cleaned.append({"field": field.name, "op": "in", "value": values})
+            cleaned.append({"field_id": field.pk, "op": "in", "value": values})
     if errors:
         raise ValidationError(errors)
     return cleaned

@@ -22,7 +22,8 @@ PAGE = 5000
 
 
 def fields_at(dataset: Dataset, number: int) -> list[Field]:
-    """The dataset's fields as they were at revision `number` (labels from that revision's snapshot)."""
+    """The dataset's fields as they were at revision `number`: order, names and labels from that revision's
+    snapshot, the classification of *now* (raising a column to 秘 hides its past values too)."""
     if number >= dataset.current_revision:
         return dataset.live_fields()
     by_id = {f.pk: f for f in dataset.fields.all()}
@@ -31,7 +32,6 @@ def fields_at(dataset: Dataset, number: int) -> list[Field]:
         field = copy.copy(by_id[spec["id"]])
         field.label = spec["label"]
         field.name = spec["name"]
-        field.classification = spec.get("classification", field.classification)
         result.append(field)
     return result
 

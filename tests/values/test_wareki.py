@@ -1,10 +1,10 @@
-"""Specification of date and time parsing (kaidan.ingest.wareki)."""
+"""Specification of date and time parsing (kaidan.values.wareki)."""
 
 from datetime import date, datetime, time
 
 import pytest
 
-from kaidan.ingest.wareki import is_year_month, parse_date, parse_datetime, parse_time
+from kaidan.values.wareki import is_year_month, parse_date, parse_datetime, parse_time
 
 
 @pytest.mark.parametrize(

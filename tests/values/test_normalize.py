@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from kaidan.ingest.normalize import (
+from kaidan.values.normalize import (
     EMPTY_MARKERS,
     coordinate_kind,
     is_empty_marker,

@@ -1,0 +1,1 @@
+"""Value types at the ground floor (see types.py)."""

@@ -1,0 +1,99 @@
+"""Kaidan's value types and the one conversion of a user's cell or text to a typed value.
+
+The ground floor of the project: ingest, store, editing, the grid's query, sharing scopes and (soon)
+procedures, search and open-data validation all parse Japanese value forms (和暦, △100, 全角, phones,
+postal codes) here. Pure Python, no Django: nothing in this package imports the rest of Kaidan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import StrEnum
+
+from .normalize import (
+    is_empty_marker,
+    normalize_code,
+    normalize_text,
+    parse_bool,
+    parse_latitude,
+    parse_longitude,
+    parse_number_ex,
+    parse_phone,
+    parse_postal_code,
+)
+from .wareki import parse_date, parse_datetime, parse_time
+
+
+class FieldType(StrEnum):
+    """Column types Kaidan can store."""
+
+    TEXT = "text"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    DATE = "date"
+    DATETIME = "datetime"
+    TIME = "time"
+    BOOLEAN = "boolean"
+    POSTAL_CODE = "postal_code"
+    PHONE = "phone"
+    LATITUDE = "latitude"
+    LONGITUDE = "longitude"
+    CODE = "code"
+
+
+TYPE_NAMES_JA = {
+    FieldType.TEXT: "文字列",
+    FieldType.INTEGER: "整数",
+    FieldType.DECIMAL: "小数",
+    FieldType.DATE: "日付",
+    FieldType.DATETIME: "日時",
+    FieldType.TIME: "時刻",
+    FieldType.BOOLEAN: "真偽値",
+    FieldType.POSTAL_CODE: "郵便番号",
+    FieldType.PHONE: "電話番号",
+    FieldType.LATITUDE: "緯度",
+    FieldType.LONGITUDE: "経度",
+    FieldType.CODE: "コード",
+}
+
+
+def convert(value: object, field_type: FieldType | str) -> object:
+    """Convert a raw cell to the Python value for ``field_type``.
+
+    Empty markers become ``None``.  Cells typed by the spreadsheet convert
+    directly (``3.0`` → ``3`` for integer, a midnight ``datetime`` → ``date``).
+    Raises ``ValueError`` with the reason when the value does not fit.
+    """
+    field_type = FieldType(field_type)
+    if is_empty_marker(value) or (isinstance(value, str) and not value.strip()):
+        return None
+    if field_type is FieldType.TEXT:
+        if isinstance(value, datetime | date | time):
+            return value.isoformat()
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return normalize_text(value)
+    if field_type is FieldType.INTEGER:
+        number = parse_number_ex(value).value
+        if isinstance(number, Decimal):
+            if number != number.to_integral_value():
+                raise ValueError(f"{value!r} has a fractional part / 小数を含みます")
+            return int(number)
+        return number
+    if field_type is FieldType.DECIMAL:
+        return Decimal(parse_number_ex(value).value)
+    if field_type is FieldType.CODE:
+        return normalize_code(value)
+    converters: dict[FieldType, Callable[[object], object]] = {
+        FieldType.DATE: parse_date,
+        FieldType.DATETIME: parse_datetime,
+        FieldType.TIME: parse_time,
+        FieldType.BOOLEAN: parse_bool,
+        FieldType.POSTAL_CODE: parse_postal_code,
+        FieldType.PHONE: parse_phone,
+        FieldType.LATITUDE: parse_latitude,
+        FieldType.LONGITUDE: parse_longitude,
+    }
+    return converters[field_type](value)
