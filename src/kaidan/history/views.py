@@ -257,8 +257,7 @@ def restore_record_view(request: HttpRequest, name: str, row_id: int) -> HttpRes
     if number is None:
         return HttpResponseBadRequest(_("Choose a revision."), content_type="text/plain; charset=utf-8")
     try:
-        plan = plan_record_restore(request.user, dataset, row_id, number)
-        if request.method == "POST":
+        if request.method == "POST":  # restore_record plans (and audits that read) itself
             revision, new_id = restore_record(
                 request.user, dataset, row_id, number, note=request.POST.get("note", "")
             )
@@ -268,6 +267,7 @@ def restore_record_view(request: HttpRequest, name: str, row_id: int) -> HttpRes
                 % {"row": row_id, "number": number, "revision": revision.number},
             )
             return redirect(reverse("history:record", args=[dataset.name, new_id]))
+        plan = plan_record_restore(request.user, dataset, row_id, number)
     except RestoreRejected as exc:
         messages.error(request, str(exc))
         return redirect(back)
