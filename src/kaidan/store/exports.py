@@ -92,9 +92,14 @@ def _xlsx_value(sheet: Any, value: Any) -> Any:
 
 
 def _xlsx_text(sheet: Any, value: str) -> Any:
-    """A text cell written as a string: openpyxl would store "=…" as a formula and "#N/A" as an error."""
+    """A text cell written as a string (type "s"): openpyxl would store "=…" as a formula and "#N/A" as an
+    error, so those get an explicit string cell; any other text openpyxl already writes as a string (an
+    explicit cell for every text value would make text-heavy exports twice as slow)."""
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
 
+    if not value.startswith("=") and value not in ERROR_CODES:
+        return value
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"
     return cell
