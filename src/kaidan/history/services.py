@@ -17,6 +17,7 @@ from django.http import Http404
 from kaidan.access.services import require, rights
 from kaidan.audit.services import record
 from kaidan.catalog.models import Dataset, Field
+from kaidan.catalog.selectors import audit_read
 from kaidan.store.history import alive_created_after, iter_raw_changes, row_meta, stored_values, values_at
 from kaidan.store.models import Revision
 from kaidan.store.relation import Purpose, compile_relation
@@ -73,7 +74,8 @@ def plan_record_restore(actor: Any, dataset: Dataset, row_id: int, number: int) 
     """What restoring one row to revision `number` would change (404 when out of the actor's scope).
 
     Only the cells of columns the actor may see are changed in a row that exists now; a deleted row is
-    re-inserted as it was at that revision (all its columns of the current schema).
+    re-inserted as it was at that revision (all its columns of the current schema). The cells shown are
+    a read like any other: one of 秘 data is audited (`store.read_restricted.restore`, via audit_read).
     """
     _check_number(dataset, number)
     r = rights(actor, dataset)
@@ -109,6 +111,7 @@ def plan_record_restore(actor: Any, dataset: Dataset, row_id: int, number: int) 
         new = [then_by.get(f.pk) for f in live]
         cells = [Cell(f, None, v) for f, v in zip(live, new, strict=True) if f.pk in visible]
         hidden = sum(1 for f, v in zip(live, new, strict=True) if f.pk not in visible and v is not None)
+    audit_read(actor, dataset, [c.field for c in cells], "restore", {"row": row_id, "revision": number})
     return RecordRestorePlan(row_id, number, now is not None, cells, hidden, ord_, live, now, new)
 
 

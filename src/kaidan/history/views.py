@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 from kaidan.access.services import rights
 from kaidan.audit.services import record
 from kaidan.catalog.selectors import get_dataset
-from kaidan.store.exports import FORMATS
+from kaidan.store.exports import FORMATS, csv_cell
 from kaidan.store.values import to_json
 
 from . import selectors
@@ -157,14 +157,6 @@ def diff(request: HttpRequest, name: str) -> HttpResponse:
     )
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    return str(to_json(value))
-
-
 def _csv_lines(d: selectors.Diff) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -178,15 +170,31 @@ def _csv_lines(d: selectors.Diff) -> Iterator[bytes]:
     writer.writerow(["change", "row_id", "key", "column", "old", "new"])
     yield "\ufeff".encode() + flush()
     for change in d.schema:
-        writer.writerow([f"schema_{change.kind}", "", "", change.label, change.old, change.new])
+        writer.writerow(
+            [
+                f"schema_{change.kind}",
+                "",
+                "",
+                csv_cell(change.label),
+                csv_cell(change.old),
+                csv_cell(change.new),
+            ]
+        )
     yield flush()
     for count, row in enumerate(d.rows(), start=1):
         for cell in row.cells:
             writer.writerow(
-                [row.kind, row.row_id, _text(row.key), cell.field.label, _text(cell.old), _text(cell.new)]
+                [
+                    row.kind,
+                    row.row_id,
+                    csv_cell(row.key),
+                    csv_cell(cell.field.label),
+                    csv_cell(cell.old),
+                    csv_cell(cell.new),
+                ]
             )
         if not row.cells:
-            writer.writerow([row.kind, row.row_id, _text(row.key), "", "", ""])
+            writer.writerow([row.kind, row.row_id, csv_cell(row.key), "", "", ""])
         if count % 500 == 0:
             yield flush()
     yield flush()
@@ -256,8 +264,7 @@ def restore_record_view(request: HttpRequest, name: str, row_id: int) -> HttpRes
     if number is None:
         return HttpResponseBadRequest(_("Choose a revision."), content_type="text/plain; charset=utf-8")
     try:
-        plan = plan_record_restore(request.user, dataset, row_id, number)
-        if request.method == "POST":
+        if request.method == "POST":  # restore_record plans (and audits that read) itself
             revision, new_id = restore_record(
                 request.user, dataset, row_id, number, note=request.POST.get("note", "")
             )
@@ -267,6 +274,7 @@ def restore_record_view(request: HttpRequest, name: str, row_id: int) -> HttpRes
                 % {"row": row_id, "number": number, "revision": revision.number},
             )
             return redirect(reverse("history:record", args=[dataset.name, new_id]))
+        plan = plan_record_restore(request.user, dataset, row_id, number)
     except RestoreRejected as exc:
         messages.error(request, str(exc))
         return redirect(back)

@@ -6,6 +6,8 @@ import csv
 import io
 from dataclasses import dataclass
 
+from kaidan.core.formulas import defuse
+
 
 @dataclass(frozen=True)
 class RejectedValue:
@@ -34,7 +36,9 @@ def report_csv(rejected: list[RejectedValue]) -> bytes:
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(REPORT_HEADER)
     for r in rejected:
-        writer.writerow([r.file, r.sheet, r.row, r.column, r.value, r.reason_ja, r.reason_en])
+        writer.writerow(
+            [defuse(v) for v in (r.file, r.sheet, r.row, r.column, r.value, r.reason_ja, r.reason_en)]
+        )
     return text.getvalue().encode("utf-8-sig")
 
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, BinaryIO
 
 from kaidan.catalog.models import Field, FieldType
+from kaidan.core.formulas import defuse
 
 from .values import to_json
 
@@ -38,11 +39,14 @@ def _geta(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error("kaidan-geta", _geta)
 
 
-def _cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
+    """One CSV cell: typed values in their canonical text, text defused (never read as a formula)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, str):
+        return str(defuse(value))
     return str(to_json(value))
 
 
@@ -62,9 +66,9 @@ def write(fmt: str, fields: Sequence[Field], rows: Iterable[Sequence[Any]], out:
 def _write_csv(fields: Sequence[Field], rows: Iterable[Sequence[Any]], out: BinaryIO, encoding: str) -> None:
     text = io.TextIOWrapper(out, encoding=encoding, errors="kaidan-geta", newline="", write_through=True)
     writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow([f.label for f in fields])
+    writer.writerow([csv_cell(f.label) for f in fields])
     for row in rows:
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     text.flush()
     text.detach()
 
@@ -77,12 +81,28 @@ def _write_json(fields: Sequence[Field], rows: Iterable[Sequence[Any]], out: Bin
     out.write(b"\n]\n")
 
 
-def _xlsx_value(value: Any) -> Any:
+def _xlsx_value(sheet: Any, value: Any) -> Any:
+    if isinstance(value, str):
+        return _xlsx_text(sheet, value)
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, datetime | date | time | bool | int | float | str) or value is None:
         return value
     return str(value)
+
+
+def _xlsx_text(sheet: Any, value: str) -> Any:
+    """A text cell written as a string (type "s"): openpyxl would store "=…" as a formula and "#N/A" as an
+    error, so those get an explicit string cell; any other text openpyxl already writes as a string (an
+    explicit cell for every text value would make text-heavy exports twice as slow)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
+
+    if not value.startswith("=") and value not in ERROR_CODES:
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 XLSX_TIME = datetime(2000, 1, 1)  # noqa: DTZ001 — naive, as openpyxl wants; fixed document and zip-entry time: the same rows give the same bytes
@@ -120,9 +140,9 @@ def _write_xlsx(fields: Sequence[Field], rows: Iterable[Sequence[Any]], out: Bin
     workbook = Workbook(write_only=True)
     workbook.properties.created = workbook.properties.modified = XLSX_TIME
     sheet = workbook.create_sheet("data")
-    sheet.append([f.label for f in fields])
+    sheet.append([_xlsx_text(sheet, f.label) for f in fields])
     for row in rows:
-        sheet.append([_xlsx_value(v) for v in row])
+        sheet.append([_xlsx_value(sheet, v) for v in row])
     ExcelWriter(workbook, _StableZip(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
 
 
