@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
@@ -19,13 +20,16 @@ from typing import IO, Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from .keys import ENTRY, AuditKey, audit_key, head_mac
 from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+SCHEME_PLAIN = "sha256"
+SCHEME_HMAC = "hmac-sha256"
 current_source: ContextVar[str] = ContextVar("kaidan_audit_source", default="cli")
 
 
-def _canonical(entry: AuditEntry) -> bytes:
+def _canonical(entry: AuditEntry, *, keyed: bool) -> bytes:
     payload = {
         "seq": entry.seq,
         "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
@@ -39,11 +43,19 @@ def _canonical(entry: AuditEntry) -> bytes:
         "detail": entry.detail,
         "prev_hash": entry.prev_hash,
     }
+    if keyed:
+        payload |= {"scheme": entry.scheme, "key_id": entry.key_id}
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def compute_hash(entry: AuditEntry) -> str:
-    return hashlib.sha256(_canonical(entry)).hexdigest()
+def plain_hash(entry: AuditEntry) -> str:
+    """The "sha256" scheme of entries written before the audit key: anyone can recompute it."""
+    return hashlib.sha256(_canonical(entry, keyed=False)).hexdigest()
+
+
+def keyed_hash(entry: AuditEntry, key: AuditKey) -> str:
+    """The "hmac-sha256" scheme: only the holder of the key can compute it."""
+    return key.mac(ENTRY, _canonical(entry, keyed=True))
 
 
 def _actor_fields(actor: Any) -> tuple[int | None, str]:
@@ -76,6 +88,7 @@ def record(
     """Append one entry to the chain (atomic with the caller's transaction)."""
     actor_id, actor_label = _actor_fields(actor)
     object_type, object_id, object_label = _object_fields(obj)
+    key = audit_key()
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
         entry = AuditEntry(
@@ -90,12 +103,15 @@ def record(
             source=source if source is not None else current_source.get(),
             detail=json.loads(json.dumps(detail or {}, ensure_ascii=False, default=str)),
             prev_hash=head.last_hash,
+            scheme=SCHEME_HMAC,
+            key_id=key.id,
         )
-        entry.hash = compute_hash(entry)
+        entry.hash = keyed_hash(entry, key)
         entry.save()
         head.last_seq = entry.seq
         head.last_hash = entry.hash
-        head.save(update_fields=["last_seq", "last_hash"])
+        head.mac = head_mac(key, entry.seq, entry.hash)
+        head.save(update_fields=["last_seq", "last_hash", "mac"])
     return entry
 
 
@@ -110,10 +126,19 @@ class Problem:
 
 
 def verify(batch_size: int = 5000) -> list[Problem]:
-    """Walk the chain and name every edited, removed or reordered entry."""
+    """Walk the chain and name every edited, removed, reordered or forged entry, in chain order.
+
+    Without the audit key nobody can write an entry or a head that verifies. With the key, the newest
+    entries can be removed back to any earlier point: verification cannot tell."""
+    key = audit_key()
+    # The head is read before the entries: entries appended meanwhile lie beyond it and are not "missing".
+    head = AuditHead.objects.filter(pk=1).first()
+    head_seq, head_hash = (head.last_seq, head.last_hash) if head is not None else (0, GENESIS)
     problems: list[Problem] = []
     expected_seq = 1
     prev_hash = GENESIS
+    keyed_seen = False
+    hash_at_head: str | None = GENESIS if head_seq == 0 else None
     for entry in _iter_entries(batch_size):
         if entry.seq != expected_seq:
             if entry.seq > expected_seq:
@@ -134,23 +159,86 @@ def verify(batch_size: int = 5000) -> list[Problem]:
                     "chain broken: previous hash does not match (removed or reordered entry)",
                 )
             )
-        if compute_hash(entry) != entry.hash:
-            problems.append(
-                Problem(
-                    entry.seq,
-                    f"内容が改ざんされています（{entry.action} {entry.object_label}）",
-                    f"content was edited ({entry.action} {entry.object_label})",
-                )
-            )
+        if (problem := _entry_problem(entry, key, keyed_seen)) is not None:
+            problems.append(problem)
+        keyed_seen = keyed_seen or entry.scheme == SCHEME_HMAC
+        if entry.seq == head_seq:
+            hash_at_head = entry.hash
         prev_hash = entry.hash
         expected_seq = entry.seq + 1
-    head = AuditHead.objects.filter(pk=1).first()
-    if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != prev_hash):
+    problems += _head_problems(head, key, hash_at_head, expected_seq - 1)
+    problems.sort(key=lambda p: p.seq)  # stable: within an entry, in the order found
+    return problems
+
+
+def _entry_problem(entry: AuditEntry, key: AuditKey, keyed_seen: bool) -> Problem | None:
+    if entry.scheme == SCHEME_PLAIN:
+        if keyed_seen:
+            return Problem(
+                entry.seq,
+                "鍵付きの項目の後に旧方式（鍵なし）の項目があります（鍵なしで書き換えられています）",
+                "a plain-hash (old scheme) entry follows keyed entries: the chain was rewritten without the key",
+            )
+        intact = hmac.compare_digest(plain_hash(entry), entry.hash)
+    elif entry.scheme == SCHEME_HMAC:
+        if entry.key_id != key.id:
+            return Problem(
+                entry.seq,
+                f"設定中の鍵（{key.id}）ではなく別の鍵（{entry.key_id}）で記録されています"
+                "（KAIDAN_AUDIT_KEY の誤り、または偽造）",
+                f"written under another key ({entry.key_id}) than the configured one ({key.id}): "
+                "a wrong KAIDAN_AUDIT_KEY, or forged",
+            )
+        intact = hmac.compare_digest(keyed_hash(entry, key), entry.hash)
+    else:
+        return Problem(
+            entry.seq, f"不明なハッシュ方式です（{entry.scheme}）", f"unknown hash scheme {entry.scheme!r}"
+        )
+    if intact:
+        return None
+    return Problem(
+        entry.seq,
+        f"内容が改ざんされています（{entry.action} {entry.object_label}）",
+        f"content was edited ({entry.action} {entry.object_label})",
+    )
+
+
+def _head_problems(
+    head: AuditHead | None, key: AuditKey, hash_at_head: str | None, last: int
+) -> list[Problem]:
+    if head is None:
+        if last == 0:
+            return []  # nothing was ever logged
+        return [
+            Problem(last, "連鎖の末尾記録（ヘッド）が削除されています", "the chain's head row was removed")
+        ]
+    problems = []
+    if hash_at_head is None:
         problems.append(
             Problem(
                 head.last_seq,
                 f"末尾の項目が削除されています（記録上の最終は #{head.last_seq}）",
                 f"entries at the end were removed (the head says the last is #{head.last_seq})",
+            )
+        )
+    elif hash_at_head != head.last_hash:
+        problems.append(
+            Problem(
+                head.last_seq,
+                "最終項目が末尾記録（ヘッド）と一致しません（末尾の削除・書き換え）",
+                "the last entry does not match the head (entries at the end removed or rewritten)",
+            )
+        )
+    # A head is signed from its first entry on (record() and migration 0002 never sign #0), so a head
+    # reset to #0 in front of entries does not verify either.
+    nothing_logged = last == 0 and head.last_seq == 0
+    if not nothing_logged and not hmac.compare_digest(head.mac, head_mac(key, head.last_seq, head.last_hash)):
+        problems.append(
+            Problem(
+                head.last_seq,
+                "末尾記録（ヘッド）の署名が一致しません（鍵なしで末尾が書き換えられたか、別の鍵）",
+                "the head's signature does not match: the end of the chain was changed without the key "
+                "(or another key is configured)",
             )
         )
     return problems
@@ -183,6 +271,8 @@ EXPORT_FIELDS = [
     "detail",
     "prev_hash",
     "hash",
+    "scheme",
+    "key_id",
 ]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from kaidan.audit.keys import AuditKeyError
 from kaidan.audit.models import AuditEntry
 from kaidan.audit.services import export_entries, verify
 
@@ -23,14 +24,19 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "verify":
-            problems = verify()
+            try:
+                problems = verify()
+            except AuditKeyError as exc:
+                raise CommandError(str(exc), returncode=1) from exc
             count = AuditEntry.objects.count()
             if problems:
                 for problem in problems:
                     self.stderr.write(str(problem))
+                first = problems[0]
                 raise CommandError(
-                    f"監査ログの検証に失敗しました（{len(problems)} 件の問題） / "
-                    f"audit log verification failed: {len(problems)} problem(s)",
+                    f"監査ログの検証に失敗しました（{len(problems)} 件の問題。最初は 項目 #{first.seq}: "
+                    f"{first.message_ja}） / audit log verification failed: {len(problems)} problem(s), "
+                    f"the first: entry #{first.seq}: {first.message_en}",
                     returncode=1,
                 )
             self.stdout.write(f"OK: {count} entries verified / {count} 件を検証しました")
