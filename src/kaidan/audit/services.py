@@ -20,7 +20,7 @@ from typing import IO, Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from .keys import ENTRY, AuditKey, audit_key, head_mac
+from .keys import CHECKPOINT, ENTRY, AuditKey, audit_key, head_mac
 from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -125,11 +125,48 @@ class Problem:
         return f"entry #{self.seq}: {self.message_en} / 項目 #{self.seq}: {self.message_ja}"
 
 
-def verify(batch_size: int = 5000) -> list[Problem]:
+class CheckpointError(ValueError):
+    """A checkpoint file that cannot be used (unreadable, or its signature does not match)."""
+
+
+class ChainBroken(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(str(problems[0]))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A signed record of the chain's tip, kept by the operator outside the database."""
+
+    entries: int
+    last_seq: int
+    last_hash: str
+    at: str
+    key_id: str
+
+
+@dataclass(frozen=True)
+class _Tip:
+    entries: int
+    last_seq: int
+    last_hash: str
+
+
+CHECKPOINT_FORMAT = "kaidan-audit-checkpoint/1"
+_CHECKPOINT_FIELDS = {"format", "entries", "last_seq", "last_hash", "at", "key_id", "mac"}
+
+
+def verify(batch_size: int = 5000, checkpoint: Checkpoint | None = None) -> list[Problem]:
     """Walk the chain and name every edited, removed, reordered or forged entry, in chain order.
 
     Without the audit key nobody can write an entry or a head that verifies. With the key, the newest
-    entries can be removed back to any earlier point: verification cannot tell."""
+    entries can be removed back to any earlier point; a `checkpoint` (see `make_checkpoint`) names that
+    point's entry and hash, so such truncation and any rewriting before it are found too."""
+    return _walk(batch_size, checkpoint)[0]
+
+
+def _walk(batch_size: int, checkpoint: Checkpoint | None) -> tuple[list[Problem], _Tip]:
     key = audit_key()
     # The head is read before the entries: entries appended meanwhile lie beyond it and are not "missing".
     head = AuditHead.objects.filter(pk=1).first()
@@ -138,7 +175,10 @@ def verify(batch_size: int = 5000) -> list[Problem]:
     expected_seq = 1
     prev_hash = GENESIS
     keyed_seen = False
+    up_to_head = up_to_checkpoint = 0
     hash_at_head: str | None = GENESIS if head_seq == 0 else None
+    cp_seq = checkpoint.last_seq if checkpoint is not None else 0
+    hash_at_checkpoint: str | None = GENESIS if cp_seq == 0 else None
     for entry in _iter_entries(batch_size):
         if entry.seq != expected_seq:
             if entry.seq > expected_seq:
@@ -162,13 +202,21 @@ def verify(batch_size: int = 5000) -> list[Problem]:
         if (problem := _entry_problem(entry, key, keyed_seen)) is not None:
             problems.append(problem)
         keyed_seen = keyed_seen or entry.scheme == SCHEME_HMAC
-        if entry.seq == head_seq:
-            hash_at_head = entry.hash
+        if entry.seq <= head_seq:
+            up_to_head += 1
+            if entry.seq == head_seq:
+                hash_at_head = entry.hash
+        if entry.seq <= cp_seq:
+            up_to_checkpoint += 1
+            if entry.seq == cp_seq:
+                hash_at_checkpoint = entry.hash
         prev_hash = entry.hash
         expected_seq = entry.seq + 1
     problems += _head_problems(head, key, hash_at_head, expected_seq - 1)
+    if checkpoint is not None:
+        problems += _checkpoint_problems(checkpoint, hash_at_checkpoint, up_to_checkpoint)
     problems.sort(key=lambda p: p.seq)  # stable: within an entry, in the order found
-    return problems
+    return problems, _Tip(up_to_head, head_seq, head_hash)
 
 
 def _entry_problem(entry: AuditEntry, key: AuditKey, keyed_seen: bool) -> Problem | None:
@@ -242,6 +290,97 @@ def _head_problems(
             )
         )
     return problems
+
+
+def _checkpoint_problems(checkpoint: Checkpoint, hash_found: str | None, count: int) -> list[Problem]:
+    seq, at = checkpoint.last_seq, checkpoint.at
+    if hash_found is None:
+        return [
+            Problem(
+                seq,
+                f"チェックポイント（{at}）にある項目 #{seq} がありません（末尾が切り詰められています）",
+                f"entry #{seq} of the checkpoint of {at} is missing: the chain was truncated",
+            )
+        ]
+    problems = []
+    if hash_found != checkpoint.last_hash:
+        problems.append(
+            Problem(
+                seq,
+                f"項目 #{seq} がチェックポイント（{at}）と一致しません（それまでの履歴が書き換えられています）",
+                f"entry #{seq} does not match the checkpoint of {at}: the history up to it was rewritten",
+            )
+        )
+    if count != checkpoint.entries:
+        problems.append(
+            Problem(
+                seq,
+                f"チェックポイント（{at}）では #{seq} までに {checkpoint.entries} 件ありましたが、"
+                f"今は {count} 件です",
+                f"the checkpoint of {at} counted {checkpoint.entries} entries up to #{seq}, now there are {count}",
+            )
+        )
+    return problems
+
+
+def _checkpoint_message(fields: dict[str, Any]) -> bytes:
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def make_checkpoint(batch_size: int = 5000) -> dict[str, Any]:
+    """Verify the chain and sign its tip: entry count, last entry, its hash, the time. Raises ChainBroken
+    rather than sign a chain with problems."""
+    key = audit_key()
+    problems, tip = _walk(batch_size, None)
+    if problems:
+        raise ChainBroken(problems)
+    fields: dict[str, Any] = {
+        "format": CHECKPOINT_FORMAT,
+        "entries": tip.entries,
+        "last_seq": tip.last_seq,
+        "last_hash": tip.last_hash,
+        "at": timezone.now().astimezone(UTC).isoformat(timespec="seconds"),
+        "key_id": key.id,
+    }
+    return fields | {"mac": key.mac(CHECKPOINT, _checkpoint_message(fields))}
+
+
+def read_checkpoint(text: str) -> Checkpoint:
+    """Parse a checkpoint file and check its signature under the audit key."""
+    key = audit_key()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or set(data) != _CHECKPOINT_FIELDS or data["format"] != CHECKPOINT_FORMAT:
+        raise CheckpointError(
+            "監査ログのチェックポイントファイルではありません / not an audit log checkpoint file"
+        )
+    mac = data.pop("mac")
+    if data["key_id"] != key.id:
+        raise CheckpointError(
+            f"チェックポイントは設定中の鍵（{key.id}）ではなく別の鍵（{data['key_id']}）で署名されています / "
+            f"the checkpoint was signed with another key ({data['key_id']}) than the configured one ({key.id})"
+        )
+    if not isinstance(mac, str) or not hmac.compare_digest(
+        mac, key.mac(CHECKPOINT, _checkpoint_message(data))
+    ):
+        raise CheckpointError(
+            "チェックポイントの署名が一致しません（ファイルが編集されています） / "
+            "the checkpoint's signature does not match: the file was edited"
+        )
+    try:
+        return Checkpoint(
+            entries=int(data["entries"]),
+            last_seq=int(data["last_seq"]),
+            last_hash=str(data["last_hash"]),
+            at=str(data["at"]),
+            key_id=str(data["key_id"]),
+        )
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(
+            "監査ログのチェックポイントファイルではありません / not an audit log checkpoint file"
+        ) from exc
 
 
 def _iter_entries(batch_size: int) -> Iterator[AuditEntry]:
