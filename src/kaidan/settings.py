@@ -2,7 +2,7 @@
 
 Environment variables (documented in docs/configuration.md, checked by tests/test_docs.py):
 KAIDAN_DATA_DIR, KAIDAN_DATABASE_URL, KAIDAN_SECRET_KEY, KAIDAN_DEBUG, KAIDAN_ALLOWED_HOSTS,
-KAIDAN_EMAIL_URL, KAIDAN_DEFAULT_FROM_EMAIL, KAIDAN_BASE_URL, KAIDAN_CSRF_TRUSTED_ORIGINS.
+KAIDAN_EMAIL_URL, KAIDAN_DEFAULT_FROM_EMAIL, KAIDAN_BASE_URL, KAIDAN_CSRF_TRUSTED_ORIGINS, KAIDAN_AUDIT_KEY.
 """
 
 from __future__ import annotations
@@ -47,6 +47,9 @@ CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("KAIDAN_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
 BASE_URL = os.environ.get("KAIDAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The audit chain's HMAC key (kaidan.audit.keys): KAIDAN_AUDIT_KEY, else a file created on first use.
+AUDIT_KEY = os.environ.get("KAIDAN_AUDIT_KEY", "")
+AUDIT_KEY_FILE = DATA_DIR / "audit.key"
 
 INSTALLED_APPS = [
     "django.contrib.auth",

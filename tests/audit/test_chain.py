@@ -8,21 +8,9 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from kaidan.audit.models import AuditEntry
-from kaidan.audit.services import record, verify
+from kaidan.audit.services import verify
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def chain(make_user):
-    user = make_user("auditor")
-    AuditEntry.objects.all().delete()
-    from kaidan.audit.models import AuditHead
-
-    AuditHead.objects.all().delete()
-    for i in range(5):
-        record(user, "test.action", detail={"i": i})
-    return user
 
 
 def _raw(sql: str, params: list) -> None:

@@ -1,8 +1,10 @@
 """An append-only, hash-chained audit log.
 
 Each entry stores the hash of the previous entry and its own hash over its content, so editing,
-removing or reordering any entry breaks the chain at that entry. `AuditHead` holds the last sequence
-number and hash: appenders lock it, which serializes appends on every database, and it lets
+removing or reordering any entry breaks the chain at that entry. Entries are hashed with HMAC-SHA256
+under a key kept outside the database (`kaidan.audit.keys`); entries written before that carry the
+plain SHA-256 scheme and are verified with it. `AuditHead` holds the last sequence number and hash,
+signed with the key: appenders lock it, which serializes appends on every database, and it lets
 verification notice entries removed from the end.
 """
 
@@ -25,6 +27,9 @@ class AuditEntry(models.Model):
     detail = models.JSONField(_("detail"), default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # "hmac-sha256" (keyed, key_id names the key) or "sha256" (entries written before the key existed).
+    scheme = models.CharField(max_length=16)
+    key_id = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["seq"]
@@ -41,6 +46,7 @@ class AuditHead(models.Model):
 
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    mac = models.CharField(max_length=64, blank=True)  # HMAC of (last_seq, last_hash) under the audit key
 
     def __str__(self) -> str:
         return f"head #{self.last_seq}"

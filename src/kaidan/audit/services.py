@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
@@ -21,13 +22,16 @@ from django.utils import timezone
 
 from kaidan.core.formulas import defuse
 
+from .keys import CHECKPOINT, ENTRY, AuditKey, audit_key, head_mac
 from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+SCHEME_PLAIN = "sha256"
+SCHEME_HMAC = "hmac-sha256"
 current_source: ContextVar[str] = ContextVar("kaidan_audit_source", default="cli")
 
 
-def _canonical(entry: AuditEntry) -> bytes:
+def _canonical(entry: AuditEntry, *, keyed: bool) -> bytes:
     payload = {
         "seq": entry.seq,
         "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
@@ -41,11 +45,19 @@ def _canonical(entry: AuditEntry) -> bytes:
         "detail": entry.detail,
         "prev_hash": entry.prev_hash,
     }
+    if keyed:
+        payload |= {"scheme": entry.scheme, "key_id": entry.key_id}
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def compute_hash(entry: AuditEntry) -> str:
-    return hashlib.sha256(_canonical(entry)).hexdigest()
+def plain_hash(entry: AuditEntry) -> str:
+    """The "sha256" scheme of entries written before the audit key: anyone can recompute it."""
+    return hashlib.sha256(_canonical(entry, keyed=False)).hexdigest()
+
+
+def keyed_hash(entry: AuditEntry, key: AuditKey) -> str:
+    """The "hmac-sha256" scheme: only the holder of the key can compute it."""
+    return key.mac(ENTRY, _canonical(entry, keyed=True))
 
 
 def _actor_fields(actor: Any) -> tuple[int | None, str]:
@@ -78,6 +90,7 @@ def record(
     """Append one entry to the chain (atomic with the caller's transaction)."""
     actor_id, actor_label = _actor_fields(actor)
     object_type, object_id, object_label = _object_fields(obj)
+    key = audit_key()
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
         entry = AuditEntry(
@@ -92,12 +105,15 @@ def record(
             source=source if source is not None else current_source.get(),
             detail=json.loads(json.dumps(detail or {}, ensure_ascii=False, default=str)),
             prev_hash=head.last_hash,
+            scheme=SCHEME_HMAC,
+            key_id=key.id,
         )
-        entry.hash = compute_hash(entry)
+        entry.hash = keyed_hash(entry, key)
         entry.save()
         head.last_seq = entry.seq
         head.last_hash = entry.hash
-        head.save(update_fields=["last_seq", "last_hash"])
+        head.mac = head_mac(key, entry.seq, entry.hash)
+        head.save(update_fields=["last_seq", "last_hash", "mac"])
     return entry
 
 
@@ -111,11 +127,60 @@ class Problem:
         return f"entry #{self.seq}: {self.message_en} / 項目 #{self.seq}: {self.message_ja}"
 
 
-def verify(batch_size: int = 5000) -> list[Problem]:
-    """Walk the chain and name every edited, removed or reordered entry."""
+class CheckpointError(ValueError):
+    """A checkpoint file that cannot be used (unreadable, or its signature does not match)."""
+
+
+class ChainBroken(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(str(problems[0]))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A signed record of the chain's tip, kept by the operator outside the database."""
+
+    entries: int
+    last_seq: int
+    last_hash: str
+    at: str
+    key_id: str
+
+
+@dataclass(frozen=True)
+class _Tip:
+    entries: int
+    last_seq: int
+    last_hash: str
+
+
+CHECKPOINT_FORMAT = "kaidan-audit-checkpoint/1"
+_CHECKPOINT_FIELDS = {"format", "entries", "last_seq", "last_hash", "at", "key_id", "mac"}
+
+
+def verify(batch_size: int = 5000, checkpoint: Checkpoint | None = None) -> list[Problem]:
+    """Walk the chain and name every edited, removed, reordered or forged entry, in chain order.
+
+    Without the audit key nobody can write an entry or a head that verifies. With the key, the newest
+    entries can be removed back to any earlier point; a `checkpoint` (see `make_checkpoint`) names that
+    point's entry and hash, so such truncation and any rewriting before it are found too."""
+    return _walk(batch_size, checkpoint)[0]
+
+
+def _walk(batch_size: int, checkpoint: Checkpoint | None) -> tuple[list[Problem], _Tip]:
+    key = audit_key()
+    # The head is read before the entries: entries appended meanwhile lie beyond it and are not "missing".
+    head = AuditHead.objects.filter(pk=1).first()
+    head_seq, head_hash = (head.last_seq, head.last_hash) if head is not None else (0, GENESIS)
     problems: list[Problem] = []
     expected_seq = 1
     prev_hash = GENESIS
+    keyed_seen = False
+    up_to_head = up_to_checkpoint = 0
+    hash_at_head: str | None = GENESIS if head_seq == 0 else None
+    cp_seq = checkpoint.last_seq if checkpoint is not None else 0
+    hash_at_checkpoint: str | None = GENESIS if cp_seq == 0 else None
     for entry in _iter_entries(batch_size):
         if entry.seq != expected_seq:
             if entry.seq > expected_seq:
@@ -136,18 +201,69 @@ def verify(batch_size: int = 5000) -> list[Problem]:
                     "chain broken: previous hash does not match (removed or reordered entry)",
                 )
             )
-        if compute_hash(entry) != entry.hash:
-            problems.append(
-                Problem(
-                    entry.seq,
-                    f"内容が改ざんされています（{entry.action} {entry.object_label}）",
-                    f"content was edited ({entry.action} {entry.object_label})",
-                )
-            )
+        if (problem := _entry_problem(entry, key, keyed_seen)) is not None:
+            problems.append(problem)
+        keyed_seen = keyed_seen or entry.scheme == SCHEME_HMAC
+        if entry.seq <= head_seq:
+            up_to_head += 1
+            if entry.seq == head_seq:
+                hash_at_head = entry.hash
+        if entry.seq <= cp_seq:
+            up_to_checkpoint += 1
+            if entry.seq == cp_seq:
+                hash_at_checkpoint = entry.hash
         prev_hash = entry.hash
         expected_seq = entry.seq + 1
-    head = AuditHead.objects.filter(pk=1).first()
-    if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != prev_hash):
+    problems += _head_problems(head, key, hash_at_head, expected_seq - 1)
+    if checkpoint is not None:
+        problems += _checkpoint_problems(checkpoint, hash_at_checkpoint, up_to_checkpoint)
+    problems.sort(key=lambda p: p.seq)  # stable: within an entry, in the order found
+    return problems, _Tip(up_to_head, head_seq, head_hash)
+
+
+def _entry_problem(entry: AuditEntry, key: AuditKey, keyed_seen: bool) -> Problem | None:
+    if entry.scheme == SCHEME_PLAIN:
+        if keyed_seen:
+            return Problem(
+                entry.seq,
+                "鍵付きの項目の後に旧方式（鍵なし）の項目があります（鍵なしで書き換えられています）",
+                "a plain-hash (old scheme) entry follows keyed entries: the chain was rewritten without the key",
+            )
+        intact = hmac.compare_digest(plain_hash(entry), entry.hash)
+    elif entry.scheme == SCHEME_HMAC:
+        if entry.key_id != key.id:
+            return Problem(
+                entry.seq,
+                f"設定中の鍵（{key.id}）ではなく別の鍵（{entry.key_id}）で記録されています"
+                "（KAIDAN_AUDIT_KEY の誤り、または偽造）",
+                f"written under another key ({entry.key_id}) than the configured one ({key.id}): "
+                "a wrong KAIDAN_AUDIT_KEY, or forged",
+            )
+        intact = hmac.compare_digest(keyed_hash(entry, key), entry.hash)
+    else:
+        return Problem(
+            entry.seq, f"不明なハッシュ方式です（{entry.scheme}）", f"unknown hash scheme {entry.scheme!r}"
+        )
+    if intact:
+        return None
+    return Problem(
+        entry.seq,
+        f"内容が改ざんされています（{entry.action} {entry.object_label}）",
+        f"content was edited ({entry.action} {entry.object_label})",
+    )
+
+
+def _head_problems(
+    head: AuditHead | None, key: AuditKey, hash_at_head: str | None, last: int
+) -> list[Problem]:
+    if head is None:
+        if last == 0:
+            return []  # nothing was ever logged
+        return [
+            Problem(last, "連鎖の末尾記録（ヘッド）が削除されています", "the chain's head row was removed")
+        ]
+    problems = []
+    if hash_at_head is None:
         problems.append(
             Problem(
                 head.last_seq,
@@ -155,7 +271,118 @@ def verify(batch_size: int = 5000) -> list[Problem]:
                 f"entries at the end were removed (the head says the last is #{head.last_seq})",
             )
         )
+    elif hash_at_head != head.last_hash:
+        problems.append(
+            Problem(
+                head.last_seq,
+                "最終項目が末尾記録（ヘッド）と一致しません（末尾の削除・書き換え）",
+                "the last entry does not match the head (entries at the end removed or rewritten)",
+            )
+        )
+    # A head is signed from its first entry on (record() and migration 0002 never sign #0), so a head
+    # reset to #0 in front of entries does not verify either.
+    nothing_logged = last == 0 and head.last_seq == 0
+    if not nothing_logged and not hmac.compare_digest(head.mac, head_mac(key, head.last_seq, head.last_hash)):
+        problems.append(
+            Problem(
+                head.last_seq,
+                "末尾記録（ヘッド）の署名が一致しません（鍵なしで末尾が書き換えられたか、別の鍵）",
+                "the head's signature does not match: the end of the chain was changed without the key "
+                "(or another key is configured)",
+            )
+        )
     return problems
+
+
+def _checkpoint_problems(checkpoint: Checkpoint, hash_found: str | None, count: int) -> list[Problem]:
+    seq, at = checkpoint.last_seq, checkpoint.at
+    if hash_found is None:
+        return [
+            Problem(
+                seq,
+                f"チェックポイント（{at}）にある項目 #{seq} がありません（末尾が切り詰められています）",
+                f"entry #{seq} of the checkpoint of {at} is missing: the chain was truncated",
+            )
+        ]
+    problems = []
+    if hash_found != checkpoint.last_hash:
+        problems.append(
+            Problem(
+                seq,
+                f"項目 #{seq} がチェックポイント（{at}）と一致しません（それまでの履歴が書き換えられています）",
+                f"entry #{seq} does not match the checkpoint of {at}: the history up to it was rewritten",
+            )
+        )
+    if count != checkpoint.entries:
+        problems.append(
+            Problem(
+                seq,
+                f"チェックポイント（{at}）では #{seq} までに {checkpoint.entries} 件ありましたが、"
+                f"今は {count} 件です",
+                f"the checkpoint of {at} counted {checkpoint.entries} entries up to #{seq}, now there are {count}",
+            )
+        )
+    return problems
+
+
+def _checkpoint_message(fields: dict[str, Any]) -> bytes:
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def make_checkpoint(batch_size: int = 5000) -> dict[str, Any]:
+    """Verify the chain and sign its tip: entry count, last entry, its hash, the time. Raises ChainBroken
+    rather than sign a chain with problems."""
+    key = audit_key()
+    problems, tip = _walk(batch_size, None)
+    if problems:
+        raise ChainBroken(problems)
+    fields: dict[str, Any] = {
+        "format": CHECKPOINT_FORMAT,
+        "entries": tip.entries,
+        "last_seq": tip.last_seq,
+        "last_hash": tip.last_hash,
+        "at": timezone.now().astimezone(UTC).isoformat(timespec="seconds"),
+        "key_id": key.id,
+    }
+    return fields | {"mac": key.mac(CHECKPOINT, _checkpoint_message(fields))}
+
+
+def read_checkpoint(text: str) -> Checkpoint:
+    """Parse a checkpoint file and check its signature under the audit key."""
+    key = audit_key()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or set(data) != _CHECKPOINT_FIELDS or data["format"] != CHECKPOINT_FORMAT:
+        raise CheckpointError(
+            "監査ログのチェックポイントファイルではありません / not an audit log checkpoint file"
+        )
+    mac = data.pop("mac")
+    if data["key_id"] != key.id:
+        raise CheckpointError(
+            f"チェックポイントは設定中の鍵（{key.id}）ではなく別の鍵（{data['key_id']}）で署名されています / "
+            f"the checkpoint was signed with another key ({data['key_id']}) than the configured one ({key.id})"
+        )
+    if not isinstance(mac, str) or not hmac.compare_digest(
+        mac, key.mac(CHECKPOINT, _checkpoint_message(data))
+    ):
+        raise CheckpointError(
+            "チェックポイントの署名が一致しません（ファイルが編集されています） / "
+            "the checkpoint's signature does not match: the file was edited"
+        )
+    try:
+        return Checkpoint(
+            entries=int(data["entries"]),
+            last_seq=int(data["last_seq"]),
+            last_hash=str(data["last_hash"]),
+            at=str(data["at"]),
+            key_id=str(data["key_id"]),
+        )
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(
+            "監査ログのチェックポイントファイルではありません / not an audit log checkpoint file"
+        ) from exc
 
 
 def _iter_entries(batch_size: int) -> Iterator[AuditEntry]:
@@ -185,6 +412,8 @@ EXPORT_FIELDS = [
     "detail",
     "prev_hash",
     "hash",
+    "scheme",
+    "key_id",
 ]
 
 

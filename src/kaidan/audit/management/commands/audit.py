@@ -1,41 +1,104 @@
-"""`kaidan audit verify` checks the chain; `kaidan audit export` writes the log for auditors."""
+"""`kaidan audit verify` checks the chain; `kaidan audit checkpoint` signs its tip for safekeeping outside
+the database; `kaidan audit export` writes the log for auditors."""
 
 from __future__ import annotations
 
+import json
 import sys
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from kaidan.audit.keys import AuditKeyError
 from kaidan.audit.models import AuditEntry
-from kaidan.audit.services import export_entries, verify
+from kaidan.audit.services import (
+    ChainBroken,
+    Checkpoint,
+    CheckpointError,
+    Problem,
+    export_entries,
+    make_checkpoint,
+    read_checkpoint,
+    verify,
+)
 
 
 class Command(BaseCommand):
-    help = "Verify or export the hash-chained audit log."
+    help = "Verify, checkpoint or export the hash-chained audit log."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
-        sub.add_parser("verify", help="Check every entry of the chain; exit 1 naming broken entries.")
+        check = sub.add_parser("verify", help="Check every entry of the chain; exit 1 naming broken entries.")
+        check.add_argument(
+            "--checkpoint", metavar="FILE", help="also check the chain still holds this checkpoint's entry"
+        )
+        checkpoint = sub.add_parser(
+            "checkpoint", help="Verify the chain, then write a signed checkpoint (JSON)."
+        )
+        checkpoint.add_argument("-o", "--output", default="-")
         export = sub.add_parser("export", help="Export the log (CSV with BOM or JSON lines).")
         export.add_argument("--format", choices=["csv", "jsonl"], default="csv")
         export.add_argument("-o", "--output", default="-")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["subcommand"] == "verify":
-            problems = verify()
-            count = AuditEntry.objects.count()
-            if problems:
-                for problem in problems:
-                    self.stderr.write(str(problem))
-                raise CommandError(
-                    f"監査ログの検証に失敗しました（{len(problems)} 件の問題） / "
-                    f"audit log verification failed: {len(problems)} problem(s)",
-                    returncode=1,
-                )
-            self.stdout.write(f"OK: {count} entries verified / {count} 件を検証しました")
+        try:
+            if options["subcommand"] == "verify":
+                self._verify(options["checkpoint"])
+            elif options["subcommand"] == "checkpoint":
+                self._checkpoint(options["output"])
+            else:
+                self._export(options["format"], options["output"])
+        except (AuditKeyError, CheckpointError) as exc:
+            raise CommandError(str(exc), returncode=1) from exc
+
+    def _verify(self, checkpoint_file: str | None) -> None:
+        checkpoint = self._read_checkpoint(checkpoint_file) if checkpoint_file else None
+        problems = verify(checkpoint=checkpoint)
+        if problems:
+            self._fail(problems)
+        count = AuditEntry.objects.count()
+        self.stdout.write(f"OK: {count} entries verified / {count} 件を検証しました")
+        if checkpoint is not None:
+            self.stdout.write(
+                f"OK: the chain holds checkpoint #{checkpoint.last_seq} of {checkpoint.at} / "
+                f"チェックポイント #{checkpoint.last_seq}（{checkpoint.at}）を含んでいます"
+            )
+
+    def _read_checkpoint(self, path: str) -> Checkpoint:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CheckpointError(
+                f"チェックポイントファイル {path} を読めません / cannot read checkpoint file {path}: {exc}"
+            ) from exc
+        return read_checkpoint(text)
+
+    def _fail(self, problems: list[Problem]) -> NoReturn:
+        for problem in problems:
+            self.stderr.write(str(problem))
+        first = problems[0]
+        raise CommandError(
+            f"監査ログの検証に失敗しました（{len(problems)} 件の問題。最初は 項目 #{first.seq}: {first.message_ja}） / "
+            f"audit log verification failed: {len(problems)} problem(s), the first: "
+            f"entry #{first.seq}: {first.message_en}",
+            returncode=1,
+        )
+
+    def _checkpoint(self, output: str) -> None:
+        try:
+            checkpoint = make_checkpoint()
+        except ChainBroken as exc:
+            self._fail(exc.problems)
+        text = json.dumps(checkpoint, ensure_ascii=False, indent=2) + "\n"
+        if output == "-":
+            self.stdout.write(text, ending="")
             return
-        self._export(options["format"], options["output"])
+        Path(output).write_text(text, encoding="utf-8")
+        self.stdout.write(
+            f"checkpoint #{checkpoint['last_seq']} written to {output} / "
+            f"チェックポイント #{checkpoint['last_seq']} を {output} に書き出しました"
+        )
 
     def _export(self, fmt: str, output: str) -> None:
         stream = (
