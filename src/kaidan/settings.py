@@ -2,7 +2,8 @@
 
 Environment variables (documented in docs/configuration.md, checked by tests/test_docs.py):
 KAIDAN_DATA_DIR, KAIDAN_DATABASE_URL, KAIDAN_SECRET_KEY, KAIDAN_DEBUG, KAIDAN_ALLOWED_HOSTS,
-KAIDAN_EMAIL_URL, KAIDAN_DEFAULT_FROM_EMAIL, KAIDAN_BASE_URL, KAIDAN_CSRF_TRUSTED_ORIGINS.
+KAIDAN_EMAIL_URL, KAIDAN_DEFAULT_FROM_EMAIL, KAIDAN_BASE_URL, KAIDAN_CSRF_TRUSTED_ORIGINS, and the limits
+(KAIDAN_MAX_IMPORT_ROWS, KAIDAN_MAX_IMPORT_COLUMNS …).
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ def _env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
 
 
 def _secret_key() -> str:
@@ -169,7 +175,14 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "files"
+
 DOCUMENTS_MAX_UPLOAD_SIZE = int(os.environ.get("KAIDAN_DOCUMENTS_MAX_UPLOAD_SIZE", 100 * 1024 * 1024))
+# Limits on imports (docs/import.md, docs/configuration.md).
+MAX_IMPORT_ROWS = _env_int("KAIDAN_MAX_IMPORT_ROWS", 2_000_000)
+MAX_IMPORT_COLUMNS = _env_int("KAIDAN_MAX_IMPORT_COLUMNS", 1000)
+MAX_IMPORT_UNPACKED_SIZE = _env_int("KAIDAN_MAX_IMPORT_UNPACKED_MB", 1024) * 1024 * 1024
+# Form fields (not files): the import plan form has five fields per column.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 6 * MAX_IMPORT_COLUMNS + 100
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
