@@ -3,7 +3,7 @@
 Environment variables (documented in docs/configuration.md, checked by tests/test_docs.py):
 KAIDAN_DATA_DIR, KAIDAN_DATABASE_URL, KAIDAN_SECRET_KEY, KAIDAN_DEBUG, KAIDAN_ALLOWED_HOSTS,
 KAIDAN_EMAIL_URL, KAIDAN_DEFAULT_FROM_EMAIL, KAIDAN_BASE_URL, KAIDAN_CSRF_TRUSTED_ORIGINS, and the limits
-(KAIDAN_MAX_IMPORT_ROWS, KAIDAN_MAX_IMPORT_COLUMNS …).
+(KAIDAN_MAX_UPLOAD_MB, KAIDAN_MAX_IMPORT_ROWS, KAIDAN_MAX_IMPORT_COLUMNS …).
 """
 
 from __future__ import annotations
@@ -176,12 +176,19 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "files"
 
-DOCUMENTS_MAX_UPLOAD_SIZE = int(os.environ.get("KAIDAN_DOCUMENTS_MAX_UPLOAD_SIZE", 100 * 1024 * 1024))
-# Limits on imports (docs/import.md, docs/configuration.md).
+# Limits (docs/configuration.md, docs/import.md). Every upload (imports, documents) is refused above
+# MAX_UPLOAD_SIZE; documents have their own, smaller limit on top.
+MAX_UPLOAD_SIZE = _env_int("KAIDAN_MAX_UPLOAD_MB", 200) * 1024 * 1024
+DOCUMENTS_MAX_UPLOAD_SIZE = min(
+    _env_int("KAIDAN_DOCUMENTS_MAX_UPLOAD_SIZE", 100 * 1024 * 1024), MAX_UPLOAD_SIZE
+)
 MAX_IMPORT_ROWS = _env_int("KAIDAN_MAX_IMPORT_ROWS", 2_000_000)
 MAX_IMPORT_COLUMNS = _env_int("KAIDAN_MAX_IMPORT_COLUMNS", 1000)
 MAX_IMPORT_UNPACKED_SIZE = _env_int("KAIDAN_MAX_IMPORT_UNPACKED_MB", 1024) * 1024 * 1024
+# Files above this size are streamed to a temporary file instead of being held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Form fields (not files): the import plan form has five fields per column.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 6 * MAX_IMPORT_COLUMNS + 100
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
