@@ -227,11 +227,18 @@ def _email_config(url: str | None) -> dict[str, object]:
 globals().update(_email_config(os.environ.get("KAIDAN_EMAIL_URL")))
 DEFAULT_FROM_EMAIL = os.environ.get("KAIDAN_DEFAULT_FROM_EMAIL", "kaidan@localhost")
 
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _env_bool("KAIDAN_SECURE_COOKIES")
+# Served over HTTPS (KAIDAN_HTTPS=1, or a public address starting with https://): cookies only over HTTPS.
+HTTPS = _env_bool("KAIDAN_HTTPS", BASE_URL.startswith("https://"))
+SESSION_COOKIE_SECURE = _env_bool("KAIDAN_SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # editing/grid-edit.js reads the token from the cookie (Django's own advice)
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Behind a reverse proxy that terminates TLS: trust its X-Forwarded-Proto (the proxy must overwrite it).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("KAIDAN_BEHIND_PROXY") else None
 
 LOGGING = {
