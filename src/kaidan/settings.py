@@ -86,6 +86,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kaidan.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kaidan.audit.middleware.AuditSourceMiddleware",
@@ -238,6 +239,8 @@ SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = LANGUAGE_COOKIE_SAMESITE = "Lax
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (kaidan.core.csp); report-only sends it without enforcing it.
+CSP_REPORT_ONLY = _env_bool("KAIDAN_CSP_REPORT_ONLY")
 # Behind a reverse proxy that terminates TLS: trust its X-Forwarded-Proto (the proxy must overwrite it).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("KAIDAN_BEHIND_PROXY") else None
 
