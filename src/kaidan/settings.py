@@ -2,7 +2,8 @@
 
 Environment variables (documented in docs/configuration.md, checked by tests/test_docs.py):
 KAIDAN_DATA_DIR, KAIDAN_DATABASE_URL, KAIDAN_SECRET_KEY, KAIDAN_DEBUG, KAIDAN_ALLOWED_HOSTS,
-KAIDAN_EMAIL_URL, KAIDAN_DEFAULT_FROM_EMAIL, KAIDAN_BASE_URL, KAIDAN_CSRF_TRUSTED_ORIGINS, KAIDAN_AUDIT_KEY.
+KAIDAN_EMAIL_URL, KAIDAN_DEFAULT_FROM_EMAIL, KAIDAN_BASE_URL, KAIDAN_CSRF_TRUSTED_ORIGINS, KAIDAN_AUDIT_KEY,
+and the limits (KAIDAN_MAX_UPLOAD_MB, KAIDAN_MAX_IMPORT_ROWS, KAIDAN_MAX_IMPORT_COLUMNS …).
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ def _env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
 
 
 def _secret_key() -> str:
@@ -83,6 +89,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kaidan.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kaidan.audit.middleware.AuditSourceMiddleware",
@@ -172,7 +179,21 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "files"
-DOCUMENTS_MAX_UPLOAD_SIZE = int(os.environ.get("KAIDAN_DOCUMENTS_MAX_UPLOAD_SIZE", 100 * 1024 * 1024))
+
+# Limits (docs/configuration.md, docs/import.md). Every upload (imports, documents) is refused above
+# MAX_UPLOAD_SIZE; documents have their own, smaller limit on top.
+MAX_UPLOAD_SIZE = _env_int("KAIDAN_MAX_UPLOAD_MB", 200) * 1024 * 1024
+DOCUMENTS_MAX_UPLOAD_SIZE = min(
+    _env_int("KAIDAN_DOCUMENTS_MAX_UPLOAD_SIZE", 100 * 1024 * 1024), MAX_UPLOAD_SIZE
+)
+MAX_IMPORT_ROWS = _env_int("KAIDAN_MAX_IMPORT_ROWS", 2_000_000)
+MAX_IMPORT_COLUMNS = _env_int("KAIDAN_MAX_IMPORT_COLUMNS", 1000)
+MAX_IMPORT_UNPACKED_SIZE = _env_int("KAIDAN_MAX_IMPORT_UNPACKED_MB", 1024) * 1024 * 1024
+# Files above this size are streamed to a temporary file instead of being held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Form fields (not files): the import plan form has five fields per column.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 6 * MAX_IMPORT_COLUMNS + 100
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -210,11 +231,20 @@ def _email_config(url: str | None) -> dict[str, object]:
 globals().update(_email_config(os.environ.get("KAIDAN_EMAIL_URL")))
 DEFAULT_FROM_EMAIL = os.environ.get("KAIDAN_DEFAULT_FROM_EMAIL", "kaidan@localhost")
 
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _env_bool("KAIDAN_SECURE_COOKIES")
+# Served over HTTPS (KAIDAN_HTTPS=1, or a public address starting with https://): cookies only over HTTPS.
+HTTPS = _env_bool("KAIDAN_HTTPS", BASE_URL.startswith("https://"))
+SESSION_COOKIE_SECURE = _env_bool("KAIDAN_SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # editing/grid-edit.js reads the token from the cookie (Django's own advice)
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (kaidan.core.csp); report-only sends it without enforcing it.
+CSP_REPORT_ONLY = _env_bool("KAIDAN_CSP_REPORT_ONLY")
+# Behind a reverse proxy that terminates TLS: trust its X-Forwarded-Proto (the proxy must overwrite it).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("KAIDAN_BEHIND_PROXY") else None
 
 LOGGING = {

@@ -217,3 +217,23 @@ def test_a_request_far_above_the_limit_is_refused_before_reading_it(client, worl
     content = response.content.decode()
     assert 'role="alert"' in content and "大きすぎます" in content and "too large" in content
     assert not Document.objects.exists()
+
+
+def test_the_limit_for_every_upload_also_caps_documents(client, world, settings):
+    settings.MAX_UPLOAD_SIZE = 1000  # KAIDAN_MAX_UPLOAD_MB, below the documents' own limit
+    client.force_login(world["editor"])
+
+    response = client.post(
+        reverse("documents:new"),
+        {
+            "title": "x",
+            "owner": world["owner"].pk,
+            "classification": "internal",
+            "file": upload("a.csv", b"a," * 800),
+        },
+    )
+
+    content = response.content.decode()
+    assert response.status_code == 400
+    assert "大きすぎます" in content and "too large" in content and "1000 B" in content
+    assert not Document.objects.exists()

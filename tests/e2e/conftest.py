@@ -1,7 +1,8 @@
 """Real-browser fixtures (Playwright sync API + Debian's chromium) for every feature's e2e tests.
 
 - `browser` (session): one chromium for the whole run.
-- `page`: a fresh context (cookies, language) per test, 1280×800, base URL = the live server.
+- `page`: a fresh context (cookies, language) per test, 1280×800, base URL = the live server; the test
+  fails if the Content-Security-Policy blocked anything on its pages (kaidan/core/csp.py).
 - `login(page, username, password=...)`: log in through the login form (users from `make_user` have
   the password "correct-horse-battery").
 - `assert_accessible(page)`: run axe-core on the current page; fail listing every violation.
@@ -64,8 +65,14 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield page
     context.close()
+    assert not blocked, "the Content-Security-Policy blocked something:\n" + "\n".join(blocked)
 
 
 @pytest.fixture

@@ -25,6 +25,14 @@ DOCUMENT_BYTES = "会議録：池尻地区の避難所運営について（部�
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The unknown-token throttle counts in the cache; every test starts with none counted."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _storage(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.BASE_URL = "https://kaidan.example.lg.jp"

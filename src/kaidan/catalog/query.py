@@ -45,6 +45,10 @@ OPS: dict[str, Any] = {
 CONTROL = {"sort", "desc", "cols", "facet", "page", "size", "as_of", "at"}
 SIZES = (20, 50, 100, 200)
 DEFAULT_SIZE = 50
+MAX_SIZE = 500
+MAX_PAGE = 10_000_000
+"""Far beyond any grid (5 billion rows at the largest size), far below an SQL integer overflow."""
+MAX_NUMBER = 2**53
 
 
 class QueryError(ValueError):
@@ -120,9 +124,9 @@ class GridQuery:
             descending=bool(sort) and _first(params, "desc") in {"1", "true", "on"},
             columns=cols,
             facets=facets,
-            page=_int(_first(params, "page"), 1, minimum=1),
-            size=min(max(_int(_first(params, "size"), DEFAULT_SIZE, minimum=1), 1), 500),
-            as_of=_int(_first(params, "as_of"), 0, minimum=1) or None,
+            page=parse_page(_first(params, "page")),
+            size=_int(_first(params, "size"), DEFAULT_SIZE, minimum=1, maximum=MAX_SIZE),
+            as_of=_int(_first(params, "as_of"), 0, minimum=1, maximum=MAX_NUMBER) or None,
             at=_first(params, "at"),
             errors=tuple(errors),
         )
@@ -271,8 +275,18 @@ def _first(params: Mapping[str, Any], key: str) -> str:
     return values[-1] if values else ""
 
 
-def _int(text: str, default: int, *, minimum: int) -> int:
-    try:
-        return max(int(text), minimum)
-    except ValueError:
+def _int(text: str | None, default: int, *, minimum: int, maximum: int) -> int:
+    """``text`` as an int clamped to ``minimum``…``maximum``; ``default`` when it is no plain number."""
+    text = (text or "").strip()
+    digits = text.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()):
         return default
+    if len(digits) > 18:  # beyond any SQL integer; int() of thousands of digits is refused anyway
+        return minimum if text.startswith("-") else maximum
+    return min(max(int(text), minimum), maximum)
+
+
+def parse_page(text: str | None) -> int:
+    """A page number from the query string: 1 unless a plain number; an absurd one is clamped to
+    ``MAX_PAGE`` (the views then show the last page), so it can never overflow the SQL offset."""
+    return _int(text, 1, minimum=1, maximum=MAX_PAGE)

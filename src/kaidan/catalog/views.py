@@ -4,6 +4,7 @@ and exports. Every read goes through kaidan.catalog.selectors (the access servic
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -68,6 +69,8 @@ def saved_view(request: HttpRequest, name: str, slug: str) -> HttpResponse:
 def _grid_page(request: HttpRequest, ds: Dataset, params: Any, view: SavedView | None) -> HttpResponse:
     query = grid_query(request.user, ds, params)
     page = query_rows(request.user, ds, query)
+    if query.page > page.pages:  # past the end (?page=99999999999999999999): show the last page
+        page = query_rows(request.user, ds, replace(query, page=page.pages))
     if page.as_of is None:
         index_for_query(ds, page.query)
     context = {

@@ -20,7 +20,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 
+from kaidan.core import uploads
 from kaidan.core.storage import content_name, save_once
+from kaidan.core.uploads import human_size
 
 DEFAULT_MAX_UPLOAD_SIZE = 100 * 1024 * 1024
 """Override with the Django setting DOCUMENTS_MAX_UPLOAD_SIZE (bytes)."""
@@ -46,16 +48,9 @@ IMAGE_KINDS = {"png", "jpeg", "gif", "webp"}
 
 
 def max_upload_size() -> int:
-    return int(getattr(settings, "DOCUMENTS_MAX_UPLOAD_SIZE", DEFAULT_MAX_UPLOAD_SIZE))
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"  # pragma: no cover
+    """The documents' own limit, never above the limit for every upload (KAIDAN_MAX_UPLOAD_MB)."""
+    own = int(getattr(settings, "DOCUMENTS_MAX_UPLOAD_SIZE", DEFAULT_MAX_UPLOAD_SIZE))
+    return min(own, uploads.max_upload_size())
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from kaidan.access.levels import Level, RestrictionReason
 from kaidan.accounts.models import Organization
 from kaidan.catalog.models import FieldType
+from kaidan.core.uploads import max_upload_size, too_large_message
 
 MODE_CHOICES = [
     ("create", _("Create a new dataset")),
@@ -69,6 +70,12 @@ class UploadForm(forms.Form):
 
     def clean_header_rows(self) -> list[int] | None:
         return parse_header_rows(self.cleaned_data["header_rows"])
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload is not None and upload.size is not None and upload.size > max_upload_size():
+            raise forms.ValidationError(too_large_message(max_upload_size()))
+        return upload
 
 
 class PlanForm(forms.Form):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from kaidan.values.types import FieldType
 
+from . import limits
 from .encoding import detect_encoding
 from .errors import Issue
 from .infer import ColumnGuess, TypeTracker
@@ -112,6 +113,7 @@ def analyze(
     source, sheets = _source(path, encoding, sheet)
     numbered = list(islice(iter_numbered_rows(source), sample_size))
     layout = detect_layout([row for _, row in numbered], header_rows=header_rows)
+    limits.check_columns(path, len(layout.columns))
     analysis = Analysis(source, sheets, layout, [], 0, sample_numbers=[n for n, _ in numbered])
     if not scan:
         return analysis

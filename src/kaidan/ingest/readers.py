@@ -19,6 +19,7 @@ from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from . import limits
 from .encoding import detect_encoding
 from .errors import ReadError
 
@@ -82,10 +83,19 @@ def sniff_format(path: str | Path) -> str:
     return by_ext
 
 
+def _open_workbook(path: str | Path) -> CalamineWorkbook:
+    """The workbook, once its zip (XLSX, ODS) is known not to unpack beyond the limits."""
+    with open(path, "rb") as handle:
+        packed = handle.read(4) == b"PK\x03\x04"
+    if packed:
+        limits.check_packed_spreadsheet(path)
+    return CalamineWorkbook.from_path(str(path))
+
+
 def list_sheets(path: str | Path) -> list[str]:
     """Sheet names of a spreadsheet, in workbook order."""
     try:
-        return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+        return list(_open_workbook(path).sheet_names)
     except (CalamineError, OSError, ValueError) as exc:
         raise ReadError(
             f"表計算ファイルを開けません: {exc}",
@@ -154,7 +164,7 @@ def _iter_text(source: Source) -> Iterator[tuple[int, list[object]]]:
 
 def _iter_spreadsheet(source: Source) -> Iterator[tuple[int, list[object]]]:
     try:
-        workbook = CalamineWorkbook.from_path(str(source.path))
+        workbook = _open_workbook(source.path)
     except (CalamineError, OSError, ValueError) as exc:
         raise ReadError(
             f"表計算ファイルを開けません: {exc}",
@@ -173,6 +183,8 @@ def _iter_spreadsheet(source: Source) -> Iterator[tuple[int, list[object]]]:
     sheet = workbook.get_sheet_by_name(name)
     start = sheet.start or (0, 0)
     first_row, first_col = start[0], start[1]
+    if first_row + sheet.height > limits.max_rows():
+        raise limits.too_many_rows(source.path, first_row + sheet.height)
     pad: list[object] = [""] * first_col
     # calamine drops leading empty rows/columns; put them back so that row and
     # column numbers match what the user sees in Excel.
@@ -184,6 +196,8 @@ def _iter_json(source: Source) -> Iterator[tuple[int, list[object]]]:
     try:
         with open(source.path, "rb") as handle:
             data = json.loads(handle.read().decode(source.encoding or "utf-8-sig"))
+    except RecursionError as exc:
+        raise limits.json_too_deep(source.path) from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReadError(
             f"JSONとして読めません: {exc}",
@@ -196,6 +210,7 @@ def _iter_json(source: Source) -> Iterator[tuple[int, list[object]]]:
             "The top level of the JSON is not an array (expected an array of objects or arrays)",
             source.path,
         )
+    limits.check_json_depth(source.path, data)
 
     def cell(value: object) -> object:
         if value is None:
@@ -231,16 +246,25 @@ def iter_numbered_rows(source: Source) -> Iterator[tuple[int, list[object]]]:
     if not source.path.exists():
         raise ReadError("ファイルが見つかりません", "File not found", source.path)
     if source.format in ("csv", "tsv"):
-        return _iter_text(source)
+        return _capped(source, _iter_text(source))
     if source.format in SPREADSHEET_FORMATS:
-        return _iter_spreadsheet(source)
+        return _capped(source, _iter_spreadsheet(source))
     if source.format == "json":
-        return _iter_json(source)
+        return _capped(source, _iter_json(source))
     raise ReadError(
         f"未対応の形式です: {source.format}",
         f"Unsupported format: {source.format}",
         source.path,
     )
+
+
+def _capped(source: Source, rows: Iterator[tuple[int, list[object]]]) -> Iterator[tuple[int, list[object]]]:
+    """Stop with a ``ReadError`` past ``KAIDAN_MAX_IMPORT_ROWS`` rows (row numbers as the user counts)."""
+    limit = limits.max_rows()
+    for number, row in rows:
+        if number > limit:
+            raise limits.too_many_rows(source.path, number)
+        yield number, row
 
 
 def iter_rows(source: Source) -> Iterator[list[object]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django_tasks import task
 
+from kaidan.core.uploads import read_error_message, without_paths
+
 from . import progress
 from .exceptions import ImportRejected, report_csv
 from .models import ImportJob
@@ -17,16 +19,18 @@ def run_import_job(job_id: str) -> None:
     job.status = ImportJob.Status.RUNNING
     job.save(update_fields=["status"])
     actor = get_user_model().objects.get(pk=job.created_by_id)
+    plan = ImportPlan.from_dict(job.plan)
     try:
-        result = run_import(actor, ImportPlan.from_dict(job.plan), progress=progress.Throttled(str(job.pk)))
+        result = run_import(actor, plan, progress=progress.Throttled(str(job.pk)))
     except ImportRejected as exc:
         job.status = ImportJob.Status.FAILED
-        job.error = str(exc)
+        job.error = without_paths(str(exc), plan.original_name, plan.path)
         job.report = report_csv(exc.rejected) if exc.rejected else None
         job.result = {"rejected": len(exc.rejected)}
     except Exception as exc:  # noqa: BLE001 — any failure must reach the user, not vanish in a worker log
         job.status = ImportJob.Status.FAILED
-        job.error = f"取り込みに失敗しました / import failed: {exc}"
+        detail = read_error_message(exc, plan.original_name, plan.path)
+        job.error = f"取り込みに失敗しました / import failed: {detail}"
     else:
         r = result.revision
         job.status = ImportJob.Status.DONE

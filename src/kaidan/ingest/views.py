@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kaidan.accounts.models import Organization, Role, User
+from kaidan.core.uploads import max_upload_size, read_error_message, request_too_large, too_large_message
 
 from . import progress
 from .errors import ReadError
@@ -64,6 +65,10 @@ def _get_job(request: HttpRequest, job_id: uuid.UUID) -> ImportJob:
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
     orgs = _editor_orgs(request.user)
+    if request.method == "POST" and request_too_large(request, max_upload_size()):
+        form = UploadForm(organizations=orgs)
+        context = {"form": form, "request_error": too_large_message(max_upload_size())}
+        return render(request, "ingest/upload.html", context, status=413)
     form = UploadForm(request.POST or None, request.FILES or None, organizations=orgs)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -76,11 +81,12 @@ def upload(request: HttpRequest) -> HttpResponse:
             for chunk in data["file"].chunks():
                 out.write(chunk)
         org = data.get("organization")
+        original_name = Path(data["file"].name).name
         try:
             plan, analysis = plan_import(
                 path,
                 dataset=data["dataset"],
-                original_name=Path(data["file"].name).name,
+                original_name=original_name,
                 sheet=data["sheet"] or None,
                 encoding=data["encoding"] or None,
                 header_rows=data["header_rows"],
@@ -89,7 +95,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 mode=data["mode"],
             )
         except (ReadError, ValueError) as exc:
-            form.add_error("file", str(exc))
+            form.add_error("file", read_error_message(exc, original_name, path))
         else:
             job = ImportJob.objects.create(
                 id=job_id,
@@ -160,7 +166,7 @@ def plan_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
                     guessed_types=job.summary.get("types"),
                 )
             except (ReadError, ValueError) as exc:
-                redetect.add_error(None, str(exc))
+                redetect.add_error(None, read_error_message(exc, plan.original_name, plan.path))
             else:
                 job.plan = new_plan.to_dict()
                 job.summary = _summary(analysis)

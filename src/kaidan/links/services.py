@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -261,10 +262,27 @@ def log(link: ShareLink, outcome: str, client: Client, **detail: Any) -> LinkAcc
     return access
 
 
+UNKNOWN_TOKEN_WINDOW = 60
+"""Seconds: unknown tokens from one address are logged once in this time (someone guessing links would
+otherwise append an audit entry per guess)."""
+
+
 def log_unknown_token(client: Client) -> None:
-    """An unknown token: nothing to name; the audit log keeps the attempt."""
+    """An unknown token: nothing to name; the audit log keeps the first attempt from an address each
+    minute (the cache counts the others; the answer stays 404 for all of them)."""
+    key = "kaidan:links:unknown-token:" + hashlib.sha256(client.ip.encode()).hexdigest()
+    if not cache.add(key, 1, UNKNOWN_TOKEN_WINDOW):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired in between
+            pass
+        return
     record(
-        None, "link.refused", None, detail={"outcome": "unknown_token", "user_agent": client.user_agent[:300]}
+        None,
+        "link.refused",
+        None,
+        detail={"outcome": "unknown_token", "user_agent": client.user_agent[:300]},
+        source=client.ip or None,
     )
 
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kaidan.access.services import rights
 from kaidan.audit.middleware import client_address
-from kaidan.catalog.query import OPS
+from kaidan.catalog.query import OPS, parse_page
 from kaidan.catalog.selectors import get_dataset, grid_query
 from kaidan.core.http import attachment_header
 from kaidan.documents import selectors as documents
@@ -281,9 +281,11 @@ def _content(request: HttpRequest, link: ShareLink, token: str) -> HttpResponse:
         query = services.link_query(actor, link.dataset, link.query)
         if query is None:
             return _refused(request, link, Outcome.NO_ACCESS)
-        page_text = request.GET.get("page", "1")
-        number = max(1, int(page_text)) if page_text.isdigit() else 1
+        number = parse_page(request.GET.get("page"))
         grid = selectors.view_page(actor, link.dataset, replace(query, page=number))
+        if number > grid.pages:  # past the end: the last page
+            number = grid.pages
+            grid = selectors.view_page(actor, link.dataset, replace(query, page=number))
         services.log(link, Outcome.VIEWED, _client(request), page=number)
         context |= {"grid": grid, "formats": EXPORT_FORMATS, "page_number": number}
     elif link.kind == Kind.DOCUMENT:

@@ -68,7 +68,9 @@ class Command(BaseCommand):
                 message=opts["message"],
             )
             self._apply_overrides(plan, opts)
-        except (ReadError, ValueError) as exc:
+        except ReadError as exc:  # the file is refused: a message and exit status 2, never a traceback
+            raise CommandError(str(exc), returncode=2) from exc
+        except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self._describe(plan, analysis)
         if not opts["yes"] and opts.get("interactive", True):
@@ -85,6 +87,9 @@ class Command(BaseCommand):
 
         try:
             result = run_import(actor, plan, progress=progress, analysis=analysis)
+        except ReadError as exc:
+            bar.close()
+            raise CommandError(str(exc), returncode=2) from exc
         except ImportRejected as exc:
             bar.close()
             for rejected in exc.rejected[:20]:
