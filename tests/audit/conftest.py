@@ -31,5 +31,5 @@ def chain(make_user, audit_key):
     AuditEntry.objects.all().delete()
     AuditHead.objects.all().delete()
     for i in range(5):
-        record(user, "test.action", detail={"i": i})
+        record(user, "auth.login", detail={"i": i})
     return user

@@ -67,3 +67,19 @@ def test_the_log_exports_for_auditors(chain, tmp_path):
     text = out.read_text(encoding="utf-8-sig")
     assert text.splitlines()[0].startswith("seq,at,actor_id")
     assert len(text.splitlines()) == 6
+
+
+def test_only_registered_actions_are_recorded():
+    """Audited actions come from the one operations registry (kaidan.access.operations)."""
+    from kaidan.access.operations import AUDIT_ACTIONS, action_label
+    from kaidan.audit.services import record
+
+    with pytest.raises(ValueError, match="unregistered audit action"):
+        record(None, "made.up")
+    from django.utils import translation
+
+    with translation.override("ja"):
+        assert action_label("store.read_restricted.export") == "秘情報の閲覧（エクスポート）"
+    with translation.override("en"):
+        assert action_label("store.export") == "Exported"
+    assert all(a.operation == "" or a.operation.startswith("object.") for a in AUDIT_ACTIONS.values())

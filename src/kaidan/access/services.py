@@ -16,42 +16,31 @@ classification is within the clearance.
 Two cases override the table above:
 - an undecided (未決定) object is seen only by the owner organization's members (no grants, no public)
   until it is released;
-- a share link's recipient (kaidan.links.actors.LinkActor) gets nothing but the link's target, and on it
-  the sharer's rights computed now, capped at the link's clearance, read-only.
+- a share link's recipient (kaidan.links.actors.LinkActor, a DelegatedActor) gets nothing but the link's
+  target, and on it the sharer's rights computed now, capped at the link's clearance, read-only.
+
+Actors are typed (kaidan.access.actors): accounts, anonymous visitors, the system, delegated actors.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kaidan.accounts.models import Membership, Organization, Role
 
+from .actors import SYSTEM as SYSTEM  # re-exported: callers import the system actor from here
+from .actors import Actor, DelegatedActor, account_of, is_superuser
+from .actors import SystemActor as SystemActor
 from .levels import LEVEL_ORDER, Level, at_most
 from .models import AccessGrant, Permission
 from .operations import OPERATIONS, Need
-
-
-class SystemActor:
-    """The operator at the command line (or a background job acting for nobody): full access, audited."""
-
-    is_superuser = True
-    is_active = True
-    is_authenticated = False
-    is_system = True
-    pk = None
-
-    def __str__(self) -> str:
-        return "system"
-
-
-SYSTEM = SystemActor()
 
 
 class ClassifiedObject(Protocol):
@@ -99,24 +88,41 @@ class Rights:
         return [c for c in columns if at_most(c.classification, self.clearance)]
 
 
-def _memberships(actor: Any) -> list[Membership]:
-    """The actor's memberships, cached on the actor object for the request."""
-    if getattr(actor, "is_link_actor", False):  # a share link's recipient: row scopes as the sharer's
+# Rights are computed once per request: cached on the account object (which lives for one request) and
+# keyed by a generation that every change of a grant or membership in this process bumps.
+_generation = itertools.count(1)
+_current = [next(_generation)]
+
+
+def bump_generation(**_kwargs: Any) -> None:
+    """Forget cached memberships and rights (connected to saves and deletes of grants and memberships)."""
+    _current[0] = next(_generation)
+
+
+def _memberships(actor: Actor) -> list[Membership]:
+    """The actor's memberships, cached on the account object for the request."""
+    if isinstance(actor, DelegatedActor):  # a share link's recipient: row scopes as the sharer's
         return _memberships(actor.sharer)
-    if actor is None or isinstance(actor, AnonymousUser) or not actor.is_authenticated:
+    user = account_of(actor)
+    if user is None:
         return []
-    cached = getattr(actor, "_kaidan_memberships", None)
-    if cached is None:
-        cached = list(Membership.objects.filter(user=actor).select_related("organization"))
-        actor._kaidan_memberships = cached
-    return cached
+    cached: tuple[int, list[Membership]] | None = getattr(user, "_kaidan_memberships", None)
+    if cached is None or cached[0] != _current[0]:
+        cached = (_current[0], list(Membership.objects.filter(user=user).select_related("organization")))
+        user._kaidan_memberships = cached  # type: ignore[attr-defined]
+    return cached[1]
 
 
-def organizations_of(actor: Any) -> list[Organization]:
+def owner_clearance(role: str) -> Level:
+    """The one role→clearance mapping: what a member of the owning organization may read."""
+    return Level.RESTRICTED if Role.rank(role) >= Role.rank(Role.EDITOR) else Level.LIMITED
+
+
+def organizations_of(actor: Actor) -> list[Organization]:
     return [m.organization for m in _memberships(actor)]
 
 
-def is_staff_member(actor: Any) -> bool:
+def is_staff_member(actor: Actor) -> bool:
     return any(m.organization.kind == Organization.Kind.DEPARTMENT for m in _memberships(actor))
 
 
@@ -128,11 +134,33 @@ def _max_level(levels: Iterable[Level | None]) -> Level | None:
     return best
 
 
-def rights(actor: Any, obj: ClassifiedObject) -> Rights:
-    """Compute the actor's rights on an object: the single source of truth."""
-    if getattr(actor, "is_link_actor", False):
+def rights(actor: Actor, obj: ClassifiedObject) -> Rights:
+    """The actor's rights on an object: the single source of truth (computed once per request)."""
+    user = account_of(actor)
+    pk = getattr(obj, "pk", None)
+    if user is None or pk is None:
+        return _rights(actor, obj)
+    key = (
+        type(obj),
+        pk,
+        obj.classification,
+        getattr(obj, "undecided", False),
+        obj.owner_id,
+        user.is_superuser,
+        user.is_active,
+        _current[0],
+    )
+    cache: dict[tuple[Any, ...], Rights] = user.__dict__.setdefault("_kaidan_rights", {})
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = _rights(actor, obj)
+    return found
+
+
+def _rights(actor: Actor, obj: ClassifiedObject) -> Rights:
+    if isinstance(actor, DelegatedActor):
         return _link_rights(actor, obj)
-    if getattr(actor, "is_superuser", False) and actor.is_active:
+    if is_superuser(actor):
         return Rights(Level.RESTRICTED, True, True, True)
     memberships = _memberships(actor)
     if getattr(obj, "undecided", False):
@@ -145,7 +173,7 @@ def rights(actor: Any, obj: ClassifiedObject) -> Rights:
     for membership in memberships:
         if membership.organization_id == obj.owner_id:
             rank = Role.rank(membership.role)
-            candidates.append(Level.RESTRICTED if rank >= Role.rank(Role.EDITOR) else Level.LIMITED)
+            candidates.append(owner_clearance(membership.role))
             can_edit = can_edit or rank >= Role.rank(Role.EDITOR)
             can_manage = can_manage or rank >= Role.rank(Role.MANAGER)
     row_filters: list[tuple[dict[str, Any], ...]] = []
@@ -175,7 +203,7 @@ def rights(actor: Any, obj: ClassifiedObject) -> Rights:
     )
 
 
-def _link_rights(actor: Any, obj: ClassifiedObject) -> Rights:
+def _link_rights(actor: DelegatedActor, obj: ClassifiedObject) -> Rights:
     """A recipient acting through one share link (kaidan.links.actors.LinkActor): nothing but the link's
     target; on the target, the sharer's rights computed now, capped at the link's clearance, read-only.
     A revoked or expired link, or a sharer who lost access, gives nothing."""
@@ -196,11 +224,12 @@ def _link_rights(actor: Any, obj: ClassifiedObject) -> Rights:
 
 def _undecided_rights(obj: ClassifiedObject, memberships: Sequence[Membership]) -> Rights:
     """Undecided (未決定) information is need-to-know: only the owner organization, no grants, no public."""
-    ranks = [Role.rank(m.role) for m in memberships if m.organization_id == obj.owner_id]
-    if not ranks:
+    roles = [m.role for m in memberships if m.organization_id == obj.owner_id]
+    if not roles:
         return Rights(None, False, False, False)
-    rank = max(ranks)
-    clearance = Level.RESTRICTED if rank >= Role.rank(Role.EDITOR) else Level.LIMITED
+    role = max(roles, key=Role.rank)
+    rank = Role.rank(role)
+    clearance = owner_clearance(role)
     can_read = at_most(obj.classification, clearance)
     return Rights(
         clearance=clearance,
@@ -210,7 +239,7 @@ def _undecided_rights(obj: ClassifiedObject, memberships: Sequence[Membership]) 
     )
 
 
-def _grants_for(actor: Any, obj: ClassifiedObject, memberships: Sequence[Membership]) -> list[AccessGrant]:
+def _grants_for(actor: Actor, obj: ClassifiedObject, memberships: Sequence[Membership]) -> list[AccessGrant]:
     if not memberships or getattr(obj, "pk", None) is None:
         return []
     target_type, target_id = obj.access_target
@@ -221,29 +250,30 @@ def _grants_for(actor: Any, obj: ClassifiedObject, memberships: Sequence[Members
     return [g for g in grants if Role.rank(by_org[g.organization_id].role) >= Role.rank(g.min_role)]
 
 
-def readable_filter(actor: Any, target_type: str) -> Q:
+def readable_filter(actor: Actor, target_type: str) -> Q:
     """A Q over a Classified model (`target_type` like "catalog.dataset") selecting exactly the objects
     `rights(actor, obj).can_read` allows: lists and search filter in the database with the same rules.
 
     Callers still confirm each shown object with `rights`, so a divergence could hide an object, never leak one.
     """
     nothing = Q(pk__in=[])
-    if getattr(actor, "is_link_actor", False):
+    if isinstance(actor, DelegatedActor):
         target = actor.target
         if target is None or target.access_target[0] != target_type or not rights(actor, target).can_read:
             return nothing
         return Q(pk=target.pk)
-    if getattr(actor, "is_superuser", False) and getattr(actor, "is_active", False):
+    if is_superuser(actor):
         return Q()
     memberships = _memberships(actor)
     decided = Q(classification__in=levels_up_to(Level.INTERNAL if is_staff_member(actor) else Level.PUBLIC))
     undecided = nothing
-    best_rank: dict[int, int] = {}
+    best_role: dict[int, str] = {}
     for m in memberships:
-        best_rank[m.organization_id] = max(best_rank.get(m.organization_id, -1), Role.rank(m.role))
-    for org_id, rank in best_rank.items():
-        clearance = Level.RESTRICTED if rank >= Role.rank(Role.EDITOR) else Level.LIMITED
-        own = Q(owner_id=org_id, classification__in=levels_up_to(clearance))
+        if m.organization_id not in best_role or Role.rank(m.role) > Role.rank(best_role[m.organization_id]):
+            best_role[m.organization_id] = m.role
+    best_rank = {org_id: Role.rank(role) for org_id, role in best_role.items()}
+    for org_id, role in best_role.items():
+        own = Q(owner_id=org_id, classification__in=levels_up_to(owner_clearance(role)))
         decided |= own
         undecided |= own
     by_clearance: dict[str, set[int]] = {}
@@ -257,12 +287,12 @@ def readable_filter(actor: Any, target_type: str) -> Q:
     return (Q(undecided=False) & decided) | (Q(undecided=True) & undecided)
 
 
-def can(actor: Any, operation: str, obj: ClassifiedObject) -> bool:
+def can(actor: Actor, operation: str, obj: ClassifiedObject) -> bool:
     """May `actor` perform the named operation on `obj`?"""
     return rights(actor, obj).allows(operation)
 
 
-def require(actor: Any, operation: str, obj: ClassifiedObject) -> Rights:
+def require(actor: Actor, operation: str, obj: ClassifiedObject) -> Rights:
     """Raise PermissionDenied unless allowed; return the rights for further masking."""
     r = rights(actor, obj)
     if not r.allows(operation):
@@ -270,7 +300,7 @@ def require(actor: Any, operation: str, obj: ClassifiedObject) -> Rights:
     return r
 
 
-def visible_columns(actor: Any, obj: ClassifiedObject, columns: Iterable[C]) -> list[C]:
+def visible_columns(actor: Actor, obj: ClassifiedObject, columns: Iterable[C]) -> list[C]:
     """The columns (anything with a `classification`) the actor may read on `obj`."""
     return rights(actor, obj).visible(columns)
 

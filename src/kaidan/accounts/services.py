@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kaidan.access.actors import Actor, account_of, is_superuser
 from kaidan.audit.services import record
 
 from .models import Membership, Organization, Role, User
 
 
-def _require_site_admin(actor: Any) -> None:
+def _require_site_admin(actor: Actor) -> None:
+    user = account_of(actor)
     if actor is not None and not (
-        getattr(actor, "is_superuser", False) or actor.memberships.filter(role=Role.ADMIN).exists()
+        is_superuser(actor) or (user is not None and user.memberships.filter(role=Role.ADMIN).exists())
     ):
         raise PermissionDenied(_("Only administrators can change organizations and memberships."))
 
 
 @transaction.atomic
 def create_organization(
-    actor: Any, *, code: str, name: str, kind: str, description: str = ""
+    actor: Actor, *, code: str, name: str, kind: str, description: str = ""
 ) -> Organization:
     """Create (or update, keeping the code) an organization. `actor=None` means the system (demo, CLI)."""
     _require_site_admin(actor)
@@ -34,7 +34,7 @@ def create_organization(
 
 
 @transaction.atomic
-def set_membership(actor: Any, *, user: User, organization: Organization, role: str) -> Membership:
+def set_membership(actor: Actor, *, user: User, organization: Organization, role: str) -> Membership:
     """Grant or change a user's role in an organization."""
     _require_site_admin(actor)
     membership, created = Membership.objects.get_or_create(
@@ -54,7 +54,7 @@ def set_membership(actor: Any, *, user: User, organization: Organization, role: 
 
 
 @transaction.atomic
-def remove_membership(actor: Any, *, user: User, organization: Organization) -> None:
+def remove_membership(actor: Actor, *, user: User, organization: Organization) -> None:
     _require_site_admin(actor)
     deleted, _count = Membership.objects.filter(user=user, organization=organization).delete()
     if deleted:

@@ -40,6 +40,13 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_label}"
 
+    @property
+    def action_label(self) -> str:
+        """The action's translated name from the one operations registry (kaidan.access.operations)."""
+        from kaidan.access.operations import action_label
+
+        return action_label(self.action)
+
 
 class AuditHead(models.Model):
     """Singleton (id=1): the tip of the chain."""

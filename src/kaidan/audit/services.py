@@ -20,6 +20,8 @@ from typing import IO, Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from kaidan.access.actors import Actor, ActorKind, DelegatedActor, account_of, kind_of
+from kaidan.access.operations import AUDIT_ACTIONS
 from kaidan.core.formulas import defuse
 
 from .keys import CHECKPOINT, ENTRY, AuditKey, audit_key, head_mac
@@ -60,14 +62,16 @@ def keyed_hash(entry: AuditEntry, key: AuditKey) -> str:
     return key.mac(ENTRY, _canonical(entry, keyed=True))
 
 
-def _actor_fields(actor: Any) -> tuple[int | None, str]:
-    if getattr(actor, "is_system", False):
+def _actor_fields(actor: Actor) -> tuple[int | None, str]:
+    kind = kind_of(actor)
+    if kind is ActorKind.SYSTEM:
         return None, "system"
-    if label := getattr(actor, "audit_label", None):  # e.g. a share link's recipient: "link:12 a@b.jp"
-        return None, str(label)[:200]
-    if actor is None or not getattr(actor, "is_authenticated", False):
+    if isinstance(actor, DelegatedActor):  # e.g. a share link's recipient: "link:12 a@b.jp"
+        return None, str(actor.audit_label)[:200]
+    user = account_of(actor)
+    if user is None:
         return None, "anonymous"
-    return int(actor.pk), str(actor.get_username())
+    return int(user.pk), str(user.get_username())
 
 
 def _object_fields(obj: Any) -> tuple[str, str, str]:
@@ -79,7 +83,7 @@ def _object_fields(obj: Any) -> tuple[str, str, str]:
 
 
 def record(
-    actor: Any,
+    actor: Actor,
     action: str,
     obj: Any = None,
     *,
@@ -87,7 +91,11 @@ def record(
     source: str | None = None,
     at: datetime | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain (atomic with the caller's transaction)."""
+    """Append one entry to the chain (atomic with the caller's transaction).
+
+    `action` must be named in kaidan.access.operations.AUDIT_ACTIONS (the one registry of operations)."""
+    if action not in AUDIT_ACTIONS:
+        raise ValueError(f"unregistered audit action {action!r}: add it to kaidan.access.operations")
     actor_id, actor_label = _actor_fields(actor)
     object_type, object_id, object_label = _object_fields(obj)
     key = audit_key()

@@ -12,6 +12,7 @@ from django.db import connection
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from kaidan.access.actors import Actor, account_of, is_superuser
 from kaidan.access.levels import Level
 from kaidan.access.services import Rights, organizations_of, readable_filter, rights, visible_columns
 from kaidan.audit.services import record
@@ -23,7 +24,7 @@ from .query import GridQuery
 
 
 def list_datasets(
-    actor: Any, *, owner_code: str = "", classification: str = "", tag: str = ""
+    actor: Actor, *, owner_code: str = "", classification: str = "", tag: str = ""
 ) -> list[Dataset]:
     """Datasets the actor may see, filtered in the database by the access service's rules (and each one
     confirmed with `rights`, so a divergence could only hide a dataset, never show one)."""
@@ -38,7 +39,7 @@ def list_datasets(
     return [d for d in datasets if rights(actor, d).can_read]
 
 
-def get_dataset(actor: Any, name: str, operation: str = "object.view") -> Dataset:
+def get_dataset(actor: Actor, name: str, operation: str = "object.view") -> Dataset:
     """The dataset, or 404 when it does not exist *or* the actor may not see it (no existence leak)."""
     dataset = Dataset.objects.select_related("owner").filter(name=name).first()
     if dataset is None:
@@ -51,7 +52,7 @@ def get_dataset(actor: Any, name: str, operation: str = "object.view") -> Datase
     return dataset
 
 
-def visible_fields(actor: Any, dataset: Dataset, fields: Sequence[Field] | None = None) -> list[Field]:
+def visible_fields(actor: Actor, dataset: Dataset, fields: Sequence[Field] | None = None) -> list[Field]:
     return visible_columns(actor, dataset, fields if fields is not None else dataset.live_fields())
 
 
@@ -108,7 +109,7 @@ class GridPage:
 
 
 def audit_read(
-    actor: Any, dataset: Dataset, fields: Sequence[Field], purpose: str, detail: dict[str, Any]
+    actor: Actor, dataset: Dataset, fields: Sequence[Field], purpose: str, detail: dict[str, Any]
 ) -> None:
     """Log the reads a manager must be able to account for ("who saw this dataset"):
 
@@ -122,22 +123,22 @@ def audit_read(
         record(actor, f"store.read_restricted.{purpose}", dataset, detail=detail)
     elif (
         (dataset.classification == Level.LIMITED or any(f.classification == Level.LIMITED for f in fields))
-        and getattr(actor, "is_authenticated", False)
-        and not getattr(actor, "is_superuser", False)
+        and account_of(actor) is not None
+        and not is_superuser(actor)
         and all(org.pk != dataset.owner_id for org in organizations_of(actor))
     ):
         record(actor, f"store.read_shared.{purpose}", dataset, detail=detail)
 
 
 def relation(
-    actor: Any, dataset: Dataset, *, as_of: int | None = None, purpose: Purpose = Purpose.READ
+    actor: Actor, dataset: Dataset, *, as_of: int | None = None, purpose: Purpose = Purpose.READ
 ) -> VisibleRelation:
     """What the actor may see (or change) of the dataset: the one gate (kaidan.store.relation)."""
     return compile_relation(actor, dataset, as_of=as_of, purpose=purpose)
 
 
 def iter_visible_rows(
-    actor: Any,
+    actor: Actor,
     dataset: Dataset,
     *,
     as_of: int | None = None,
@@ -183,7 +184,7 @@ def iter_visible_rows(
     return VisibleRows(rel.rights, fields, rows())
 
 
-def grid_query(actor: Any, dataset: Dataset, params: Any, *, as_of: int | None = None) -> GridQuery:
+def grid_query(actor: Actor, dataset: Dataset, params: Any, *, as_of: int | None = None) -> GridQuery:
     """Read a grid query string against the fields the actor may see (never any other field).
 
     The revision is `as_of` when given, else the query string's own `as_of`."""
@@ -193,7 +194,7 @@ def grid_query(actor: Any, dataset: Dataset, params: Any, *, as_of: int | None =
     return replace(query, as_of=rel.as_of) if as_of is not None else query
 
 
-def query_rows(actor: Any, dataset: Dataset, query: GridQuery, *, purpose: str = "view") -> GridPage:
+def query_rows(actor: Actor, dataset: Dataset, query: GridQuery, *, purpose: str = "view") -> GridPage:
     """One page of the grid as the actor may see it: filtered, sorted, paged in SQL; facets counted."""
     rel = relation(actor, dataset, as_of=query.as_of)
     r = rel.rights
@@ -260,7 +261,7 @@ def query_rows(actor: Any, dataset: Dataset, query: GridQuery, *, purpose: str =
     return GridPage(r, query, visible, columns, rows, total, facets, rel.as_of, dataset.name)
 
 
-def get_row(actor: Any, dataset: Dataset, row_id: int, as_of: int | None = None) -> GridRow | None:
+def get_row(actor: Actor, dataset: Dataset, row_id: int, as_of: int | None = None) -> GridRow | None:
     """One record as the actor may see it (visible fields in order), or None when absent or out of scope."""
     rel = relation(actor, dataset, as_of=as_of)
     found = rel.row(row_id)
@@ -273,7 +274,7 @@ def get_row(actor: Any, dataset: Dataset, row_id: int, as_of: int | None = None)
 
 
 def matching_row_ids(
-    actor: Any, dataset: Dataset, query: GridQuery, *, purpose: Purpose = Purpose.READ
+    actor: Actor, dataset: Dataset, query: GridQuery, *, purpose: Purpose = Purpose.READ
 ) -> list[int]:
     """Ids of the current rows in the actor's relation (bulk edits: the EDIT one) matching the query."""
     rel = relation(actor, dataset, purpose=purpose)

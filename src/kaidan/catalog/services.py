@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from kaidan.access.actors import Actor, account_of
 from kaidan.access.services import rights
 from kaidan.audit.services import record
 from kaidan.store.exports import FORMATS, write
@@ -23,7 +24,7 @@ class ExportRejected(ValueError):
 
 
 def export_dataset(
-    actor: Any,
+    actor: Actor,
     dataset: Dataset,
     *,
     fmt: str,
@@ -54,7 +55,7 @@ def export_dataset(
     write(fmt, view.fields, view.rows, out)
 
 
-def save_view(actor: Any, dataset: Dataset, *, title: str, query: GridQuery) -> SavedView:
+def save_view(actor: Actor, dataset: Dataset, *, title: str, query: GridQuery) -> SavedView:
     """Save a grid query as a named view with its own link (editors of the dataset)."""
     if not rights(actor, dataset).allows("object.edit"):
         raise PermissionDenied(_("You do not have permission to do this."))
@@ -68,7 +69,7 @@ def save_view(actor: Any, dataset: Dataset, *, title: str, query: GridQuery) -> 
                     slug=slug,
                     title=title,
                     query=query.querystring(page=1),
-                    created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    created_by=account_of(actor),
                 )
         except IntegrityError:
             continue
@@ -77,11 +78,12 @@ def save_view(actor: Any, dataset: Dataset, *, title: str, query: GridQuery) -> 
     raise ValueError(title)
 
 
-def delete_view(actor: Any, view: SavedView) -> None:
+def delete_view(actor: Actor, view: SavedView) -> None:
     """Delete a saved view: its creator or a manager of the dataset."""
     r = rights(actor, view.dataset)
     if not (
-        r.can_manage or (view.created_by_id is not None and view.created_by_id == getattr(actor, "pk", None))
+        r.can_manage
+        or (view.created_by_id is not None and view.created_by_id == getattr(account_of(actor), "pk", None))
     ):
         raise PermissionDenied(_("You do not have permission to do this."))
     record(actor, "view.delete", view.dataset, detail={"view": view.slug, "query": view.query})

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from kaidan.access.actors import Actor, is_superuser
 from kaidan.access.services import readable_filter, rights
 from kaidan.accounts.models import Organization
 from kaidan.audit.models import AuditEntry
@@ -28,17 +29,17 @@ from .models import Document, DocumentVersion
 TARGET_TYPE = Document._meta.label_lower
 
 
-def _is_superuser(actor: Any) -> bool:
-    return bool(getattr(actor, "is_superuser", False) and getattr(actor, "is_active", False))
+def _is_superuser(actor: Actor) -> bool:
+    return is_superuser(actor)
 
 
-def visibility_filter(actor: Any) -> Q:
+def visibility_filter(actor: Actor) -> Q:
     """A Q object selecting exactly the documents `rights(actor, d).can_read` allows."""
     return readable_filter(actor, TARGET_TYPE)
 
 
 def visible_documents(
-    actor: Any,
+    actor: Actor,
     *,
     dataset: Dataset | None = None,
     owner: Organization | None = None,
@@ -55,7 +56,7 @@ def visible_documents(
     return documents.order_by("-updated_at", "-pk")
 
 
-def confirm_readable(actor: Any, documents: Any) -> list[Document]:
+def confirm_readable(actor: Actor, documents: Any) -> list[Document]:
     """Keep only what `rights` allows (a second check behind the database filter), each with the dataset
     it is attached to as `shown_dataset` when the actor may see that dataset (else None)."""
     kept = [d for d in documents if rights(actor, d).can_read]
@@ -64,7 +65,7 @@ def confirm_readable(actor: Any, documents: Any) -> list[Document]:
     return kept
 
 
-def shown_dataset(actor: Any, document: Document) -> Dataset | None:
+def shown_dataset(actor: Actor, document: Document) -> Dataset | None:
     """The dataset a document is attached to, if the actor may see it: a public document attached to an
     undecided or limited dataset must not name that dataset to everyone who may read the document."""
     dataset = document.dataset
@@ -72,7 +73,7 @@ def shown_dataset(actor: Any, document: Document) -> Dataset | None:
 
 
 def list_documents(
-    actor: Any,
+    actor: Actor,
     *,
     dataset: Dataset | None = None,
     owner: Organization | None = None,
@@ -84,7 +85,7 @@ def list_documents(
     )
 
 
-def filter_choices(actor: Any) -> tuple[list[Organization], list[Dataset]]:
+def filter_choices(actor: Actor) -> tuple[list[Organization], list[Dataset]]:
     """The owner organizations and datasets of the documents the actor can see (for the list's filter)."""
     visible = Document.objects.filter(visibility_filter(actor))
     owners = list(Organization.objects.filter(pk__in=visible.values("owner_id")).order_by("kind", "code"))
@@ -98,7 +99,7 @@ def filter_choices(actor: Any) -> tuple[list[Organization], list[Dataset]]:
     return owners, datasets
 
 
-def get_document(actor: Any, pk: int) -> Document:
+def get_document(actor: Actor, pk: int) -> Document:
     """The document, or 404 when it does not exist, is deleted *or* the actor may not read it."""
     document = Document.objects.select_related("owner", "dataset", "created_by").filter(pk=pk).first()
     if document is None or not rights(actor, document).can_read:
@@ -114,7 +115,7 @@ def current_version_of(document: Document) -> DocumentVersion | None:
     return document.versions.filter(number=document.current_version).first()
 
 
-def audit_trail_of(actor: Any, pk: int) -> tuple[Document, list[AuditEntry]]:
+def audit_trail_of(actor: Actor, pk: int) -> tuple[Document, list[AuditEntry]]:
     """A document's audit entries, newest first.
 
     Live documents: for whoever may audit them (`object.audit`: managers of the owner organization).

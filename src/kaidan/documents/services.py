@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kaidan.access.actors import Actor, account_of
 from kaidan.access.levels import Level
 from kaidan.access.services import can, require, rights
 from kaidan.accounts.models import Organization
@@ -91,17 +92,17 @@ class Download:
     content_type: str
 
 
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
+def _user(actor: Actor) -> Any:
+    return account_of(actor)
 
 
-def can_upload_to(actor: Any, owner: Organization) -> bool:
+def can_upload_to(actor: Actor, owner: Organization) -> bool:
     """Editors (and above) of `owner`, and superusers, may create documents it owns."""
     probe = Document(owner=owner, classification=Level.RESTRICTED)
     return rights(actor, probe).can_edit
 
 
-def _new_version(actor: Any, document: Document, upload: Any, number: int, comment: str) -> DocumentVersion:
+def _new_version(actor: Actor, document: Document, upload: Any, number: int, comment: str) -> DocumentVersion:
     checked = files.check_upload(upload)
     extracted = extract_text(checked.kind, upload)
     storage_name = files.store(upload, checked)
@@ -132,7 +133,7 @@ def _version_detail(version: DocumentVersion) -> dict[str, Any]:
 
 @transaction.atomic
 def upload_document(
-    actor: Any,
+    actor: Actor,
     *,
     owner: Organization,
     title: str,
@@ -194,7 +195,7 @@ def upload_document(
 
 
 @transaction.atomic
-def add_version(actor: Any, *, document: Document, file: Any, comment: str = "") -> DocumentVersion:
+def add_version(actor: Actor, *, document: Document, file: Any, comment: str = "") -> DocumentVersion:
     """Upload a new version; the earlier versions stay available."""
     if not can(actor, "object.edit", document):
         raise PermissionDenied(_("You may not change this document."))
@@ -216,7 +217,7 @@ def add_version(actor: Any, *, document: Document, file: Any, comment: str = "")
 
 
 @transaction.atomic
-def open_version_for_download(actor: Any, *, document: Document, number: int | None = None) -> Download:
+def open_version_for_download(actor: Actor, *, document: Document, number: int | None = None) -> Download:
     """Open a version (default: the current one) for download; every download is audited."""
     require(actor, "object.export", document)
     if document.deleted_at is not None:
@@ -238,7 +239,7 @@ def open_version_for_download(actor: Any, *, document: Document, number: int | N
     return Download(version, handle, version.original_filename, version.content_type)
 
 
-def record_restricted_view(actor: Any, document: Document) -> None:
+def record_restricted_view(actor: Actor, document: Document) -> None:
     """Reading a 秘 document's page (which shows its text) is audited, like reads of 秘 data."""
     if document.classification == Level.RESTRICTED:
         record(
@@ -255,7 +256,7 @@ CLASSIFICATION_FIELDS = ("classification", "restriction_reason", "undecided", "p
 
 @transaction.atomic
 def update_document(
-    actor: Any,
+    actor: Actor,
     *,
     document: Document,
     title: str,
@@ -351,7 +352,7 @@ def remove_unreferenced_files(sha256s: set[str]) -> list[str]:
 
 
 @transaction.atomic
-def delete_document(actor: Any, *, document: Document) -> Document:
+def delete_document(actor: Actor, *, document: Document) -> Document:
     """Delete a document (managers of the owner organization): a soft delete.
 
     The row stays with `deleted_at` set, so the audit trail keeps naming it; every page answers 404

@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from kaidan.access.actors import Actor
 from kaidan.access.levels import Level, RestrictionReason
 from kaidan.access.services import Rights, rights
 from kaidan.audit.services import record
@@ -123,7 +124,7 @@ class AddedRecord(NamedTuple):
 # Helpers
 
 
-def _require(actor: Any, dataset: Dataset, manage: bool = False) -> Rights:
+def _require(actor: Actor, dataset: Dataset, manage: bool = False) -> Rights:
     r = rights(actor, dataset)
     if not r.can_read:
         raise Http404(dataset.name)
@@ -207,7 +208,7 @@ def _lock(dataset: Dataset) -> None:
     dataset.current_revision = locked.current_revision
 
 
-def _editable(actor: Any, dataset: Dataset) -> VisibleRelation:
+def _editable(actor: Actor, dataset: Dataset) -> VisibleRelation:
     """The rows and columns the actor may change (the edit form of the one visible relation)."""
     return compile_relation(actor, dataset, purpose=Purpose.EDIT)
 
@@ -224,17 +225,21 @@ def _scope_problem() -> Problem:
     )
 
 
-def _stale(actor: Any, dataset: Dataset, r: Rights, row_id: int, rev: int | None) -> StaleRecord:
+def _stale(actor: Actor, dataset: Dataset, r: Rights, row_id: int, rev: int | None) -> StaleRecord:
     """Describe the current state of a row someone else changed (visible fields only)."""
-    fields = r.visible(dataset.live_fields())
+    rel = catalog.relation(actor, dataset)
+    fields = rel.visible
     values: list[Any] = []
     deleted = rev is None
     if rev is None:
         rev = deleted_rev(dataset, row_id) or dataset.current_revision
         fields = []
     else:
-        current = _read_row(dataset, fields, row_id)
-        values = current[1] if current else [None] * len(fields)
+        found = rel.row(row_id)
+        index = {f.pk: i for i, f in enumerate(rel.fields)}
+        values = [found[1][index[f.pk]] for f in fields] if found else [None] * len(fields)
+        if found:  # the conflict page shows the row's current values: a read like any other
+            catalog.audit_read(actor, dataset, fields, "stale", {"row": row_id})
     revision = Revision.objects.filter(dataset=dataset, number=rev).select_related("author").first()
     return StaleRecord(
         row_id=row_id,
@@ -249,7 +254,7 @@ def _stale(actor: Any, dataset: Dataset, r: Rights, row_id: int, rev: int | None
 
 
 def _check_key(
-    actor: Any, dataset: Dataset, fields: Sequence[Field], values: Sequence[Any], row_id: int | None
+    actor: Actor, dataset: Dataset, fields: Sequence[Field], values: Sequence[Any], row_id: int | None
 ) -> list[Problem]:
     """The key must be filled and unique. A clash names the other row only when the actor may see it."""
     key = dataset.key_field
@@ -289,7 +294,7 @@ def _check_key(
     return []
 
 
-def _visible_row(actor: Any, dataset: Dataset, r: Rights, row_id: int) -> Any:
+def _visible_row(actor: Actor, dataset: Dataset, r: Rights, row_id: int) -> Any:
     """The row as the actor sees it; Http404 when absent or outside the actor's row scope.
 
     A row deleted since the user loaded it (and which the actor could see before) is a StaleRecord.
@@ -310,7 +315,7 @@ def _visible_row(actor: Any, dataset: Dataset, r: Rights, row_id: int) -> Any:
 
 
 def edit_record(
-    actor: Any,
+    actor: Actor,
     dataset: Dataset,
     row_id: int,
     changes: Mapping[str, str | None],
@@ -359,7 +364,7 @@ def edit_record(
 
 
 def add_record(
-    actor: Any, dataset: Dataset, values: Mapping[str, str | None], message: str = ""
+    actor: Actor, dataset: Dataset, values: Mapping[str, str | None], message: str = ""
 ) -> AddedRecord:
     """Add one row (columns not given, or hidden from the actor, stay empty)."""
     r = _require(actor, dataset)
@@ -384,7 +389,9 @@ def add_record(
     return AddedRecord(revision, row_id)
 
 
-def delete_records(actor: Any, dataset: Dataset, expected: Mapping[int, int], message: str = "") -> Revision:
+def delete_records(
+    actor: Actor, dataset: Dataset, expected: Mapping[int, int], message: str = ""
+) -> Revision:
     """Delete rows, each only if it is still at the revision the user saw ({row id: expected rev})."""
     r = _require(actor, dataset)
     if not expected:
@@ -420,17 +427,17 @@ class BulkPreview:
         return len(self.row_ids)
 
 
-def _matching_ids(actor: Any, dataset: Dataset, query: Any) -> list[int]:
+def _matching_ids(actor: Actor, dataset: Dataset, query: Any) -> list[int]:
     return list(catalog.matching_row_ids(actor, dataset, query, purpose=Purpose.EDIT))
 
 
-def count_matching(actor: Any, dataset: Dataset, query: Any) -> int:
+def count_matching(actor: Actor, dataset: Dataset, query: Any) -> int:
     """How many rows a bulk edit of this grid query would touch (rows in the actor's scope)."""
     _require(actor, dataset)
     return len(_matching_ids(actor, dataset, query))
 
 
-def preview_bulk_edit(actor: Any, dataset: Dataset, query: Any, field_name: str, text: str) -> BulkPreview:
+def preview_bulk_edit(actor: Actor, dataset: Dataset, query: Any, field_name: str, text: str) -> BulkPreview:
     """Which rows a bulk edit would change, and the parsed value (raises like bulk_edit would)."""
     r = _require(actor, dataset)
     visible = r.visible(dataset.live_fields())
@@ -442,7 +449,7 @@ def preview_bulk_edit(actor: Any, dataset: Dataset, query: Any, field_name: str,
 
 
 def bulk_edit(
-    actor: Any, dataset: Dataset, query: Any, field_name: str, text: str, message: str = ""
+    actor: Actor, dataset: Dataset, query: Any, field_name: str, text: str, message: str = ""
 ) -> Revision:
     """Set one column to one value on every row matching the grid query (rows in the actor's scope)."""
     _require(actor, dataset)
@@ -492,7 +499,7 @@ def bulk_edit(
 
 
 def _schema_revision(
-    actor: Any, dataset: Dataset, message: str, action: str, detail: dict[str, Any]
+    actor: Actor, dataset: Dataset, message: str, action: str, detail: dict[str, Any]
 ) -> Revision:
     """Close a schema change: a new revision (source "schema") with the new schema snapshot, audited."""
     revision = open_revision(actor, dataset, source=Revision.Source.SCHEMA, message=message)
@@ -563,7 +570,7 @@ def _field_type(text: str) -> FieldType:
 
 
 def add_field(
-    actor: Any,
+    actor: Actor,
     dataset: Dataset,
     *,
     label: str,
@@ -614,7 +621,7 @@ def add_field(
 
 
 def rename_field(
-    actor: Any,
+    actor: Actor,
     dataset: Dataset,
     field_name: str,
     *,
@@ -655,7 +662,7 @@ def _as_text(value: Any) -> str | None:
     return str(to_json(value))
 
 
-def retype_field(actor: Any, dataset: Dataset, field_name: str, new_type: str, message: str = "") -> Field:
+def retype_field(actor: Actor, dataset: Dataset, field_name: str, new_type: str, message: str = "") -> Field:
     """Change a column's type: every current value is converted first; if any fails, nothing changes.
 
     The old field is kept (removed) with its physical column, so history stays readable; a new field
@@ -744,7 +751,7 @@ def retype_field(actor: Any, dataset: Dataset, field_name: str, new_type: str, m
     return new_field
 
 
-def remove_field(actor: Any, dataset: Dataset, field_name: str, message: str = "") -> None:
+def remove_field(actor: Actor, dataset: Dataset, field_name: str, message: str = "") -> None:
     """Remove a column from the current schema (its data stays for the history)."""
     r = _require(actor, dataset, manage=True)
     fld = _field(dataset, r, field_name)
@@ -763,7 +770,7 @@ def remove_field(actor: Any, dataset: Dataset, field_name: str, message: str = "
 
 
 def set_field_classification(
-    actor: Any, dataset: Dataset, field_name: str, classification: str, message: str = ""
+    actor: Actor, dataset: Dataset, field_name: str, classification: str, message: str = ""
 ) -> Field:
     """Change who may see one column."""
     r = _require(actor, dataset, manage=True)
@@ -787,7 +794,7 @@ def set_field_classification(
 
 
 def set_dataset_classification(
-    actor: Any, dataset: Dataset, classification: str, restriction_reason: str = "", message: str = ""
+    actor: Actor, dataset: Dataset, classification: str, restriction_reason: str = "", message: str = ""
 ) -> Dataset:
     """Change the dataset's classification (秘 needs a recorded reason)."""
     _require(actor, dataset, manage=True)
@@ -823,7 +830,7 @@ def set_dataset_classification(
     return dataset
 
 
-def fields_for_editing(actor: Any, dataset: Dataset) -> list[Field]:
+def fields_for_editing(actor: Actor, dataset: Dataset) -> list[Field]:
     """The fields an actor may edit on this dataset (the visible live ones), or [] without edit rights."""
     r = rights(actor, dataset)
     return r.visible(dataset.live_fields()) if r.can_edit else []

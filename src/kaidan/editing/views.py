@@ -15,6 +15,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kaidan.access.actors import Actor
 from kaidan.access.levels import Level, RestrictionReason
 from kaidan.access.services import Rights, rights
 from kaidan.catalog import selectors as catalog
@@ -41,7 +42,7 @@ def display(value: Any) -> str:
     return str(formats.localize(value))
 
 
-def _fields(actor: Any, dataset: Dataset) -> list[Any]:
+def _fields(actor: Actor, dataset: Dataset) -> list[Any]:
     return catalog.visible_fields(actor, dataset)
 
 

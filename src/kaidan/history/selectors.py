@@ -20,6 +20,7 @@ from typing import Any
 
 from django.http import Http404
 
+from kaidan.access.actors import Actor
 from kaidan.access.levels import Level
 from kaidan.access.services import Rights
 from kaidan.catalog.models import Dataset, Field
@@ -152,7 +153,7 @@ class Diff:
     may be called more than once (each call reads the tables again).
     """
 
-    actor: Any
+    actor: Actor
     dataset: Dataset
     a: int
     b: int
@@ -210,7 +211,7 @@ class Diff:
         return result
 
 
-def diff(actor: Any, dataset: Dataset, a: int, b: int, *, purpose: str = "diff") -> Diff:
+def diff(actor: Actor, dataset: Dataset, a: int, b: int, *, purpose: str = "diff") -> Diff:
     """The changes from revision `a` to revision `b` (either order; 0 is the empty dataset) for `actor`.
 
     The caller has checked that the actor may read the dataset (kaidan.catalog.selectors.get_dataset).
@@ -317,7 +318,7 @@ class RecordHistory:
     hidden_fields: int
 
 
-def check_row_scope(actor: Any, dataset: Dataset, row_id: int, r: Rights | None = None) -> Rights:
+def check_row_scope(actor: Actor, dataset: Dataset, row_id: int, r: Rights | None = None) -> Rights:
     """404 unless the row exists and its latest values are within the actor's row scope."""
     rel = compile_relation(actor, dataset, rights_=r)
     if not rel.latest_in_scope(row_id):
@@ -325,7 +326,7 @@ def check_row_scope(actor: Any, dataset: Dataset, row_id: int, r: Rights | None 
     return rel.rights
 
 
-def record_history(actor: Any, dataset: Dataset, row_id: int) -> RecordHistory:
+def record_history(actor: Actor, dataset: Dataset, row_id: int) -> RecordHistory:
     """Who created, changed, deleted and restored one row, and which visible cells changed (404 if out of scope)."""
     r = check_row_scope(actor, dataset, row_id)
     meta = row_meta(dataset, row_id)

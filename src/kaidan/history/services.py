@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.http import Http404
 
+from kaidan.access.actors import Actor
 from kaidan.access.services import require, rights
 from kaidan.audit.services import record
 from kaidan.catalog.models import Dataset, Field
@@ -70,7 +71,7 @@ class RecordRestorePlan:
     new: list[Any]
 
 
-def plan_record_restore(actor: Any, dataset: Dataset, row_id: int, number: int) -> RecordRestorePlan:
+def plan_record_restore(actor: Actor, dataset: Dataset, row_id: int, number: int) -> RecordRestorePlan:
     """What restoring one row to revision `number` would change (404 when out of the actor's scope).
 
     Only the cells of columns the actor may see are changed in a row that exists now; a deleted row is
@@ -116,7 +117,7 @@ def plan_record_restore(actor: Any, dataset: Dataset, row_id: int, number: int) 
 
 
 def restore_record(
-    actor: Any, dataset: Dataset, row_id: int, number: int, *, note: str = ""
+    actor: Actor, dataset: Dataset, row_id: int, number: int, *, note: str = ""
 ) -> tuple[Revision, int]:
     """Restore one row to its values at revision `number` as a new revision. Returns it and the row id.
 
@@ -163,14 +164,14 @@ def restore_record(
 # ------------------------------------------------------------------------------------------------ dataset
 
 
-def plan_dataset_restore(actor: Any, dataset: Dataset, number: int) -> Diff:
+def plan_dataset_restore(actor: Actor, dataset: Dataset, number: int) -> Diff:
     """What restoring the dataset to revision `number` would change: the diff from now to `number`."""
     _check_number(dataset, number)
     return diff(actor, dataset, dataset.current_revision, number, purpose="restore")
 
 
 def restore_dataset(
-    actor: Any, dataset: Dataset, number: int, *, note: str = "", expected_revision: int | None = None
+    actor: Actor, dataset: Dataset, number: int, *, note: str = "", expected_revision: int | None = None
 ) -> Revision:
     """Make the dataset's schema and rows equal to revision `number`'s, as a new revision.
 

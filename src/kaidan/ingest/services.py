@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kaidan.access.actors import Actor, account_of, is_superuser
 from kaidan.access.levels import Level
 from kaidan.access.services import can, rights
 from kaidan.accounts.models import Organization, Role
@@ -224,7 +225,7 @@ def _missing(name: str) -> ImportRejected:
     )
 
 
-def _check_permission(actor: Any, plan: ImportPlan, dataset: Dataset | None) -> Organization:
+def _check_permission(actor: Actor, plan: ImportPlan, dataset: Dataset | None) -> Organization:
     if dataset is not None:
         if not can(actor, "object.edit", dataset):
             raise PermissionDenied(_("You may not change this dataset."))
@@ -235,17 +236,21 @@ def _check_permission(actor: Any, plan: ImportPlan, dataset: Dataset | None) -> 
             f"組織「{plan.organization}」が見つかりません（--org で指定してください）",
             f"organization '{plan.organization}' not found (give it with --org)",
         )
-    if actor is not None and not getattr(actor, "is_superuser", False):
-        ok = actor.memberships.filter(
-            organization=org, role__in=[Role.EDITOR, Role.MANAGER, Role.ADMIN]
-        ).exists()
+    if not is_superuser(actor):
+        user = account_of(actor)
+        ok = (
+            user is not None
+            and user.memberships.filter(
+                organization=org, role__in=[Role.EDITOR, Role.MANAGER, Role.ADMIN]
+            ).exists()
+        )
         if not ok:
             raise PermissionDenied(_("Only editors of the organization can create its datasets."))
     return org
 
 
 def run_import(
-    actor: Any, plan: ImportPlan, *, progress: Progress | None = None, analysis: Analysis | None = None
+    actor: Actor, plan: ImportPlan, *, progress: Progress | None = None, analysis: Analysis | None = None
 ) -> ImportResult:
     """Apply the plan as one new revision. Raises ImportRejected (nothing written) on failure.
 
@@ -290,7 +295,7 @@ def run_import(
 
 
 def _apply(
-    actor: Any,
+    actor: Actor,
     plan: ImportPlan,
     analysis: Analysis,
     dataset: Dataset | None,
@@ -306,7 +311,7 @@ def _apply(
             owner=owner,
             classification=Level.parse(plan.classification),
             restriction_reason=plan.restriction_reason,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=account_of(actor),
         )
         dataset.full_clean(exclude=["key_field", "created_by", "owner"])
         dataset.save()

@@ -1,7 +1,7 @@
 """The recipient of a share link, as an actor for kaidan.access.
 
 A `LinkActor` is passed to the normal read paths (catalog selectors, exports, document downloads) like a
-user. `kaidan.access.services.rights` recognises it (`is_link_actor`) and answers: nothing for any object
+user. `kaidan.access.services.rights` recognises it (a `DelegatedActor`) and answers: nothing for any object
 other than the link's target; for the target, the sharer's rights computed now, capped at the link's
 clearance, read-only.
 """
@@ -12,17 +12,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from kaidan.access.actors import ActorKind, DelegatedActor
+
 from .models import ShareLink, Status
 
 
-class LinkActor:
-    is_link_actor = True
-    is_superuser = False
-    is_staff = False
-    is_active = True
-    is_authenticated = False  # not a logged-in user: pages and services treat the recipient as anonymous
-    is_anonymous = True
-    pk = None
+class LinkActor(DelegatedActor):
+    kind = ActorKind.LINK
 
     def __init__(self, link: ShareLink) -> None:
         self.link = link

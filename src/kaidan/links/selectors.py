@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 
+from kaidan.access.actors import Actor
 from kaidan.catalog.models import Dataset
 from kaidan.catalog.query import GridQuery
 from kaidan.catalog.selectors import GridPage, query_rows
@@ -32,6 +33,6 @@ def links_created_by(user: Any) -> list[LinkRow]:
     return [LinkRow(link, list(link.accesses.all())[:LOG_ROWS]) for link in links]
 
 
-def view_page(actor: Any, dataset: Dataset, query: GridQuery) -> GridPage:
+def view_page(actor: Actor, dataset: Dataset, query: GridQuery) -> GridPage:
     """One page of the shared view, through the catalog's one read path (masked as `actor` sees it)."""
     return query_rows(actor, dataset, query)

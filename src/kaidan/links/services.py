@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
+from kaidan.access.actors import Actor, account_of
 from kaidan.access.levels import LEVEL_ORDER, Level
 from kaidan.access.services import require, rights
 from kaidan.audit.services import record
@@ -91,7 +92,7 @@ def mask_email(address: str) -> str:
 # -- creating and revoking -------------------------------------------------------------------------------
 
 
-def levels_for(actor: Any, target: Document | Dataset) -> list[Level]:
+def levels_for(actor: Actor, target: Document | Dataset) -> list[Level]:
     """The clearance caps a sharer may choose: up to their own clearance on the object."""
     clearance = rights(actor, target).clearance
     return [] if clearance is None else LEVEL_ORDER[: clearance.rank + 1]
@@ -103,7 +104,7 @@ def clean_query(query: str) -> str:
     return urlencode([(k, v) for k, v in pairs if k not in {"page", "at"}])
 
 
-def link_query(actor: Any, dataset: Dataset, query: str) -> GridQuery | None:
+def link_query(actor: Actor, dataset: Dataset, query: str) -> GridQuery | None:
     """The link's grid query as `actor` may read it, or None when it filters on a column `actor` may not see.
 
     Dropping such a filter would *widen* the view, so the view is refused instead.
@@ -120,7 +121,7 @@ def link_query(actor: Any, dataset: Dataset, query: str) -> GridQuery | None:
 
 @transaction.atomic
 def create_link(
-    actor: Any,
+    actor: Actor,
     *,
     target: Document | Dataset,
     kind: str,
@@ -146,7 +147,7 @@ def create_link(
         recipient_name=recipient_name.strip(),
         recipient_email=recipient_email.strip(),
         clearance=clearance,
-        created_by=actor,
+        created_by=account_of(actor),
         expires_at=timezone.now() + timedelta(days=days),
         max_downloads=max_downloads,
     )
@@ -201,22 +202,23 @@ def create_link(
     return link, token
 
 
-def can_revoke(actor: Any, link: ShareLink) -> bool:
+def can_revoke(actor: Actor, link: ShareLink) -> bool:
     """The sharer, or anyone who may share the object, may revoke a link."""
-    if getattr(actor, "pk", None) is not None and link.created_by_id == actor.pk:
+    user = account_of(actor)
+    if user is not None and link.created_by_id == user.pk:
         return True
     target = link.target
     return target is not None and rights(actor, target).allows("object.share")
 
 
 @transaction.atomic
-def revoke_link(actor: Any, link: ShareLink) -> ShareLink:
+def revoke_link(actor: Actor, link: ShareLink) -> ShareLink:
     if not can_revoke(actor, link):
         raise PermissionDenied(_("You may not revoke this link."))
     locked = ShareLink.objects.select_for_update().get(pk=link.pk)
     if locked.revoked_at is None:
         locked.revoked_at = timezone.now()
-        locked.revoked_by = actor
+        locked.revoked_by = account_of(actor)
         locked.save(update_fields=["revoked_at", "revoked_by"])
         record(
             actor,

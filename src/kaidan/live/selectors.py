@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from kaidan.access.actors import Actor, account_of
 from kaidan.access.services import Rights, rights
 from kaidan.catalog.models import Dataset
 from kaidan.store.models import Revision
@@ -46,12 +46,10 @@ def dataset_states(dataset_pks: list[int]) -> dict[int, DatasetState]:
     return {pk: DatasetState(number, updated) for pk, number, updated in rows}
 
 
-def fresh_actor(actor: Any) -> Any | None:
+def fresh_actor(actor: Actor) -> Any | None:
     """The actor as the database knows them now (memberships are cached per actor object).
     None when the account is gone or deactivated."""
-    if actor is None or isinstance(actor, AnonymousUser) or not getattr(actor, "is_authenticated", False):
-        if hasattr(actor, "_kaidan_memberships"):
-            del actor._kaidan_memberships
+    if account_of(actor) is None:
         return actor
     user_model = get_user_model()
     if not isinstance(actor, user_model):
@@ -60,12 +58,12 @@ def fresh_actor(actor: Any) -> Any | None:
     return user
 
 
-def still_readable(actor: Any, dataset_pk: int) -> bool:
+def still_readable(actor: Actor, dataset_pk: int) -> bool:
     """May this actor (re-read from the database) still see the dataset? Checked while a stream is open."""
     return reader_rights(actor, dataset_pk) is not None
 
 
-def reader_rights(actor: Any, dataset_pk: int) -> Rights | None:
+def reader_rights(actor: Actor, dataset_pk: int) -> Rights | None:
     """The actor's rights (re-read from the database) on the dataset, or None when they may not read it."""
     dataset = Dataset.objects.filter(pk=dataset_pk).first()
     user = fresh_actor(actor)

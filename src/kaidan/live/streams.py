@@ -30,6 +30,8 @@ from django.db import close_old_connections, connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from kaidan.access.actors import Actor
+
 from . import selectors
 from .selectors import DatasetState
 
@@ -79,7 +81,7 @@ def sse(
 class Cursor:
     """Where one stream is: the last revision the reader was told about, and the last access check."""
 
-    actor: Any
+    actor: Actor
     dataset_pk: int
     last: int
     language: str

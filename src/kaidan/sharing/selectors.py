@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kaidan.access.actors import Actor
 from kaidan.access.levels import Level, at_most
 from kaidan.access.models import AccessGrant, Permission
 from kaidan.accounts.models import Role
@@ -156,7 +157,7 @@ def start_of(day: date) -> datetime:
 # Invitations
 
 
-def invitations_visible_to(actor: Any, *, pending_only: bool = True) -> list[Invitation]:
+def invitations_visible_to(actor: Actor, *, pending_only: bool = True) -> list[Invitation]:
     """Invitations into organizations the actor may invite people into."""
     invitations = Invitation.objects.select_related("organization", "invited_by").order_by(
         "-created_at", "-pk"

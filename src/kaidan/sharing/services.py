@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kaidan.access.actors import Actor, account_of
 from kaidan.access.levels import Level, at_most
 from kaidan.access.models import AccessGrant, Classified, Permission
 from kaidan.access.services import SYSTEM, require, rights
@@ -194,7 +195,7 @@ def _check_grant(
 
 @transaction.atomic
 def grant_access(
-    actor: Any,
+    actor: Actor,
     obj: Classified,
     *,
     organization: Organization,
@@ -231,7 +232,7 @@ def grant_access(
 
 @transaction.atomic
 def change_grant(
-    actor: Any,
+    actor: Actor,
     grant: AccessGrant,
     *,
     permission: str | None = None,
@@ -255,7 +256,7 @@ def change_grant(
 
 
 @transaction.atomic
-def revoke_access(actor: Any, grant: AccessGrant) -> None:
+def revoke_access(actor: Actor, grant: AccessGrant) -> None:
     obj = target_of(grant)
     require(actor, "object.share", obj)
     detail = grant_detail(grant)
@@ -272,7 +273,7 @@ def target_of(grant: AccessGrant) -> Classified:
 
 
 @transaction.atomic
-def set_masking(actor: Any, dataset: Dataset, masking: str) -> Dataset:
+def set_masking(actor: Actor, dataset: Dataset, masking: str) -> Dataset:
     """Choose how columns above a reader's clearance appear: left out, or shown as ＊＊＊."""
     require(actor, "object.manage", dataset)
     if masking not in Masking.values:
@@ -293,7 +294,7 @@ CLASSIFIED_MODELS: list[type[Classified]] = [Dataset, Document]
 
 
 @transaction.atomic
-def mark_undecided(actor: Any, obj: Classified, *, planned_release: date | None = None) -> Classified:
+def mark_undecided(actor: Actor, obj: Classified, *, planned_release: date | None = None) -> Classified:
     """Hide `obj` from everyone but its owner organization until it is released (on `planned_release`)."""
     require(actor, "object.manage", obj)
     if planned_release is not None and planned_release < timezone.localdate():
@@ -315,7 +316,7 @@ def mark_undecided(actor: Any, obj: Classified, *, planned_release: date | None 
 
 
 @transaction.atomic
-def release(actor: Any, obj: Classified, *, automatic: bool = False) -> bool:
+def release(actor: Actor, obj: Classified, *, automatic: bool = False) -> bool:
     """Release an undecided object: from now on its classification and grants apply. False if not undecided."""
     require(actor, "object.manage", obj)
     locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
@@ -350,27 +351,29 @@ def release_due(now: datetime | None = None) -> list[Classified]:
 # Invitations
 
 
-def _is_site_admin(actor: Any) -> bool:
-    if not getattr(actor, "is_authenticated", False):
+def _is_site_admin(actor: Actor) -> bool:
+    user = account_of(actor)
+    if user is None:
         return False
-    return bool(actor.is_superuser) or Membership.objects.filter(user=actor, role=Role.ADMIN).exists()
+    return bool(user.is_superuser) or Membership.objects.filter(user=user, role=Role.ADMIN).exists()
 
 
-def _own_rank(actor: Any, organization: Organization) -> int:
-    if not getattr(actor, "is_authenticated", False):
+def _own_rank(actor: Actor, organization: Organization) -> int:
+    user = account_of(actor)
+    if user is None:
         return -1
-    membership = Membership.objects.filter(user=actor, organization=organization).first()
+    membership = Membership.objects.filter(user=user, organization=organization).first()
     return Role.rank(membership.role) if membership else -1
 
 
-def _manages_a_dataset_shared_with(actor: Any, organization: Organization) -> bool:
+def _manages_a_dataset_shared_with(actor: Actor, organization: Organization) -> bool:
     ids = AccessGrant.objects.filter(
         organization=organization, target_type=Dataset._meta.label_lower
     ).values_list("target_id", flat=True)
     return any(rights(actor, d).can_manage for d in Dataset.objects.filter(pk__in=list(ids)))
 
 
-def invitable_roles(actor: Any, organization: Organization) -> list[str]:
+def invitable_roles(actor: Actor, organization: Organization) -> list[str]:
     """The roles `actor` may invite someone into `organization` with (empty: may not invite).
 
     Administrators and superusers: up to manager. A manager of the organization: up to their own role
@@ -384,13 +387,13 @@ def invitable_roles(actor: Any, organization: Organization) -> list[str]:
     own = _own_rank(actor, organization)
     if own >= Role.rank(Role.MANAGER):
         top = max(top, min(own, Role.rank(Role.MANAGER)))
-    if top < Role.rank(Role.EDITOR) and getattr(actor, "is_authenticated", False):
+    if top < Role.rank(Role.EDITOR) and account_of(actor) is not None:
         if _manages_a_dataset_shared_with(actor, organization):
             top = Role.rank(Role.EDITOR)
     return [r.value for r in Role if Role.rank(r.value) <= top]
 
 
-def invitable_organizations(actor: Any) -> list[Organization]:
+def invitable_organizations(actor: Actor) -> list[Organization]:
     return [
         o for o in Organization.objects.exclude(kind=Organization.Kind.PUBLIC) if invitable_roles(actor, o)
     ]
@@ -429,7 +432,7 @@ def _mail(invitation: Invitation, token: str) -> None:
 
 
 @transaction.atomic
-def invite(actor: Any, *, email: str, organization: Organization, role: str = Role.VIEWER) -> Invitation:
+def invite(actor: Actor, *, email: str, organization: Organization, role: str = Role.VIEWER) -> Invitation:
     """Invite an e-mail address into an organization; mails a single-use link valid for 7 days."""
     allowed = invitable_roles(actor, organization)
     if not allowed:
@@ -465,7 +468,7 @@ def invite(actor: Any, *, email: str, organization: Organization, role: str = Ro
 
 
 @transaction.atomic
-def revoke_invitation(actor: Any, invitation: Invitation) -> None:
+def revoke_invitation(actor: Actor, invitation: Invitation) -> None:
     if not invitable_roles(actor, invitation.organization):
         raise PermissionDenied(_("You do not have permission to do this."))
     if invitation.status != Invitation.Status.PENDING:

@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db import connection
 
+from kaidan.access.actors import Actor
 from kaidan.access.services import Rights, organizations_of, rights
 from kaidan.catalog.models import Dataset, Field
 from kaidan.values.types import convert
@@ -95,7 +96,7 @@ class RowScope:
 NOWHERE = RowScope(everything=False)
 
 
-def _expected_texts(actor: Any, cond: dict[str, Any]) -> list[str]:
+def _expected_texts(actor: Actor, cond: dict[str, Any]) -> list[str]:
     op = cond.get("op", "eq")
     if op == "viewer_org":
         return sorted({text for org in organizations_of(actor) for text in (org.name, org.code)})
@@ -103,7 +104,7 @@ def _expected_texts(actor: Any, cond: dict[str, Any]) -> list[str]:
     return [str(v) for v in (raw if isinstance(raw, list | tuple) else [raw]) if v is not None]
 
 
-def compile_scope(actor: Any, filters: Sequence[Sequence[dict[str, Any]]], dataset: Dataset) -> RowScope:
+def compile_scope(actor: Actor, filters: Sequence[Sequence[dict[str, Any]]], dataset: Dataset) -> RowScope:
     """The row filters of `Rights` as a RowScope. Conditions name fields by id (never by name, so renaming
     a column or giving another column its name changes nothing); an unknown or removed field, or a value
     that does not fit the field's type, matches nothing (fail closed)."""
@@ -235,7 +236,7 @@ class VisibleRelation:
 
 
 def compile_relation(
-    actor: Any,
+    actor: Actor,
     dataset: Dataset,
     *,
     as_of: int | None = None,

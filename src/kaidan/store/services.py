@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import connection
 
+from kaidan.access.actors import Actor, account_of
 from kaidan.catalog.models import Dataset, Field
 
 from . import tables
@@ -46,7 +47,7 @@ def schema_snapshot(fields: Sequence[Field]) -> list[dict[str, Any]]:
 
 
 def open_revision(
-    actor: Any,
+    actor: Actor,
     dataset: Dataset,
     *,
     source: str,
@@ -58,7 +59,7 @@ def open_revision(
     """Start the next revision. Must run inside transaction.atomic()."""
     locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
     dataset.current_revision = locked.current_revision
-    author = actor if getattr(actor, "is_authenticated", False) else None
+    author = account_of(actor)
     return Revision.objects.create(
         dataset=dataset,
         number=locked.current_revision + 1,
