@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Need(StrEnum):
@@ -61,73 +61,115 @@ class AuditAction:
 
 
 READ_PURPOSES: dict[str, str | Promise] = {
-    "view": _("the grid"),
-    "record": _("a record"),
-    "export": _("an export"),
-    "diff": _("a diff"),
-    "diff_download": _("a diff download"),
-    "history": _("a record's history"),
-    "restore": _("a restore preview"),
-    "stale": _("a conflicting change"),
+    "view": pgettext_lazy("audit read", "the grid"),
+    "record": pgettext_lazy("audit read", "a record"),
+    "export": pgettext_lazy("audit read", "an export"),
+    "diff": pgettext_lazy("audit read", "a diff"),
+    "diff_download": pgettext_lazy("audit read", "a diff download"),
+    "history": pgettext_lazy("audit read", "a record's history"),
+    "restore": pgettext_lazy("audit read", "a restore preview"),
+    "stale": pgettext_lazy("audit read", "a conflicting change"),
 }
 
 
 def _actions() -> dict[str, AuditAction]:
     actions = [
-        AuditAction("auth.login", _("Logged in")),
-        AuditAction("auth.login_failed", _("Failed login")),
-        AuditAction("auth.logout", _("Logged out")),
-        AuditAction("auth.two_factor_enabled", _("Two-factor authentication enabled")),
-        AuditAction("auth.two_factor_failed", _("Failed two-factor code")),
-        AuditAction("accounts.organization.create", _("Organization created")),
-        AuditAction("accounts.organization.update", _("Organization changed")),
-        AuditAction("accounts.membership.set", _("Membership set")),
-        AuditAction("accounts.membership.remove", _("Membership removed")),
-        AuditAction("audit.export", _("Audit log exported"), "object.audit"),
-        AuditAction("access.grant", _("Access granted"), "object.share"),
-        AuditAction("access.grant.change", _("Grant changed"), "object.share"),
-        AuditAction("access.revoke", _("Access revoked"), "object.share"),
-        AuditAction("access.masking", _("Masking changed"), "object.manage"),
-        AuditAction("catalog.dataset.create", _("Dataset created"), "object.edit"),
-        AuditAction("catalog.dataset.classify", _("Dataset reclassified"), "object.manage"),
-        AuditAction("catalog.field.add", _("Column added"), "object.manage"),
-        AuditAction("catalog.field.classify", _("Column reclassified"), "object.manage"),
-        AuditAction("catalog.field.remove", _("Column removed"), "object.manage"),
-        AuditAction("catalog.field.rename", _("Column renamed"), "object.manage"),
-        AuditAction("catalog.field.retype", _("Column type changed"), "object.manage"),
-        AuditAction("store.export", _("Exported"), "object.export"),
-        AuditAction("store.revision.add", _("Row added"), "object.edit"),
-        AuditAction("store.revision.bulk_edit", _("Rows changed in bulk"), "object.edit"),
-        AuditAction("store.revision.delete", _("Rows deleted"), "object.edit"),
-        AuditAction("store.revision.edit", _("Row changed"), "object.edit"),
-        AuditAction("store.revision.import", _("Imported"), "object.edit"),
-        AuditAction("store.revision.restore", _("Dataset restored"), "object.manage"),
-        AuditAction("store.row.restore", _("Row restored"), "object.edit"),
-        AuditAction("history.diff.download", _("Diff downloaded"), "object.export"),
-        AuditAction("view.create", _("Saved view created"), "object.edit"),
-        AuditAction("view.delete", _("Saved view deleted"), "object.edit"),
-        AuditAction("documents.document.upload", _("Document uploaded"), "object.edit"),
-        AuditAction("documents.document.add_version", _("Document version added"), "object.edit"),
-        AuditAction("documents.document.update", _("Document changed"), "object.edit"),
-        AuditAction("documents.document.reclassify", _("Document reclassified"), "object.manage"),
-        AuditAction("documents.document.delete", _("Document deleted"), "object.delete"),
-        AuditAction("documents.document.download", _("Document downloaded"), "object.export"),
-        AuditAction("documents.document.read_restricted", _("Restricted document read"), "object.view"),
-        AuditAction("link.create", _("Share link created"), "object.share"),
-        AuditAction("link.revoke", _("Share link revoked"), "object.share"),
-        AuditAction("link.access", _("Share link used"), "object.view"),
-        AuditAction("link.refused", _("Share link refused"), "object.view"),
-        AuditAction("object.undecided", _("Marked undecided"), "object.manage"),
-        AuditAction("object.release", _("Released"), "object.manage"),
-        AuditAction("sharing.invitation.create", _("Partner invited"), "object.share"),
-        AuditAction("sharing.invitation.accept", _("Invitation accepted")),
-        AuditAction("sharing.invitation.revoke", _("Invitation revoked"), "object.share"),
+        AuditAction("auth.login", pgettext_lazy("audit action", "Logged in")),
+        AuditAction("auth.login_failed", pgettext_lazy("audit action", "Failed login")),
+        AuditAction("auth.logout", pgettext_lazy("audit action", "Logged out")),
+        AuditAction(
+            "auth.two_factor_enabled", pgettext_lazy("audit action", "Two-factor authentication enabled")
+        ),
+        AuditAction("auth.two_factor_failed", pgettext_lazy("audit action", "Failed two-factor code")),
+        AuditAction("accounts.organization.create", pgettext_lazy("audit action", "Organization created")),
+        AuditAction("accounts.organization.update", pgettext_lazy("audit action", "Organization changed")),
+        AuditAction("accounts.membership.set", pgettext_lazy("audit action", "Membership set")),
+        AuditAction("accounts.membership.remove", pgettext_lazy("audit action", "Membership removed")),
+        AuditAction("audit.export", pgettext_lazy("audit action", "Audit log exported"), "object.audit"),
+        AuditAction("access.grant", pgettext_lazy("audit action", "Access granted"), "object.share"),
+        AuditAction("access.grant.change", pgettext_lazy("audit action", "Grant changed"), "object.share"),
+        AuditAction("access.revoke", pgettext_lazy("audit action", "Access revoked"), "object.share"),
+        AuditAction("access.masking", pgettext_lazy("audit action", "Masking changed"), "object.manage"),
+        AuditAction(
+            "catalog.dataset.create", pgettext_lazy("audit action", "Dataset created"), "object.edit"
+        ),
+        AuditAction(
+            "catalog.dataset.classify", pgettext_lazy("audit action", "Dataset reclassified"), "object.manage"
+        ),
+        AuditAction("catalog.field.add", pgettext_lazy("audit action", "Column added"), "object.manage"),
+        AuditAction(
+            "catalog.field.classify", pgettext_lazy("audit action", "Column reclassified"), "object.manage"
+        ),
+        AuditAction("catalog.field.remove", pgettext_lazy("audit action", "Column removed"), "object.manage"),
+        AuditAction("catalog.field.rename", pgettext_lazy("audit action", "Column renamed"), "object.manage"),
+        AuditAction(
+            "catalog.field.retype", pgettext_lazy("audit action", "Column type changed"), "object.manage"
+        ),
+        AuditAction("store.export", pgettext_lazy("audit action", "Exported"), "object.export"),
+        AuditAction("store.revision.add", pgettext_lazy("audit action", "Row added"), "object.edit"),
+        AuditAction(
+            "store.revision.bulk_edit", pgettext_lazy("audit action", "Rows changed in bulk"), "object.edit"
+        ),
+        AuditAction("store.revision.delete", pgettext_lazy("audit action", "Rows deleted"), "object.edit"),
+        AuditAction("store.revision.edit", pgettext_lazy("audit action", "Row changed"), "object.edit"),
+        AuditAction("store.revision.import", pgettext_lazy("audit action", "Imported"), "object.edit"),
+        AuditAction(
+            "store.revision.restore", pgettext_lazy("audit action", "Dataset restored"), "object.manage"
+        ),
+        AuditAction("store.row.restore", pgettext_lazy("audit action", "Row restored"), "object.edit"),
+        AuditAction(
+            "history.diff.download", pgettext_lazy("audit action", "Diff downloaded"), "object.export"
+        ),
+        AuditAction("view.create", pgettext_lazy("audit action", "Saved view created"), "object.edit"),
+        AuditAction("view.delete", pgettext_lazy("audit action", "Saved view deleted"), "object.edit"),
+        AuditAction(
+            "documents.document.upload", pgettext_lazy("audit action", "Document uploaded"), "object.edit"
+        ),
+        AuditAction(
+            "documents.document.add_version",
+            pgettext_lazy("audit action", "Document version added"),
+            "object.edit",
+        ),
+        AuditAction(
+            "documents.document.update", pgettext_lazy("audit action", "Document changed"), "object.edit"
+        ),
+        AuditAction(
+            "documents.document.reclassify",
+            pgettext_lazy("audit action", "Document reclassified"),
+            "object.manage",
+        ),
+        AuditAction(
+            "documents.document.delete", pgettext_lazy("audit action", "Document deleted"), "object.delete"
+        ),
+        AuditAction(
+            "documents.document.download",
+            pgettext_lazy("audit action", "Document downloaded"),
+            "object.export",
+        ),
+        AuditAction(
+            "documents.document.read_restricted",
+            pgettext_lazy("audit action", "Restricted document read"),
+            "object.view",
+        ),
+        AuditAction("link.create", pgettext_lazy("audit action", "Share link created"), "object.share"),
+        AuditAction("link.revoke", pgettext_lazy("audit action", "Share link revoked"), "object.share"),
+        AuditAction("link.access", pgettext_lazy("audit action", "Share link used"), "object.view"),
+        AuditAction("link.refused", pgettext_lazy("audit action", "Share link refused"), "object.view"),
+        AuditAction("object.undecided", pgettext_lazy("audit action", "Marked undecided"), "object.manage"),
+        AuditAction("object.release", pgettext_lazy("audit action", "Released"), "object.manage"),
+        AuditAction(
+            "sharing.invitation.create", pgettext_lazy("audit action", "Partner invited"), "object.share"
+        ),
+        AuditAction("sharing.invitation.accept", pgettext_lazy("audit action", "Invitation accepted")),
+        AuditAction(
+            "sharing.invitation.revoke", pgettext_lazy("audit action", "Invitation revoked"), "object.share"
+        ),
     ]
     for purpose, where in READ_PURPOSES.items():
         actions.append(
             AuditAction(
                 f"store.read_restricted.{purpose}",
-                _("Read restricted data (%(where)s)"),
+                pgettext_lazy("audit action", "Read restricted data (%(where)s)"),
                 "object.view",
                 where,
             )
@@ -135,7 +177,7 @@ def _actions() -> dict[str, AuditAction]:
         actions.append(
             AuditAction(
                 f"store.read_shared.{purpose}",
-                _("Read shared limited data (%(where)s)"),
+                pgettext_lazy("audit action", "Read shared limited data (%(where)s)"),
                 "object.view",
                 where,
             )
