@@ -30,7 +30,7 @@ from kaidan.access.services import SYSTEM
 from kaidan.accounts.models import Organization
 from kaidan.catalog.models import Dataset, SavedView
 from kaidan.documents.services import upload_document
-from kaidan.editing.services import edit_record
+from kaidan.editing.services import edit_record, set_field_classification
 from kaidan.ingest.services import plan_import, run_import
 from kaidan.sharing.services import grant_access
 from kaidan.store import selectors as store
@@ -46,6 +46,9 @@ INT_DS, LIM_DS, SEC_DS = "QINTDSET", "QLIMDSET", "QSECDSET"
 UNDECIDED = "QUNDECIDEDDS"
 INT_DOC, SEC_DOC = "QINTDOCUMENT", "QSECDOCUMENT"
 DELETED_ROW = "QSECDELETEDROW"
+RECLASSIFIED = "QRECLASSIFIEDV"  # a 限定 column raised to 秘 after the fact: hidden in every revision
+LEFT_SCOPE = "QLEFTSCOPEV"  # a public value of a row that left the partners' 池尻 scope later
+REV_MESSAGE = "QREVMESSAGEV"  # a revision message: about the whole dataset, not for row-scoped readers
 
 ALL_SECRETS = {
     INT_COL,
@@ -60,15 +63,18 @@ ALL_SECRETS = {
     INT_DOC,
     SEC_DOC,
 }
-ALL_SECRETS |= {DELETED_ROW}
+ALL_SECRETS |= {DELETED_ROW, RECLASSIFIED, LEFT_SCOPE, REV_MESSAGE}
 
 # What each actor may legitimately see; everything else in ALL_SECRETS must never appear.
 ALLOWED: dict[str, set[str]] = {
-    "anonymous": {OUT_SCOPE},
-    "other_staff": {OUT_SCOPE, INT_COL, INT_DS, INT_DOC, UNDECIDED},  # bosai owns the undecided dataset
+    "anonymous": {OUT_SCOPE, LEFT_SCOPE, REV_MESSAGE},
+    # bosai owns the undecided dataset
+    "other_staff": {OUT_SCOPE, LEFT_SCOPE, REV_MESSAGE, INT_COL, INT_DS, INT_DOC, UNDECIDED},
     "partner": {INT_COL, LIM_COL},  # granted 限定 on `mixed`, rows of 池尻 only
-    "owner_viewer": {OUT_SCOPE, INT_COL, LIM_COL, INT_DS, LIM_DS, INT_DOC},
-    "link": {OUT_SCOPE, INT_COL, LIM_COL},  # a link to `mixed` capped at 限定
+    "scoped_editor": {INT_COL, LIM_COL},  # may edit 池尻 rows of `mixed`, up to 限定
+    "owner_viewer": {OUT_SCOPE, LEFT_SCOPE, REV_MESSAGE, INT_COL, LIM_COL, INT_DS, LIM_DS, INT_DOC},
+    # a link to `mixed` capped at 限定 (its session is also an anonymous visitor's: public pages)
+    "link": {OUT_SCOPE, LEFT_SCOPE, REV_MESSAGE, INT_COL, LIM_COL},
 }
 
 SKIP = {
@@ -115,22 +121,33 @@ def world(tmp_path, make_org, make_user, settings):
         "other_staff": make_user("other_staff", bosai, "viewer"),
         "partner": make_user("partner", partner, "viewer"),
     }
+    houkatsu = make_org("houkatsu", kind=Organization.Kind.PARTNER, name="池尻包括")
+    users["scoped_editor"] = make_user("scoped_editor", houkatsu, "editor")
     mixed = import_dataset(
         tmp_path,
         "mixed",
         owner,
-        "番号,名前,地区,庁内メモ,限定メモ,秘メモ\n"
-        f"1,{PUB}1,池尻,{INT_COL}1,{LIM_COL}1,{SEC_OLD}1\n"
-        f"2,{OUT_SCOPE}2,太子堂,{INT_COL}2,{LIM_COL}2,{SEC_COL}2\n"
-        f"3,{PUB}3,池尻,{INT_COL}3,{LIM_COL}3,{DELETED_ROW}3\n",
+        "番号,名前,地区,庁内メモ,限定メモ,秘メモ,再分類メモ\n"
+        f"1,{PUB}1,池尻,{INT_COL}1,{LIM_COL}1,{SEC_OLD}1,{RECLASSIFIED}1\n"
+        f"2,{OUT_SCOPE}2,太子堂,{INT_COL}2,{LIM_COL}2,{SEC_COL}2,\n"
+        f"3,{PUB}3,池尻,{INT_COL}3,{LIM_COL}3,{DELETED_ROW}3,\n"
+        f"4,{LEFT_SCOPE}4,池尻,{INT_COL}4,{LIM_COL}4,,\n",
         庁内メモ="internal",
         限定メモ="limited",
         秘メモ="restricted",
+        再分類メモ="limited",
     )
     # History: a 秘 value changed (old value in the change log), and a row with a 秘 value deleted.
     fields = mixed.live_fields()
     rows = {values[0]: (row_id, rev) for row_id, rev, values in store.iter_rows_with_rev(mixed, fields)}
-    edit_record(editor, mixed, rows[1][0], {"秘メモ": f"{SEC_COL}1"}, expected_rev=rows[1][1])
+    edit_record(
+        editor,
+        mixed,
+        rows[1][0],
+        {"秘メモ": f"{SEC_COL}1"},
+        expected_rev=rows[1][1],
+        message=f"{REV_MESSAGE}1",
+    )
     mixed.refresh_from_db()
     with transaction.atomic():
         revision = open_revision(editor, mixed, source="edit")
@@ -138,6 +155,19 @@ def world(tmp_path, make_org, make_user, settings):
         writer.delete([rows[3][0]])
         writer.finish()
     mixed.refresh_from_db()
+    # Revision 4: row 4 leaves 池尻; revision 5: 再分類メモ is raised from 限定 to 秘.
+    _id, rev, _values = next(r for r in store.iter_rows_with_rev(mixed, fields) if r[2][0] == 4)
+    edit_record(editor, mixed, _id, {"地区": "太子堂"}, expected_rev=rev)
+    set_field_classification(editor, mixed, "再分類メモ", "restricted")
+    mixed.refresh_from_db()
+    grant_access(
+        SYSTEM,
+        mixed,
+        organization=houkatsu,
+        permission="edit",
+        clearance="limited",
+        row_filter=[{"field": "地区", "op": "in", "value": ["池尻"]}],
+    )
     grant_access(
         SYSTEM,
         mixed,
@@ -182,11 +212,11 @@ def fillers(world: dict[str, Any]) -> dict[str, list[Any]]:
     docs = list(Document.all_objects.values_list("pk", flat=True))
     return {
         "name": list(Dataset.objects.values_list("name", flat=True)),
-        "row_id": [1, 2, 3],
+        "row_id": [1, 2, 3, 4],
         "slug": ["ikejiri"],
         "grant_id": list(AccessGrant.objects.values_list("pk", flat=True)),
         "pk": sorted({*docs, world["link"].pk, world["invitation"].pk}),
-        "number": [1, 2],
+        "number": [1, 2, 4],
         "token": [world["token"], "not-a-token"],
         "job_id": ["00000000-0000-0000-0000-000000000000"],
         "uidb64": ["MQ"],
@@ -201,13 +231,24 @@ VARIANTS: dict[str, list[str]] = {
         "秘メモ__contains=Q&cols=秘メモ",
         "as_of=1",
         "as_of=1&facet=秘メモ",
+        "as_of=1&cols=再分類メモ&facet=再分類メモ",
+        "as_of=3&名前__contains=Q",
+        "as_of=4",
     ],
     "catalog:export": [
         f"format={fmt}{extra}"
         for fmt in ("csv", "csv-sjis", "xlsx", "json", "parquet")
-        for extra in ("", "&revision=1", "&秘メモ__contains=Q")
+        for extra in (
+            "",
+            "&revision=1",
+            "&秘メモ__contains=Q",
+            "&revision=3",
+            "&as_of=1&再分類メモ__contains=Q",
+        )
     ],
-    "history:diff": ["from=1&to=3", "from=3&to=1", "from=1&to=2"],
+    "editing:record": ["", "as_of=1", "as_of=3"],
+    "history:restore_record": ["revision=1", "revision=3"],
+    "history:diff": ["from=1&to=3", "from=3&to=1", "from=1&to=2", "from=0&to=4", "from=3&to=5"],
     "history:diff_csv": ["from=1&to=3"],
     "history:diff_json": ["from=1&to=3"],
     "history:as_of": ["at=2000-01-01", "revision=1"],
@@ -323,9 +364,37 @@ def test_the_owner_editor_sees_every_marker_somewhere_so_the_markers_are_real(wo
             "/datasets/mixed/export?format=csv",
             "/datasets/mixed/export?format=csv&revision=2",
             "/datasets/mixed/diff?from=1&to=3",
+            "/datasets/mixed/revisions/",
             "/datasets/himitsu/export?format=json",
             "/documents/",
         ]
     )
-    for marker in (SEC_COL, SEC_OLD, SEC_DS, INT_COL, LIM_COL, OUT_SCOPE, SEC_DOC, DELETED_ROW):
+    for marker in (SEC_COL, SEC_OLD, SEC_DS, INT_COL, LIM_COL, OUT_SCOPE, SEC_DOC, DELETED_ROW, RECLASSIFIED):
         assert marker in text, marker
+
+
+def test_writes_outside_the_scoped_editors_relation_change_nothing_and_name_nothing(world):
+    """The scoped editor may change 池尻 rows only: posts aimed at row 2 (太子堂) change nothing, and the
+    answers carry nothing the editor may not see."""
+    mixed: Dataset = world["mixed"]
+    client = client_for("scoped_editor", world)
+    forbidden = ALL_SECRETS - ALLOWED["scoped_editor"]
+    fields = {f.name: f for f in mixed.live_fields()}
+    before = {row_id: values for row_id, values in store.iter_rows(mixed, mixed.live_fields())}
+    rev = {row_id: r for row_id, r, _v in store.iter_rows_with_rev(mixed, mixed.live_fields())}
+    posts = [
+        ("/datasets/mixed/rows/2/cell", {"field": str(fields["名前"].pk), "value": "書換", "rev": rev[2]}),
+        ("/datasets/mixed/rows/2/", {"名前": "書換", "rev": rev[2]}),
+        ("/datasets/mixed/rows/2/delete", {"rev": rev[2]}),
+        ("/datasets/mixed/rows/2/restore", {"revision": 1}),
+        ("/datasets/mixed/bulk", {"q": "", "field": "名前", "value": "一括", "action": "apply"}),
+        ("/datasets/mixed/rows/new", {"番号": "9", "地区": "太子堂"}),
+    ]
+    for url, data in posts:
+        response = client.post(url, data)
+        found = sorted(m for m in forbidden if m in body_text(response))
+        assert not found, f"{url}: {found}"
+    after = {row_id: values for row_id, values in store.iter_rows(mixed, mixed.live_fields())}
+    assert after[2] == before[2] and after[4] == before[4]  # 太子堂 rows untouched
+    assert set(after) == set(before) | {row_id for row_id in after if after[row_id][2] == "池尻"}
+    assert all(values[2] == "池尻" for row_id, values in after.items() if row_id not in before)
