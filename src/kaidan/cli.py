@@ -15,7 +15,13 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaidan.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["kaidan", *(sys.argv[1:] if argv is None else argv)])
+    from kaidan.core.errors import DomainError
+
+    try:
+        execute_from_command_line(["kaidan", *(sys.argv[1:] if argv is None else argv)])
+    except DomainError as exc:  # the command-line adapter of domain errors: a message and an exit code
+        sys.stderr.write(f"{exc.bilingual()}\n")
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":

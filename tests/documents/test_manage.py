@@ -6,13 +6,13 @@ import datetime
 
 import pytest
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from kaidan.access.levels import Level
 from kaidan.audit.models import AuditEntry
 from kaidan.audit.services import verify
+from kaidan.core.errors import Forbidden, NotFound
 from kaidan.documents import selectors, services
 from kaidan.documents.models import Document
 from kaidan.store.models import Blob
@@ -125,7 +125,7 @@ def test_lowering_from_restricted_drops_the_reason(world, manager):
 def test_only_managers_of_the_owner_may_reclassify(world, who):
     document = _upload(world)
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         _edit(world[who], document, classification=Level.PUBLIC)
 
     document.refresh_from_db()
@@ -143,7 +143,7 @@ def test_an_undecided_upload_is_seen_only_by_the_owner_organization(world):
     assert document in selectors.list_documents(world["viewer"])
     assert document not in selectors.list_documents(world["other_staff"])
     assert document not in selectors.list_documents(None)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         selectors.get_document(world["other_staff"], document.pk)
 
 
@@ -197,7 +197,7 @@ def test_a_deleted_document_disappears_and_its_unshared_file_is_removed_after_co
     assert kept.deleted_at is not None and kept.deleted_by == manager
     assert document not in selectors.list_documents(world["superuser"])
     for actor in (manager, world["superuser"]):
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             selectors.get_document(actor, document.pk)
     entry = AuditEntry.objects.get(action="documents.document.delete", object_id=str(document.pk))
     assert entry.detail["title"] == "防災計画" and entry.detail["versions"][0]["filename"] == "計画.pdf"
@@ -275,7 +275,7 @@ def test_a_rolled_back_delete_keeps_document_and_file(world, manager):
 def test_only_managers_of_the_owner_may_delete(world, who):
     document = _upload(world)
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.delete_document(world[who], document=document)
 
     assert Document.objects.filter(pk=document.pk).exists()
@@ -285,9 +285,9 @@ def test_a_deleted_document_cannot_get_new_versions_or_downloads(world, manager)
     document = _upload(world)
     services.delete_document(manager, document=document)
 
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         services.add_version(world["editor"], document=document, file=upload("x.pdf", make_pdf("x")))
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         services.open_version_for_download(world["editor"], document=document)
 
 
@@ -300,5 +300,5 @@ def test_the_audit_trail_of_a_deleted_document_stays_visible_to_superusers_only(
     assert found.pk == document.pk
     assert [e.action for e in entries] == ["documents.document.delete", "documents.document.upload"]
     for actor in (manager, world["editor"], world["other_staff"], None):
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             selectors.audit_trail_of(actor, document.pk)

@@ -7,13 +7,13 @@ import hashlib
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.exceptions import ValidationError
 
 from kaidan.access.levels import Level
 from kaidan.audit.models import AuditEntry
 from kaidan.audit.services import verify
 from kaidan.catalog.models import Dataset
+from kaidan.core.errors import Forbidden, NotFound
 from kaidan.documents import selectors, services
 from kaidan.documents.models import Document
 
@@ -80,10 +80,10 @@ def test_a_restricted_document_is_hidden_from_other_staff_and_anonymous(world):
     document = _upload(world, classification=Level.RESTRICTED, restriction_reason="personal")
 
     for actor in (world["other_staff"], AnonymousUser(), world["viewer"]):
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             selectors.get_document(actor, document.pk)
         assert selectors.list_documents(actor) == []
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(Forbidden):
             services.open_version_for_download(actor, document=document)
     assert selectors.get_document(world["editor"], document.pk) == document
     assert selectors.list_documents(world["editor"]) == [document]
@@ -106,7 +106,7 @@ def test_every_download_is_audited_even_of_restricted_and_public_documents(world
 
 
 def test_only_editors_of_the_owner_may_upload(world):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.upload_document(
             world["viewer"],
             owner=world["owner"],
@@ -114,7 +114,7 @@ def test_only_editors_of_the_owner_may_upload(world):
             file=upload("a.txt", b"x"),
             classification="internal",
         )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.upload_document(
             world["other_staff"],
             owner=world["owner"],
@@ -123,7 +123,7 @@ def test_only_editors_of_the_owner_may_upload(world):
             classification="internal",
         )
     document = _upload(world)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.add_version(world["viewer"], document=document, file=upload("a.txt", b"x"))
     assert services.upload_document(
         world["superuser"],

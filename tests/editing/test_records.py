@@ -6,13 +6,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 
 from kaidan.access.models import AccessGrant, Permission
 from kaidan.access.services import SYSTEM
 from kaidan.audit.models import AuditEntry
 from kaidan.catalog.selectors import get_row
+from kaidan.core.errors import Forbidden, NotFound
 from kaidan.editing import services
 from kaidan.sharing.services import grant_access
 from kaidan.store.models import Revision, RowChange
@@ -139,11 +138,11 @@ def test_viewers_cannot_edit_and_nothing_is_written(world):
     ds = world.dataset
     row = row_ids(ds)["S001"]
     rev = get_row(world.viewer, ds, row).rev
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.edit_record(world.viewer, ds, row, {"定員": "1"}, rev)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.add_record(world.viewer, ds, {"施設番号": "S009"})
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.delete_records(world.viewer, ds, {row: rev})
 
 
@@ -186,9 +185,9 @@ def test_a_partner_with_a_row_scope_edits_only_its_rows(world, scoped_partner):
     assert values_of(world.editor, ds, ids["S001"])["定員"] == 99
 
     other_rev = get_row(world.editor, ds, ids["S002"]).rev
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         services.edit_record(scoped_partner, ds, ids["S002"], {"定員": "1"}, other_rev)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         services.delete_records(scoped_partner, ds, {ids["S002"]: other_rev})
 
 

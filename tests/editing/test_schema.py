@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.core.exceptions import PermissionDenied
 
 from kaidan.audit.models import AuditEntry
 from kaidan.catalog.models import Field
 from kaidan.catalog.selectors import get_row, iter_visible_rows
+from kaidan.core.errors import Forbidden
 from kaidan.editing import services
 from kaidan.store.models import Revision
 from kaidan.store.selectors import fields_at
@@ -22,9 +22,9 @@ def names(dataset):
 
 
 def test_editors_cannot_change_the_schema(world):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.add_field(world.editor, world.dataset, label="備考")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.set_dataset_classification(world.editor, world.dataset, "public")
 
 

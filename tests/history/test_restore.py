@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core.exceptions import PermissionDenied
 
 from kaidan.access.services import SYSTEM
 from kaidan.audit.models import AuditEntry
 from kaidan.catalog.models import Dataset
 from kaidan.catalog.services import export_dataset
+from kaidan.core.errors import Forbidden
 from kaidan.history.services import (
     RestoreRejected,
     plan_dataset_restore,
@@ -125,7 +125,7 @@ def test_a_restore_over_changes_made_after_the_confirm_page_is_refused(long_hist
 
 def test_restoring_the_dataset_needs_the_manage_right(long_history, make_user, owner):
     editor = make_user("editor", owner, role="editor")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         restore_dataset(editor, long_history, 4)
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from kaidan.access.services import rights
 from kaidan.audit.models import AuditEntry
 from kaidan.catalog.selectors import iter_visible_rows
+from kaidan.core.errors import Forbidden
 from kaidan.sharing.selectors import describe_row_filter, explain_grant
 from kaidan.sharing.services import change_grant, grant_access, revoke_access, set_masking
 from tests.sharing.conftest import field_id
@@ -121,7 +122,7 @@ def test_a_grant_below_the_datasets_classification_is_refused(make_dataset, worl
 
 def test_only_managers_may_grant(dataset, world, make_user):
     editor = make_user("fukushi.editor", world.fukushi, role="editor")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         grant_access(editor, dataset, organization=world.shakyo)
 
 

@@ -7,12 +7,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from kaidan.accounts.models import Membership, User
 from kaidan.audit.models import AuditEntry
+from kaidan.core.errors import Forbidden
 from kaidan.sharing.models import Invitation
 from kaidan.sharing.services import grant_access, invitable_roles, invite, revoke_invitation
 
@@ -118,7 +119,7 @@ def test_who_may_invite_and_with_which_role(dataset, world, manager, make_user):
     grant_access(manager, dataset, organization=world.shakyo)
     assert invitable_roles(manager, world.shakyo) == ["viewer", "editor"]
     assert invitable_roles(bosai_manager, world.shakyo) == []
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         invite(bosai_manager, email="x@example.jp", organization=world.shakyo)
     with pytest.raises(ValidationError):
         invite(manager, email="x@example.jp", organization=world.shakyo, role="manager")

@@ -29,11 +29,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.utils.translation import gettext as _
 
 from kaidan.accounts.models import Membership, Organization, Role
+from kaidan.core.errors import Forbidden
 
 from .actors import SYSTEM as SYSTEM  # re-exported: callers import the system actor from here
 from .actors import Actor, DelegatedActor, account_of, is_superuser
@@ -293,10 +292,10 @@ def can(actor: Actor, operation: str, obj: ClassifiedObject) -> bool:
 
 
 def require(actor: Actor, operation: str, obj: ClassifiedObject) -> Rights:
-    """Raise PermissionDenied unless allowed; return the rights for further masking."""
+    """Raise Forbidden unless allowed; return the rights for further masking."""
     r = rights(actor, obj)
     if not r.allows(operation):
-        raise PermissionDenied(_("You do not have permission to do this."))
+        raise Forbidden()
     return r
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kaidan.access.actors import Actor, account_of, is_superuser
 from kaidan.audit.services import record
+from kaidan.core.errors import Forbidden
 
 from .models import Membership, Organization, Role, User
 
@@ -17,7 +17,7 @@ def _require_site_admin(actor: Actor) -> None:
     if actor is not None and not (
         is_superuser(actor) or (user is not None and user.memberships.filter(role=Role.ADMIN).exists())
     ):
-        raise PermissionDenied(_("Only administrators can change organizations and memberships."))
+        raise Forbidden(gettext_lazy("Only administrators can change organizations and memberships."))
 
 
 @transaction.atomic

@@ -7,15 +7,13 @@ from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import Http404
-from django.utils.translation import gettext as _
 
 from kaidan.access.actors import Actor, account_of, is_superuser
 from kaidan.access.levels import Level
 from kaidan.access.services import Rights, organizations_of, readable_filter, rights, visible_columns
 from kaidan.audit.services import record
+from kaidan.core.errors import Forbidden, NotFound
 from kaidan.store import selectors as store
 from kaidan.store.relation import Purpose, VisibleRelation, compile_relation
 
@@ -43,12 +41,12 @@ def get_dataset(actor: Actor, name: str, operation: str = "object.view") -> Data
     """The dataset, or 404 when it does not exist *or* the actor may not see it (no existence leak)."""
     dataset = Dataset.objects.select_related("owner").filter(name=name).first()
     if dataset is None:
-        raise Http404(name)
+        raise NotFound(detail=name)
     r = rights(actor, dataset)
     if not r.can_read:
-        raise Http404(name)
+        raise NotFound(detail=name)
     if not r.allows(operation):
-        raise PermissionDenied(_("You do not have permission to do this."))
+        raise Forbidden()
     return dataset
 
 

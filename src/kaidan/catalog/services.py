@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
-from django.utils.translation import gettext as _
 
 from kaidan.access.actors import Actor, account_of
 from kaidan.access.services import rights
 from kaidan.audit.services import record
+from kaidan.core.errors import Forbidden
 from kaidan.store.exports import FORMATS, write
 
 from .models import Dataset, SavedView
@@ -58,7 +57,7 @@ def export_dataset(
 def save_view(actor: Actor, dataset: Dataset, *, title: str, query: GridQuery) -> SavedView:
     """Save a grid query as a named view with its own link (editors of the dataset)."""
     if not rights(actor, dataset).allows("object.edit"):
-        raise PermissionDenied(_("You do not have permission to do this."))
+        raise Forbidden()
     base = slugify(title) or "view"
     for attempt in range(1, 100):
         slug = base if attempt == 1 else f"{base}-{attempt}"
@@ -85,7 +84,7 @@ def delete_view(actor: Actor, view: SavedView) -> None:
         r.can_manage
         or (view.created_by_id is not None and view.created_by_id == getattr(account_of(actor), "pk", None))
     ):
-        raise PermissionDenied(_("You do not have permission to do this."))
+        raise Forbidden()
     record(actor, "view.delete", view.dataset, detail={"view": view.slug, "query": view.query})
     view.delete()
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.management.base import CommandError
 
-from kaidan.access.services import SYSTEM
+from kaidan.access.actors import SYSTEM, Actor
 from kaidan.accounts.models import User
 
 
-def actor_for(username: str | None) -> Any:
+def actor_for(username: str | None) -> Actor:
     if not username:
         return SYSTEM
     user = User.objects.filter(username=username, is_active=True).first()

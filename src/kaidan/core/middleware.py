@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.core.handlers.exception import response_for_exception
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.deprecation import MiddlewareMixin
+
+from kaidan.core.errors import Forbidden, NotFound
 
 
 class JapaneseFirstMiddleware:
@@ -19,3 +24,14 @@ class JapaneseFirstMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class DomainErrorMiddleware(MiddlewareMixin):
+    """The web adapter for domain errors (kaidan.core.errors): NotFound → the 404 page, Forbidden → 403."""
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, NotFound):
+            return response_for_exception(request, Http404(str(exception.detail or "")))
+        if isinstance(exception, Forbidden):
+            return response_for_exception(request, PermissionDenied(str(exception)))
+        return None

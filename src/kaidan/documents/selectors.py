@@ -12,10 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404
-from django.utils.translation import gettext as _
 
 from kaidan.access.actors import Actor, is_superuser
 from kaidan.access.services import readable_filter, rights
@@ -23,6 +20,7 @@ from kaidan.accounts.models import Organization
 from kaidan.audit.models import AuditEntry
 from kaidan.audit.services import entries_for
 from kaidan.catalog.models import Dataset
+from kaidan.core.errors import Forbidden, NotFound
 
 from .models import Document, DocumentVersion
 
@@ -103,7 +101,7 @@ def get_document(actor: Actor, pk: int) -> Document:
     """The document, or 404 when it does not exist, is deleted *or* the actor may not read it."""
     document = Document.objects.select_related("owner", "dataset", "created_by").filter(pk=pk).first()
     if document is None or not rights(actor, document).can_read:
-        raise Http404("document")
+        raise NotFound(detail="document")
     return document
 
 
@@ -124,16 +122,16 @@ def audit_trail_of(actor: Actor, pk: int) -> tuple[Document, list[AuditEntry]]:
     """
     document = Document.all_objects.select_related("owner").filter(pk=pk).first()
     if document is None:
-        raise Http404("document")
+        raise NotFound(detail="document")
     if document.deleted_at is not None:
         allowed = _is_superuser(actor)
     else:
         r = rights(actor, document)
         if not r.can_read:
-            raise Http404("document")
+            raise NotFound(detail="document")
         if not r.allows("object.audit"):
-            raise PermissionDenied(_("You do not have permission to do this."))
+            raise Forbidden()
         allowed = True
     if not allowed:
-        raise Http404("document")
+        raise NotFound(detail="document")
     return document, list(entries_for(TARGET_TYPE, str(document.pk)))

@@ -12,12 +12,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kaidan.access.actors import Actor, account_of
 from kaidan.access.levels import Level
@@ -25,6 +25,7 @@ from kaidan.access.services import can, require, rights
 from kaidan.accounts.models import Organization
 from kaidan.audit.services import record
 from kaidan.catalog.models import Dataset
+from kaidan.core.errors import Forbidden, NotFound
 from kaidan.store.models import Blob
 
 from . import files
@@ -148,7 +149,7 @@ def upload_document(
 ) -> Document:
     """Create a document with its first version (optionally undecided, 未決定, until a planned date)."""
     if not can_upload_to(actor, owner):
-        raise PermissionDenied(_("You must be an editor of the owner organization to upload documents."))
+        raise Forbidden(gettext_lazy("You must be an editor of the owner organization to upload documents."))
     if record_id is not None and dataset is None:
         raise ValidationError({"record_id": _("A record can only be given together with its dataset.")})
     if dataset is not None and not can(actor, "object.view", dataset):
@@ -198,10 +199,10 @@ def upload_document(
 def add_version(actor: Actor, *, document: Document, file: Any, comment: str = "") -> DocumentVersion:
     """Upload a new version; the earlier versions stay available."""
     if not can(actor, "object.edit", document):
-        raise PermissionDenied(_("You may not change this document."))
+        raise Forbidden(gettext_lazy("You may not change this document."))
     locked = Document.objects.select_for_update().filter(pk=document.pk).first()
     if locked is None:
-        raise Http404("document")
+        raise NotFound(detail="document")
     number = locked.current_version + 1
     version = _new_version(actor, locked, file, number, comment.strip())
     locked.current_version = number
@@ -221,15 +222,15 @@ def open_version_for_download(actor: Actor, *, document: Document, number: int |
     """Open a version (default: the current one) for download; every download is audited."""
     require(actor, "object.export", document)
     if document.deleted_at is not None:
-        raise Http404("document")
+        raise NotFound(detail="document")
     wanted = number if number is not None else document.current_version
     version = DocumentVersion.objects.filter(document=document, number=wanted).first()
     if version is None:
-        raise Http404("version")
+        raise NotFound(detail="version")
     try:
         handle = files.open_stored(version.storage_name)
     except (FileNotFoundError, OSError) as exc:
-        raise Http404("file") from exc
+        raise NotFound(detail="file") from exc
     record(
         actor,
         "documents.document.download",
@@ -275,7 +276,7 @@ def update_document(
     require(actor, "object.manage", document)
     locked = Document.objects.select_for_update().filter(pk=document.pk).first()
     if locked is None:
-        raise Http404("document")
+        raise NotFound(detail="document")
     title = title.strip()
     if not title:
         raise ValidationError({"title": bilingual("題名を入力してください。", "Enter a title.")})
@@ -362,7 +363,7 @@ def delete_document(actor: Actor, *, document: Document) -> Document:
     require(actor, "object.delete", document)
     locked = Document.objects.select_for_update().filter(pk=document.pk).first()
     if locked is None:
-        raise Http404("document")
+        raise NotFound(detail="document")
     versions = list(locked.versions.order_by("number"))
     locked.deleted_at = timezone.now()
     locked.deleted_by = _user(actor)

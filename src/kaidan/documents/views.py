@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -18,6 +18,7 @@ from kaidan.access.services import can, rights
 from kaidan.accounts.models import Membership, Organization, Role
 from kaidan.catalog.models import Dataset
 from kaidan.catalog.selectors import list_datasets
+from kaidan.core.errors import NotFound
 from kaidan.core.http import attachment_header
 
 from . import selectors, services
@@ -165,7 +166,7 @@ def _render_new(request: HttpRequest, form: UploadForm, status: int, request_err
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         document = selectors.get_document(request.user, pk)
-    except Http404:
+    except NotFound:
         return _not_found(request)
     viewer_rights = rights(request.user, document)
     may_edit = viewer_rights.can_edit
@@ -228,7 +229,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _document_or_404(request: HttpRequest, pk: int) -> Document | None:
     try:
         return selectors.get_document(request.user, pk)
-    except Http404:
+    except NotFound:
         return None
 
 
@@ -295,7 +296,7 @@ def document_audit(request: HttpRequest, pk: int) -> HttpResponse:
     """Who did what with a document; a deleted document's trail stays visible to superusers."""
     try:
         document, entries = selectors.audit_trail_of(request.user, pk)
-    except Http404:
+    except NotFound:
         return _not_found(request)
     return render(
         request,
@@ -309,7 +310,7 @@ def download(request: HttpRequest, pk: int, number: int | None = None) -> HttpRe
     try:
         document = selectors.get_document(request.user, pk)
         opened = services.open_version_for_download(request.user, document=document, number=number)
-    except Http404:
+    except NotFound:
         return _not_found(request)
     response = FileResponse(opened.file, as_attachment=True, content_type=opened.content_type)
     response["Content-Disposition"] = attachment_header(opened.filename)

@@ -21,10 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.http import Http404
-from django.utils.translation import gettext as _
 
 from kaidan.access.actors import Actor
 from kaidan.access.levels import Level, RestrictionReason
@@ -32,6 +29,7 @@ from kaidan.access.services import Rights, rights
 from kaidan.audit.services import record
 from kaidan.catalog import selectors as catalog
 from kaidan.catalog.models import Dataset, Field, FieldType
+from kaidan.core.errors import Forbidden, NotFound
 from kaidan.store import selectors as store_selectors
 from kaidan.store import tables
 from kaidan.store.history import deleted_rev
@@ -127,9 +125,9 @@ class AddedRecord(NamedTuple):
 def _require(actor: Actor, dataset: Dataset, manage: bool = False) -> Rights:
     r = rights(actor, dataset)
     if not r.can_read:
-        raise Http404(dataset.name)
+        raise NotFound(detail=dataset.name)
     if not (r.can_manage if manage else r.can_edit):
-        raise PermissionDenied(_("You do not have permission to do this."))
+        raise Forbidden()
     return r
 
 
@@ -295,7 +293,7 @@ def _check_key(
 
 
 def _visible_row(actor: Actor, dataset: Dataset, r: Rights, row_id: int) -> Any:
-    """The row as the actor sees it; Http404 when absent or outside the actor's row scope.
+    """The row as the actor sees it; NotFound when absent or outside the actor's row scope.
 
     A row deleted since the user loaded it (and which the actor could see before) is a StaleRecord.
     """
@@ -307,7 +305,7 @@ def _visible_row(actor: Actor, dataset: Dataset, r: Rights, row_id: int) -> Any:
     deleted = deleted_rev(dataset, row_id)
     if deleted is not None and catalog.get_row(actor, dataset, row_id, as_of=deleted - 1) is not None:
         raise _stale(actor, dataset, r, row_id, None)
-    raise Http404(f"{dataset.name} row {row_id}")
+    raise NotFound(detail=f"{dataset.name} row {row_id}")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -324,8 +322,8 @@ def edit_record(
 ) -> Revision:
     """Save the user's changes to one row as a new revision, unless someone else saved it first.
 
-    `changes` maps field machine names to the user's text ("" → empty). Raises Http404 (row absent or
-    outside the actor's scope), PermissionDenied, InvalidValues or StaleRecord; nothing is written then.
+    `changes` maps field machine names to the user's text ("" → empty). Raises NotFound (row absent or
+    outside the actor's scope), Forbidden, InvalidValues or StaleRecord; nothing is written then.
     """
     r = _require(actor, dataset)
     visible = r.visible(dataset.live_fields())

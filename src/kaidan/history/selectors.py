@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.http import Http404
-
 from kaidan.access.actors import Actor
 from kaidan.access.levels import Level
 from kaidan.access.services import Rights
 from kaidan.catalog.models import Dataset, Field
 from kaidan.catalog.selectors import audit_read
+from kaidan.core.errors import NotFound
 from kaidan.store.history import (
     iter_raw_changes,
     restored_twin,
@@ -59,7 +58,7 @@ def revision_at(dataset: Dataset, when: datetime) -> Revision | None:
 def get_revision(dataset: Dataset, number: int) -> Revision:
     revision = Revision.objects.filter(dataset=dataset, number=number).select_related("author").first()
     if revision is None:
-        raise Http404(f"revision {number}")
+        raise NotFound(detail=f"revision {number}")
     return revision
 
 
@@ -72,7 +71,7 @@ def schema_fields(dataset: Dataset, number: int) -> list[Field]:
     if number <= 0:
         return []
     if not Revision.objects.filter(dataset=dataset, number=number).exists():
-        raise Http404(f"revision {number}")
+        raise NotFound(detail=f"revision {number}")
     by_id = {f.pk: f for f in dataset.fields.all()}
     result = []
     for spec in schema_at(dataset, number):
@@ -322,7 +321,7 @@ def check_row_scope(actor: Actor, dataset: Dataset, row_id: int, r: Rights | Non
     """404 unless the row exists and its latest values are within the actor's row scope."""
     rel = compile_relation(actor, dataset, rights_=r)
     if not rel.latest_in_scope(row_id):
-        raise Http404(f"row {row_id}")
+        raise NotFound(detail=f"row {row_id}")
     return rel.rights
 
 

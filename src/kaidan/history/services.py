@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.http import Http404
 
 from kaidan.access.actors import Actor
 from kaidan.access.services import require, rights
 from kaidan.audit.services import record
 from kaidan.catalog.models import Dataset, Field
 from kaidan.catalog.selectors import audit_read
+from kaidan.core.errors import NotFound
 from kaidan.store.history import alive_created_after, iter_raw_changes, row_meta, stored_values, values_at
 from kaidan.store.models import Revision
 from kaidan.store.relation import Purpose, compile_relation
@@ -83,7 +83,7 @@ def plan_record_restore(actor: Actor, dataset: Dataset, row_id: int, number: int
     rel = compile_relation(actor, dataset, rights_=r, purpose=Purpose.EDIT if r.can_edit else Purpose.READ)
     meta = row_meta(dataset, row_id)
     if meta is None:
-        raise Http404(f"row {row_id}")
+        raise NotFound(detail=f"row {row_id}")
     ord_, _created, deleted = meta
     live = dataset.live_fields()
     fields_n = schema_fields(dataset, number)
@@ -91,10 +91,10 @@ def plan_record_restore(actor: Actor, dataset: Dataset, row_id: int, number: int
     now = stored_values(dataset, live, row_id) if deleted is None else None
     in_scope_now = now is None or row_in_scope(rel, live, now)
     if then is not None and not row_in_scope(rel, fields_n, then) or not in_scope_now:
-        raise Http404(f"row {row_id}")
+        raise NotFound(detail=f"row {row_id}")
     if then is None:
         if now is None and not rel.latest_in_scope(row_id):
-            raise Http404(f"row {row_id}")
+            raise NotFound(detail=f"row {row_id}")
         raise RestoreRejected(
             f"行 {row_id} は版 {number} の時点では存在しませんでした / row {row_id} did not exist at revision {number}"
         )

@@ -15,9 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kaidan.access.actors import Actor, account_of, is_superuser
 from kaidan.access.levels import Level
@@ -25,6 +24,7 @@ from kaidan.access.services import can, rights
 from kaidan.accounts.models import Organization, Role
 from kaidan.audit.services import record
 from kaidan.catalog.models import Dataset, Field
+from kaidan.core.errors import Forbidden
 from kaidan.core.storage import content_name, save_once
 from kaidan.store import tables
 from kaidan.store.models import Blob, Revision
@@ -228,7 +228,7 @@ def _missing(name: str) -> ImportRejected:
 def _check_permission(actor: Actor, plan: ImportPlan, dataset: Dataset | None) -> Organization:
     if dataset is not None:
         if not can(actor, "object.edit", dataset):
-            raise PermissionDenied(_("You may not change this dataset."))
+            raise Forbidden(gettext_lazy("You may not change this dataset."))
         return dataset.owner
     org = Organization.objects.filter(code=plan.organization).first() if plan.organization else None
     if org is None:
@@ -245,7 +245,7 @@ def _check_permission(actor: Actor, plan: ImportPlan, dataset: Dataset | None) -
             ).exists()
         )
         if not ok:
-            raise PermissionDenied(_("Only editors of the organization can create its datasets."))
+            raise Forbidden(gettext_lazy("Only editors of the organization can create its datasets."))
     return org
 
 

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
@@ -25,6 +25,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kaidan.access.actors import Actor, account_of
 from kaidan.access.levels import LEVEL_ORDER, Level
@@ -34,6 +35,7 @@ from kaidan.catalog.models import Dataset, SavedView
 from kaidan.catalog.query import CONTROL, GridQuery
 from kaidan.catalog.selectors import grid_query
 from kaidan.catalog.services import export_dataset
+from kaidan.core.errors import Forbidden
 from kaidan.documents.models import Document
 
 from .actors import LinkActor
@@ -214,7 +216,7 @@ def can_revoke(actor: Actor, link: ShareLink) -> bool:
 @transaction.atomic
 def revoke_link(actor: Actor, link: ShareLink) -> ShareLink:
     if not can_revoke(actor, link):
-        raise PermissionDenied(_("You may not revoke this link."))
+        raise Forbidden(gettext_lazy("You may not revoke this link."))
     locked = ShareLink.objects.select_for_update().get(pk=link.pk)
     if locked.revoked_at is None:
         locked.revoked_at = timezone.now()

@@ -18,13 +18,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kaidan.access.actors import Actor, account_of
 from kaidan.access.levels import Level, at_most
@@ -34,6 +35,7 @@ from kaidan.accounts.models import Membership, Organization, Role, User
 from kaidan.accounts.services import set_membership
 from kaidan.audit.services import record
 from kaidan.catalog.models import Dataset, Field, Masking
+from kaidan.core.errors import Forbidden
 from kaidan.documents.models import Document
 
 from .models import Invitation
@@ -436,7 +438,7 @@ def invite(actor: Actor, *, email: str, organization: Organization, role: str = 
     """Invite an e-mail address into an organization; mails a single-use link valid for 7 days."""
     allowed = invitable_roles(actor, organization)
     if not allowed:
-        raise PermissionDenied(_("You may not invite people into %(org)s.") % {"org": organization.name})
+        raise Forbidden(gettext_lazy("You may not invite people into %(org)s.") % {"org": organization.name})
     if role not in allowed:
         raise ValidationError(
             _("You may invite people into %(org)s only as: %(roles)s.")
@@ -470,7 +472,7 @@ def invite(actor: Actor, *, email: str, organization: Organization, role: str = 
 @transaction.atomic
 def revoke_invitation(actor: Actor, invitation: Invitation) -> None:
     if not invitable_roles(actor, invitation.organization):
-        raise PermissionDenied(_("You do not have permission to do this."))
+        raise Forbidden()
     if invitation.status != Invitation.Status.PENDING:
         return
     invitation.revoked_at = timezone.now()

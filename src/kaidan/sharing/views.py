@@ -25,6 +25,7 @@ from kaidan.access.services import rights
 from kaidan.audit.models import AuditEntry
 from kaidan.audit.services import entries_between, export_entries, record, verify
 from kaidan.catalog.selectors import get_dataset
+from kaidan.core.errors import Forbidden
 from kaidan.documents.selectors import get_document
 
 from . import selectors, services
@@ -258,7 +259,7 @@ def invitations(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
-        except PermissionDenied as exc:
+        except Forbidden as exc:
             form.add_error("organization", str(exc))
         except OSError:  # SMTP refused or unreachable: the invitation was rolled back
             form.add_error(

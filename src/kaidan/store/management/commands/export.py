@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.http import Http404
 
 from kaidan.catalog.selectors import get_dataset
 from kaidan.catalog.services import ExportRejected, export_dataset
 from kaidan.core.actors import actor_for
+from kaidan.core.errors import Forbidden, NotFound
 from kaidan.store.exports import FORMATS
 
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         actor = actor_for(opts["user"])
         try:
             dataset = get_dataset(actor, opts["dataset"], "object.export")
-        except Http404 as exc:
+        except (NotFound, Forbidden) as exc:
             raise CommandError(
                 f"データセット「{opts['dataset']}」がありません / no dataset '{opts['dataset']}'"
             ) from exc
