@@ -141,3 +141,12 @@ def test_coordinates() -> None:
     assert parse_longitude(134.110708) == Decimal("134.110708")
     with pytest.raises(ValueError, match="outside"):
         parse_latitude("134.1")
+
+
+def test_the_field_types_of_the_catalog_are_the_value_types():
+    """The Django choices (translated labels) list exactly the ground-floor value types."""
+    from kaidan.catalog.models import FieldType as CatalogFieldType
+    from kaidan.values.types import TYPE_NAMES_JA, FieldType
+
+    assert [t.value for t in CatalogFieldType] == [t.value for t in FieldType]
+    assert set(TYPE_NAMES_JA) == set(FieldType)
