@@ -581,7 +581,7 @@ def add_field(
     _require(actor, dataset, manage=True)
     label = label.strip()
     if not name.strip():
-        from kaidan.ingest.services import machine_name
+        from kaidan.values.names import machine_name
 
         name = machine_name(label) if label else ""
     name = name.strip()

@@ -8,8 +8,6 @@ can edit; `run_import` applies the plan inside one transaction: a bad value eith
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -37,6 +35,7 @@ from kaidan.store.services import (
     read_alive_by,
 )
 from kaidan.store.values import row_hash, to_json
+from kaidan.values.names import machine_name as machine_name  # re-exported for callers
 
 from .columnar import ColumnConverter
 from .exceptions import ImportRejected, RejectedValue
@@ -94,14 +93,6 @@ class ImportResult:
     dataset: Dataset
     revision: Revision
     rejected: list[RejectedValue]
-
-
-def machine_name(label: str) -> str:
-    """A stable machine name from a header: NFKC, lower-case ASCII, spaces to underscores."""
-    name = unicodedata.normalize("NFKC", label).strip()
-    name = re.sub(r"[\s\u3000]+", "_", name)
-    name = re.sub(r"[\"'`;,()\[\]{}]", "", name)
-    return name.lower()[:100] or "column"
 
 
 def plan_import(
