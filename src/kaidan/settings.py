@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "kaidan.live",
     "kaidan.sharing",
     "kaidan.links",
+    "kaidan.opendata",
     "django_tasks",
     "django_tasks_db",
 ]

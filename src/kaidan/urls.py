@@ -16,5 +16,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("documents/", include("kaidan.documents.urls")),
+    path("", include("kaidan.opendata.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -32,6 +32,7 @@ from kaidan.catalog.models import Dataset, SavedView
 from kaidan.documents.services import upload_document
 from kaidan.editing.services import edit_record, set_field_classification
 from kaidan.ingest.services import plan_import, run_import
+from kaidan.opendata.actions import ACTIONS
 from kaidan.sharing.services import grant_access
 from kaidan.store import selectors as store
 from kaidan.store.services import RevisionWriter, open_revision
@@ -220,6 +221,7 @@ def fillers(world: dict[str, Any]) -> dict[str, list[Any]]:
         "token": [world["token"], "not-a-token"],
         "job_id": ["00000000-0000-0000-0000-000000000000"],
         "uidb64": ["MQ"],
+        "action": sorted(ACTIONS),
     }
 
 
@@ -254,6 +256,15 @@ VARIANTS: dict[str, list[str]] = {
     "history:as_of": ["at=2000-01-01", "revision=1"],
     "links:download": ["format=csv", "format=xlsx", "format=json"],
     "documents:list": ["", "classification=restricted"],
+    # the open-data API: nothing in the world is published, and asking by name must not reveal anything
+    "opendata:action": [
+        "",
+        "id=mixed",
+        "id=hokenfukushi&include_datasets=true",
+        "q=Q&rows=100",
+        "all_fields=true",
+    ],
+    "opendata:action_unversioned": ["id=himitsu", "name=package_show"],
 }
 
 

@@ -74,6 +74,16 @@ READ_PURPOSES: dict[str, str | Promise] = {
 
 def _actions() -> dict[str, AuditAction]:
     actions = [
+        AuditAction(
+            "catalog.dataset.publish",
+            pgettext_lazy("audit action", "Published as open data"),
+            "object.manage",
+        ),
+        AuditAction(
+            "catalog.dataset.unpublish",
+            pgettext_lazy("audit action", "Open data publication stopped"),
+            "object.manage",
+        ),
         AuditAction("auth.login", pgettext_lazy("audit action", "Logged in")),
         AuditAction("auth.login_failed", pgettext_lazy("audit action", "Failed login")),
         AuditAction("auth.logout", pgettext_lazy("audit action", "Logged out")),

@@ -69,6 +69,12 @@ class Dataset(Classified):
         choices=Masking.choices,
         default=Masking.ABSENT,
     )
+    published = models.BooleanField(
+        _("published as open data"),
+        default=False,
+        help_text=_("Published datasets are served live on the open-data API (kaidan.opendata)."),
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     current_revision = models.PositiveIntegerField(_("current revision"), default=0)
     row_count = models.PositiveBigIntegerField(_("rows"), default=0)
     created_by = models.ForeignKey(

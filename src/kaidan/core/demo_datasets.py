@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.http import QueryDict
 
+from kaidan.access.actors import SYSTEM
 from kaidan.access.levels import Level
 from kaidan.access.models import Permission
 from kaidan.accounts.models import Organization, Role, User
@@ -24,6 +25,7 @@ from kaidan.catalog.selectors import grid_query
 from kaidan.catalog.services import save_view
 from kaidan.editing.services import edit_record
 from kaidan.ingest.services import plan_import, run_import
+from kaidan.opendata.services import publish
 from kaidan.sharing.services import grant_access, mark_undecided
 from kaidan.store import selectors as store
 
@@ -57,6 +59,7 @@ def create_datasets() -> None:
         title="AED設置箇所一覧（焼津市オープンデータ）",
         classification=Level.PUBLIC,
     )
+    publish(SYSTEM, Dataset.objects.get(name="aed"))  # open data: on the CKAN-compatible API
     with tempfile.TemporaryDirectory() as tmp:
         mimamori = _mimamori(users, Path(tmp))
         _budget(users, Path(tmp))

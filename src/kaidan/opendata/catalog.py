@@ -1,0 +1,181 @@
+"""The published catalogue as CKAN describes it: packages, resources, organizations and tags.
+
+Only published datasets exist here, and each is read as the anonymous visitor sees it (rights(None, d) and the
+anonymous visible relation), so nothing above 公開 can appear. Ids are stable UUIDs derived from Kaidan's
+keys (CKAN clients expect UUIDs); names are Kaidan's machine names and organization codes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from kaidan.access.levels import Level
+from kaidan.access.services import readable_filter, rights
+from kaidan.accounts.models import Organization
+from kaidan.catalog.models import Dataset
+
+NAMESPACE = uuid.UUID("6b8f0f5e-2a55-4a43-9d0e-6b0b3f1e9a11")
+
+FORMATS = [  # (resource format, export format, mimetype); the first is the datastore resource
+    ("CSV", "csv", "text/csv"),
+    ("JSON", "json", "application/json"),
+    ("XLSX", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("Parquet", "parquet", "application/vnd.apache.parquet"),
+]
+
+LICENCES = {
+    "CC-BY-4.0": ("クリエイティブ・コモンズ 表示 4.0 国際", "https://creativecommons.org/licenses/by/4.0/"),
+    "CC0-1.0": (
+        "CC0 1.0 全世界 パブリック・ドメイン提供",
+        "https://creativecommons.org/publicdomain/zero/1.0/",
+    ),
+    "PDL-1.0": (
+        "公共データ利用規約（第1.0版）",
+        "https://www.digital.go.jp/resources/open_data/public_data_license_v1.0",
+    ),
+}
+
+
+def package_id(dataset: Dataset) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"dataset:{dataset.pk}"))
+
+
+def resource_id(dataset: Dataset, fmt: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"resource:{dataset.pk}:{fmt}"))
+
+
+def organization_id(org: Organization) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"organization:{org.pk}"))
+
+
+def published() -> list[Dataset]:
+    """The published datasets, confirmed one by one with the anonymous visitor's rights."""
+    found = (
+        Dataset.objects.filter(readable_filter(None, Dataset._meta.label_lower), published=True)
+        .select_related("owner")
+        .prefetch_related("tags")
+        .order_by("pk")
+    )
+    return [d for d in found if d.classification == Level.PUBLIC and rights(None, d).can_read]
+
+
+def find_package(key: str) -> Dataset | None:
+    return next((d for d in published() if key in (d.name, package_id(d))), None)
+
+
+def find_resource(key: str) -> tuple[Dataset, str] | None:
+    for dataset in published():
+        for _fmt, export, _mime in FORMATS:
+            if key == resource_id(dataset, export):
+                return dataset, export
+    return None
+
+
+def iso(moment: datetime | None) -> str | None:
+    """CKAN's timestamps: ISO 8601 in UTC without an offset (e.g. 2026-12-01T07:44:20.123456)."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat()
+
+
+def organization_dict(org: Organization, *, package_count: int | None = None) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "id": organization_id(org),
+        "name": org.code,
+        "title": org.name,
+        "display_name": org.name,
+        "description": getattr(org, "description", "") or "",
+        "type": "organization",
+        "is_organization": True,
+        "state": "active",
+        "approval_status": "approved",
+        "image_url": "",
+        "image_display_url": "",
+        "created": iso(getattr(org, "created_at", None)),
+    }
+    if package_count is not None:
+        result["package_count"] = package_count
+    return result
+
+
+def resource_dict(
+    dataset: Dataset, base_url: str, position: int, fmt: str, export: str, mime: str
+) -> dict[str, Any]:
+    modified = iso(dataset.updated_at)
+    return {
+        "id": resource_id(dataset, export),
+        "package_id": package_id(dataset),
+        "name": f"{dataset.title} ({fmt})",
+        "description": "",
+        "format": fmt,
+        "mimetype": mime,
+        "mimetype_inner": None,
+        "url": f"{base_url}/datasets/{dataset.name}/export?format={export}",
+        "url_type": None,
+        "position": position,
+        "state": "active",
+        "datastore_active": position == 0,
+        "created": iso(dataset.published_at or dataset.created_at),
+        "last_modified": modified,
+        "metadata_modified": modified,
+        "hash": "",
+        "size": None,
+        "cache_url": None,
+        "cache_last_updated": None,
+        "resource_type": None,
+    }
+
+
+def package_dict(dataset: Dataset, base_url: str) -> dict[str, Any]:
+    licence = dataset.licence or "CC-BY-4.0"
+    title, url = LICENCES.get(licence, (licence, ""))
+    tags = sorted(dataset.tags.all(), key=lambda t: t.name)
+    resources = [
+        resource_dict(dataset, base_url, i, fmt, export, mime)
+        for i, (fmt, export, mime) in enumerate(FORMATS)
+    ]
+    return {
+        "id": package_id(dataset),
+        "name": dataset.name,
+        "title": dataset.title,
+        "notes": dataset.description,
+        "type": "dataset",
+        "state": "active",
+        "private": False,
+        "license_id": licence,
+        "license_title": title,
+        "license_url": url,
+        "isopen": licence in LICENCES,
+        "url": f"{base_url}/datasets/{dataset.name}/",
+        "version": str(dataset.current_revision),
+        "author": None,
+        "author_email": None,
+        "maintainer": dataset.owner.name,
+        "maintainer_email": None,
+        "owner_org": organization_id(dataset.owner),
+        "organization": organization_dict(dataset.owner),
+        "metadata_created": iso(dataset.published_at or dataset.created_at),
+        "metadata_modified": iso(dataset.updated_at),
+        "num_resources": len(resources),
+        "num_tags": len(tags),
+        "tags": [
+            {
+                "id": str(uuid.uuid5(NAMESPACE, f"tag:{t.name}")),
+                "name": t.name,
+                "display_name": t.name,
+                "state": "active",
+                "vocabulary_id": None,
+            }
+            for t in tags
+        ],
+        "groups": [],
+        "extras": [
+            {"key": "kaidan_revision", "value": str(dataset.current_revision)},
+            {"key": "kaidan_rows", "value": str(dataset.row_count)},
+        ],
+        "resources": resources,
+        "relationships_as_subject": [],
+        "relationships_as_object": [],
+    }

@@ -1,0 +1,173 @@
+"""`datastore_search` as CKAN's DataStore answers it, over the anonymous visitor's visible relation.
+
+Filtering, sorting and paging run in SQL through kaidan.store.relation (the one gate): only the columns and
+rows an anonymous visitor may see exist here, whatever the request names.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db import connection
+
+from kaidan.catalog.models import Dataset, Field
+from kaidan.catalog.query import Filter, QueryError, filter_sql
+from kaidan.store import selectors as store
+from kaidan.store.relation import compile_relation
+from kaidan.store.values import to_json
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 32000  # CKAN's ckan.datastore.search.rows_max default
+
+CKAN_TYPES = {
+    "integer": "int",
+    "decimal": "numeric",
+    "latitude": "numeric",
+    "longitude": "numeric",
+    "date": "date",
+    "datetime": "timestamp",
+    "time": "time",
+    "boolean": "bool",
+}
+
+
+class DatastoreError(ValueError):
+    """A request CKAN would answer with a Validation Error (409); `errors` maps parameters to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        self.errors = errors
+        super().__init__(json.dumps(errors, ensure_ascii=False))
+
+
+def _record_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value) if value != value.to_integral_value() else int(value)
+    return to_json(value)
+
+
+def _as_dict(params: dict[str, Any], name: str) -> dict[str, Any]:
+    raw = params.get(name) or {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise DatastoreError({name: ["Cannot parse JSON"]}) from None
+    if not isinstance(raw, dict):
+        raise DatastoreError({name: ["Not a JSON object"]})
+    return raw
+
+
+def _as_int(params: dict[str, Any], name: str, default: int) -> int:
+    try:
+        value = int(params.get(name, default))
+    except (TypeError, ValueError):
+        raise DatastoreError({name: ["Invalid integer"]}) from None
+    if value < 0:
+        raise DatastoreError({name: ["Must be a natural number"]})
+    return value
+
+
+def search(dataset: Dataset, resource_id: str, params: dict[str, Any], base_path: str) -> dict[str, Any]:
+    rel = compile_relation(None, dataset)
+    by_name = {f.name: f for f in rel.visible}
+    limit = min(_as_int(params, "limit", DEFAULT_LIMIT), MAX_LIMIT)
+    offset = _as_int(params, "offset", 0)
+    vendor = connection.vendor
+    parts: list[str] = []
+    values: list[Any] = []
+    for name, wanted in _as_dict(params, "filters").items():
+        target = by_name.get(name)
+        if target is None:
+            raise DatastoreError({"filters": [f'field "{name}" not in resource']})
+        options = wanted if isinstance(wanted, list) else [wanted]
+        try:
+            sql, args = filter_sql(Filter(target, "in", ",".join(str(v) for v in options)), vendor)
+        except QueryError as exc:
+            raise DatastoreError({"filters": [str(exc)]}) from None
+        parts.append(sql)
+        values += args
+    q = params.get("q") or ""
+    if isinstance(q, dict):
+        for name, text in q.items():
+            target = by_name.get(name)
+            if target is None:
+                raise DatastoreError({"q": [f'field "{name}" not in resource']})
+            sql, args = filter_sql(Filter(target, "contains", str(text)), vendor)
+            parts.append(sql)
+            values += args
+    elif str(q).strip():
+        texts = [f for f in rel.visible if f.type in ("text", "code", "phone", "postal_code")]
+        alternatives = [filter_sql(Filter(f, "contains", str(q).strip()), vendor) for f in texts]
+        parts.append("(" + (" OR ".join(sql for sql, _a in alternatives) or "1 = 0") + ")")
+        for _sql, args in alternatives:
+            values += args
+    chosen = _fields(params, rel.visible, by_name)
+    order, descending = _sort(params, by_name)
+    where, where_params = rel.where(" AND ".join(f"({p})" for p in parts), values)
+    page = store.fetch_page(
+        dataset,
+        rel.fields,
+        where=where,
+        params=where_params,
+        order=order,
+        descending=descending,
+        offset=offset,
+        limit=limit,
+    )
+    index = {f.pk: i for i, f in enumerate(rel.fields)}
+    records = [
+        {"_id": row_id, **{f.name: _record_value(row[index[f.pk]]) for f in chosen}}
+        for row_id, _rev, row in page
+    ]
+    query = {k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for k, v in params.items()}
+    query["resource_id"] = resource_id
+    start_link = f"{base_path}?{urlencode({k: v for k, v in query.items() if k != 'offset'})}"
+    next_link = f"{base_path}?{urlencode({**query, 'offset': offset + limit})}"
+    result: dict[str, Any] = {
+        "resource_id": resource_id,
+        "include_total": str(params.get("include_total", True)).lower() not in ("false", "0"),
+        "limit": limit,
+        "records_format": "objects",
+        "total_estimation_threshold": None,
+        "fields": [{"id": "_id", "type": "int"}]
+        + [
+            {"id": f.name, "type": CKAN_TYPES.get(f.type, "text"), "info": {"label": f.label}} for f in chosen
+        ],
+        "records": records,
+        "_links": {"start": start_link, "next": next_link},
+    }
+    if offset:
+        result["offset"] = offset
+    if result["include_total"]:
+        result["total"] = rel.count(" AND ".join(f"({p})" for p in parts), values)
+        result["total_was_estimated"] = False
+    return result
+
+
+def _fields(params: dict[str, Any], visible: list[Field], by_name: dict[str, Field]) -> list[Field]:
+    raw = params.get("fields")
+    if not raw:
+        return visible
+    names = raw if isinstance(raw, list) else [n.strip() for n in str(raw).split(",") if n.strip()]
+    unknown = [n for n in names if n not in by_name and n != "_id"]
+    if unknown:
+        raise DatastoreError({"fields": [f'field "{n}" not in resource' for n in unknown]})
+    return [by_name[n] for n in names if n in by_name]
+
+
+def _sort(params: dict[str, Any], by_name: dict[str, Field]) -> tuple[Field | None, bool]:
+    raw = str(params.get("sort") or "").strip()
+    if not raw:
+        return None, False
+    first = raw.split(",")[0].strip().strip('"')
+    name, _sep, direction = first.partition(" ")
+    name = name.strip('"')
+    if name == "_id":
+        return None, False
+    target = by_name.get(name)
+    if target is None:
+        raise DatastoreError({"sort": [f'field "{name}" not in resource']})
+    return target, direction.strip().lower() == "desc"

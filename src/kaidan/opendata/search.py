@@ -1,0 +1,202 @@
+"""`package_search` as CKAN answers it: `q`, the Solr `fq` forms harvesters send, sorting, paging, facets.
+
+The catalogue of published datasets is small (hundreds to a few thousand), so search runs over the package
+dicts in Python; the order is total (ties broken by id), so paging by `start` is stable and a harvester stops
+at the first empty page.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+MAX_ROWS = 1000
+
+
+class SearchQueryError(ValueError):
+    """A query CKAN would answer with "Search Query Error" (400)."""
+
+
+def _norm(text: Any) -> str:
+    return unicodedata.normalize("NFKC", str(text or "")).casefold()
+
+
+def _values(package: dict[str, Any], field: str) -> list[str]:
+    """The indexed values of one Solr field of a package."""
+    if field in ("organization", "owner_org"):
+        org = package.get("organization") or {}
+        return [org.get("name", ""), org.get("id", "")] if field == "organization" else [package["owner_org"]]
+    if field in ("tags", "tag"):
+        return [t["name"] for t in package.get("tags", [])]
+    if field in ("groups", "group"):
+        return [g["name"] for g in package.get("groups", [])]
+    if field in ("res_format", "format"):
+        return [r["format"] for r in package.get("resources", [])]
+    if field == "text":
+        return [_text(package)]
+    value = package.get(field)
+    return [] if value is None else [str(value)]
+
+
+def _text(package: dict[str, Any]) -> str:
+    parts = [
+        package.get("name"),
+        package.get("title"),
+        package.get("notes"),
+        package["organization"]["title"],
+    ]
+    parts += [t["name"] for t in package.get("tags", [])]
+    return " ".join(str(p) for p in parts if p)
+
+
+def _range(term: str) -> tuple[str, str] | None:
+    found = re.fullmatch(r"\[(\S+)\s+TO\s+(\S+)\]", term.strip())
+    return (found.group(1), found.group(2)) if found else None
+
+
+def _solr_time(text: str) -> str:
+    """A Solr date (2026-01-01T00:00:00Z, NOW, *) comparable with CKAN's metadata_modified strings."""
+    if text == "*":
+        return text
+    return text.rstrip("Z").replace(" ", "T")
+
+
+def _term(field: str, value: str) -> Callable[[dict[str, Any]], bool]:
+    bounds = _range(value)
+    if bounds is not None:
+        low, high = (_solr_time(b) for b in bounds)
+
+        def in_range(package: dict[str, Any]) -> bool:
+            return any(
+                (low == "*" or v >= low) and (high == "*" or v <= high) for v in _values(package, field)
+            )
+
+        return in_range
+    wanted = _norm(value.strip('"'))
+    if field == "text":
+        return lambda package: wanted in _norm(_text(package))
+    if wanted == "*":
+        return lambda package: bool(_values(package, field))
+    return lambda package: any(_norm(v) == wanted for v in _values(package, field))
+
+
+def _clauses(text: str) -> Callable[[dict[str, Any]], bool]:
+    """A Solr boolean query of field:value terms, joined by AND / OR (AND binds first), `-` negates."""
+    try:
+        words = shlex.split(text.replace("(", " ").replace(")", " "), posix=True)
+    except ValueError as exc:
+        raise SearchQueryError(str(exc)) from exc
+    # put range terms back together: metadata_modified:[A TO B]
+    merged: list[str] = []
+    for word in words:
+        if merged and merged[-1].count("[") > merged[-1].count("]"):
+            merged[-1] += " " + word
+        else:
+            merged.append(word)
+    any_of: list[list[Callable[[dict[str, Any]], bool]]] = [[]]
+    for word in merged:
+        if word == "OR":
+            any_of.append([])
+            continue
+        if word == "AND":
+            continue
+        negate = word.startswith("-") or word.startswith("!")
+        word = word[1:] if negate else word.lstrip("+")
+        field, sep, value = word.partition(":")
+        if not sep:
+            field, value = "text", word
+        if field == "*" and value == "*":
+            test: Callable[[dict[str, Any]], bool] = lambda package: True  # noqa: E731
+        else:
+            test = _term(field, value)
+        any_of[-1].append((lambda t: lambda p: not t(p))(test) if negate else test)
+    groups = [group for group in any_of if group]
+    return lambda package: not groups or any(all(t(package) for t in group) for group in groups)
+
+
+SORTS = {
+    "metadata_modified": lambda p: p["metadata_modified"] or "",
+    "metadata_created": lambda p: p["metadata_created"] or "",
+    "name": lambda p: p["name"],
+    "title_string": lambda p: _norm(p["title"]),
+    "id": lambda p: p["id"],
+}
+
+
+def _score(package: dict[str, Any], q: str) -> int:
+    if not q or q == "*:*":
+        return 0
+    words = [_norm(w) for w in q.split() if ":" not in w]
+    title = _norm(package["title"])
+    return sum(3 if w in title else 1 for w in words if w in _norm(_text(package)))
+
+
+def search(packages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+    q = str(params.get("q") or "").strip()
+    fq = params.get("fq") or ""
+    fq_list = params.get("fq_list") or []
+    try:
+        rows = min(int(params.get("rows", 10)), MAX_ROWS)
+        start = int(params.get("start", 0))
+    except (TypeError, ValueError) as exc:
+        raise SearchQueryError(str(exc)) from exc
+    if rows < 0 or start < 0:
+        raise SearchQueryError("rows and start must not be negative")
+    tests = [_clauses(f) for f in [fq, *fq_list] if f]
+    if q and q != "*:*":
+        tests.append(_clauses(q))
+    matched = [p for p in packages if all(t(p) for t in tests)]
+    sort = str(params.get("sort") or "score desc, metadata_modified desc")
+    keys = []
+    for part in [s.strip() for s in sort.split(",") if s.strip()]:
+        name, _sep, direction = part.partition(" ")
+        if name != "score" and name not in SORTS:
+            raise SearchQueryError(f"Can't sort by {name}")
+        keys.append((name, direction.strip().lower() == "desc"))
+    matched.sort(key=lambda p: p["id"])  # a total order: stable paging
+    for name, descending in reversed(keys):
+        key = (lambda p: _score(p, q)) if name == "score" else SORTS[name]
+        matched.sort(key=key, reverse=descending)
+    facets, search_facets = _facets(matched, params)
+    return {
+        "count": len(matched),
+        "sort": sort,
+        "results": matched[start : start + rows],
+        "facets": facets,
+        "search_facets": search_facets,
+    }
+
+
+def _facets(packages: list[dict[str, Any]], params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    import json
+
+    raw = params.get("facet.field") or "[]"
+    try:
+        fields = json.loads(raw) if isinstance(raw, str) else list(raw)
+    except ValueError as exc:
+        raise SearchQueryError(f"facet.field: {exc}") from exc
+    limit = int(params.get("facet.limit", 50))
+    facets: dict[str, Any] = {}
+    search_facets: dict[str, Any] = {}
+    for field in fields:
+        counts: dict[str, int] = {}
+        titles: dict[str, str] = {}
+        for package in packages:
+            if field == "organization":
+                org = package["organization"]
+                counts[org["name"]] = counts.get(org["name"], 0) + 1
+                titles[org["name"]] = org["title"]
+                continue
+            for value in set(_values(package, field)):
+                counts[value] = counts.get(value, 0) + 1
+                titles[value] = value
+        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: limit if limit >= 0 else None]
+        facets[field] = dict(top)
+        search_facets[field] = {
+            "title": field,
+            "items": [{"name": n, "display_name": titles[n], "count": c} for n, c in top],
+        }
+    return facets, search_facets

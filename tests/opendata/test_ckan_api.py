@@ -1,0 +1,150 @@
+"""The Action API answers as CKAN 2.10 does: the envelope, the errors, the read actions, the DataStore.
+
+Machine names come from the AED list's headers (名称, 住所, 緯度 …); only published datasets exist here.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def call(client, action: str, method: str = "get", **params):
+    if method == "post":
+        response = client.post(f"/api/action/{action}", json.dumps(params), content_type="application/json")
+    else:
+        response = client.get(f"/api/3/action/{action}", params)
+    return response.status_code, response.json(), response
+
+
+def test_the_envelope_help_and_cors(client, ward):
+    status, body, response = call(client, "status_show")
+    assert status == 200 and body["success"] is True
+    assert body["help"].endswith("/api/3/action/help_show?name=status_show")
+    assert body["result"]["ckan_version"].startswith("2.10") and "datastore" in body["result"]["extensions"]
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert call(client, "site_read")[1]["result"] is True
+
+
+def test_an_unknown_action_answers_400_as_ckan_does(client, ward):
+    status, body, _response = call(client, "package_explode")
+    assert status == 400 and body == "Bad request - Action name not known: package_explode"
+
+
+def test_only_published_datasets_exist(client, ward):
+    assert call(client, "package_list")[1]["result"] == ["aed"]
+    for hidden in ("mimamori", "budget-draft", "nothing-here"):
+        status, body, _r = call(client, "package_show", id=hidden)
+        assert status == 404 and body["success"] is False
+        assert body["error"]["__type"] == "Not Found Error" and body["error"]["message"] == "Not found"
+
+
+def test_package_show_by_name_or_id_post_or_get(client, ward):
+    by_name = call(client, "package_show", id="aed")[1]["result"]
+    by_id = call(client, "package_show", "post", id=by_name["id"])[1]["result"]
+    assert by_name == by_id
+    assert by_name["name"] == "aed" and by_name["type"] == "dataset" and by_name["state"] == "active"
+    assert (
+        by_name["organization"]["name"] == "bosai" and by_name["owner_org"] == by_name["organization"]["id"]
+    )
+    assert [r["format"] for r in by_name["resources"]] == ["CSV", "JSON", "XLSX", "Parquet"]
+    csv = by_name["resources"][0]
+    assert csv["datastore_active"] is True and csv["package_id"] == by_name["id"]
+    assert csv["url"].endswith("/datasets/aed/export?format=csv")
+    assert call(client, "resource_show", id=csv["id"])[1]["result"] == csv
+
+
+def test_a_missing_parameter_is_a_validation_error(client, ward):
+    status, body, _r = call(client, "package_show")
+    assert status == 409 and body["error"] == {"__type": "Validation Error", "id": ["Missing value"]}
+
+
+def test_package_search_understands_the_solr_forms_harvesters_send(client, ward):
+    def count(**params):
+        return call(client, "package_search", **params)[1]["result"]["count"]
+
+    assert count() == 1
+    assert count(q="AED") == 1 and count(q="存在しない語") == 0
+    assert count(fq="organization:bosai") == 1 and count(fq="-organization:bosai") == 0
+    assert count(fq="res_format:CSV") == 1 and count(fq="res_format:PDF") == 0
+    assert count(fq="metadata_modified:[2000-01-01T00:00:00Z TO *]") == 1
+    assert count(fq="metadata_modified:[2999-01-01T00:00:00Z TO *]") == 0
+    assert count(fq="organization:bosai OR organization:zaisei") == 1
+    status, body, _r = call(client, "package_search", sort="nonsense asc")
+    assert status == 400 and body["error"]["__type"] == "Search Query Error"
+
+
+def test_package_search_pages_until_an_empty_page_and_counts_facets(client, ward):
+    first = call(
+        client, "package_search", rows=1, start=0, **{"facet.field": '["organization","res_format"]'}
+    )
+    result = first[1]["result"]
+    assert [p["name"] for p in result["results"]] == ["aed"]
+    assert result["search_facets"]["organization"]["items"] == [
+        {"name": "bosai", "display_name": result["results"][0]["organization"]["title"], "count": 1}
+    ]
+    assert result["facets"]["res_format"]["CSV"] == 1
+    assert call(client, "package_search", rows=1, start=1)[1]["result"]["results"] == []
+
+
+def test_organizations_and_tags(client, ward):
+    assert call(client, "organization_list")[1]["result"] == ["bosai"]
+    full = call(client, "organization_list", all_fields="true")[1]["result"][0]
+    assert full["package_count"] == 1 and full["is_organization"] is True
+    shown = call(client, "organization_show", id="bosai", include_datasets="true")[1]["result"]
+    assert [p["name"] for p in shown["packages"]] == ["aed"]
+    assert call(client, "organization_show", id="hokenfukushi")[0] == 404  # owns nothing published
+    assert call(client, "group_list")[1]["result"] == []
+    assert call(client, "tag_list")[1]["success"] is True
+
+
+def _resource(client) -> str:
+    return call(client, "package_show", id="aed")[1]["result"]["resources"][0]["id"]
+
+
+def test_datastore_search_pages_filters_and_sorts_in_sql(client, ward):
+    rid = _resource(client)
+    result = call(client, "datastore_search", resource_id=rid, limit=5)[1]["result"]
+    assert result["fields"][0] == {"id": "_id", "type": "int"}
+    assert (
+        len(result["records"]) == 5
+        and result["total"] == ward.row_count
+        and not result["total_was_estimated"]
+    )
+    assert "offset=5" in result["_links"]["next"]
+    names = [f["id"] for f in result["fields"]]
+    assert "名称" in names and "緯度" in names
+    first = result["records"][0]
+    same = call(client, "datastore_search", resource_id=rid, filters=json.dumps({"名称": first["名称"]}))
+    assert all(r["名称"] == first["名称"] for r in same[1]["result"]["records"])
+    found = call(client, "datastore_search", "post", resource_id=rid, q="市役所", fields=["名称"])[1][
+        "result"
+    ]
+    assert found["records"] and all(set(r) == {"_id", "名称"} for r in found["records"])
+    assert all("市役所" in r["名称"] for r in found["records"]) or found["total"] >= 1
+    ordered = call(client, "datastore_search", resource_id=rid, sort="緯度 desc", limit=3)[1]["result"][
+        "records"
+    ]
+    assert [r["緯度"] for r in ordered] == sorted((r["緯度"] for r in ordered), reverse=True)
+    deep = call(client, "datastore_search", resource_id=rid, offset=ward.row_count)[1]["result"]
+    assert deep["records"] == []
+
+
+def test_datastore_search_refuses_unknown_columns_and_resources(client, ward):
+    rid = _resource(client)
+    status, body, _r = call(client, "datastore_search", resource_id=rid, filters=json.dumps({"secret": 1}))
+    assert status == 409 and body["error"]["__type"] == "Validation Error" and "filters" in body["error"]
+    assert call(client, "datastore_search", resource_id="00000000-0000-0000-0000-000000000000")[0] == 404
+
+
+def test_a_column_reclassified_after_publishing_leaves_the_api_at_once(client, ward):
+    from kaidan.accounts.models import User
+    from kaidan.editing.services import set_field_classification
+
+    set_field_classification(User.objects.get(username="admin"), ward, "電話番号", "limited")
+    result = call(client, "datastore_search", resource_id=_resource(client), limit=3)[1]["result"]
+    assert "電話番号" not in [f["id"] for f in result["fields"]]
+    assert all("電話番号" not in r for r in result["records"])
