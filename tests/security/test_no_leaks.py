@@ -222,6 +222,7 @@ def fillers(world: dict[str, Any]) -> dict[str, list[Any]]:
         "job_id": ["00000000-0000-0000-0000-000000000000"],
         "uidb64": ["MQ"],
         "action": sorted(ACTIONS),
+        "key": list(Dataset.objects.values_list("name", flat=True)),
     }
 
 

@@ -7,4 +7,15 @@ app_name = "opendata"
 urlpatterns = [
     path("api/3/action/<str:action>", views.action_view, name="action"),
     path("api/action/<str:action>", views.action_view, name="action_unversioned"),
+    # ckanext-dcat's endpoints
+    *(
+        path(f"catalog.{fmt}", views.catalog_rdf, {"fmt": fmt}, name=f"catalog_{fmt}")
+        for fmt in ("ttl", "rdf", "jsonld")
+    ),
+    *(
+        path(f"dataset/<str:key>.{fmt}", views.dataset_rdf, {"fmt": fmt}, name=f"dataset_{fmt}")
+        for fmt in ("ttl", "rdf", "jsonld")
+    ),
+    path("dataset/<str:key>/datapackage.json", views.datapackage_view, name="datapackage"),
+    path("dataset/<str:key>/geojson", views.geojson_view, name="geojson"),
 ]

@@ -8,15 +8,18 @@ whose body is the JSON string "Bad request - Action name not known: <name>". COR
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from .actions import ACTIONS, ActionError, Context
 
+ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
 
-def _cors(response: HttpResponse) -> HttpResponse:
+
+def _cors(response: ResponseT) -> ResponseT:
     response["Access-Control-Allow-Origin"] = "*"
     response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
     response["Access-Control-Allow-Headers"] = "Content-Type, Authorization, X-CKAN-API-Key"
@@ -61,3 +64,72 @@ def action_view(request: HttpRequest, action: str) -> HttpResponse:
         return _cors(JsonResponse(body, status=exc.status, json_dumps_params={"ensure_ascii": False}))
     body = {"help": help_url, "success": True, "result": result}
     return _cors(JsonResponse(body, json_dumps_params={"ensure_ascii": False}))
+
+
+def _published_or_404(key: str) -> Any:
+    from django.http import Http404
+
+    from . import catalog
+
+    dataset = catalog.find_package(key)
+    if dataset is None:
+        raise Http404(key)
+    return dataset
+
+
+def catalog_rdf(request: HttpRequest, fmt: str) -> HttpResponse:
+    """ckanext-dcat's catalogue endpoint: /catalog.{ttl,rdf,jsonld}?page=N&modified_since=ISO."""
+    from django.utils.dateparse import parse_datetime
+
+    from . import dcat
+
+    try:
+        page = max(1, min(int(request.GET.get("page", 1)), 10**6))
+    except ValueError:
+        page = 1
+    since_text = request.GET.get("modified_since", "")
+    since = parse_datetime(since_text) if since_text else None
+    if since_text and since is None:
+        return _cors(HttpResponse("modified_since: use ISO 8601", status=400, content_type="text/plain"))
+    if since is not None and since.tzinfo is None:
+        from datetime import UTC
+
+        since = since.replace(tzinfo=UTC)
+    base_url = f"{request.scheme}://{request.get_host()}"
+    graph = dcat.catalog_graph(base_url, fmt, page, since)
+    return _cors(
+        HttpResponse(dcat.serialize(graph, fmt), content_type=f"{dcat.FORMATS[fmt][1]}; charset=utf-8")
+    )
+
+
+def dataset_rdf(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
+    """ckanext-dcat's dataset endpoint: /dataset/{name or id}.{ttl,rdf,jsonld}."""
+    from . import dcat
+
+    dataset = _published_or_404(key)
+    base_url = f"{request.scheme}://{request.get_host()}"
+    body = dcat.serialize(dcat.dataset_graph(dataset, base_url), fmt)
+    return _cors(HttpResponse(body, content_type=f"{dcat.FORMATS[fmt][1]}; charset=utf-8"))
+
+
+def datapackage_view(request: HttpRequest, key: str) -> HttpResponse:
+    """The Frictionless data package of a published dataset."""
+    from . import packages
+
+    dataset = _published_or_404(key)
+    base_url = f"{request.scheme}://{request.get_host()}"
+    return _cors(
+        JsonResponse(packages.datapackage(dataset, base_url), json_dumps_params={"ensure_ascii": False})
+    )
+
+
+def geojson_view(request: HttpRequest, key: str) -> HttpResponseBase:
+    """The rows with coordinates as a GeoJSON FeatureCollection (streamed)."""
+    from django.http import StreamingHttpResponse
+
+    from . import packages
+
+    dataset = _published_or_404(key)
+    response = StreamingHttpResponse(packages.geojson(dataset), content_type="application/geo+json")
+    response["Content-Disposition"] = f'attachment; filename="{dataset.name}.geojson"'
+    return _cors(response)
