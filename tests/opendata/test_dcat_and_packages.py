@@ -83,3 +83,24 @@ def test_geojson_has_a_point_per_row_with_coordinates(client, ward):
     longitude, latitude = point["geometry"]["coordinates"]
     assert 122 < longitude < 154 and 20 < latitude < 46  # inside Japan
     assert "名称" in point["properties"]
+
+
+def test_feeds_sitemap_robots_and_conditional_get(client, ward):
+    from xml.etree import ElementTree
+
+    feed = client.get("/opendata/feed.atom")
+    atom = ElementTree.fromstring(feed.content)  # noqa: S314 — our own response
+    entries = atom.findall("{http://www.w3.org/2005/Atom}entry")
+    assert feed["Content-Type"].startswith("application/atom+xml") and len(entries) == 1
+    assert client.get("/opendata/feed.atom", headers={"If-None-Match": feed["ETag"]}).status_code == 304
+    sitemap = client.get("/sitemap.xml").content.decode()
+    assert "/datasets/aed/" in sitemap and "mimamori" not in sitemap
+    assert "Sitemap:" in client.get("/robots.txt").content.decode()
+    api = client.get("/api/3/action/package_show", {"id": "aed"})
+    assert (
+        api["ETag"]
+        and client.get(
+            "/api/3/action/package_show", {"id": "aed"}, headers={"If-None-Match": api["ETag"]}
+        ).status_code
+        == 304
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import discovery, views
 
 app_name = "opendata"
 
@@ -18,4 +18,7 @@ urlpatterns = [
     ),
     path("dataset/<str:key>/datapackage.json", views.datapackage_view, name="datapackage"),
     path("dataset/<str:key>/geojson", views.geojson_view, name="geojson"),
+    path("opendata/feed.atom", discovery.atom_feed, name="feed"),
+    path("sitemap.xml", discovery.sitemap, name="sitemap"),
+    path("robots.txt", discovery.robots, name="robots"),
 ]

@@ -7,6 +7,7 @@ whose body is the JSON string "Bad request - Action name not known: <name>". COR
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any, TypeVar
 
@@ -63,7 +64,18 @@ def action_view(request: HttpRequest, action: str) -> HttpResponse:
         body = {"help": help_url, "success": False, "error": exc.error()}
         return _cors(JsonResponse(body, status=exc.status, json_dumps_params={"ensure_ascii": False}))
     body = {"help": help_url, "success": True, "result": result}
-    return _cors(JsonResponse(body, json_dumps_params={"ensure_ascii": False}))
+    return _cors(_etag(request, JsonResponse(body, json_dumps_params={"ensure_ascii": False})))
+
+
+def _etag(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """A strong ETag from the answer's bytes; 304 Not Modified when the client already has them."""
+    tag = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
+    if request.method == "GET" and tag in [
+        t.strip() for t in request.headers.get("If-None-Match", "").split(",")
+    ]:
+        response = HttpResponse(status=304)
+    response["ETag"] = tag
+    return response
 
 
 def _published_or_404(key: str) -> Any:
@@ -109,7 +121,7 @@ def dataset_rdf(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
     dataset = _published_or_404(key)
     base_url = f"{request.scheme}://{request.get_host()}"
     body = dcat.serialize(dcat.dataset_graph(dataset, base_url), fmt)
-    return _cors(HttpResponse(body, content_type=f"{dcat.FORMATS[fmt][1]}; charset=utf-8"))
+    return _cors(_etag(request, HttpResponse(body, content_type=f"{dcat.FORMATS[fmt][1]}; charset=utf-8")))
 
 
 def datapackage_view(request: HttpRequest, key: str) -> HttpResponse:
