@@ -8,7 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from kaidan.access.actors import Actor
 from kaidan.access.levels import Level
+from kaidan.accounts.selectors import importable_organizations, resolve_organization
 from kaidan.core.actors import actor_for
 from kaidan.ingest.errors import ReadError
 from kaidan.ingest.exceptions import ImportRejected, report_csv
@@ -22,7 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--dataset", required=True, help="Machine name of the dataset (ASCII).")
         parser.add_argument("--title", default="", help="Title shown in the catalog (default: the name).")
-        parser.add_argument("--org", default="", help="Owner organization code (for a new dataset).")
+        parser.add_argument(
+            "--org", default="", help="Owner organization, by code or name (for a new dataset)."
+        )
         parser.add_argument("--key", default="", help="Key column (label or machine name).")
         parser.add_argument("--mode", choices=MODES, default="create")
         parser.add_argument("--sheet", default=None)
@@ -49,6 +53,7 @@ class Command(BaseCommand):
         if not path.exists():
             raise CommandError(f"ファイルがありません / file not found: {path}")
         actor = actor_for(opts["user"])
+        organization = self._organization(actor, opts) if opts["mode"] == "create" else opts["org"]
         header_rows = [int(n) - 1 for n in opts["header_rows"].split(",")] if opts["header_rows"] else None
         try:
             Level.parse(opts["classification"])
@@ -59,7 +64,7 @@ class Command(BaseCommand):
                 encoding=opts["encoding"],
                 header_rows=header_rows,
                 title=opts["title"],
-                organization=opts["org"],
+                organization=organization,
                 mode=opts["mode"],
                 key=opts["key"],
                 classification=opts["classification"],
@@ -107,6 +112,22 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{result.dataset.name} r{r.number}: 追加 added {r.added}, 変更 changed {r.changed}, "
             f"削除 removed {r.removed}, 除外 rejected {r.rejected}"
+        )
+
+    def _organization(self, actor: Actor, opts: dict[str, Any]) -> str:
+        """The code of the organization --org names by code or name; refused (exit 2) naming the choices."""
+        org = resolve_organization(opts["org"])
+        if org is not None:
+            return org.code
+        if opts["org"].strip():
+            head = f"組織「{opts['org']}」が見つかりません / no organization '{opts['org']}'"
+        else:
+            head = "新しいデータセットの組織を --org で指定してください / give the new dataset's organization with --org"
+        choices = "\n".join(f"  {o.code}  {o.name}" for o in importable_organizations(actor))
+        raise CommandError(
+            f"{head}\n取り込める組織（コード・名称） / organizations you may import into (code, name):\n"
+            f"{choices or '  （なし / none）'}",
+            returncode=2,
         )
 
     def _apply_overrides(self, plan: Any, opts: dict[str, Any]) -> None:
