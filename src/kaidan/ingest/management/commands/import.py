@@ -6,12 +6,16 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext_lazy
 from tqdm import tqdm
 
 from kaidan.access.actors import Actor
 from kaidan.access.levels import Level
+from kaidan.access.services import can, rights
 from kaidan.accounts.selectors import importable_organizations, resolve_organization
+from kaidan.catalog.models import Dataset
 from kaidan.core.actors import actor_for
+from kaidan.core.errors import Forbidden
 from kaidan.ingest.errors import ReadError
 from kaidan.ingest.exceptions import ImportRejected, report_csv
 from kaidan.ingest.services import MODES, plan_import, run_import
@@ -49,14 +53,18 @@ class Command(BaseCommand):
         parser.add_argument("--yes", action="store_true", help="Do not ask for confirmation.")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        path = Path(opts["file"])
-        if not path.exists():
-            raise CommandError(f"ファイルがありません / file not found: {path}")
+        # Every option is checked before the file is read: a refusal costs no analysis of a large file.
         actor = actor_for(opts["user"])
-        organization = self._organization(actor, opts) if opts["mode"] == "create" else opts["org"]
-        header_rows = [int(n) - 1 for n in opts["header_rows"].split(",")] if opts["header_rows"] else None
+        header_rows = _header_rows(opts["header_rows"])
         try:
             Level.parse(opts["classification"])
+        except ValueError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        organization = self._check_target(actor, opts)
+        path = Path(opts["file"])
+        if not path.exists():
+            raise CommandError(f"ファイルがありません / file not found: {path}", returncode=2)
+        try:
             plan, analysis = plan_import(
                 path,
                 dataset=opts["dataset"],
@@ -114,6 +122,47 @@ class Command(BaseCommand):
             f"削除 removed {r.removed}, 除外 rejected {r.rejected}"
         )
 
+    def _check_target(self, actor: Actor, opts: dict[str, Any]) -> str:
+        """Refuse a mode, dataset, organization or key that cannot work; return the owner's code.
+
+        The same rules as `run_import` applies, asked before the file is read. A dataset the actor may
+        not see is answered like a missing one (no existence leak); a refused right is the service's
+        Forbidden (exit 1), a refused option exit 2.
+        """
+        name = opts["dataset"]
+        dataset = Dataset.objects.filter(name=name).first()
+        readable = dataset is not None and rights(actor, dataset).can_read
+        if opts["mode"] == "create":
+            code = self._organization(actor, opts)
+            if dataset is not None and not readable:
+                raise CommandError(
+                    f"データセット名「{name}」は使えません。別の名前を指定してください / "
+                    f"the dataset name '{name}' cannot be used: choose another name",
+                    returncode=2,
+                )
+            if dataset is not None:
+                raise CommandError(
+                    f"データセット「{name}」は既にあります（replace/upsert/append を指定してください） / "
+                    f"dataset '{name}' already exists (use --mode replace, upsert or append)",
+                    returncode=2,
+                )
+            if code not in {org.code for org in importable_organizations(actor)}:
+                raise Forbidden(gettext_lazy("Only editors of the organization can create its datasets."))
+            return code
+        if dataset is None or not readable:
+            raise CommandError(
+                f"データセット「{name}」がありません（--mode create で作成します） / "
+                f"dataset '{name}' does not exist (use --mode create)",
+                returncode=2,
+            )
+        if not can(actor, "object.edit", dataset):
+            raise Forbidden(gettext_lazy("You may not change this dataset."))
+        if opts["mode"] == "upsert" and not opts["key"] and dataset.key_field_id is None:
+            raise CommandError(
+                "upsert にはキー列（--key）が必要です / upsert needs a key column (--key)", returncode=2
+            )
+        return str(opts["org"])
+
     def _organization(self, actor: Actor, opts: dict[str, Any]) -> str:
         """The code of the organization --org names by code or name; refused (exit 2) naming the choices."""
         org = resolve_organization(opts["org"])
@@ -153,3 +202,20 @@ class Command(BaseCommand):
             )
         for issue in analysis.issues:
             self.stdout.write(f"  ! {issue}")
+
+
+def _header_rows(text: str | None) -> list[int] | None:
+    """--header-rows "3,4" (1-based, as Excel numbers rows) as 0-based row indexes."""
+    if not text:
+        return None
+    try:
+        rows = [int(n) - 1 for n in text.split(",")]
+    except ValueError:
+        rows = [-1]
+    if min(rows) < 0:
+        raise CommandError(
+            f"--header-rows「{text}」は 3,4 のような行番号（1 から）です / "
+            f"--header-rows '{text}' takes row numbers from 1, e.g. 3,4",
+            returncode=2,
+        )
+    return rows
