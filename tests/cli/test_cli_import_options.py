@@ -118,3 +118,15 @@ def test_a_user_without_the_right_is_refused_before_the_file_is_read_too(kaidan,
     assert code == 1 and out == "" and "broken.xlsx" not in err
     assert "permission" in err.lower() or "editors" in err or "may not" in err
     assert not Dataset.objects.filter(name="new").exists()
+
+
+def test_a_missing_file_is_refused_after_the_options_and_with_the_same_exit_code(kaidan, existing, tmp_path):
+    code, out, err = kaidan(
+        "import", str(tmp_path / "gone.csv"), "--dataset=shelters", "--mode=append", "--yes"
+    )
+    assert code == 2 and out == "" and "gone.csv" in err and "file not found" in err
+
+    code, _out, err = kaidan(
+        "import", str(tmp_path / "gone.csv"), "--dataset=nothing", "--mode=append", "--yes"
+    )
+    assert code == 2 and "does not exist (use --mode create)" in err
