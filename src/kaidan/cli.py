@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> None:
     except DomainError as exc:  # the command-line adapter of domain errors: a message and an exit code
         sys.stderr.write(f"{exc.bilingual()}\n")
         sys.exit(exc.exit_code)
+    except BrokenPipeError:  # the reader stopped early (`kaidan export … | head`): end quietly, exit 1
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # what is still buffered goes nowhere
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ The terminal is the real captured stdout told it is a terminal: only its `isatty
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pytest
@@ -73,3 +74,16 @@ def test_with_o_a_binary_format_is_written_to_the_file_from_a_terminal(export, s
 
     assert code == 0, err
     assert out == b"" and target.read_bytes().startswith(b"PK")
+
+
+def test_a_reader_that_stops_early_ends_the_export_quietly(shelters, monkeypatch, capsys):
+    """`kaidan export … | head`: the pipe closes before the export is written; no traceback."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with open(write_end, "w", encoding="utf-8") as closed_pipe:
+        monkeypatch.setattr(sys, "stdout", closed_pipe)
+        with pytest.raises(SystemExit) as exited:
+            main(["export", "shelters", "--format=csv"])
+
+    assert exited.value.code == 1
+    assert "Traceback" not in capsys.readouterr().err
