@@ -98,6 +98,12 @@ def test_an_unknown_user_is_refused(kaidan, existing, broken):
     [
         ("--classification=top-secret", ["top-secret", "分類"]),
         ("--header-rows=one", ["one", "--header-rows"]),
+        ("--encoding=klingon", ["klingon", "--encoding", "cp932"]),
+        ("--restriction-reason=secret", ["secret", "--restriction-reason", "personal"]),
+        ("--type=名称=money", ["money", "--type", "integer"]),
+        ("--type=名称", ["名称", "--type", "COL=TYPE"]),
+        ("--column-classification=名称=極秘", ["極秘", "分類"]),
+        ("--column-classification=restricted", ["restricted", "COL=LEVEL"]),
     ],
 )
 def test_a_malformed_option_is_refused(kaidan, existing, broken, option, words):
@@ -130,3 +136,14 @@ def test_a_missing_file_is_refused_after_the_options_and_with_the_same_exit_code
         "import", str(tmp_path / "gone.csv"), "--dataset=nothing", "--mode=append", "--yes"
     )
     assert code == 2 and "does not exist (use --mode create)" in err
+
+
+def test_a_column_the_file_does_not_have_is_refused_after_the_analysis_with_exit_2(
+    kaidan, existing, csv_file
+):
+    code, _out, err = kaidan(
+        "import", str(csv_file), "--dataset=new", "--org=hokenfukushi", "--type=住所=text", "--yes"
+    )
+
+    assert code == 2 and "住所" in err and "no column" in err
+    assert not Dataset.objects.filter(name="new").exists()

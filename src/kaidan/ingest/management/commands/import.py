@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext_lazy
 from tqdm import tqdm
 
 from kaidan.access.actors import Actor
-from kaidan.access.levels import Level
+from kaidan.access.levels import Level, RestrictionReason
 from kaidan.access.services import can, rights
 from kaidan.accounts.selectors import importable_organizations, resolve_organization
 from kaidan.catalog.models import Dataset
@@ -19,6 +20,7 @@ from kaidan.core.errors import Forbidden
 from kaidan.ingest.errors import ReadError
 from kaidan.ingest.exceptions import ImportRejected, report_csv
 from kaidan.ingest.services import MODES, plan_import, run_import
+from kaidan.values.types import FieldType
 
 
 class Command(BaseCommand):
@@ -56,10 +58,7 @@ class Command(BaseCommand):
         # Every option is checked before the file is read: a refusal costs no analysis of a large file.
         actor = actor_for(opts["user"])
         header_rows = _header_rows(opts["header_rows"])
-        try:
-            Level.parse(opts["classification"])
-        except ValueError as exc:
-            raise CommandError(str(exc), returncode=2) from exc
+        _check_values(opts)
         organization = self._check_target(actor, opts)
         path = Path(opts["file"])
         if not path.exists():
@@ -83,8 +82,8 @@ class Command(BaseCommand):
             self._apply_overrides(plan, opts)
         except ReadError as exc:  # the file is refused: a message and exit status 2, never a traceback
             raise CommandError(str(exc), returncode=2) from exc
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
+        except ValueError as exc:  # a --type or --column-classification naming a column the file lacks
+            raise CommandError(str(exc), returncode=2) from exc
         self._describe(plan, analysis)
         if not opts["yes"] and opts.get("interactive", True):
             answer = input("取り込みますか？ / Import? [y/N] ")
@@ -219,3 +218,43 @@ def _header_rows(text: str | None) -> list[int] | None:
             returncode=2,
         )
     return rows
+
+
+def _check_values(opts: dict[str, Any]) -> None:
+    """Refuse (exit 2) a classification, restriction reason, encoding, type or COL=VALUE that cannot be."""
+
+    def refuse(message: str) -> NoReturn:
+        raise CommandError(message, returncode=2)
+
+    try:
+        Level.parse(opts["classification"])
+    except ValueError as exc:
+        refuse(str(exc))
+    reasons = [r.value for r in RestrictionReason]
+    if opts["restriction_reason"] and opts["restriction_reason"] not in reasons:
+        refuse(
+            f"--restriction-reason「{opts['restriction_reason']}」は不明です / unknown --restriction-reason "
+            f"'{opts['restriction_reason']}': {', '.join(reasons)}"
+        )
+    if opts["encoding"]:
+        try:
+            codecs.lookup(opts["encoding"])
+        except LookupError:
+            refuse(
+                f"文字コード --encoding「{opts['encoding']}」は不明です / unknown --encoding "
+                f"'{opts['encoding']}' (e.g. utf-8, cp932, euc_jp)"
+            )
+    types = [t.value for t in FieldType]
+    for option, form in (("column_classification", "COL=LEVEL"), ("type", "COL=TYPE")):
+        flag = "--" + option.replace("_", "-")
+        for item in opts[option]:
+            col, sep, value = item.partition("=")
+            if not (sep and col and value):
+                refuse(f"{flag}「{item}」は {form} の形で指定します / {flag} '{item}' takes {form}")
+            if option == "type" and value not in types:
+                refuse(f"型「{value}」は不明です / unknown {flag} '{value}': {', '.join(types)}")
+            if option == "column_classification":
+                try:
+                    Level.parse(value)
+                except ValueError as exc:
+                    refuse(str(exc))
