@@ -124,7 +124,7 @@ class Command(BaseCommand):
     def _check_target(self, actor: Actor, opts: dict[str, Any]) -> str:
         """Refuse a mode, dataset, organization or key that cannot work; return the owner's code.
 
-        The same rules as `run_import` applies, asked before the file is read. A dataset the actor may
+        The rules `run_import` applies, asked before the file is read (the service still enforces them). A dataset the actor may
         not see is answered like a missing one (no existence leak); a refused right is the service's
         Forbidden (exit 1), a refused option exit 2.
         """
