@@ -9,7 +9,7 @@ from kaidan.access.operations import OPERATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src" / "kaidan"
-OWN_COMMANDS = ["serve", "demo", "import", "export", "audit", "release_due"]
+OWN_COMMANDS = ["serve", "demo", "import", "export", "audit", "release_due", "orgs", "datasets"]
 
 
 def test_every_environment_variable_is_documented():

@@ -13,5 +13,5 @@ def actor_for(username: str | None) -> Actor:
         return SYSTEM
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise CommandError(f"利用者「{username}」がいません / no such user '{username}'")
+        raise CommandError(f"利用者「{username}」がいません / no such user '{username}'", returncode=2)
     return user

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext_lazy
 from tqdm import tqdm
 
-from kaidan.access.levels import Level
+from kaidan.access.actors import Actor
+from kaidan.access.levels import Level, RestrictionReason
+from kaidan.access.services import can, rights
+from kaidan.accounts.selectors import importable_organizations, resolve_organization
+from kaidan.catalog.models import Dataset
 from kaidan.core.actors import actor_for
+from kaidan.core.errors import Forbidden
 from kaidan.ingest.errors import ReadError
 from kaidan.ingest.exceptions import ImportRejected, report_csv
 from kaidan.ingest.services import MODES, plan_import, run_import
+from kaidan.values.types import FieldType
 
 
 class Command(BaseCommand):
@@ -22,7 +30,9 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--dataset", required=True, help="Machine name of the dataset (ASCII).")
         parser.add_argument("--title", default="", help="Title shown in the catalog (default: the name).")
-        parser.add_argument("--org", default="", help="Owner organization code (for a new dataset).")
+        parser.add_argument(
+            "--org", default="", help="Owner organization, by code or name (for a new dataset)."
+        )
         parser.add_argument("--key", default="", help="Key column (label or machine name).")
         parser.add_argument("--mode", choices=MODES, default="create")
         parser.add_argument("--sheet", default=None)
@@ -45,13 +55,15 @@ class Command(BaseCommand):
         parser.add_argument("--yes", action="store_true", help="Do not ask for confirmation.")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        # Every option is checked before the file is read: a refusal costs no analysis of a large file.
+        actor = actor_for(opts["user"])
+        header_rows = _header_rows(opts["header_rows"])
+        _check_values(opts)
+        organization = self._check_target(actor, opts)
         path = Path(opts["file"])
         if not path.exists():
-            raise CommandError(f"ファイルがありません / file not found: {path}")
-        actor = actor_for(opts["user"])
-        header_rows = [int(n) - 1 for n in opts["header_rows"].split(",")] if opts["header_rows"] else None
+            raise CommandError(f"ファイルがありません / file not found: {path}", returncode=2)
         try:
-            Level.parse(opts["classification"])
             plan, analysis = plan_import(
                 path,
                 dataset=opts["dataset"],
@@ -59,7 +71,7 @@ class Command(BaseCommand):
                 encoding=opts["encoding"],
                 header_rows=header_rows,
                 title=opts["title"],
-                organization=opts["org"],
+                organization=organization,
                 mode=opts["mode"],
                 key=opts["key"],
                 classification=opts["classification"],
@@ -70,8 +82,8 @@ class Command(BaseCommand):
             self._apply_overrides(plan, opts)
         except ReadError as exc:  # the file is refused: a message and exit status 2, never a traceback
             raise CommandError(str(exc), returncode=2) from exc
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
+        except ValueError as exc:  # a --type or --column-classification naming a column the file lacks
+            raise CommandError(str(exc), returncode=2) from exc
         self._describe(plan, analysis)
         if not opts["yes"] and opts.get("interactive", True):
             answer = input("取り込みますか？ / Import? [y/N] ")
@@ -109,6 +121,63 @@ class Command(BaseCommand):
             f"削除 removed {r.removed}, 除外 rejected {r.rejected}"
         )
 
+    def _check_target(self, actor: Actor, opts: dict[str, Any]) -> str:
+        """Refuse a mode, dataset, organization or key that cannot work; return the owner's code.
+
+        The rules `run_import` applies, asked before the file is read (the service still enforces them). A dataset the actor may
+        not see is answered like a missing one (no existence leak); a refused right is the service's
+        Forbidden (exit 1), a refused option exit 2.
+        """
+        name = opts["dataset"]
+        dataset = Dataset.objects.filter(name=name).first()
+        readable = dataset is not None and rights(actor, dataset).can_read
+        if opts["mode"] == "create":
+            code = self._organization(actor, opts)
+            if dataset is not None and not readable:
+                raise CommandError(
+                    f"データセット名「{name}」は使えません。別の名前を指定してください / "
+                    f"the dataset name '{name}' cannot be used: choose another name",
+                    returncode=2,
+                )
+            if dataset is not None:
+                raise CommandError(
+                    f"データセット「{name}」は既にあります（replace/upsert/append を指定してください） / "
+                    f"dataset '{name}' already exists (use --mode replace, upsert or append)",
+                    returncode=2,
+                )
+            if code not in {org.code for org in importable_organizations(actor)}:
+                raise Forbidden(gettext_lazy("Only editors of the organization can create its datasets."))
+            return code
+        if dataset is None or not readable:
+            raise CommandError(
+                f"データセット「{name}」がありません（--mode create で作成します） / "
+                f"dataset '{name}' does not exist (use --mode create)",
+                returncode=2,
+            )
+        if not can(actor, "object.edit", dataset):
+            raise Forbidden(gettext_lazy("You may not change this dataset."))
+        if opts["mode"] == "upsert" and not opts["key"] and dataset.key_field_id is None:
+            raise CommandError(
+                "upsert にはキー列（--key）が必要です / upsert needs a key column (--key)", returncode=2
+            )
+        return str(opts["org"])
+
+    def _organization(self, actor: Actor, opts: dict[str, Any]) -> str:
+        """The code of the organization --org names by code or name; refused (exit 2) naming the choices."""
+        org = resolve_organization(opts["org"])
+        if org is not None:
+            return org.code
+        if opts["org"].strip():
+            head = f"組織「{opts['org']}」が見つかりません / no organization '{opts['org']}'"
+        else:
+            head = "新しいデータセットの組織を --org で指定してください / give the new dataset's organization with --org"
+        choices = "\n".join(f"  {o.code}  {o.name}" for o in importable_organizations(actor))
+        raise CommandError(
+            f"{head}\n取り込める組織（コード・名称） / organizations you may import into (code, name):\n"
+            f"{choices or '  （なし / none）'}",
+            returncode=2,
+        )
+
     def _apply_overrides(self, plan: Any, opts: dict[str, Any]) -> None:
         by_key = {c.source: c for c in plan.columns} | {c.name: c for c in plan.columns}
         for option, attr in (("column_classification", "classification"), ("type", "type")):
@@ -132,3 +201,60 @@ class Command(BaseCommand):
             )
         for issue in analysis.issues:
             self.stdout.write(f"  ! {issue}")
+
+
+def _header_rows(text: str | None) -> list[int] | None:
+    """--header-rows "3,4" (1-based, as Excel numbers rows) as 0-based row indexes."""
+    if not text:
+        return None
+    try:
+        rows = [int(n) - 1 for n in text.split(",")]
+    except ValueError:
+        rows = [-1]
+    if min(rows) < 0:
+        raise CommandError(
+            f"--header-rows「{text}」は 3,4 のような行番号（1 から）です / "
+            f"--header-rows '{text}' takes row numbers from 1, e.g. 3,4",
+            returncode=2,
+        )
+    return rows
+
+
+def _check_values(opts: dict[str, Any]) -> None:
+    """Refuse (exit 2) a classification, restriction reason, encoding, type or COL=VALUE that cannot be."""
+
+    def refuse(message: str) -> NoReturn:
+        raise CommandError(message, returncode=2)
+
+    try:
+        Level.parse(opts["classification"])
+    except ValueError as exc:
+        refuse(str(exc))
+    reasons = [r.value for r in RestrictionReason]
+    if opts["restriction_reason"] and opts["restriction_reason"] not in reasons:
+        refuse(
+            f"--restriction-reason「{opts['restriction_reason']}」は不明です / unknown --restriction-reason "
+            f"'{opts['restriction_reason']}': {', '.join(reasons)}"
+        )
+    if opts["encoding"]:
+        try:
+            codecs.lookup(opts["encoding"])
+        except LookupError:
+            refuse(
+                f"文字コード --encoding「{opts['encoding']}」は不明です / unknown --encoding "
+                f"'{opts['encoding']}' (e.g. utf-8, cp932, euc_jp)"
+            )
+    types = [t.value for t in FieldType]
+    for option, form in (("column_classification", "COL=LEVEL"), ("type", "COL=TYPE")):
+        flag = "--" + option.replace("_", "-")
+        for item in opts[option]:
+            col, sep, value = item.partition("=")
+            if not (sep and col and value):
+                refuse(f"{flag}「{item}」は {form} の形で指定します / {flag} '{item}' takes {form}")
+            if option == "type" and value not in types:
+                refuse(f"型「{value}」は不明です / unknown {flag} '{value}': {', '.join(types)}")
+            if option == "column_classification":
+                try:
+                    Level.parse(value)
+                except ValueError as exc:
+                    refuse(str(exc))

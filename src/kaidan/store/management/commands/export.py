@@ -14,6 +14,9 @@ from kaidan.core.actors import actor_for
 from kaidan.core.errors import Forbidden, NotFound
 from kaidan.store.exports import FORMATS
 
+# Written to stdout only when it is not a terminal (a pipe or a redirect): bytes a screen cannot show.
+BINARY = ("xlsx", "parquet", "csv-sjis")
+
 
 class Command(BaseCommand):
     help = "Export a dataset as CSV (UTF-8 with BOM), CSV in Shift_JIS, XLSX, JSON or Parquet."
@@ -26,6 +29,14 @@ class Command(BaseCommand):
         parser.add_argument("--user", default="", help="Export as this user sees it (masking applied).")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        fmt = opts["format"]
+        if opts["output"] == "-" and fmt in BINARY and sys.stdout.isatty():
+            suggestion = f"{opts['dataset']}.{FORMATS[fmt][1]}"
+            raise CommandError(
+                f"{fmt} は端末には書き出しません。-o でファイルを指定してください（例: -o {suggestion}） / "
+                f"{fmt} is not written to a terminal: give a file with -o (e.g. -o {suggestion}), or pipe it",
+                returncode=2,
+            )
         actor = actor_for(opts["user"])
         try:
             dataset = get_dataset(actor, opts["dataset"], "object.export")
