@@ -236,6 +236,11 @@ def test_a_row_scoped_reader_sees_no_whole_dataset_counts_or_messages(ward):
     assert "訪問記録の反映" in owner and "<td>40</td>" in owner
 
 
+def test_the_catalogue_tells_a_row_scoped_reader_no_whole_dataset_count(ward):
+    assert "40 行" not in client_for("shakyo.staff").get("/datasets/").content.decode()
+    assert "40 行" in client_for("fukushi.viewer").get("/datasets/").content.decode()
+
+
 def test_live_events_to_a_row_scoped_reader_carry_no_counts_or_message(ward):
     from kaidan.live.selectors import revision_event
     from kaidan.store.models import Revision
