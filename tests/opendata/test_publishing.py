@@ -45,7 +45,7 @@ def test_publishing_is_a_managers_act_and_audited(demo):
     unpublish(User.objects.get(username="admin"), aed)
     with pytest.raises(Forbidden):
         publish(User.objects.get(username="bosai.editor"), aed)
-    publish(User.objects.get(username="admin"), aed)
+    publish(User.objects.get(username="admin"), aed, reason="施設の代表番号")
     aed.refresh_from_db()
     assert aed.published and aed.published_at is not None
     assert AuditEntry.objects.filter(action="catalog.dataset.publish", object_id=str(aed.pk)).exists()
@@ -57,10 +57,38 @@ def test_publishing_is_a_managers_act_and_audited(demo):
 def test_the_command_line_publishes_and_refuses_with_the_reasons(demo):
     call_command("unpublish", "aed", stdout=io.StringIO())
     out = io.StringIO()
-    call_command("publish", "aed", stdout=out)
+    call_command("publish", "aed", "--reason=施設の代表番号", stdout=out)
     assert "published" in out.getvalue()
     with pytest.raises(CommandError) as refused:
         call_command("publish", "mimamori", stdout=io.StringIO())
     assert "氏名" in str(refused.value) and refused.value.returncode == 2
     call_command("unpublish", "aed", stdout=io.StringIO())
     assert not Dataset.objects.get(name="aed").published
+
+
+def test_values_that_look_personal_need_a_managers_recorded_reason(demo):
+    from kaidan.opendata.services import PublishWarned
+
+    admin = User.objects.get(username="admin")
+    aed = Dataset.objects.get(name="aed")
+    unpublish(admin, aed)
+    with pytest.raises(PublishWarned) as warned:
+        publish(admin, aed)  # the AED list has phone numbers (the facilities' own)
+    assert any(f.column == "電話番号" and f.kind == "phone" for f in warned.value.findings)
+    assert "054-***-1139" in str(warned.value)  # examples, partly hidden
+    assert not any(f.column == "NO" for f in warned.value.findings)  # 0000000001 is no phone number
+    aed.refresh_from_db()
+    assert not aed.published
+    publish(admin, aed, reason="施設の代表電話番号で、個人の情報ではない")
+    entry = AuditEntry.objects.filter(action="catalog.dataset.publish").latest("seq")
+    assert entry.detail["override_reason"] == "施設の代表電話番号で、個人の情報ではない"
+    assert "電話番号" in [w["column"] for w in entry.detail["warnings"]]
+
+
+def test_the_command_line_names_the_warnings_and_takes_a_reason(demo):
+    call_command("unpublish", "aed", stdout=io.StringIO())
+    with pytest.raises(CommandError) as warned:
+        call_command("publish", "aed", stdout=io.StringIO())
+    assert "--reason" in str(warned.value) and "電話番号" in str(warned.value)
+    call_command("publish", "aed", "--reason=代表番号", stdout=io.StringIO())
+    assert Dataset.objects.get(name="aed").published

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kaidan.access.actors import Actor
 from kaidan.access.levels import Level
@@ -21,6 +22,8 @@ from kaidan.access.services import require
 from kaidan.audit.services import record
 from kaidan.catalog.models import Dataset
 from kaidan.core.errors import DomainError
+from kaidan.store.relation import compile_relation
+from kaidan.values.personal import Finding, scan
 
 
 class PublishRefused(DomainError):
@@ -63,17 +66,75 @@ def readiness(dataset: Dataset) -> Readiness:
     return Readiness(reasons)
 
 
+SAMPLE_ROWS = 2000
+
+KIND_NAMES = {
+    "my_number": gettext_lazy("個人番号 (My Number, with a valid check digit)"),
+    "phone": gettext_lazy("phone numbers"),
+    "email": gettext_lazy("e-mail addresses"),
+    "birth_date": gettext_lazy("dates of birth beside names"),
+    "label:name": gettext_lazy("a column named like a person's name"),
+    "label:address": gettext_lazy("a column named like an address"),
+    "label:phone": gettext_lazy("a column named like a phone number"),
+    "label:email": gettext_lazy("a column named like an e-mail address"),
+    "label:my_number": gettext_lazy("a column named like 個人番号"),
+}
+
+
+class PublishWarned(DomainError):
+    """Values look personal: a manager may publish anyway only with a recorded reason."""
+
+    status = 409
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        super().__init__("\n".join(describe(f) for f in findings))
+
+
+def describe(finding: Finding) -> str:
+    examples = "、".join(finding.examples)
+    what = str(KIND_NAMES.get(finding.kind, finding.kind))
+    if examples:
+        return _("Column “%(column)s” looks like it holds %(what)s, e.g. %(examples)s.") % {
+            "column": finding.column,
+            "what": what,
+            "examples": examples,
+        }
+    return _("Column “%(column)s”: %(what)s.") % {"column": finding.column, "what": what}
+
+
+def personal_data(dataset: Dataset) -> list[Finding]:
+    """What looks personal in what the public would see (the anonymous relation, a sample of rows)."""
+    rel = compile_relation(None, dataset)
+    index = {f.pk: i for i, f in enumerate(rel.fields)}
+    samples: dict[int, list[object]] = {f.pk: [] for f in rel.visible}
+    for n, (_row_id, _rev, values) in enumerate(rel.rows()):
+        if n >= SAMPLE_ROWS:
+            break
+        for f in rel.visible:
+            samples[f.pk].append(values[index[f.pk]])
+    return scan([(f.label, f.type, samples[f.pk]) for f in rel.visible])
+
+
 @transaction.atomic
-def publish(actor: Actor, dataset: Dataset) -> Dataset:
+def publish(actor: Actor, dataset: Dataset, *, reason: str = "") -> Dataset:
+    """Publish, unless refused; values that look personal need a manager's recorded `reason`."""
     require(actor, "object.manage", dataset)
     found = readiness(dataset)
     if not found.ready:
         raise PublishRefused(found.reasons)
+    findings = personal_data(dataset)
+    if findings and not reason.strip():
+        raise PublishWarned(findings)
     if not dataset.published:
         dataset.published = True
         dataset.published_at = timezone.now()
         dataset.save(update_fields=["published", "published_at", "updated_at"])
-        record(actor, "catalog.dataset.publish", dataset, detail={"revision": dataset.current_revision})
+        detail: dict[str, object] = {"revision": dataset.current_revision}
+        if findings:
+            detail["override_reason"] = reason.strip()
+            detail["warnings"] = [{"column": f.column, "kind": f.kind, "count": f.count} for f in findings]
+        record(actor, "catalog.dataset.publish", dataset, detail=detail)
     return dataset
 
 

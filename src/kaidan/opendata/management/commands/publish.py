@@ -18,6 +18,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("dataset")
         parser.add_argument("--user", default="", help="Act as this user (default: the system operator).")
+        parser.add_argument(
+            "--reason",
+            default="",
+            help="Why values that look personal may be published (recorded in the audit log).",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         actor = actor_for(opts["user"])
@@ -27,7 +32,14 @@ class Command(BaseCommand):
                 f"データセット「{opts['dataset']}」がありません / no dataset '{opts['dataset']}'"
             )
         try:
-            services.publish(actor, dataset)
+            services.publish(actor, dataset, reason=opts.get("reason", ""))
+        except services.PublishWarned as exc:
+            listed = "\n".join(f"- {services.describe(f)}" for f in exc.findings)
+            raise CommandError(
+                "個人情報に見える値があります。理由を --reason で記録すれば公開できます / values look personal: "
+                f"publish with --reason to record why:\n{listed}",
+                returncode=2,
+            ) from exc
         except services.PublishRefused as exc:
             reasons = "\n".join(f"- {r}" for r in exc.reasons)
             raise CommandError(f"公開できません / cannot publish:\n{reasons}", returncode=2) from exc
