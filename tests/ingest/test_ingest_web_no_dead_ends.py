@@ -1,7 +1,8 @@
 """Import in the browser without dead ends (issue 10, point 2).
 
 Everything the import needs is asked and checked on the upload form; Japanese dataset names; a form
-error never loses the chosen file.
+error never loses the chosen file; after bad values the result page offers skipping those rows, going
+back to the plan, and the list; every failure page has a way forward.
 """
 
 from __future__ import annotations
@@ -281,6 +282,106 @@ def test_another_users_kept_upload_cannot_be_used(client, clerk, ward, make_user
 
     assert response.status_code == 200 and not ImportJob.objects.exists()
     assert response.context["form"].errors["file"]
+
+
+# 3. After bad values: skip, back to the plan, the list.
+
+
+@pytest.fixture
+def failed(client, clerk, ward) -> ImportJob:
+    client.post(
+        reverse("ingest:upload"),
+        {
+            "mode": "create",
+            "title": "要配慮者利用施設",
+            "organization": ward["fukushi"].pk,
+            "file": the_file(),
+        },
+    )
+    job = import_into_new(client, ImportJob.objects.get())
+    assert job.status == "failed" and f"{PHONE_BAD_ROWS}行" in job.error
+    return job
+
+
+def test_after_bad_values_the_result_page_offers_skip_back_to_the_plan_and_the_list(client, failed):
+    html = client.get(reverse("ingest:progress", args=[failed.pk])).content.decode()
+
+    assert (
+        "該当行を飛ばして取り込む" in html and f'action="{reverse("ingest:skip", args=[failed.pk])}"' in html
+    )
+    assert "計画に戻る" in html and f'action="{reverse("ingest:reopen", args=[failed.pk])}"' in html
+    assert f'href="{reverse("ingest:report", args=[failed.pk])}"' in html
+
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("ingest:progress", args=[failed.pk])).content.decode()
+    assert "Import skipping those rows" in html and "Back to the plan" in html
+
+
+def test_skipping_those_rows_runs_the_same_plan_without_a_new_upload(client, failed):
+    response = client.post(reverse("ingest:skip", args=[failed.pk]))
+
+    assert response.status_code == 302 and response.url == reverse("ingest:progress", args=[failed.pk])
+    failed.refresh_from_db()
+    assert failed.status == "done", failed.error
+    assert failed.result["rejected"] == PHONE_BAD_ROWS and failed.plan["on_error"] == "skip"
+    dataset = Dataset.objects.get(name=failed.result["dataset"])
+    assert dataset.row_count == 277 - PHONE_BAD_ROWS
+    html = client.get(reverse("ingest:progress", args=[failed.pk])).content.decode()
+    assert reverse("catalog:dataset", args=[dataset.name]) in html
+    assert client.get(reverse("ingest:report", args=[failed.pk])).status_code == 200
+
+    client.post(reverse("ingest:skip", args=[failed.pk]))  # pressed twice: imported once
+    assert Dataset.objects.get().revisions.count() == 1
+
+
+def test_back_to_the_plan_reopens_it_to_change_a_type_and_import_everything(client, failed):
+    response = client.post(reverse("ingest:reopen", args=[failed.pk]))
+
+    assert response.status_code == 302 and response.url == reverse("ingest:plan", args=[failed.pk])
+    page = client.get(response.url).content.decode()
+    assert "電話番号" in page and f'href="{reverse("ingest:report", args=[failed.pk])}"' in page
+    failed.refresh_from_db()
+    phone = next(i for i, c in enumerate(failed.plan["columns"]) if c["source"] == "電話番号")
+
+    job = import_into_new(client, failed, **{f"c{phone}_type": "text"})
+
+    assert job.status == "done", job.error
+    assert Dataset.objects.get(name=job.result["dataset"]).row_count == 277
+
+
+def test_skip_and_reopen_are_posts_of_the_owner_only(client, failed, ward, make_user):
+    assert client.get(reverse("ingest:skip", args=[failed.pk])).status_code == 405
+    client.force_login(make_user("someone", ward["fukushi"], "editor"))
+    assert client.post(reverse("ingest:skip", args=[failed.pk])).status_code == 404
+    assert client.post(reverse("ingest:reopen", args=[failed.pk])).status_code == 404
+    failed.refresh_from_db()
+    assert failed.status == "failed"
+
+
+def test_a_failure_without_bad_values_offers_the_plan_and_a_new_start(client, clerk, ward, tmp_path):
+    """An editor (not a manager) appends a file with a column the dataset does not have."""
+    make_dataset(ward["fukushi"], "facilities")
+    extra = tmp_path / "追加.csv"
+    extra.write_bytes(FACILITIES.read_bytes().replace("№,".encode("cp932"), "備考,".encode("cp932"), 1))
+    target = Dataset.objects.get(name="facilities")
+    client.post(reverse("ingest:upload"), {"mode": "append", "target": target.pk, "file": the_file(extra)})
+    job = ImportJob.objects.get()
+    client.post(reverse("ingest:plan", args=[job.pk]), plan_post(job))
+    job.refresh_from_db()
+    assert job.status == "failed" and "データセットにない列" in job.error
+
+    html = client.get(reverse("ingest:progress", args=[job.pk])).content.decode()
+    assert "該当行を飛ばして取り込む" not in html
+    assert "計画に戻る" in html and f'href="{reverse("ingest:upload")}"' in html
+
+    client.post(reverse("ingest:reopen", args=[job.pk]))
+    job.refresh_from_db()
+    first = next(i for i, c in enumerate(job.plan["columns"]) if c["source"] == "備考")
+    data = plan_post(job, on_error="skip")
+    del data[f"c{first}_include"]
+    client.post(reverse("ingest:plan", args=[job.pk]), data)
+    job.refresh_from_db()
+    assert job.status == "done", job.error
 
 
 def test_update_by_key_without_a_key_is_refused_on_the_plan_page(client, clerk, ward):

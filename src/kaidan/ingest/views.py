@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from kaidan.accounts.models import User
 from kaidan.catalog.models import Dataset
@@ -293,6 +294,35 @@ def progress_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     context = {"job": job, "done": state.get("done", 0), "total": total, "percent": percent}
     template = "ingest/_progress.html" if request.headers.get("HX-Request") else "ingest/progress.html"
     return render(request, template, context)
+
+
+@login_required
+@require_POST
+def skip_rows(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    """After bad values: run the same plan again, skipping those rows (no new upload)."""
+    job = _get_job(request, job_id)
+    if job.status != ImportJob.Status.FAILED or not job.result.get("rejected"):
+        return redirect("ingest:progress", job_id=job.pk)
+    plan = ImportPlan.from_dict(job.plan)
+    plan.on_error = "skip"
+    queued = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
+        plan=plan.to_dict(), status=ImportJob.Status.QUEUED, error="", result={}, report=None
+    )
+    if queued:  # a second press of the button does not import twice
+        progress.write(str(job.pk), 0, job.summary.get("data_rows", 0))
+        run_import_job.enqueue(str(job.pk))
+    return redirect("ingest:progress", job_id=job.pk)
+
+
+@login_required
+@require_POST
+def reopen(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    """After a failed import: back to the plan page to change types, columns or options."""
+    job = _get_job(request, job_id)
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
+        status=ImportJob.Status.PLANNED, error="", result={}
+    )  # the list of rejected values (report) stays downloadable from the plan page
+    return redirect("ingest:plan", job_id=job.pk)
 
 
 @login_required
