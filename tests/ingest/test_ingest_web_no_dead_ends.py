@@ -311,10 +311,14 @@ def test_after_bad_values_the_result_page_offers_skip_back_to_the_plan_and_the_l
     )
     assert "計画に戻る" in html and f'action="{reverse("ingest:reopen", args=[failed.pk])}"' in html
     assert f'href="{reverse("ingest:report", args=[failed.pk])}"' in html
+    assert "<td>135</td><td>電話番号</td>" in html  # the bad values are shown, not only downloadable
+    assert "3行に取り込めない値があります" in html and "cannot be imported" not in html
+    assert "--" not in re.sub(r"<!--.*?-->", "", html.split('id="import-progress"')[1])  # no CLI hint
 
     client.cookies["django_language"] = "en"
     html = client.get(reverse("ingest:progress", args=[failed.pk])).content.decode()
     assert "Import skipping those rows" in html and "Back to the plan" in html
+    assert "3 rows have values that cannot be imported" in html and "取り込めない" not in html
 
 
 def test_skipping_those_rows_runs_the_same_plan_without_a_new_upload(client, failed):

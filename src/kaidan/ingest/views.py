@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 import uuid
@@ -285,13 +287,42 @@ def _has_key(plan: ImportPlan) -> bool:
     return dataset is not None and dataset.key_field_id is not None
 
 
+REJECTED_SHOWN = 10
+
+
+def _first_rejected(job: ImportJob, english: bool) -> list[dict[str, str]]:
+    """The first rejected values of the job's report (its CSV: file, sheet, row, column, value, 理由,
+    reason), to show on the result page so the user can decide without downloading the list."""
+    if not job.report:
+        return []
+    rows = csv.reader(io.StringIO(bytes(job.report).decode("utf-8-sig")))
+    next(rows, None)
+    shown = []
+    for cells in islice(rows, REJECTED_SHOWN):
+        if len(cells) < 7:
+            continue
+        shown.append(
+            {"row": cells[2], "column": cells[3], "value": cells[4], "reason": cells[6 if english else 5]}
+        )
+    return shown
+
+
 @login_required
 def progress_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     job = _get_job(request, job_id)
     state = progress.read(str(job.pk))
     total = state.get("total") or job.summary.get("data_rows") or 0
     percent = int(100 * state.get("done", 0) / total) if total else 0
-    context = {"job": job, "done": state.get("done", 0), "total": total, "percent": percent}
+    english = (get_language() or "ja").startswith("en")
+    message = job.result.get("message_en" if english else "message_ja") or job.error
+    context = {
+        "job": job,
+        "done": state.get("done", 0),
+        "total": total,
+        "percent": percent,
+        "message": message,
+        "rejected": _first_rejected(job, english) if job.status == ImportJob.Status.FAILED else [],
+    }
     template = "ingest/_progress.html" if request.headers.get("HX-Request") else "ingest/progress.html"
     return render(request, template, context)
 
