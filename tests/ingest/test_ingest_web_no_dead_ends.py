@@ -397,3 +397,17 @@ def test_update_by_key_without_a_key_is_refused_on_the_plan_page(client, clerk, 
 
     assert response.status_code == 200 and response.context["form"].errors["key"]
     assert "--key" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [("Shelters 2024", "shelters-2024"), ("ＡＥＤ list", "aed-list"), ("2024", None), ("AED一覧", None)],
+)
+def test_the_derived_machine_name_is_the_ascii_title_or_a_short_hash(title, name):
+    from kaidan.ingest.selectors import dataset_name_from
+
+    derived = dataset_name_from(title)
+    if name is None:
+        assert re.fullmatch(r"ds-[0-9a-f]{8}", derived)
+    else:
+        assert derived == name
