@@ -176,8 +176,9 @@ def test_users_without_an_import_right_see_no_menu_entry_and_a_friendly_page(cli
     org = ward["bosai"] if who == "ward viewer" else ward["shakyo"]
     client.force_login(make_user("viewer", org, "viewer"))
 
-    home = client.get(reverse("core:staff_home")).content.decode()
-    assert f'href="{reverse("ingest:upload")}"' not in home
+    for page in ("core:staff_home", "catalog:catalog"):
+        html = client.get(reverse(page)).content.decode()
+        assert f'href="{reverse("ingest:upload")}"' not in html, page
 
     response = client.get(reverse("ingest:upload"))
     html = response.content.decode()
