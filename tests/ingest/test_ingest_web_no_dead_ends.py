@@ -412,3 +412,14 @@ def test_the_derived_machine_name_is_the_ascii_title_or_a_short_hash(title, name
         assert re.fullmatch(r"ds-[0-9a-f]{8}", derived)
     else:
         assert derived == name
+
+
+def test_a_file_that_cannot_be_read_is_not_kept(client, clerk, ward):
+    data = {"mode": "create", "title": "入れ子", "organization": ward["fukushi"].pk}
+    nested = SimpleUploadedFile("入れ子.json", b"[" * 100 + b"]" * 100)
+    response = client.post(reverse("ingest:upload"), data | {"file": nested})
+
+    assert response.status_code == 200 and "入れ子.json" in response.context["form"].errors["file"][0]
+    assert not response.context["form"]["upload"].value()
+    response = client.post(reverse("ingest:upload"), data)
+    assert response.context["form"].errors["file"] == ["取り込むファイルを選んでください。"]
