@@ -14,6 +14,8 @@ def plan_post(job: ImportJob, **overrides) -> dict:
         "message": "",
         "restriction_reason": "",
     }
+    if job.plan.get("mode", "create") == "create":  # a new dataset: its name and machine name, as proposed
+        data |= {"title": job.plan.get("title", ""), "dataset": job.plan["dataset"]}
     for i, col in enumerate(job.plan["columns"]):
         data |= {
             f"c{i}_include": "on",

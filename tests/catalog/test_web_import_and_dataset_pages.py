@@ -30,7 +30,10 @@ def editor(client, make_org, make_user):
 def upload(client, text: str = CSV, **fields):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    data = {"mode": "create", "dataset": "shelters", "title": "避難所", "organization": "", **fields}
+    from kaidan.accounts.models import Organization
+
+    org = Organization.objects.get(code="hokenfukushi").pk  # the editor's own (the form's default)
+    data = {"mode": "create", "dataset": "shelters", "title": "避難所", "organization": org, **fields}
     data["file"] = SimpleUploadedFile("避難所.csv", text.encode("cp932"), content_type="text/csv")
     return client.post(reverse("ingest:upload"), data)
 

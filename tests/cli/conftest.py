@@ -6,8 +6,14 @@ from kaidan.cli import main
 
 
 @pytest.fixture
-def kaidan(capsys):
-    """Run `kaidan ARGS…` as a person would; returns (exit code, stdout, stderr)."""
+def kaidan(capsys, monkeypatch):
+    """Run `kaidan ARGS…` as a person would; returns (exit code, stdout, stderr).
+
+    Django's command runner closes every database connection when a command ends; in a test that would
+    close the connection holding the test's transaction (PostgreSQL), so the close is skipped here."""
+    from django.db import connections
+
+    monkeypatch.setattr(connections, "close_all", lambda: None)
 
     def run(*args: str) -> tuple[int, str, str]:
         capsys.readouterr()

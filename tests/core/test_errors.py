@@ -28,8 +28,11 @@ def test_the_web_answers_a_not_found_with_the_404_page_and_a_forbidden_with_403(
     assert client.get("/datasets/meibo/bulk").status_code == 403  # a viewer: Forbidden from the selector
 
 
-def test_the_command_line_prints_a_refusal_in_both_languages_and_exits_1(tmp_path, capsys):
+def test_the_command_line_prints_a_refusal_in_both_languages_and_exits_1(tmp_path, capsys, monkeypatch):
     from django.core.management import call_command
+    from django.db import connections
+
+    monkeypatch.setattr(connections, "close_all", lambda: None)  # keep the test's transaction (PostgreSQL)
 
     from kaidan.cli import main
 

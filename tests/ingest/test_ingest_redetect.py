@@ -39,7 +39,10 @@ def editor(client, make_org, make_user):
 
 
 def upload(client, name: str, content: bytes, **fields) -> ImportJob:
-    data = {"mode": "create", "dataset": "redetect", "title": "", "organization": "", **fields}
+    from kaidan.accounts.models import Organization
+
+    org = Organization.objects.get(code="hokenfukushi").pk  # the editor's own (the form's default)
+    data = {"mode": "create", "dataset": "redetect", "title": "", "organization": org, **fields}
     data["file"] = SimpleUploadedFile(name, content)
     response = client.post(reverse("ingest:upload"), data)
     assert response.status_code == 302, response.content.decode()[:2000]

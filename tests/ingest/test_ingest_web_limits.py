@@ -28,7 +28,10 @@ def editor(client, make_org, make_user):
 
 
 def upload(client, name: str, content: bytes):
-    data = {"mode": "create", "dataset": "shelters", "title": "避難所", "organization": ""}
+    from kaidan.accounts.models import Organization
+
+    org = Organization.objects.get(code="hokenfukushi").pk  # the editor's own (the form's default)
+    data = {"mode": "create", "dataset": "shelters", "title": "避難所", "organization": org}
     data["file"] = SimpleUploadedFile(name, content)
     return client.post(reverse("ingest:upload"), data)
 

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
-from typing import Any
+import re
+from collections.abc import Callable
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kaidan.access.levels import Level, RestrictionReason
 from kaidan.accounts.models import Organization
-from kaidan.catalog.models import FieldType
+from kaidan.catalog.models import Dataset, FieldType
 from kaidan.core.uploads import max_upload_size, too_large_message
 
 MODE_CHOICES = [
@@ -41,16 +43,52 @@ def parse_header_rows(text: str) -> list[int] | None:
     return rows or None
 
 
+DATASET_NAME_RE = r"^[a-z0-9](?:[a-z0-9_-]{0,98}[a-z0-9])?$"
+
+
+def clean_machine_name(value: str) -> str:
+    """A dataset's machine name as typed (ASCII letters, digits, hyphens); errors name the field as the
+    user sees it (「URL用の識別名」), never Django's internal "slug"."""
+    value = value.strip().lower()
+    if value and not re.match(DATASET_NAME_RE, value):
+        raise forms.ValidationError(
+            _(
+                "The machine name for URLs may use only lower-case ASCII letters, digits and hyphens "
+                "(e.g. general-expenditure). Leave it empty to have one made from the dataset name."
+            )
+        )
+    return value
+
+
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("File (CSV, TSV, Excel, ODS, JSON)"))
+    """Everything the import needs, asked and checked before the file is analysed.
+
+    The file is kept as soon as it is received (``upload`` carries it when another field is wrong), so a
+    form error never makes the user choose the file again."""
+
+    file = forms.FileField(label=_("File (CSV, TSV, Excel, ODS, JSON)"), required=False)
+    upload = forms.UUIDField(required=False, widget=forms.HiddenInput)
     mode = forms.ChoiceField(label=_("What to do"), choices=MODE_CHOICES, initial="create")
-    dataset = forms.SlugField(
-        label=_("Dataset machine name"),
-        help_text=_("Letters, digits and hyphens, e.g. shelters. For an existing dataset, its name."),
+    title = forms.CharField(
+        label=_("Dataset name"),
+        required=False,
+        max_length=200,
+        help_text=_("As shown in the catalog, e.g. 一般歳出. For a new dataset."),
     )
-    title = forms.CharField(label=_("Title"), required=False, max_length=200)
+    dataset = forms.CharField(
+        label=_("Machine name for URLs (optional)"),
+        required=False,
+        max_length=100,
+        help_text=_("Lower-case ASCII letters, digits and hyphens. Empty: made from the dataset name."),
+    )
     organization = forms.ModelChoiceField(
         label=_("Owner organization"), queryset=Organization.objects.none(), required=False
+    )
+    target = forms.ModelChoiceField(
+        label=_("Dataset to import into"),
+        queryset=Dataset.objects.none(),
+        required=False,
+        help_text=_("For replace, update by key and append: the datasets you may edit."),
     )
     encoding = forms.ChoiceField(
         label=_("Character encoding"),
@@ -64,18 +102,70 @@ class UploadForm(forms.Form):
         help_text=_("Row numbers, e.g. 3,4. Empty: detect automatically."),
     )
 
-    def __init__(self, *args: Any, organizations: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        organizations: list[Organization],
+        datasets: list[Dataset],
+        default_organization: Organization | None = None,
+        stored_name: str = "",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizations  # type: ignore[attr-defined]
+        self.stored_name = stored_name
+        org_field = cast(forms.ModelChoiceField, self.fields["organization"])
+        org_field.queryset = Organization.objects.filter(pk__in=[o.pk for o in organizations]).order_by(
+            "code"
+        )
+        if default_organization is not None:
+            org_field.initial = default_organization.pk
+            org_field.empty_label = None
+        target = cast(forms.ModelChoiceField, self.fields["target"])
+        target.queryset = Dataset.objects.filter(pk__in=[d.pk for d in datasets]).order_by("title", "pk")
+        target.label_from_instance = lambda d: f"{d.title}（{d.name}）"  # type: ignore[method-assign,assignment]
+        modes = [(value, label) for value, label in MODE_CHOICES if value == "create" or datasets]
+        if not organizations:
+            modes = [(value, label) for value, label in modes if value != "create"]
+            for name in ("title", "dataset", "organization"):
+                del self.fields[name]
+        if not datasets:
+            del self.fields["target"]
+        mode = cast(forms.ChoiceField, self.fields["mode"])
+        mode.choices = modes
+        mode.initial = modes[0][0] if modes else "create"
+        if stored_name:
+            self.fields["file"].help_text = _("Chosen: %(name)s. Choose another file only to replace it.") % {
+                "name": stored_name
+            }
 
     def clean_header_rows(self) -> list[int] | None:
         return parse_header_rows(self.cleaned_data["header_rows"])
+
+    def clean_dataset(self) -> str:
+        return clean_machine_name(self.cleaned_data.get("dataset", ""))
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload is not None and upload.size is not None and upload.size > max_upload_size():
             raise forms.ValidationError(too_large_message(max_upload_size()))
         return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("file") and not self.stored_name and "file" not in self.errors:
+            self.add_error("file", _("Choose the file to import."))
+        if data.get("mode") == "create":
+            if (
+                not (data.get("title") or "").strip()
+                and not data.get("dataset")
+                and "dataset" not in self.errors
+            ):
+                self.add_error("title", _("Enter the dataset name."))
+            if data.get("organization") is None and "organization" in self.fields:
+                self.add_error("organization", _("Choose the owner organization."))
+        elif data.get("mode") and data.get("target") is None and "target" in self.fields:
+            self.add_error("target", _("Choose the dataset to import into."))
+        return data
 
 
 class PlanForm(forms.Form):
@@ -93,9 +183,26 @@ class PlanForm(forms.Form):
     )
     message = forms.CharField(label=_("Message for this revision"), required=False)
 
-    def __init__(self, *args: Any, columns: list[dict[str, Any]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        columns: list[dict[str, Any]],
+        creating: bool = False,
+        name_problem: Callable[[str], str | None] | None = None,
+        needs_key: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.columns = columns
+        self.name_problem = name_problem
+        self.needs_key = needs_key
+        if creating:
+            self.fields["title"] = forms.CharField(label=_("Dataset name"), max_length=200)
+            self.fields["dataset"] = forms.CharField(
+                label=_("Machine name for URLs"),
+                max_length=100,
+                help_text=_("Lower-case ASCII letters, digits and hyphens, e.g. general-expenditure."),
+            )
         key_choices = [("", _("(none)")), *((c["source"], c["label"]) for c in columns)]
         self.fields["key"].choices = key_choices  # type: ignore[attr-defined]
         for i, col in enumerate(columns):
@@ -115,10 +222,23 @@ class PlanForm(forms.Form):
                 label=_("Classification"), choices=Level.choices, initial=col["classification"]
             )
 
+    def clean_dataset(self) -> str:
+        name = clean_machine_name(self.cleaned_data["dataset"])
+        if not name:
+            raise forms.ValidationError(_("Enter the machine name for URLs."))
+        problem = self.name_problem(name) if self.name_problem else None
+        if problem:
+            raise forms.ValidationError(problem)
+        return name
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("classification") == Level.RESTRICTED and not data.get("restriction_reason"):
             self.add_error("restriction_reason", _("Restricted information needs a recorded reason."))
+        if self.needs_key and not data.get("key"):
+            self.add_error(
+                "key", _("Update by key needs a key column: choose the column that identifies a row.")
+            )
         names = [data.get(f"c{i}_name") for i in range(len(self.columns)) if data.get(f"c{i}_include")]
         if len(names) != len(set(names)):
             raise forms.ValidationError(_("Machine names must be unique."))

@@ -26,7 +26,12 @@ def run_import_job(job_id: str) -> None:
         job.status = ImportJob.Status.FAILED
         job.error = without_paths(str(exc), plan.original_name, plan.path)
         job.report = report_csv(exc.rejected) if exc.rejected else None
-        job.result = {"rejected": len(exc.rejected)}
+        # the message in each language, for the result page (job.error keeps both, for logs)
+        job.result = {
+            "rejected": len(exc.rejected),
+            "message_ja": without_paths(exc.message_ja, plan.original_name, plan.path),
+            "message_en": without_paths(exc.message_en, plan.original_name, plan.path),
+        }
     except Exception as exc:  # noqa: BLE001 — any failure must reach the user, not vanish in a worker log
         job.status = ImportJob.Status.FAILED
         detail = read_error_message(exc, plan.original_name, plan.path)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import shutil
 import uuid
+from dataclasses import dataclass
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any, cast
@@ -14,27 +20,28 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from kaidan.accounts.models import Organization, Role, User
+from kaidan.accounts.models import User
+from kaidan.catalog.models import Dataset
 from kaidan.core.uploads import max_upload_size, read_error_message, request_too_large, too_large_message
 
 from . import progress
 from .errors import ReadError
-from .forms import PlanForm, RedetectForm, UploadForm
+from .forms import MODE_CHOICES, PlanForm, RedetectForm, UploadForm
 from .models import ImportJob
 from .plan import Analysis, iter_records
+from .selectors import (
+    dataset_name_from,
+    dataset_name_problem,
+    default_organization,
+    import_organizations,
+    importable_datasets,
+)
 from .services import ImportPlan, plan_import, redetect_plan
 from .tasks import run_import_job
 
 PREVIEW_ROWS = 10
-
-
-def _editor_orgs(user: Any) -> Any:
-    if user.is_superuser:
-        return Organization.objects.exclude(kind=Organization.Kind.PUBLIC)
-    return Organization.objects.filter(
-        memberships__user=user, memberships__role__in=[Role.EDITOR, Role.MANAGER, Role.ADMIN]
-    ).distinct()
 
 
 def _summary(analysis: Analysis) -> dict[str, Any]:
@@ -62,44 +69,110 @@ def _get_job(request: HttpRequest, job_id: uuid.UUID) -> ImportJob:
     return job
 
 
+@dataclass(frozen=True)
+class StoredUpload:
+    """A file received by the upload form, kept until the plan is made (so a form error never makes the
+    user choose the file again). Its token is the id of the import job it becomes."""
+
+    token: uuid.UUID
+    path: Path
+    name: str
+
+
+def _uploads_dir(token: uuid.UUID) -> Path:
+    return Path(settings.DATA_DIR) / "uploads" / str(token)
+
+
+def _store_upload(request: HttpRequest, previous: StoredUpload | None) -> StoredUpload | None:
+    """Keep the file posted with the form (within the size limit), or the one kept from an earlier post."""
+    received = request.FILES.get("file")
+    if received is None or (received.size is not None and received.size > max_upload_size()):
+        return previous
+    if previous is not None:
+        shutil.rmtree(_uploads_dir(previous.token), ignore_errors=True)
+    token = uuid.uuid4()
+    folder = _uploads_dir(token)
+    folder.mkdir(parents=True)
+    name = Path(received.name or "upload").name
+    path = folder / f"source{Path(name).suffix.lower()[:10]}"
+    with path.open("wb") as out:
+        for chunk in received.chunks():
+            out.write(chunk)
+    (folder / "upload.json").write_text(
+        json.dumps({"user": request.user.pk, "name": name, "file": path.name})
+    )
+    return StoredUpload(token, path, name)
+
+
+def _stored_upload(request: HttpRequest) -> StoredUpload | None:
+    """The file kept from an earlier post of this user's upload form (named by the hidden `upload` token)."""
+    try:
+        token = uuid.UUID(str(request.POST.get("upload", "")))
+    except ValueError:
+        return None
+    folder = _uploads_dir(token)
+    try:
+        meta = json.loads((folder / "upload.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if meta.get("user") != request.user.pk or ImportJob.objects.filter(pk=token).exists():
+        return None
+    return StoredUpload(token, folder / Path(str(meta["file"])).name, str(meta["name"]))
+
+
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
-    orgs = _editor_orgs(request.user)
+    actor = cast(User, request.user)
+    orgs = import_organizations(actor)
+    datasets = importable_datasets(actor)
+    if not orgs and not datasets:
+        return render(request, "ingest/cannot_import.html", status=403)
+    options: dict[str, Any] = {
+        "organizations": orgs,
+        "datasets": datasets,
+        "default_organization": default_organization(actor, orgs),
+    }
     if request.method == "POST" and request_too_large(request, max_upload_size()):
-        form = UploadForm(organizations=orgs)
+        form = UploadForm(**options)
         context = {"form": form, "request_error": too_large_message(max_upload_size())}
         return render(request, "ingest/upload.html", context, status=413)
-    form = UploadForm(request.POST or None, request.FILES or None, organizations=orgs)
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":
+        return render(request, "ingest/upload.html", {"form": UploadForm(**options)})
+    stored = _store_upload(request, _stored_upload(request))
+    post = request.POST.copy()
+    post["upload"] = str(stored.token) if stored else ""
+    form = UploadForm(post, request.FILES, stored_name=stored.name if stored else "", **options)
+    if form.is_valid() and stored is not None:
         data = form.cleaned_data
-        job_id = uuid.uuid4()
-        folder = Path(settings.DATA_DIR) / "uploads" / str(job_id)
-        folder.mkdir(parents=True)
-        suffix = Path(data["file"].name).suffix.lower()[:10]
-        path = folder / f"source{suffix}"
-        with path.open("wb") as out:
-            for chunk in data["file"].chunks():
-                out.write(chunk)
-        org = data.get("organization")
-        original_name = Path(data["file"].name).name
+        if data["mode"] == "create":
+            org = data["organization"]
+            title = data["title"].strip() or data["dataset"]
+            name = data["dataset"] or dataset_name_from(title)
+        else:
+            target = data["target"]
+            org, title, name = target.owner, target.title, target.name
         try:
             plan, analysis = plan_import(
-                path,
-                dataset=data["dataset"],
-                original_name=original_name,
+                stored.path,
+                dataset=name,
+                original_name=stored.name,
                 sheet=data["sheet"] or None,
                 encoding=data["encoding"] or None,
                 header_rows=data["header_rows"],
-                title=data["title"],
-                organization=org.code if org else "",
+                title=title,
+                organization=org.code,
                 mode=data["mode"],
             )
         except (ReadError, ValueError) as exc:
-            form.add_error("file", read_error_message(exc, original_name, path))
+            # This file cannot be read: it is not kept, the user chooses another one.
+            shutil.rmtree(_uploads_dir(stored.token), ignore_errors=True)
+            post["upload"] = ""
+            form.fields["file"].help_text = ""
+            form.add_error("file", read_error_message(exc, stored.name, stored.path))
         else:
             job = ImportJob.objects.create(
-                id=job_id,
-                created_by=cast(User, request.user),
+                id=stored.token,
+                created_by=actor,
                 plan=plan.to_dict(),
                 summary=_summary(analysis),
             )
@@ -115,7 +188,7 @@ def _apply_choices(plan: ImportPlan, data: dict[str, Any]) -> None:
         col.name = data.get(f"c{i}_name", col.name)
         col.type = data.get(f"c{i}_type", col.type)
         col.classification = data.get(f"c{i}_classification", col.classification)
-    for name in ("classification", "restriction_reason", "on_error", "message"):
+    for name in ("classification", "restriction_reason", "on_error", "message", "title", "dataset"):
         if name in data:
             setattr(plan, name, data[name])
     if "key" in data:
@@ -149,8 +222,17 @@ def plan_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     initial["key"] = next((c.source for c in plan.columns if plan.key in (c.name, c.source)), "")
     initial["restriction_reason"] = plan.restriction_reason
     initial["message"] = plan.message
+    initial["title"] = plan.title
+    initial["dataset"] = plan.dataset
     redetecting = request.method == "POST" and "redetect" in request.POST
-    form = PlanForm(request.POST or None, columns=columns, initial=initial)
+    form = PlanForm(
+        request.POST or None,
+        columns=columns,
+        initial=initial,
+        creating=plan.mode == "create",
+        name_problem=partial(dataset_name_problem, request.user),
+        needs_key=plan.mode == "upsert" and not _has_key(plan),
+    )
     redetect = _redetect_form(job, plan, request.POST if redetecting else None)
     if redetecting:
         form.is_valid()  # keep whatever the user already changed, even if not all of it is valid yet
@@ -194,8 +276,35 @@ def plan_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
             "summary": job.summary,
             "issues": issues,
             "evidence": "evidence_en" if english else "evidence_ja",
+            "mode_label": dict(MODE_CHOICES).get(plan.mode, plan.mode),
         },
     )
+
+
+def _has_key(plan: ImportPlan) -> bool:
+    """Does the dataset an upsert goes into already have a key column?"""
+    dataset = Dataset.objects.filter(name=plan.dataset).first()
+    return dataset is not None and dataset.key_field_id is not None
+
+
+REJECTED_SHOWN = 10
+
+
+def _first_rejected(job: ImportJob, english: bool) -> list[dict[str, str]]:
+    """The first rejected values of the job's report (its CSV: file, sheet, row, column, value, 理由,
+    reason), to show on the result page so the user can decide without downloading the list."""
+    if not job.report:
+        return []
+    rows = csv.reader(io.StringIO(bytes(job.report).decode("utf-8-sig")))
+    next(rows, None)
+    shown = []
+    for cells in islice(rows, REJECTED_SHOWN):
+        if len(cells) < 7:
+            continue
+        shown.append(
+            {"row": cells[2], "column": cells[3], "value": cells[4], "reason": cells[6 if english else 5]}
+        )
+    return shown
 
 
 @login_required
@@ -204,9 +313,47 @@ def progress_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     state = progress.read(str(job.pk))
     total = state.get("total") or job.summary.get("data_rows") or 0
     percent = int(100 * state.get("done", 0) / total) if total else 0
-    context = {"job": job, "done": state.get("done", 0), "total": total, "percent": percent}
+    english = (get_language() or "ja").startswith("en")
+    message = job.result.get("message_en" if english else "message_ja") or job.error
+    context = {
+        "job": job,
+        "done": state.get("done", 0),
+        "total": total,
+        "percent": percent,
+        "message": message,
+        "rejected": _first_rejected(job, english) if job.status == ImportJob.Status.FAILED else [],
+    }
     template = "ingest/_progress.html" if request.headers.get("HX-Request") else "ingest/progress.html"
     return render(request, template, context)
+
+
+@login_required
+@require_POST
+def skip_rows(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    """After bad values: run the same plan again, skipping those rows (no new upload)."""
+    job = _get_job(request, job_id)
+    if job.status != ImportJob.Status.FAILED or not job.result.get("rejected"):
+        return redirect("ingest:progress", job_id=job.pk)
+    plan = ImportPlan.from_dict(job.plan)
+    plan.on_error = "skip"
+    queued = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
+        plan=plan.to_dict(), status=ImportJob.Status.QUEUED, error="", result={}, report=None
+    )
+    if queued:  # a second press of the button does not import twice
+        progress.write(str(job.pk), 0, job.summary.get("data_rows", 0))
+        run_import_job.enqueue(str(job.pk))
+    return redirect("ingest:progress", job_id=job.pk)
+
+
+@login_required
+@require_POST
+def reopen(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    """After a failed import: back to the plan page to change types, columns or options."""
+    job = _get_job(request, job_id)
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
+        status=ImportJob.Status.PLANNED, error="", result={}
+    )  # the list of rejected values (report) stays downloadable from the plan page
+    return redirect("ingest:plan", job_id=job.pk)
 
 
 @login_required
