@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "kaidan.sharing",
     "kaidan.links",
     "kaidan.opendata",
+    "kaidan.search",
     "django_tasks",
     "django_tasks_db",
 ]

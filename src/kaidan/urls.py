@@ -17,5 +17,6 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("documents/", include("kaidan.documents.urls")),
     path("", include("kaidan.opendata.urls")),
+    path("search/", include("kaidan.search.urls")),
     path("admin/", admin.site.urls),
 ]

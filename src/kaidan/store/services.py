@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.db import connection
+from django.dispatch import Signal
 
 from kaidan.access.actors import Actor, account_of
 from kaidan.catalog.models import Dataset, Field
@@ -30,6 +31,9 @@ BULK_BATCH = 20_000
 _PLAIN = (str, int, type(None))  # to_db leaves these as they are on every database (bool is not int here)
 _PLAIN_SET = set(_PLAIN)
 _TEMPORAL = {date, datetime, time, type(None)}
+
+revision_written = Signal()
+"""Sent at the end of every revision, inside its transaction: dataset=, revision= (kaidan.search listens)."""
 
 
 def schema_snapshot(fields: Sequence[Field]) -> list[dict[str, Any]]:
@@ -205,6 +209,8 @@ class RevisionWriter:
         self.dataset.save(update_fields=["current_revision", "row_count", "updated_at"])
         if self.counts.added + self.counts.changed + self.counts.removed >= ANALYZE_FROM_ROWS:
             tables.analyze(self.dataset)
+        # In the revision's own transaction: followers (the search index) stay exactly as current as the data.
+        revision_written.send(sender=Dataset, dataset=self.dataset, revision=revision)
         return revision
 
 

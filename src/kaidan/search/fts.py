@@ -1,0 +1,70 @@
+"""The full-text lookups of the search index, in each database's own machinery (SQL on the index only).
+
+A query (kaidan.values.textsearch.Query) becomes: AND of its groups, each an OR of terms, each term an AND of
+its chunks, each chunk a phrase of bigrams (or one unigram). Negated terms are left to the exact check.
+These lookups only *propose* entries; kaidan.search.selectors confirms every one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+
+from kaidan.values.textsearch import Query, fts_tokens
+
+
+def _sqlite_match(query: Query) -> str:
+    groups = []
+    for group in query.groups:
+        terms = []
+        for term in group:
+            parts = [f'{column} : "{" ".join(tokens)}"' for column, tokens in fts_tokens(term)]
+            terms.append("(" + " AND ".join(parts) + ")")
+        groups.append("(" + " OR ".join(terms) + ")")
+    return " AND ".join(groups)
+
+
+def _postgres_where(query: Query) -> tuple[str, list[Any]]:
+    groups = []
+    params: list[Any] = []
+    for group in query.groups:
+        terms = []
+        for term in group:
+            parts = []
+            for column, tokens in fts_tokens(term):
+                parts.append(f"{column}_tsv @@ phraseto_tsquery('simple', %s)")
+                params.append(" ".join(tokens))
+            terms.append("(" + " AND ".join(parts) + ")")
+        groups.append("(" + " OR ".join(terms) + ")")
+    return " AND ".join(groups), params
+
+
+def candidates(
+    query: Query, *, kind: str, dataset_ids: list[int] | None = None, limit: int = 5000
+) -> list[int]:
+    """Ids of index entries of `kind` that hold every term of the query (before the exact check)."""
+    if query.empty:
+        return []
+    extra = ""
+    extra_params: list[Any] = [kind]
+    if dataset_ids is not None:
+        if not dataset_ids:
+            return []
+        extra = f" AND e.dataset_id IN ({', '.join(['%s'] * len(dataset_ids))})"
+        extra_params += dataset_ids
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT e.id FROM search_fts JOIN search_searchentry e ON e.id = search_fts.rowid "
+                f"WHERE search_fts MATCH %s AND e.kind = %s{extra} ORDER BY e.id LIMIT {int(limit)}",
+                [_sqlite_match(query), *extra_params],
+            )
+        else:
+            where, params = _postgres_where(query)
+            cursor.execute(
+                f"SELECT e.id FROM search_searchentry e WHERE {where} AND e.kind = %s{extra} "
+                f"ORDER BY e.id LIMIT {int(limit)}",
+                [*params, *extra_params],
+            )
+        return [int(row[0]) for row in cursor.fetchall()]

@@ -1,0 +1,132 @@
+"""Keeping the search index as current as the data: revisions, dataset metadata, documents.
+
+A revision's rows are re-indexed inside the revision's own transaction (kaidan.store.services sends
+`revision_written`), so a rolled-back change leaves the index as it was and a committed one is findable at
+once. A revision that writes more than INLINE_ROWS rows (a big import) is indexed right after it commits
+instead, so the import itself stays fast; until then the dataset's records answer from the previous index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.db import transaction
+
+from kaidan.catalog.models import Dataset, Field
+from kaidan.documents.models import Document
+from kaidan.store import selectors as store
+from kaidan.store.history import ids_written_at
+from kaidan.store.models import Revision
+from kaidan.values.textsearch import bigrams, normalize, unigrams
+
+from .models import Kind, SearchEntry
+
+TEXT_TYPES = ("text", "code", "phone", "postal_code")
+MAX_TEXT = 4000
+MAX_DOCUMENT = 200_000
+INLINE_ROWS = 20_000
+BATCH = 2000
+
+
+def _entry(kind: str, text: str, limit: int = MAX_TEXT, **keys: Any) -> SearchEntry | None:
+    original = str(text or "")[:limit]
+    norm = normalize(original)
+    if not norm:
+        return None
+    return SearchEntry(kind=kind, text=original, norm=norm, uni=unigrams(norm), bi=bigrams(norm), **keys)
+
+
+def text_fields(dataset: Dataset) -> list[Field]:
+    return [f for f in dataset.live_fields() if f.type in TEXT_TYPES]
+
+
+def index_metadata(dataset: Dataset) -> None:
+    SearchEntry.objects.filter(kind=Kind.DATASET, dataset=dataset).delete()
+    tags = " ".join(t.name for t in dataset.tags.all())
+    text = "\n".join(p for p in (dataset.title, dataset.name, dataset.description, tags) if p)
+    entry = _entry(Kind.DATASET, text, dataset=dataset)
+    if entry is not None:
+        entry.save()
+
+
+def _index_rows(dataset: Dataset, fields: Sequence[Field], rows: Iterable[tuple[int, list[Any]]]) -> int:
+    batch: list[SearchEntry] = []
+    count = 0
+    for row_id, values in rows:
+        for fld, value in zip(fields, values, strict=True):
+            if value is None:
+                continue
+            entry = _entry(Kind.RECORD, str(value), dataset=dataset, row_id=row_id, field_id=fld.pk)
+            if entry is not None:
+                batch.append(entry)
+        count += 1
+        if len(batch) >= BATCH:
+            SearchEntry.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        SearchEntry.objects.bulk_create(batch)
+    return count
+
+
+def reindex_dataset(dataset: Dataset, progress: Callable[[int, int], None] | None = None) -> int:
+    """The dataset's metadata and every current row, from scratch (kaidan search reindex)."""
+    with transaction.atomic():
+        SearchEntry.objects.filter(dataset=dataset).delete()
+        index_metadata(dataset)
+        fields = text_fields(dataset)
+        if not fields:
+            return 0
+        done = 0
+        rows: list[tuple[int, list[Any]]] = []
+        for row in store.iter_rows(dataset, fields):
+            rows.append(row)
+            if len(rows) >= BATCH:
+                done += _index_rows(dataset, fields, rows)
+                rows = []
+                if progress:
+                    progress(done, dataset.row_count)
+        done += _index_rows(dataset, fields, rows)
+        if progress:
+            progress(done, dataset.row_count)
+        return done
+
+
+def index_revision(dataset: Dataset, revision: Revision) -> None:
+    """Follow one revision (called inside its transaction)."""
+    index_metadata(dataset)
+    if revision.schema_changed and revision.number > 1:
+        reindex_dataset(dataset)  # columns added, removed or retyped
+        return
+    written = revision.added + revision.changed + revision.removed
+    if written > INLINE_ROWS:
+        pk = dataset.pk
+        transaction.on_commit(lambda: reindex_dataset(Dataset.objects.get(pk=pk)))
+        return
+    alive, deleted = ids_written_at(dataset, revision.number)
+    ids = alive + deleted
+    for start in range(0, len(ids), 500):
+        SearchEntry.objects.filter(
+            kind=Kind.RECORD, dataset=dataset, row_id__in=ids[start : start + 500]
+        ).delete()
+    fields = text_fields(dataset)
+    if not fields or not alive:
+        return
+    for start in range(0, len(alive), 500):
+        chunk = alive[start : start + 500]
+        marks = ", ".join(["%s"] * len(chunk))
+        _index_rows(
+            dataset, fields, store.iter_rows(dataset, fields, where=f"_id IN ({marks})", params=chunk)
+        )
+
+
+def index_document(document: Document) -> None:
+    SearchEntry.objects.filter(kind=Kind.DOCUMENT, document=document).delete()
+    if getattr(document, "deleted_at", None) is not None:
+        return
+    version = document.versions.order_by("-number").first() if hasattr(document, "versions") else None
+    body = version.extracted_text if version is not None else ""
+    text = f"{document.title}\n{document.description}\n{body}"
+    entry = _entry(Kind.DOCUMENT, text, limit=MAX_DOCUMENT, document=document)
+    if entry is not None:
+        entry.save()

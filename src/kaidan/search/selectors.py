@@ -1,0 +1,171 @@
+"""One search over dataset metadata, record values and document text, as one actor may see it.
+
+The index proposes entries (kaidan.search.fts); each is then confirmed twice: against the normalized text
+(the exact test: no false hits) and through the access service — datasets the actor may read, documents the
+actor may read, and for records the actor's visible relation (kaidan.store.relation): the cell's column must
+be visible to them *now* and the row inside their row scope. Counts are counts of confirmed hits, so nothing
+the actor may not see shows in hits, counts or snippets.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+
+from kaidan.access.actors import Actor
+from kaidan.access.services import rights
+from kaidan.catalog.models import Dataset
+from kaidan.catalog.selectors import list_datasets
+from kaidan.documents.models import Document
+from kaidan.documents.selectors import visible_documents
+from kaidan.store.relation import compile_relation
+from kaidan.values.textsearch import Query, parse, snippet
+
+from . import fts
+from .models import Kind, SearchEntry
+
+CANDIDATES = 5000
+SHOWN = 50
+
+
+@dataclass
+class Hit:
+    kind: str
+    title: str
+    url: str
+    before: str
+    match: str
+    after: str
+    context: str = ""
+    """Where: the dataset and column of a record, the organization of a dataset or document."""
+    exact_title: bool = False
+
+
+@dataclass
+class Results:
+    text: str
+    query: Query
+    hits: dict[str, list[Hit]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def search(
+    actor: Actor,
+    text: str,
+    *,
+    kinds: tuple[str, ...] = (Kind.DATASET, Kind.RECORD, Kind.DOCUMENT),
+    dataset: Dataset | None = None,
+    organization: str = "",
+) -> Results:
+    query = parse(text)
+    results = Results(text, query, {k: [] for k in kinds}, {k: 0 for k in kinds})
+    if query.empty:
+        return results
+    readable = {d.pk: d for d in list_datasets(actor, owner_code=organization)}
+    if dataset is not None:
+        readable = {dataset.pk: dataset} if dataset.pk in readable else {}
+    if Kind.DATASET in kinds and dataset is None:
+        _datasets(results, readable, query)
+    if Kind.RECORD in kinds:
+        _records(actor, results, readable, query)
+    if Kind.DOCUMENT in kinds and dataset is None:
+        _documents(actor, results, query, organization)
+    return results
+
+
+def _confirmed(query: Query, kind: str, dataset_ids: list[int] | None = None) -> list[SearchEntry]:
+    ids = fts.candidates(query, kind=kind, dataset_ids=dataset_ids, limit=CANDIDATES)
+    entries = SearchEntry.objects.filter(pk__in=ids).order_by("pk") if ids else []
+    return [e for e in entries if query.matches(e.norm)]
+
+
+def _datasets(results: Results, readable: dict[int, Dataset], query: Query) -> None:
+    hits = []
+    for entry in _confirmed(query, Kind.DATASET, list(readable)):
+        ds = readable[entry.dataset_id]  # type: ignore[index]
+        before, match, after = snippet(entry.text, query)
+        exact = query.matches(entry.norm.split("\n")[0]) or any(t.text == ds.title for t in query.terms())
+        hits.append(
+            Hit(
+                Kind.DATASET,
+                ds.title,
+                reverse("catalog:dataset", args=[ds.name]),
+                before,
+                match,
+                after,
+                ds.owner.name,
+                exact_title=exact,
+            )
+        )
+    hits.sort(key=lambda h: (not h.exact_title, h.title))
+    results.hits[Kind.DATASET] = hits[:SHOWN]
+    results.counts[Kind.DATASET] = len(hits)
+
+
+def _records(actor: Actor, results: Results, readable: dict[int, Dataset], query: Query) -> None:
+    by_dataset: dict[int, list[SearchEntry]] = defaultdict(list)
+    for entry in _confirmed(query, Kind.RECORD, list(readable)):
+        by_dataset[entry.dataset_id].append(entry)  # type: ignore[index]
+    hits: list[Hit] = []
+    count = 0
+    for dataset_id, entries in by_dataset.items():
+        ds = readable[dataset_id]
+        rel = compile_relation(actor, ds)
+        visible = {f.pk: f for f in rel.visible}
+        entries = [e for e in entries if e.field_id in visible]
+        row_ids = sorted({e.row_id for e in entries if e.row_id is not None})
+        allowed: set[int] = set()
+        for start in range(0, len(row_ids), 500):
+            chunk = row_ids[start : start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            allowed |= {row_id for row_id, _rev, _values in rel.rows(where=f"_id IN ({marks})", params=chunk)}
+        seen: set[int] = set()
+        for entry in entries:
+            if entry.row_id not in allowed or entry.row_id in seen:
+                continue
+            seen.add(entry.row_id)  # type: ignore[arg-type]
+            count += 1
+            if len(hits) < SHOWN:
+                before, match, after = snippet(entry.text, query)
+                column = visible[entry.field_id]  # type: ignore[index]
+                url = reverse("editing:record", args=[ds.name, entry.row_id])
+                hits.append(Hit(Kind.RECORD, ds.title, url, before, match, after, column.label))
+    results.hits[Kind.RECORD] = hits
+    results.counts[Kind.RECORD] = count
+
+
+def _documents(actor: Actor, results: Results, query: Query, organization: str) -> None:
+    readable = visible_documents(actor)
+    if organization:
+        readable = readable.filter(owner__code=organization)
+    readable_ids = set(readable.values_list("pk", flat=True))
+    hits = []
+    for entry in _confirmed(query, Kind.DOCUMENT):
+        if entry.document_id not in readable_ids:
+            continue
+        document = Document.objects.select_related("owner").get(pk=entry.document_id)
+        if not rights(actor, document).can_read:  # a second check behind the database filter
+            continue
+        before, match, after = snippet(entry.text, query)
+        exact = any(t.text in entry.norm.split("\n")[0] for t in query.terms())
+        hits.append(
+            Hit(
+                Kind.DOCUMENT,
+                document.title,
+                reverse("documents:detail", args=[document.pk]),
+                before,
+                match,
+                after,
+                document.owner.name,
+                exact_title=exact,
+            )
+        )
+    hits.sort(key=lambda h: (not h.exact_title, h.title))
+    results.hits[Kind.DOCUMENT] = hits[:SHOWN]
+    results.counts[Kind.DOCUMENT] = len(hits)
