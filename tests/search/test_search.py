@@ -138,3 +138,18 @@ def test_the_search_page_groups_hits_and_highlights_them(client, ward):
     assert "<mark>階段</mark>" in page and "見守り対象者名簿" in page
     assert client.get("/search/", {"q": "階段", "kind": "document"}).status_code == 200
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_a_big_revision_is_indexed_by_a_background_task_after_it_commits(
+    ward, tmp_path, monkeypatch, immediate_tasks, django_capture_on_commit_callbacks
+):
+    from kaidan.ingest.services import plan_import, run_import
+    from kaidan.search import index
+
+    monkeypatch.setattr(index, "INLINE_ROWS", 3)  # "big" for this test
+    path = tmp_path / "big.csv"
+    path.write_text("番号,メモ\n" + "".join(f"{n},会議室の予約{n}\n" for n in range(1, 11)), encoding="utf-8")
+    plan, analysis = plan_import(path, dataset="yoyaku", organization="hokenfukushi", classification="internal")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import(user("fukushi.editor"), plan, analysis=analysis)
+    assert records(user("fukushi.viewer"), "会議", "yoyaku") == 10

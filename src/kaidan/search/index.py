@@ -2,8 +2,9 @@
 
 A revision's rows are re-indexed inside the revision's own transaction (kaidan.store.services sends
 `revision_written`), so a rolled-back change leaves the index as it was and a committed one is findable at
-once. A revision that writes more than INLINE_ROWS rows (a big import) is indexed right after it commits
-instead, so the import itself stays fast; until then the dataset's records answer from the previous index.
+once. A revision that writes more than INLINE_ROWS rows (a big import) is indexed by a background task enqueued
+when it commits (`kaidan serve`'s worker runs it), so the import itself stays fast; until then the dataset's
+records answer from the previous index.
 """
 
 from __future__ import annotations
@@ -100,8 +101,10 @@ def index_revision(dataset: Dataset, revision: Revision) -> None:
         return
     written = revision.added + revision.changed + revision.removed
     if written > INLINE_ROWS:
+        from .tasks import reindex_dataset_task
+
         pk = dataset.pk
-        transaction.on_commit(lambda: reindex_dataset(Dataset.objects.get(pk=pk)))
+        transaction.on_commit(lambda: reindex_dataset_task.enqueue(pk))
         return
     alive, deleted = ids_written_at(dataset, revision.number)
     ids = alive + deleted
