@@ -175,6 +175,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
+# Dates on screen in the language's own style (ja: 2026年12月1日, Django's formats with a space before the
+# time); exports keep ISO dates (kaidan.store.exports). Counts get thousands separators where shown
+# (kaidan.core.display.count), not every number: ids in links and forms stay plain.
+FORMAT_MODULE_PATH = ["kaidan.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"

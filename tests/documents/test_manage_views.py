@@ -82,7 +82,7 @@ def test_an_undecided_document_shows_its_planned_release_date(client, world):
     detail = client.get(document.get_absolute_url()).content.decode()
     listing = client.get(reverse("documents:list")).content.decode()
 
-    badge = f"{release:%Y-%m-%d} まで未決定"
+    badge = f"{release.year}年{release.month}月{release.day}日 まで未決定"  # the Japanese date format
     assert badge in detail and badge in listing
 
 

@@ -83,8 +83,9 @@ class Column:
 @dataclass(frozen=True)
 class Facet:
     field: Field
-    values: list[tuple[Any, int, str]]
-    """(value, rows, query string that adds this value as a filter)."""
+    values: list[tuple[Any, int | str, str]]
+    """(value, rows, query string that adds this value as a filter); the page shows them formatted
+    (kaidan.catalog.views.facets_for_display: the value in words, the count with separators)."""
 
 
 @dataclass

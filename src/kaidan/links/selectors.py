@@ -6,11 +6,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kaidan.access.actors import Actor
+from kaidan.catalog.describe import describe_query
 from kaidan.catalog.models import Dataset
-from kaidan.catalog.query import GridQuery
-from kaidan.catalog.selectors import GridPage, query_rows
+from kaidan.catalog.query import CONTROL, GridQuery
+from kaidan.catalog.selectors import GridPage, grid_query, query_rows
 
 from .models import LinkAccess, ShareLink
 
@@ -21,6 +25,22 @@ LOG_ROWS = 50
 class LinkRow:
     link: ShareLink
     accesses: list[LinkAccess]
+    filter_words: str = ""
+    """The view's filter in words (「地区が三宿」), as the sharer may read it now."""
+
+
+def filter_words(actor: Actor, link: ShareLink) -> str:
+    """A dataset link's filter in words, read against the columns `actor` may see now."""
+    if not link.query or link.dataset is None:
+        return ""
+    query = grid_query(actor, link.dataset, QueryDict(link.query))  # never a column the actor cannot see
+    words = describe_query(query) if query.filters else ""
+    params = QueryDict(link.query)
+    raw = sum(1 for key, values in params.lists() for v in values if key not in CONTROL and "__" in key and v)
+    if len(query.filters) < raw:  # a filter on a column the sharer can no longer see: never its name
+        hidden = _("a filter on a column you can no longer see")
+        words = f"{words}{pgettext('filters', ' and ')}{hidden}" if words else hidden
+    return words
 
 
 def links_created_by(user: Any) -> list[LinkRow]:
@@ -30,7 +50,7 @@ def links_created_by(user: Any) -> list[LinkRow]:
         .select_related("document", "dataset", "saved_view", "revoked_by")
         .prefetch_related(Prefetch("accesses", queryset=LinkAccess.objects.order_by("-at", "-pk")))
     )
-    return [LinkRow(link, list(link.accesses.all())[:LOG_ROWS]) for link in links]
+    return [LinkRow(link, list(link.accesses.all())[:LOG_ROWS], filter_words(user, link)) for link in links]
 
 
 def view_page(actor: Actor, dataset: Dataset, query: GridQuery) -> GridPage:
