@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Prefetch
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -56,3 +58,15 @@ def links_created_by(user: Any) -> list[LinkRow]:
 def view_page(actor: Actor, dataset: Dataset, query: GridQuery) -> GridPage:
     """One page of the shared view, through the catalog's one read path (masked as `actor` sees it)."""
     return query_rows(actor, dataset, query)
+
+
+def expiring_links(user: Any, *, within: timedelta = timedelta(days=7), limit: int = 10) -> list[ShareLink]:
+    """The user's links still open that expire within `within`, soonest first (for the staff home)."""
+    now = timezone.now()
+    return list(
+        ShareLink.objects.filter(
+            created_by=user, revoked_at__isnull=True, expires_at__gt=now, expires_at__lte=now + within
+        )
+        .select_related("document", "dataset")
+        .order_by("expires_at", "pk")[:limit]
+    )
