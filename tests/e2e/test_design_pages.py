@@ -16,8 +16,8 @@ DEMO_PASSWORD = "kaidan-demo-2026"
 PAGES = [
     ("home", "/", False),
     ("staff", "/staff/", True),
-    ("dataset", "/datasets/aed/", False),
-    ("dataset-staff", "/datasets/mimamori/?facet=chiku", True),
+    ("dataset", "/datasets/aed/?facet=小児対応設備の有無", False),
+    ("dataset-staff", "/datasets/mimamori/?facet=地区&年齢__gte=80", True),
     ("error", "/no-such-page/", False),
 ]
 
