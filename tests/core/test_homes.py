@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -172,3 +173,13 @@ def test_the_staff_home_in_english(client, ward):
     client.cookies["django_language"] = "en"
     html = client.get(reverse("core:staff_home")).content.decode()
     assert "My datasets" in html and "Recent changes" in html and "My imports" in html
+
+
+def test_the_catalog_page_searches_too_with_the_visitors_own_rights(client, ward):
+    client.force_login(ward["clerk"])
+    found = client.get(reverse("catalog:catalog"), {"q": "AED"}).context["datasets"]
+
+    assert {d.name for d in found} == {"aed", "meibo"}  # the clerk's own limited dataset too
+    assert [d.name for d in Client().get(reverse("catalog:catalog"), {"q": "AED"}).context["datasets"]] == [
+        "aed"
+    ]

@@ -31,7 +31,8 @@ def catalog(request: HttpRequest) -> HttpResponse:
     org = request.GET.get("org", "")
     level = request.GET.get("classification", "")
     tag = request.GET.get("tag", "")
-    datasets = list_datasets(request.user, owner_code=org, classification=level, tag=tag)
+    search = request.GET.get("q", "").strip()[:100]
+    datasets = list_datasets(request.user, owner_code=org, classification=level, tag=tag, search=search)
     return render(
         request,
         "catalog/catalog.html",
@@ -39,7 +40,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
             "datasets": datasets,
             "organizations": Organization.objects.exclude(kind=Organization.Kind.PUBLIC),
             "levels": Level.choices,
-            "selected": {"org": org, "classification": level, "tag": tag},
+            "selected": {"org": org, "classification": level, "tag": tag, "q": search},
         },
     )
 
