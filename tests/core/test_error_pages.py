@@ -116,3 +116,14 @@ def test_favicon_ico_leads_to_the_icon_and_pages_link_it(client):
     assert response["Location"].endswith("/static/kaidan/favicon.svg")
     assert client.get(response["Location"]).status_code == 200
     assert 'rel="icon"' in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_refused_form_gets_the_sites_403_page_in_japanese():
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/i18n/setlang/", {"language": "en"})
+
+    assert response.status_code == 403
+    content = response.content.decode()
+    assert "ページを再読み込み" in content and "kaidan/kaidan.css" in content

@@ -19,6 +19,7 @@ from django.http import (
 )
 from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 
 
@@ -51,6 +52,14 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
     # The message of a PermissionDenied is written for the user (kaidan.core.errors.Forbidden and views).
     message = str(exception) if exception.args else ""
     return _render(request, "403.html", HttpResponseForbidden, message=message)
+
+
+@requires_csrf_token
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form refused by the CSRF check (usually an old page or an expired session): say what to do."""
+    message = _("The form could not be accepted: the page was open too long or sent from elsewhere.")
+    hint = _("Please reload the page, then try again.")
+    return _render(request, "403.html", HttpResponseForbidden, message=message, hint=hint)
 
 
 @requires_csrf_token
