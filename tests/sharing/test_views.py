@@ -223,3 +223,13 @@ def test_the_access_log_heads_the_address_column_ip_and_names_the_browser_in_wor
     assert '<th scope="col">IPアドレス</th>' in html and "開始日</th>" not in html
     assert "Chrome 120 / Windows" in html
     assert f'title="{ua}"' in html  # the raw header stays at hand
+
+
+def test_the_access_log_says_queries_and_row_scopes_in_words(client, dataset, manager):
+    record(manager, "view.create", dataset, detail={"query": "地区__exact=池尻"})
+    client.force_login(manager)
+
+    html = client.get(reverse("sharing:access_log", args=[dataset.name])).content.decode()
+
+    assert "__exact" not in html and "field_id" not in html
+    assert "地区が池尻" in html
