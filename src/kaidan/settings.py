@@ -157,6 +157,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+CSRF_FAILURE_VIEW = "kaidan.core.errorpages.csrf_failure"  # the site's 403 page, translated
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:staff_home"
 LOGOUT_REDIRECT_URL = "core:home"
@@ -177,6 +178,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
+# Dates on screen in the language's own style (ja: 2026年12月1日, Django's formats with a space before the
+# time); exports keep ISO dates (kaidan.store.exports). Counts get thousands separators where shown
+# (kaidan.core.display.count), not every number: ids in links and forms stay plain.
+FORMAT_MODULE_PATH = ["kaidan.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic.base import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 urlpatterns = [
@@ -19,4 +21,12 @@ urlpatterns = [
     path("", include("kaidan.opendata.urls")),
     path("search/", include("kaidan.search.urls")),
     path("admin/", admin.site.urls),
+    path(
+        "favicon.ico", RedirectView.as_view(url=static("kaidan/favicon.svg"), permanent=False), name="favicon"
+    ),
 ]
+
+handler400 = "kaidan.core.errorpages.bad_request"
+handler403 = "kaidan.core.errorpages.permission_denied"
+handler404 = "kaidan.core.errorpages.page_not_found"
+handler500 = "kaidan.core.errorpages.server_error"

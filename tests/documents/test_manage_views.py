@@ -82,7 +82,7 @@ def test_an_undecided_document_shows_its_planned_release_date(client, world):
     detail = client.get(document.get_absolute_url()).content.decode()
     listing = client.get(reverse("documents:list")).content.decode()
 
-    badge = f"{release:%Y-%m-%d} まで未決定"
+    badge = f"{release.year}年{release.month}月{release.day}日 まで未決定"  # the Japanese date format
     assert badge in detail and badge in listing
 
 
@@ -331,3 +331,17 @@ def test_the_list_is_paginated(client, world, settings):
         views.PAGE_SIZE = original
     assert "page=2" in first and first.count("文書") >= 2
     assert "文書0" in second and "文書0" not in first
+
+
+def test_the_audit_page_shows_the_address_and_the_browser_in_words(client, world, manager):
+    from kaidan.audit.services import record
+
+    document = _document(world)
+    ua = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 Version/17.1 Safari/604.1"
+    record(manager, "link.access", document, detail={"user_agent": ua}, source="192.0.2.7")
+    client.force_login(manager)
+
+    page = client.get(reverse("documents:audit", args=[document.pk])).content.decode()
+
+    assert "IPアドレス</th>" in page and "192.0.2.7" in page
+    assert "Safari 17 / iOS" in page and f'title="{ua}"' in page

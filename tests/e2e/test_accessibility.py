@@ -154,10 +154,9 @@ def test_the_code_step_and_the_reset_mail_sent_page_are_accessible(
 def test_assert_accessible_reports_violations_with_rule_and_target(page, assert_accessible, db):
     """The fixture itself: styles are served, and a real violation is reported readably."""
     page.goto("/")
-    background = page.evaluate(
-        "getComputedStyle(document.querySelector('.lang-switch button')).backgroundColor"
-    )
-    assert background == "rgb(11, 92, 173)"  # kaidan.css is loaded, so contrast is really checked
+    background = page.evaluate("getComputedStyle(document.querySelector('main button')).backgroundColor")
+    # the Digital Agency's blue-900: design-tokens/tokens.css and kaidan.css are loaded, so contrast is checked
+    assert background == "rgb(0, 23, 193)"
 
     page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=x.png>')")
     with pytest.raises(AssertionError) as failure:

@@ -75,7 +75,7 @@ def test_a_manager_edits_and_deletes_a_document_on_a_phone(page, document, login
     with page.expect_navigation():
         page.get_by_role("button", name="保存").click()
     assert page.url.endswith(f"/documents/{document.pk}/")
-    assert page.get_by_text(f"{release:%Y-%m-%d} まで未決定").first.is_visible()
+    assert page.get_by_text(f"{release.year}年{release.month}月{release.day}日 まで未決定").first.is_visible()
     _no_horizontal_scroll(page)
     assert_accessible(page)
 

@@ -465,5 +465,13 @@ def test_the_share_form_carries_the_grids_filter_and_says_it_in_words(client, wa
 
     html = page.content.decode()
     assert page.status_code == 200
-    assert "<li>地区 が次と等しい 池尻</li>" in html
+    assert "<li>地区が池尻</li>" in html and "地区__exact" not in html
     assert "page=3" not in html
+
+
+def test_my_links_say_the_filter_in_words(client, ward):
+    share(client, ward, query="地区__exact=池尻")
+
+    html = client.get(reverse("links:mine")).content.decode()
+
+    assert "地区が池尻" in html and "__exact" not in html

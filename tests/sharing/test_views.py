@@ -211,3 +211,25 @@ def test_the_invitations_link_is_in_the_nav_for_managers(client, world, manager,
     assert reverse("sharing_site:invitations") in client.get(reverse("core:staff_home")).content.decode()
     client.force_login(make_user("viewer", world.fukushi))
     assert reverse("sharing_site:invitations") not in client.get(reverse("core:staff_home")).content.decode()
+
+
+def test_the_access_log_heads_the_address_column_ip_and_names_the_browser_in_words(client, dataset, manager):
+    ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+    record(manager, "link.access", None, detail={"dataset": dataset.name, "user_agent": ua})
+    client.force_login(manager)
+
+    html = client.get(reverse("sharing:access_log", args=[dataset.name])).content.decode()
+
+    assert '<th scope="col">IPアドレス</th>' in html and "開始日</th>" not in html
+    assert "Chrome 120 / Windows" in html
+    assert f'title="{ua}"' in html  # the raw header stays at hand
+
+
+def test_the_access_log_says_queries_and_row_scopes_in_words(client, dataset, manager):
+    record(manager, "view.create", dataset, detail={"query": "地区__exact=池尻"})
+    client.force_login(manager)
+
+    html = client.get(reverse("sharing:access_log", args=[dataset.name])).content.decode()
+
+    assert "__exact" not in html and "field_id" not in html
+    assert "地区が池尻" in html

@@ -8,6 +8,7 @@ from dataclasses import field as dc_field
 from typing import Any
 
 from django.db import connection
+from django.db.models import Q
 
 from kaidan.access.actors import Actor, account_of, is_superuser
 from kaidan.access.levels import Level
@@ -22,11 +23,16 @@ from .query import GridQuery
 
 
 def list_datasets(
-    actor: Actor, *, owner_code: str = "", classification: str = "", tag: str = ""
+    actor: Actor, *, owner_code: str = "", classification: str = "", tag: str = "", search: str = ""
 ) -> list[Dataset]:
     """Datasets the actor may see, filtered in the database by the access service's rules (and each one
-    confirmed with `rights`, so a divergence could only hide a dataset, never show one)."""
+    confirmed with `rights`, so a divergence could only hide a dataset, never show one).
+
+    `search` keeps those whose title or description contains every word of it (a simple catalog filter;
+    full-text search comes later)."""
     datasets = Dataset.objects.filter(readable_filter(actor, Dataset._meta.label_lower))
+    for word in search.split()[:10]:  # also splits at the full-width space
+        datasets = datasets.filter(Q(title__icontains=word) | Q(description__icontains=word))
     if owner_code:
         datasets = datasets.filter(owner__code=owner_code)
     if classification:
@@ -90,8 +96,9 @@ class Column:
 @dataclass(frozen=True)
 class Facet:
     field: Field
-    values: list[tuple[Any, int, str]]
-    """(value, rows, query string that adds this value as a filter)."""
+    values: list[tuple[Any, int | str, str]]
+    """(value, rows, query string that adds this value as a filter); the page shows them formatted
+    (kaidan.catalog.views.facets_for_display: the value in words, the count with separators)."""
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import replace
-from datetime import date, datetime, time
 from typing import Any
 
 from django.contrib import messages
@@ -18,12 +17,13 @@ from django.views.decorators.http import require_POST
 
 from kaidan.access.levels import Level
 from kaidan.accounts.models import Organization
+from kaidan.core.display import count, display_value
 from kaidan.store.exports import FORMATS
 
 from .forms import SavedViewForm
 from .models import Dataset, SavedView
 from .query import OPS, SIZES
-from .selectors import GridPage, get_dataset, grid_query, list_datasets, query_rows
+from .selectors import Facet, GridPage, get_dataset, grid_query, list_datasets, query_rows
 from .services import ExportRejected, delete_view, export_dataset, index_for_query, save_view
 
 
@@ -31,7 +31,8 @@ def catalog(request: HttpRequest) -> HttpResponse:
     org = request.GET.get("org", "")
     level = request.GET.get("classification", "")
     tag = request.GET.get("tag", "")
-    datasets = list_datasets(request.user, owner_code=org, classification=level, tag=tag)
+    search = request.GET.get("q", "").strip()[:100]
+    datasets = list_datasets(request.user, owner_code=org, classification=level, tag=tag, search=search)
     return render(
         request,
         "catalog/catalog.html",
@@ -39,7 +40,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
             "datasets": datasets,
             "organizations": Organization.objects.exclude(kind=Organization.Kind.PUBLIC),
             "levels": Level.choices,
-            "selected": {"org": org, "classification": level, "tag": tag},
+            "selected": {"org": org, "classification": level, "tag": tag, "q": search},
         },
     )
 
@@ -75,7 +76,7 @@ def _grid_page(request: HttpRequest, ds: Dataset, params: Any, view: SavedView |
         index_for_query(ds, page.query)
     context = {
         "dataset": ds,
-        "grid": page,
+        "grid": replace(page, facets=facets_for_display(page.facets)),
         "links": grid_links(page),
         "rights": page.rights,
         "fields": page.fields,
@@ -101,17 +102,22 @@ def _grid_page(request: HttpRequest, ds: Dataset, params: Any, view: SavedView |
 
 
 def cell_text(value: Any) -> str:
-    """How a value reads in the grid: as in exports (ISO dates, plain numbers), ○/× for yes/no.
+    """How a value reads in the grid: the one display rule (kaidan.core.display): はい/いいえ for yes/no,
+    2026年12月1日 for dates in Japanese (ISO in English), numbers as stored.
 
     Formatting here rather than in the template keeps a 50 × 30 grid cheap to render.
     """
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "○" if value else "×"
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return str(value)
+    return display_value(value)
+
+
+def facets_for_display(facets: list[Facet]) -> list[Facet]:
+    """Facet values and counts as people read them (はい 82, 2026年12月1日 3, 三宿 10,250); links unchanged."""
+    return [
+        replace(
+            f, values=[(None if v is None else display_value(v), count(n), link) for v, n, link in f.values]
+        )
+        for f in facets
+    ]
 
 
 def grid_links(page: GridPage) -> dict[str, Any]:

@@ -7,19 +7,43 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from kaidan.access.services import organizations_of
+from kaidan.links.selectors import expiring_links
+
+from . import selectors
+
+SEARCH_MAX = 100
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
+    """The residents' home: a search over the public datasets and the latest of them."""
+    search = request.GET.get("q", "").strip()[:SEARCH_MAX]
+    return render(
+        request,
+        "core/home.html",
+        {
+            "search": search,
+            "results": selectors.public_datasets(search) if search else None,
+            "latest": selectors.public_datasets(limit=selectors.LATEST),
+        },
+    )
 
 
 @login_required
 def staff_home(request: HttpRequest) -> HttpResponse:
-    memberships = list(request.user.memberships.select_related("organization"))  # type: ignore[union-attr]
+    """The staff home: my datasets, recent changes I may see, my imports, my links about to expire."""
+    user = request.user
+    memberships = list(user.memberships.select_related("organization"))  # type: ignore[union-attr]
     return render(
         request,
         "core/staff_home.html",
-        {"memberships": memberships, "organizations": organizations_of(request.user)},
+        {
+            "memberships": memberships,
+            "organizations": organizations_of(user),
+            "my_datasets": selectors.my_datasets(user),
+            "recent_changes": selectors.recent_changes(user),
+            "my_imports": selectors.my_imports(user),
+            "expiring_links": expiring_links(user),
+        },
     )
 
 

@@ -20,6 +20,7 @@ from kaidan.access.levels import Level, RestrictionReason
 from kaidan.access.services import Rights, rights
 from kaidan.catalog import selectors as catalog
 from kaidan.catalog.models import Dataset, FieldType
+from kaidan.core.display import display_value
 from kaidan.store.selectors import fields_at
 
 from . import services
@@ -34,12 +35,8 @@ from .forms import (
 
 
 def display(value: Any) -> str:
-    """A value as the grid shows it."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    return str(formats.localize(value))
+    """A value as the grid shows it (the one display rule, kaidan.core.display)."""
+    return display_value(value)
 
 
 def _fields(actor: Actor, dataset: Dataset) -> list[Any]:

@@ -75,6 +75,7 @@ class DatasetLinkForm(LinkForm):
         max_length=2000,
         required=False,
         help_text=_("The filter of the grid when you clicked Share; empty shares every row you can see."),
+        widget=forms.HiddenInput,  # shown in words on the page (kaidan.catalog.describe), never as syntax
     )
     field_order = [
         "recipient_name",

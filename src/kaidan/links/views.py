@@ -23,7 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kaidan.access.services import rights
 from kaidan.audit.middleware import client_address
-from kaidan.catalog.query import OPS, parse_page
+from kaidan.catalog.describe import describe_filters
+from kaidan.catalog.query import parse_page
 from kaidan.catalog.selectors import get_dataset, grid_query
 from kaidan.core.http import attachment_header
 from kaidan.documents import selectors as documents
@@ -98,10 +99,7 @@ def new_for_dataset(request: HttpRequest, name: str) -> HttpResponse:
         "target": dataset,
         "target_kind": "dataset",
         "nav_links": True,
-        "filters": [
-            (f.field.label, OPS[f.op], "" if f.op in {"isnull", "notnull"} else f.value)
-            for f in grid_query(request.user, dataset, QueryDict(query_text)).filters
-        ],
+        "filters": describe_filters(grid_query(request.user, dataset, QueryDict(query_text))),
     }
     return render(request, "links/new.html", context, status=status)
 

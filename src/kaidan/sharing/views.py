@@ -13,19 +13,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from kaidan.access.services import rights
 from kaidan.audit.models import AuditEntry
 from kaidan.audit.services import entries_between, export_entries, record, verify
-from kaidan.catalog.selectors import get_dataset
+from kaidan.catalog.describe import describe_query
+from kaidan.catalog.selectors import get_dataset, grid_query
 from kaidan.core.errors import Forbidden
+from kaidan.core.useragent import describe_user_agent
 from kaidan.documents.selectors import get_document
 
 from . import selectors, services
@@ -200,6 +203,23 @@ def release_dataset(request: HttpRequest, name: str) -> HttpResponse:
 # Access log
 
 
+def _detail_in_words(actor: Any, dataset: Any, detail: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """An audit entry's detail for people: (key, text, raw for a title). Grid queries and row scopes in
+    words (「地区が三宿」), browsers named (Chrome 120 / Windows); other keys as stored."""
+    shown = []
+    for key, value in detail.items():
+        if key == "query" and isinstance(value, str):
+            words = describe_query(grid_query(actor, dataset, QueryDict(value)))
+            shown.append((_("Filter"), words, ""))
+        elif key == "row_filter" and isinstance(value, list):
+            shown.append((_("Rows"), selectors.describe_row_filter(dataset, value), ""))
+        elif key == "user_agent":
+            shown.append((pgettext("sharing", "Browser"), describe_user_agent(str(value)), str(value)))
+        else:
+            shown.append((key, str(value), ""))
+    return shown
+
+
 @login_required
 def access_log(request: HttpRequest, name: str) -> HttpResponse:
     dataset = get_dataset(request.user, name, "object.audit")
@@ -223,6 +243,8 @@ def access_log(request: HttpRequest, name: str) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{dataset.name}-access-log-{stamp}.csv"'
         return response
     page = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    for entry in page:
+        entry.shown_detail = _detail_in_words(request.user, dataset, entry.detail)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)

@@ -82,10 +82,21 @@
     this.region.replaceChildren(p);
   };
 
+  // The revision's time as the page writes it (kaidan.core.display): 2026年12月1日 17:42 in Japanese,
+  // 2026-12-01 17:42 otherwise. `iso` is the server's local ISO time (2026-12-01T17:42:05+09:00).
+  function localTime(iso) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso);
+    if (!m) return iso;
+    if ((document.documentElement.lang || "ja").indexOf("ja") === 0) {
+      return m[1] + "年" + Number(m[2]) + "月" + Number(m[3]) + "日 " + Number(m[4]) + ":" + m[5];
+    }
+    return m[1] + "-" + m[2] + "-" + m[3] + " " + m[4] + ":" + m[5];
+  }
+
   Live.prototype.onRevision = function (data) {
     this.show(data.note, { display: data.time_display, iso: data.time });
     var system = this.root.getAttribute("data-live-system") || "";
-    var detail = " — " + String(data.time).slice(0, 16).replace("T", " ") + " " + (data.author || system) + " " + data.source_display;
+    var detail = " — " + localTime(String(data.time)) + " " + (data.author || system) + " " + data.source_display;
     document.querySelectorAll("[data-live-revision]").forEach(function (el) {
       el.textContent = String(data.revision);
     });

@@ -1,0 +1,55 @@
+"""The redesigned pages in a real browser: the homes, a dataset page and an error page pass axe in both
+languages and need no horizontal scrolling at 375 px. With KAIDAN_SCREENSHOTS=DIR, screenshots at 1280
+and 375 px are written there (for looking at the design)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.e2e
+
+DEMO_PASSWORD = "kaidan-demo-2026"
+PAGES = [
+    ("home", "/", False),
+    ("staff", "/staff/", True),
+    ("dataset", "/datasets/aed/?facet=小児対応設備の有無", False),
+    ("dataset-staff", "/datasets/mimamori/?facet=地区&年齢__gte=80", True),
+    ("error", "/no-such-page/", False),
+]
+
+
+@pytest.fixture
+def demo(db):
+    call_command("demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_redesigned_pages_are_accessible_and_fit_a_phone(
+    browser, live_server, demo, login, assert_accessible, width
+):
+    shots = os.environ.get("KAIDAN_SCREENSHOTS")
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": 900}, locale="ja-JP"
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        for name, path, staff in PAGES:
+            if staff:
+                login(page, "fukushi.manager", DEMO_PASSWORD)
+            else:
+                context.clear_cookies()
+            page.goto(path)
+            assert page.locator("html").get_attribute("lang") == "ja"
+            assert_accessible(page)
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll <= width, f"{path} is {scroll}px wide at {width}px"
+            if shots:
+                Path(shots).mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=f"{shots}/{name}-{width}.png", full_page=True)
+    finally:
+        context.close()
