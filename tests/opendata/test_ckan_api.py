@@ -148,3 +148,12 @@ def test_a_column_reclassified_after_publishing_leaves_the_api_at_once(client, w
     result = call(client, "datastore_search", resource_id=_resource(client), limit=3)[1]["result"]
     assert "電話番号" not in [f["id"] for f in result["fields"]]
     assert all("電話番号" not in r for r in result["records"])
+
+
+def test_q_uses_the_japanese_search_engine(client, ward):
+    rid = _resource(client)
+    kana = call(client, "datastore_search", resource_id=rid, q="しやくしょ", fields="名称_カナ")[1]["result"]
+    assert kana["total"] >= 1 and all("シヤクショ" in r["名称_カナ"] for r in kana["records"])
+    narrow = call(client, "datastore_search", resource_id=rid, q="市役所 本館")[1]["result"]
+    assert narrow["total"] >= 1 and all("市役所" in r["名称"] + r.get("住所", "") for r in narrow["records"])
+    assert call(client, "package_search", q="ａｅｄ")[1]["result"]["count"] == 1  # full width, any case

@@ -153,3 +153,10 @@ def test_a_big_revision_is_indexed_by_a_background_task_after_it_commits(
     with django_capture_on_commit_callbacks(execute=True):
         run_import(user("fukushi.editor"), plan, analysis=analysis)
     assert records(user("fukushi.viewer"), "会議", "yoyaku") == 10
+
+
+def test_words_may_be_in_different_columns_of_a_record(ward):
+    """AND holds across a record's visible cells: 焼津市 (市区町村名) and 市役所 (名称) on the same AED row."""
+    both = records(None, "焼津市 市役所", "aed")
+    assert both >= 1 and both <= records(None, "市役所", "aed")
+    assert records(None, "市役所 -焼津市", "aed") == 0  # every row is in 焼津市

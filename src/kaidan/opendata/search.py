@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import shlex
-import unicodedata
 from collections.abc import Callable
 from typing import Any
+
+from kaidan.values.textsearch import normalize
 
 MAX_ROWS = 1000
 
@@ -21,7 +22,8 @@ class SearchQueryError(ValueError):
 
 
 def _norm(text: Any) -> str:
-    return unicodedata.normalize("NFKC", str(text or "")).casefold()
+    """The search engine's own normalization (width, case, kana, itaiji, long vowels: kaidan.values.textsearch)."""
+    return normalize(text)
 
 
 def _values(package: dict[str, Any], field: str) -> list[str]:

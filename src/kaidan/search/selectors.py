@@ -20,7 +20,7 @@ from kaidan.catalog.models import Dataset
 from kaidan.catalog.selectors import list_datasets
 from kaidan.documents.models import Document
 from kaidan.documents.selectors import visible_documents
-from kaidan.store.relation import compile_relation
+from kaidan.store.relation import VisibleRelation, compile_relation
 from kaidan.values.textsearch import Query, parse, snippet
 
 from . import fts
@@ -108,34 +108,58 @@ def _datasets(results: Results, readable: dict[int, Dataset], query: Query) -> N
     results.counts[Kind.DATASET] = len(hits)
 
 
+def _record_cells(
+    query: Query, dataset: Dataset, rel: VisibleRelation, limit: int
+) -> dict[int, list[SearchEntry]]:
+    """{row id: its visible cells' entries} for the rows of `dataset` the actor may see that match the query.
+
+    A record matches when every word (group) is in *some* visible cell and no visible cell holds an excluded
+    word: candidates come from the index one group at a time, rows are intersected, then checked exactly."""
+    visible = {f.pk for f in rel.visible}
+    rows: set[int] | None = None
+    for group in query.groups:
+        ids = fts.candidates(Query(groups=[group]), kind=Kind.RECORD, dataset_ids=[dataset.pk], limit=limit)
+        found = {
+            e.row_id
+            for e in SearchEntry.objects.filter(pk__in=ids).only("row_id", "field_id")
+            if e.field_id in visible and e.row_id is not None
+        }
+        rows = found if rows is None else rows & found
+        if not rows:
+            return {}
+    candidates = sorted(rows or ())
+    allowed: set[int] = set()
+    for start in range(0, len(candidates), 500):
+        chunk = candidates[start : start + 500]
+        marks = ", ".join(["%s"] * len(chunk))
+        allowed |= {row_id for row_id, _rev, _values in rel.rows(where=f"_id IN ({marks})", params=chunk)}
+    cells: dict[int, list[SearchEntry]] = defaultdict(list)
+    ordered = sorted(allowed)
+    for start in range(0, len(ordered), 500):
+        for entry in SearchEntry.objects.filter(
+            kind=Kind.RECORD, dataset=dataset, row_id__in=ordered[start : start + 500], field_id__in=visible
+        ).order_by("row_id", "field_id"):
+            cells[entry.row_id].append(entry)  # type: ignore[index]
+    return {
+        row_id: entries for row_id, entries in cells.items() if query.matches_all([e.norm for e in entries])
+    }
+
+
 def _records(actor: Actor, results: Results, readable: dict[int, Dataset], query: Query) -> None:
-    by_dataset: dict[int, list[SearchEntry]] = defaultdict(list)
-    for entry in _confirmed(query, Kind.RECORD, list(readable)):
-        by_dataset[entry.dataset_id].append(entry)  # type: ignore[index]
     hits: list[Hit] = []
     count = 0
-    for dataset_id, entries in by_dataset.items():
-        ds = readable[dataset_id]
+    for ds in readable.values():
         rel = compile_relation(actor, ds)
-        visible = {f.pk: f for f in rel.visible}
-        entries = [e for e in entries if e.field_id in visible]
-        row_ids = sorted({e.row_id for e in entries if e.row_id is not None})
-        allowed: set[int] = set()
-        for start in range(0, len(row_ids), 500):
-            chunk = row_ids[start : start + 500]
-            marks = ", ".join(["%s"] * len(chunk))
-            allowed |= {row_id for row_id, _rev, _values in rel.rows(where=f"_id IN ({marks})", params=chunk)}
-        seen: set[int] = set()
-        for entry in entries:
-            if entry.row_id not in allowed or entry.row_id in seen:
-                continue
-            seen.add(entry.row_id)  # type: ignore[arg-type]
-            count += 1
-            if len(hits) < SHOWN:
-                before, match, after = snippet(entry.text, query)
-                column = visible[entry.field_id]  # type: ignore[index]
-                url = reverse("editing:record", args=[ds.name, entry.row_id])
-                hits.append(Hit(Kind.RECORD, ds.title, url, before, match, after, column.label))
+        labels = {f.pk: f.label for f in rel.visible}
+        matched = _record_cells(query, ds, rel, CANDIDATES)
+        count += len(matched)
+        for row_id, entries in sorted(matched.items()):
+            if len(hits) >= SHOWN:
+                break
+            shown = next((e for e in entries if any(t.text in e.norm for t in query.terms())), entries[0])
+            before, match, after = snippet(shown.text, query)
+            url = reverse("editing:record", args=[ds.name, row_id])
+            hits.append(Hit(Kind.RECORD, ds.title, url, before, match, after, labels[shown.field_id]))  # type: ignore[index]
     results.hits[Kind.RECORD] = hits
     results.counts[Kind.RECORD] = count
 
@@ -169,3 +193,12 @@ def _documents(actor: Actor, results: Results, query: Query, organization: str) 
     hits.sort(key=lambda h: (not h.exact_title, h.title))
     results.hits[Kind.DOCUMENT] = hits[:SHOWN]
     results.counts[Kind.DOCUMENT] = len(hits)
+
+
+def matching_row_ids(actor: Actor, dataset: Dataset, text: str, *, limit: int = 100_000) -> list[int]:
+    """Ids of the rows of `dataset` the actor may see that match the query (all of them, up to `limit`
+    candidates a word), for filtering a table by the search engine (the CKAN DataStore's `q`, the grid)."""
+    query = parse(text)
+    if query.empty:
+        return []
+    return sorted(_record_cells(query, dataset, compile_relation(actor, dataset), limit))

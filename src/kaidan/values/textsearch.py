@@ -105,6 +105,14 @@ class Query:
     def terms(self) -> list[Term]:
         return [t for g in self.groups for t in g]
 
+    def matches_all(self, normalized_texts: list[str]) -> bool:
+        """For a record: every group is met by some cell, and no cell holds an excluded term."""
+        if any(t.text in text for t in self.excluded for text in normalized_texts):
+            return False
+        return all(
+            any(_contains(text, t) for t in group for text in normalized_texts) for group in self.groups
+        )
+
     def matches(self, normalized_text: str) -> bool:
         """The exact test every candidate must pass (the index only proposes)."""
         if any(t.text in normalized_text for t in self.excluded):
