@@ -27,30 +27,35 @@
     return cellUrl.replace(/\/rows\/0\/cell$/, "/rows/" + encodeURIComponent(rowId) + "/cell");
   }
 
+  // The messages above the grid (editing/_grid_messages.html, outside #grid so htmx swaps keep them):
+  // a collapsible help, a status line and an alert. Never beside the table: they must not narrow it.
   function regions(table) {
-    var wrap = table.closest(".table-wrap") || table;
-    var box = wrap.previousElementSibling;
-    if (box && box.classList.contains("grid-edit-messages")) {
-      return { status: box.querySelector("[role=status]"), alert: box.querySelector("[role=alert]") };
+    var box = document.getElementById("grid-edit-messages");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "grid-edit-messages";
+      box.id = "grid-edit-messages";
+      var hint = document.createElement("p");
+      hint.id = hintId;
+      hint.className = "helptext";
+      hint.textContent = cfg.hint || "";
+      var bar = document.createElement("div");
+      bar.className = "grid-edit-bar";
+      var status = document.createElement("p");
+      status.setAttribute("role", "status");
+      status.className = "grid-edit-status";
+      var alert = document.createElement("p");
+      alert.setAttribute("role", "alert");
+      alert.className = "grid-edit-alert";
+      alert.id = "grid-edit-alert";
+      box.appendChild(hint);
+      bar.appendChild(status);
+      bar.appendChild(alert);
+      box.appendChild(bar);
+      var anchor = table.closest("#grid") || table.closest(".grid-layout") || table;
+      anchor.parentNode.insertBefore(box, anchor);
     }
-    box = document.createElement("div");
-    box.className = "grid-edit-messages";
-    var hint = document.createElement("p");
-    hint.id = hintId;
-    hint.className = "helptext";
-    hint.textContent = cfg.hint || "";
-    var status = document.createElement("p");
-    status.setAttribute("role", "status");
-    status.className = "grid-edit-status";
-    var alert = document.createElement("p");
-    alert.setAttribute("role", "alert");
-    alert.className = "grid-edit-alert";
-    alert.id = "grid-edit-alert";
-    box.appendChild(hint);
-    box.appendChild(status);
-    box.appendChild(alert);
-    wrap.parentNode.insertBefore(box, wrap);
-    return { status: status, alert: alert };
+    return { box: box, status: box.querySelector("[role=status]"), alert: box.querySelector("[role=alert]") };
   }
 
   function columnLabel(table, cell) {
