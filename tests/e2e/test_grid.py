@@ -117,6 +117,7 @@ def test_a_wide_dataset_keeps_rows_one_line_high_and_scrolls_inside_its_region(
         table_width = page.locator("#grid table").evaluate("t => t.getBoundingClientRect().width")
         assert table_width > width  # not squeezed into a column of one character per line
         # The hint is above the table (in a collapsible help), never beside it.
+        assert not page.get_by_role("button", name="直前の保存を取り消す").is_visible()  # nothing to undo yet
         help_box = page.locator("#grid-edit-messages").bounding_box()
         assert help_box["y"] + help_box["height"] <= region.bounding_box()["y"] + 1
         # Long values are cut with an ellipsis and shown in full as the cell's title.
@@ -128,6 +129,8 @@ def test_a_wide_dataset_keeps_rows_one_line_high_and_scrolls_inside_its_region(
         region.evaluate("e => { e.scrollTop = 400; e.scrollLeft = 600; }")
         head = page.locator("#grid thead th").nth(2).bounding_box()
         assert abs(head["y"] - region.bounding_box()["y"]) < 3
+        page.locator("#grid-edit-messages").scroll_into_view_if_needed()
+        page.evaluate("document.querySelector('#grid-edit-messages').scrollIntoView()")
         page.screenshot(path=str(SCREENSHOTS / f"grid-wide-{width}.png"))
         region.evaluate("e => { e.scrollTop = 0; e.scrollLeft = 0; }")
         assert_accessible(page)
