@@ -125,6 +125,14 @@ def test_a_wide_dataset_keeps_rows_one_line_high_and_scrolls_inside_its_region(
         assert cell.get_attribute("title", timeout=1000) is None  # the key fits
         long_cell = page.locator("#grid tbody tr").first.locator("td").nth(1)
         assert long_cell.get_attribute("title").startswith("行1列1の長い説明文です。")
+        long_cell.focus()  # … and in full, over its neighbours, while it has the keyboard focus
+        full = page.locator(".grid-full-value")
+        assert full.is_visible() and full.inner_text() == long_cell.get_attribute("title")
+        assert max(page.locator("#grid tbody tr").evaluate_all("rows => rows.map(r => r.offsetHeight)")) < 40
+        assert_accessible(page)
+        page.screenshot(path=str(SCREENSHOTS / f"grid-focus-{width}.png"))
+        page.keyboard.press("Shift+Tab")
+        assert full.count() == 0
         # The header row stays in view while the region scrolls.
         region.evaluate("e => { e.scrollTop = 400; e.scrollLeft = 600; }")
         head = page.locator("#grid thead th").nth(2).bounding_box()
@@ -153,3 +161,18 @@ def test_columns_resize_by_dragging_and_are_remembered(page, wide, login):
     page.reload()
     again = page.locator("#grid thead th[data-field]").nth(1).bounding_box()["width"]
     assert abs(again - after) < 2
+
+
+def test_the_real_aed_list_is_one_line_per_row(page, make_org, make_user, login):
+    """焼津市's AED list (tests/fixtures/real): 50 rows were 22,900 px tall when columns wrapped."""
+    org = make_org("bosai")
+    path = Path(__file__).resolve().parent.parent / "fixtures" / "real" / "yaizu-opendata" / "222127_aed.csv"
+    plan, _ = plan_import(path, dataset="aed", organization=org.code, title="AED設置箇所一覧")
+    run_import(SYSTEM, plan)
+    make_user("bosai.editor", org, "editor")
+    login(page, "bosai.editor")
+    page.goto("/datasets/aed/?size=50")
+    rows = page.locator("#grid tbody tr")
+    assert rows.count() == 50
+    assert max(rows.evaluate_all("rows => rows.map(r => r.offsetHeight)")) < 40
+    assert page.locator("#grid table").evaluate("t => t.offsetHeight") < 50 * 40

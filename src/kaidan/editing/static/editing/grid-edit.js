@@ -79,6 +79,7 @@
 
   function startEdit(table, cell, typed) {
     if (cell.classList.contains("editing")) return;
+    hideFull();
     var row = cell.closest("tr[data-row]");
     var holder = valueHolder(cell);
     var current = cell.hasAttribute("data-value") ? cell.getAttribute("data-value") : holder.textContent.trim();
@@ -504,6 +505,30 @@
     return cell && table.contains(cell) && !cell.classList.contains("editing") ? cell : null;
   }
 
+  // ---- The full value of a focused cell that does not fit: an expanding overlay (aria-hidden: screen
+  // readers read the cell's whole text already) ---------------------------------------------------------
+
+  function showFull(cell) {
+    hideFull();
+    if (cell.classList.contains("editing") || cell.scrollWidth <= cell.clientWidth + 1) return;
+    var wrap = cell.closest(".grid-scroll");
+    if (!wrap) return;
+    var box = document.createElement("div");
+    box.className = "grid-full-value";
+    box.setAttribute("aria-hidden", "true");
+    box.textContent = textOf(cell);
+    var w = wrap.getBoundingClientRect();
+    var c = cell.getBoundingClientRect();
+    box.style.left = (c.left - w.left + wrap.scrollLeft) + "px";
+    box.style.top = (c.top - w.top + wrap.scrollTop) + "px";
+    box.style.minWidth = c.width + "px";
+    wrap.appendChild(box);
+  }
+
+  function hideFull() {
+    Array.prototype.forEach.call(document.querySelectorAll(".grid-full-value"), function (box) { box.remove(); });
+  }
+
   // ---- Wiring --------------------------------------------------------------------------------------
 
   var MOVES = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
@@ -532,7 +557,9 @@
         if (cell && event.target === cell && !table._kaidanMoving && !table._kaidanDragging) {
           select(table, position(table, cell), false);
         }
+        if (cell && event.target === cell) showFull(cell); else hideFull();
       });
+      table.addEventListener("focusout", hideFull);
       table.addEventListener("mousedown", function (event) {
         var cell = event.target.closest("td[data-field]");
         if (!cell || event.button !== 0 || cell.classList.contains("editing")) return;
