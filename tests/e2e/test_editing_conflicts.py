@@ -251,3 +251,27 @@ def test_a_refused_block_marks_its_cells_and_saves_nothing(page, world, login):
 
 def bad_selector(ids, f):
     return f'tr[data-row="{ids["S002"]}"] td[data-field="{f["定員"].pk}"]'
+
+
+def test_dragging_selects_a_block_and_ctrl_d_fills_down_after_a_preview(page, world, login):
+    ds = world.dataset
+    ids = row_ids(ds)
+    f = world.fields
+    login(page, "yamada")
+    page.goto(f"/datasets/{ds.name}/?sort=施設番号")
+    first = page.locator(f'tr[data-row="{ids["S001"]}"] td[data-field="{f["定員"].pk}"]')
+    last = page.locator(f'tr[data-row="{ids["S003"]}"] td[data-field="{f["予算"].pk}"]')
+    first.hover()
+    page.mouse.down()
+    last.hover()
+    page.mouse.up()
+    assert page.locator("td.selected").count() == 6
+    assert "3 行 × 2 列" in page.locator(".grid-edit-status").inner_text()
+    before = Dataset.objects.get(pk=ds.pk).current_revision
+    page.keyboard.press("Control+d")
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    assert dialog.locator("tbody tr").count() == 4  # 定員 and 予算 of S002 and S003 take S001's
+    dialog.get_by_role("button", name="キャンセル").click()
+    assert page.get_by_role("dialog").count() == 0
+    assert Dataset.objects.get(pk=ds.pk).current_revision == before

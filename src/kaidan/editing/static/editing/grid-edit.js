@@ -576,6 +576,7 @@
         var cell = event.target.closest("td[data-field]");
         if (cell && table.contains(cell)) {
           event.preventDefault();
+          if (window.getSelection) window.getSelection().removeAllRanges(); // cells, not text
           select(table, position(table, cell), true);
         }
       });
@@ -607,8 +608,6 @@
   document.addEventListener("copy", function (event) {
     var table = document.querySelector('table.grid[data-editable="true"]');
     if (!table || !activeCell(table) || !table._kaidanSel) return;
-    var sel = window.getSelection ? String(window.getSelection()) : "";
-    if (sel) return; // the user selected text themselves: let the browser copy it
     event.preventDefault();
     event.clipboardData.setData("text/plain", copyText(table));
   });
