@@ -275,3 +275,24 @@ def test_dragging_selects_a_block_and_ctrl_d_fills_down_after_a_preview(page, wo
     dialog.get_by_role("button", name="キャンセル").click()
     assert page.get_by_role("dialog").count() == 0
     assert Dataset.objects.get(pk=ds.pk).current_revision == before
+
+
+def test_a_bad_value_in_a_cell_is_marked_at_the_cell_and_the_table_keeps_its_width(page, world, login):
+    ds = world.dataset
+    ids = row_ids(ds)
+    cell = f'tr[data-row="{ids["S001"]}"] td[data-field="{world.fields["定員"].pk}"]'
+    login(page, "yamada")
+    page.goto(f"/datasets/{ds.name}/")
+    width = page.locator("#grid table").evaluate("t => t.getBoundingClientRect().width")
+    region = page.locator("#grid .grid-scroll").bounding_box()
+    page.locator(cell).focus()
+    page.keyboard.press("x")  # typing starts editing, with what was typed
+    page.keyboard.type("たくさん")
+    page.keyboard.press("Enter")
+    page.locator(f'{cell} input[aria-invalid="true"]').wait_for()
+    assert "xたくさん" in page.get_by_role("alert").inner_text()
+    assert page.locator("#grid table").evaluate("t => t.getBoundingClientRect().width") == width
+    assert page.locator("#grid .grid-scroll").bounding_box()["width"] == region["width"]
+    page.keyboard.press("Escape")
+    assert page.locator(f"{cell}.invalid").count() == 0
+    assert page.locator(cell).inner_text().strip() == "120"

@@ -127,7 +127,7 @@
 
   function cancel(table, cell) {
     finish(cell, cell._kaidanSaved || []);
-    cell.classList.remove("conflict");
+    cell.classList.remove("conflict", "invalid");
     cell.focus();
   }
 
