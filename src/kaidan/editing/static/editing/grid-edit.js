@@ -473,7 +473,6 @@
           td.setAttribute("aria-invalid", "true");
         });
       });
-      Object.keys(data.revs || {}).forEach(function () { /* stale rows: reload to see their values */ });
       msg.alert.textContent = lines.join(" ");
     }).catch(function () {
       msg.status.textContent = "";
