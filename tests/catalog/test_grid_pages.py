@@ -133,3 +133,20 @@ def test_a_big_dataset_gets_indexes_on_the_columns_the_grid_filters_sorts_and_co
     }
     wanted = {f.column for f in ds.live_fields() if f.name in {"地区", "定員", "施設名"}}
     assert {c for c in wanted if any(c in name for name in indexes)} == wanted
+
+
+def test_column_widths_follow_type_header_and_values_within_bounds():
+    from kaidan.catalog.views import MAX_WIDTH, column_width, text_width
+
+    assert text_width("池尻") == 2 and text_width("ab") == 1.1
+    assert column_width("integer", "定員", ["120", "300"]) <= 9  # numbers stay narrow
+    assert column_width("date", "開設日", ["2019-04-01"]) == 7
+    assert column_width("text", "施設名", ["長い説明文です。" * 20]) == 20  # cut with an ellipsis beyond
+    assert column_width("text", "備考", []) == 5
+    assert column_width("text", "とても長い見出しの列の名前です", ["a"]) == 12  # headers count up to 12 rem
+    assert all(
+        3 <= column_width(t, "x" * n, ["y" * m]) <= MAX_WIDTH
+        for t in ("text", "integer", "boolean", "unknown")
+        for n in (0, 50)
+        for m in (0, 500)
+    )

@@ -9,6 +9,8 @@ import pytest
 
 from kaidan.catalog.models import Dataset
 from kaidan.catalog.selectors import get_row
+from kaidan.store.models import RowChange
+from tests.e2e.test_grid import SCREENSHOTS
 from tests.editing.conftest import row_ids
 from tests.editing.conftest import world as world  # noqa: F401  (fixture)
 
@@ -138,3 +140,159 @@ def test_the_schema_bulk_and_new_record_pages_are_accessible(page, world, login,
     assert_accessible(page)
     page.set_viewport_size({"width": 375, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+PASTE = "三軒茶屋\tR3.4.1\n池尻\t2022/5/1\n下馬\t令和6年1月2日\n"
+
+
+def stored(ds):
+    """{施設番号: values} straight from the store (no audited read racing the live server's)."""
+    from kaidan.store.selectors import iter_rows
+
+    return {values[0]: values for _row, values in iter_rows(ds, ds.live_fields())}
+
+
+def paste(page, selector, text):
+    """Dispatch a paste event carrying tab-separated text at the focused cell, as Excel's clipboard would."""
+    page.locator(selector).focus()
+    page.evaluate(
+        """text => { const data = new DataTransfer(); data.setData('text/plain', text);
+            document.activeElement.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true})); }""",
+        text,
+    )
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_a_block_pasted_from_excel_is_previewed_and_saved_as_one_revision(
+    browser, live_server, world, login, assert_accessible, width
+):
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": 800}, locale="ja-JP"
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        ds = world.dataset
+        ids = row_ids(ds)
+        f = world.fields
+        login(page, "yamada")
+        page.goto(f"/datasets/{ds.name}/?sort=施設番号")
+        before = Dataset.objects.get(pk=ds.pk).current_revision
+        start = f'tr[data-row="{ids["S001"]}"] td[data-field="{f["地区"].pk}"]'
+
+        # Arrow keys move between cells; Shift+arrows select a block that Ctrl+C copies as TSV.
+        page.locator(start).focus()
+        page.keyboard.press("ArrowRight")
+        assert page.evaluate("document.activeElement.dataset.field") == str(f["開設日"].pk)
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("Shift+ArrowDown")
+        page.keyboard.press("Shift+ArrowRight")
+        assert page.locator("td.selected").count() == 4
+        copied = page.evaluate(
+            """() => { const data = new DataTransfer();
+                document.activeElement.dispatchEvent(new ClipboardEvent('copy', {clipboardData: data, bubbles: true}));
+                return data.getData('text/plain'); }"""
+        )
+        assert copied == "池尻\t2019-04-01\r\n三宿\t2020-05-01"
+
+        paste(page, start, PASTE)
+        dialog = page.get_by_role("dialog")
+        dialog.wait_for()
+        assert dialog.locator("tbody tr").count() == 6
+        assert "三軒茶屋" in dialog.inner_text() and "2019-04-01" in dialog.inner_text()
+        assert_accessible(page)
+        page.screenshot(path=str(SCREENSHOTS / f"grid-paste-preview-{width}.png"))
+        dialog.get_by_role("button", name="一つの版として保存").click()
+        page.locator(".grid-edit-status").filter(has_text="保存しました").wait_for()
+
+        ds = Dataset.objects.get(pk=ds.pk)
+        assert ds.current_revision == before + 1
+        changes = RowChange.objects.filter(revision__dataset=ds, revision__number=ds.current_revision)
+        assert changes.count() == 3
+        values = stored(ds)
+        assert [values[k][2] for k in ("S001", "S002", "S003")] == ["三軒茶屋", "池尻", "下馬"]
+        assert [str(values[k][3]) for k in ("S001", "S002", "S003")] == [
+            "2021-04-01",
+            "2022-05-01",
+            "2024-01-02",
+        ]
+        assert page.locator(start).inner_text().strip() == "三軒茶屋"
+        page.screenshot(path=str(SCREENSHOTS / f"grid-pasted-{width}.png"))
+        assert_accessible(page)
+
+        # Undo writes the previous values back as a new revision.
+        page.get_by_role("button", name="直前の保存を取り消す").click()
+        page.locator(start).filter(has_text="池尻").wait_for()
+        ds = Dataset.objects.get(pk=ds.pk)
+        assert ds.current_revision == before + 2
+        assert stored(ds)["S003"][2] == "太子堂"
+    finally:
+        context.close()
+
+
+def test_a_refused_block_marks_its_cells_and_saves_nothing(page, world, login):
+    ds = world.dataset
+    ids = row_ids(ds)
+    f = world.fields
+    login(page, "yamada")
+    page.goto(f"/datasets/{ds.name}/?sort=施設番号")
+    before = Dataset.objects.get(pk=ds.pk).current_revision
+    width_before = page.locator("#grid table").evaluate("t => t.getBoundingClientRect().width")
+    paste(page, f'tr[data-row="{ids["S001"]}"] td[data-field="{f["定員"].pk}"]', "130\nたくさん\n")
+    page.get_by_role("dialog").get_by_role("button", name="一つの版として保存").click()
+    bad = page.locator(f'tr[data-row="{ids["S002"]}"] td[data-field="{f["定員"].pk}"]')
+    page.locator(f'{bad_selector(ids, f)}[aria-invalid="true"]').wait_for()
+    assert "たくさん" in page.get_by_role("alert").inner_text()
+    assert bad.inner_text().strip() == "300"
+    assert Dataset.objects.get(pk=ds.pk).current_revision == before
+    # The message is above the table: the table keeps its width.
+    assert page.locator("#grid table").evaluate("t => t.getBoundingClientRect().width") == width_before
+
+
+def bad_selector(ids, f):
+    return f'tr[data-row="{ids["S002"]}"] td[data-field="{f["定員"].pk}"]'
+
+
+def test_dragging_selects_a_block_and_ctrl_d_fills_down_after_a_preview(page, world, login):
+    ds = world.dataset
+    ids = row_ids(ds)
+    f = world.fields
+    login(page, "yamada")
+    page.goto(f"/datasets/{ds.name}/?sort=施設番号")
+    first = page.locator(f'tr[data-row="{ids["S001"]}"] td[data-field="{f["定員"].pk}"]')
+    last = page.locator(f'tr[data-row="{ids["S003"]}"] td[data-field="{f["予算"].pk}"]')
+    first.hover()
+    page.mouse.down()
+    last.hover()
+    page.mouse.up()
+    assert page.locator("td.selected").count() == 6
+    assert "3 行 × 2 列" in page.locator(".grid-edit-status").inner_text()
+    before = Dataset.objects.get(pk=ds.pk).current_revision
+    page.keyboard.press("Control+d")
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    assert dialog.locator("tbody tr").count() == 4  # 定員 and 予算 of S002 and S003 take S001's
+    dialog.get_by_role("button", name="キャンセル").click()
+    assert page.get_by_role("dialog").count() == 0
+    assert Dataset.objects.get(pk=ds.pk).current_revision == before
+
+
+def test_a_bad_value_in_a_cell_is_marked_at_the_cell_and_the_table_keeps_its_width(page, world, login):
+    ds = world.dataset
+    ids = row_ids(ds)
+    cell = f'tr[data-row="{ids["S001"]}"] td[data-field="{world.fields["定員"].pk}"]'
+    login(page, "yamada")
+    page.goto(f"/datasets/{ds.name}/")
+    width = page.locator("#grid table").evaluate("t => t.getBoundingClientRect().width")
+    region = page.locator("#grid .grid-scroll").bounding_box()
+    page.locator(cell).focus()
+    page.keyboard.press("x")  # typing starts editing, with what was typed
+    page.keyboard.type("たくさん")
+    page.keyboard.press("Enter")
+    page.locator(f'{cell} input[aria-invalid="true"]').wait_for()
+    assert "xたくさん" in page.get_by_role("alert").inner_text()
+    assert page.locator("#grid table").evaluate("t => t.getBoundingClientRect().width") == width
+    assert page.locator("#grid .grid-scroll").bounding_box()["width"] == region["width"]
+    page.keyboard.press("Escape")
+    assert page.locator(f"{cell}.invalid").count() == 0
+    assert page.locator(cell).inner_text().strip() == "120"

@@ -3,7 +3,10 @@ and exports. Every read goes through kaidan.catalog.selectors (the access servic
 
 from __future__ import annotations
 
+import math
 import tempfile
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -120,15 +123,50 @@ def facets_for_display(facets: list[Facet]) -> list[Facet]:
     ]
 
 
+# Column widths in rem (the CSS has one class per step, .gw-3 … .gw-24): (least, most) by type. A
+# column is as wide as its header or its longest value on the page, within those bounds; longer text is
+# cut with an ellipsis (the full value is the cell's title).
+WIDTHS: dict[str, tuple[int, int]] = {
+    "text": (5, 20),
+    "integer": (4, 9),
+    "decimal": (4, 10),
+    "date": (6, 7),
+    "datetime": (8, 11),
+    "time": (4, 6),
+    "boolean": (3, 5),
+    "postal_code": (5, 6),
+    "phone": (6, 9),
+    "latitude": (5, 8),
+    "longitude": (5, 8),
+    "code": (4, 12),
+}
+MAX_WIDTH = 24
+
+
+def text_width(text: str) -> float:
+    """Approximate width in rem: wide (CJK, full-width) characters 1, others .55."""
+    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.55 for ch in text)
+
+
+def column_width(field_type: str, label: str, texts: Sequence[str]) -> int:
+    least, most = WIDTHS.get(field_type, (5, 20))
+    header = text_width(label) + 1.5  # the sort mark and padding
+    longest = max((text_width(t) for t in texts), default=0.0) + 1
+    return max(3, min(MAX_WIDTH, math.ceil(max(least, min(most, longest), min(header, 12)))))
+
+
 def grid_links(page: GridPage) -> dict[str, Any]:
     """Everything the grid template links to, built here so the template stays declarative."""
     q = page.query
+    texts = [[cell_text(v) for v in row.values] for row in page.rows]
     headers = []
-    for column in page.columns:
+    for i, column in enumerate(page.columns):
         state = ""
         if q.sort is not None and q.sort.pk == column.field.pk:
             state = "descending" if q.descending else "ascending"
-        headers.append((column, "" if column.masked else q.sorted_by(column.field), state))
+        width = column_width(column.field.type, column.field.label, [t[i] for t in texts])
+        headers.append((column, "" if column.masked else q.sorted_by(column.field), state, width))
+    limits = [h[3] for h in headers]
     last = page.pages
     record_url = reverse("editing:record", kwargs={"name": page.dataset_name, "row_id": 0})
     as_of = f"?as_of={page.as_of}" if page.as_of else ""
@@ -142,11 +180,12 @@ def grid_links(page: GridPage) -> dict[str, Any]:
                 str(row.rev),
                 record_url.replace("/0/", f"/{row.row_id}/", 1) + as_of,
                 [
-                    (cell_text(v), pk, c.masked)
-                    for v, pk, c in zip(row.values, column_ids, page.columns, strict=True)
+                    # (text, field id, masked, title: the full text when it may not fit)
+                    (t, pk, c.masked, t if text_width(t) + 1 > w else "")
+                    for t, pk, c, w in zip(row_texts, column_ids, page.columns, limits, strict=True)
                 ],
             )
-            for row in page.rows
+            for row, row_texts in zip(page.rows, texts, strict=True)
         ],
         "first": q.querystring(page=1) if q.page > 1 else "",
         "prev": q.querystring(page=q.page - 1) if q.page > 1 else "",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -55,6 +55,8 @@ class Problem:
     ja: str
     en: str
     field: str = ""
+    row: int | None = None
+    """The row the problem is about (a pasted block names its cells: row and field)."""
 
     def __str__(self) -> str:
         return f"{self.ja} / {self.en}"
@@ -412,6 +414,169 @@ def delete_records(
             detail={"revision": revision.number, "rows": sorted(expected)},
         )
     return revision
+
+
+@dataclass(frozen=True)
+class PastedBlock:
+    """What paste_block wrote: the revision (None when nothing changed), each row's new rev, and the
+    previous values as input text ({row id: {field name: text}}) — enough to undo it with paste_block."""
+
+    revision: Revision | None
+    revs: dict[int, int]
+    previous: dict[int, dict[str, str]]
+    cells: int
+
+
+class StaleBlock(EditRejected):
+    """Some rows of a pasted block were changed by someone else since the user loaded them."""
+
+    def __init__(self, problems: Sequence[Problem], stale: Sequence[StaleRecord]) -> None:
+        super().__init__(problems)
+        self.stale = list(stale)
+
+
+def paste_block(
+    actor: Actor,
+    dataset: Dataset,
+    changes: Mapping[int, Mapping[str, str | None]],
+    expected: Mapping[int, int],
+    message: str = "",
+) -> PastedBlock:
+    """Save a block of cells (a paste from Excel, a fill down, an undo) as ONE revision, or nothing.
+
+    `changes` maps row ids to {field machine name: the user's text}; `expected` gives the rev each row
+    had when the user saw it. Every row is checked like edit_record checks one: it must be visible
+    (NotFound otherwise), within the actor's EDIT relation and unchanged since; every value must fit its
+    column, keep the key unique and the row within the actor's scope. Any problem refuses the whole
+    block, naming the cells (Problem.row and Problem.field): InvalidValues, or StaleBlock when rows
+    were changed meanwhile. Nothing is written then.
+    """
+    r = _require(actor, dataset)
+    if not changes:
+        raise EditRejected.one("貼り付ける値がありません", "there are no values to paste")
+    visible = r.visible(dataset.live_fields())
+    parsed: dict[int, dict[int, Any]] = {}
+    problems: list[Problem] = []
+    for row_id, cells in changes.items():
+        values, found = _parse_changes(visible, cells)
+        parsed[row_id] = values
+        problems.extend(replace(p, row=row_id) for p in found)
+    with transaction.atomic():
+        _lock(dataset)
+        editable = _editable(actor, dataset)
+        fields = dataset.live_fields()
+        stale: list[StaleRecord] = []
+        old_rows: dict[int, list[Any]] = {}
+        for row_id in sorted(changes):
+            if catalog.get_row(actor, dataset, row_id) is None:
+                deleted = deleted_rev(dataset, row_id)
+                if (
+                    deleted is not None
+                    and catalog.get_row(actor, dataset, row_id, as_of=deleted - 1) is not None
+                ):
+                    stale.append(_stale(actor, dataset, r, row_id, None))
+                    continue
+                raise NotFound(detail=f"{dataset.name} row {row_id}")
+            if editable.row(row_id) is None:
+                problems.append(
+                    Problem(
+                        f"行 {row_id} は変更できません",
+                        f"row {row_id}: you may not change this row",
+                        row=row_id,
+                    )
+                )
+                continue
+            current = _read_row(dataset, fields, row_id)
+            if current is None or current[0] != expected.get(row_id):
+                stale.append(_stale(actor, dataset, r, row_id, current[0] if current else None))
+                continue
+            old_rows[row_id] = current[1]
+        if stale:
+            raise StaleBlock(
+                [
+                    Problem(s.describe().split(" / ")[0], s.describe().split(" / ")[-1], row=s.row_id)
+                    for s in stale
+                ],
+                stale,
+            )
+        if problems:
+            raise InvalidValues(problems)
+        new_rows: dict[int, list[Any]] = {}
+        for row_id, old in old_rows.items():
+            new = [parsed[row_id].get(f.pk, v) for f, v in zip(fields, old, strict=True)]
+            if [to_json(v) for v in old] != [to_json(v) for v in new]:
+                new_rows[row_id] = new
+        problems = _check_block_keys(actor, dataset, fields, new_rows)
+        for row_id, new in new_rows.items():
+            if not _in_scope(editable, fields, new):
+                problems.append(replace(_scope_problem(), row=row_id))
+        if problems:
+            raise InvalidValues(problems)
+        previous = {
+            row_id: {
+                f.name: text_for_input(a)
+                for f, a, b in zip(fields, old_rows[row_id], new, strict=True)
+                if to_json(a) != to_json(b)
+            }
+            for row_id, new in new_rows.items()
+        }
+        if not new_rows:
+            return PastedBlock(None, {row_id: expected[row_id] for row_id in old_rows}, {}, 0)
+        revision = open_revision(actor, dataset, source=Revision.Source.EDIT, message=message)
+        writer = RevisionWriter(dataset, revision, fields)
+        for row_id in sorted(new_rows):
+            writer.update(row_id, old_rows[row_id], new_rows[row_id])
+        revision = writer.finish()
+        columns = sorted({name for cells in previous.values() for name in cells})
+        record(
+            actor,
+            "store.revision.edit",
+            dataset,
+            detail={"revision": revision.number, "rows": sorted(new_rows), "columns": columns, "block": True},
+        )
+    revs = {row_id: (revision.number if row_id in new_rows else expected[row_id]) for row_id in old_rows}
+    return PastedBlock(revision, revs, previous, sum(len(c) for c in previous.values()))
+
+
+def _check_block_keys(
+    actor: Actor, dataset: Dataset, fields: Sequence[Field], new_rows: Mapping[int, list[Any]]
+) -> list[Problem]:
+    """The key stays filled and unique across the block: against the other rows, and within the block
+    (a clash with a row of the block that gives its value up is no clash)."""
+    key = dataset.key_field
+    if key is None or key.removed or not new_rows:
+        return []
+    index = next((i for i, f in enumerate(fields) if f.pk == key.pk), None)
+    if index is None:
+        return []
+    problems: list[Problem] = []
+    seen: dict[Any, int] = {}
+    for row_id, new in new_rows.items():
+        value = new[index]
+        for problem in _check_key(actor, dataset, fields, new, row_id):
+            other = (
+                read_alive_by(dataset, [key], key, [value]).get(to_json(value)) if value is not None else None
+            )
+            if (
+                other is not None
+                and other[0] in new_rows
+                and to_json(new_rows[other[0]][index]) != to_json(value)
+            ):
+                continue  # that row takes another value in this block
+            problems.append(replace(problem, row=row_id))
+        if value is not None:
+            earlier = seen.setdefault(to_json(value), row_id)
+            if earlier != row_id:
+                shown = to_json(value)
+                problems.append(
+                    Problem(
+                        f"キー列「{key.label}」の値「{shown}」が行 {earlier} と行 {row_id} で重複しています",
+                        f"the key column '{key.label}' gets '{shown}' on both row {earlier} and row {row_id}",
+                        key.name,
+                        row_id,
+                    )
+                )
+    return problems
 
 
 @dataclass(frozen=True)

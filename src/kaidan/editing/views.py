@@ -5,6 +5,7 @@ Views only parse the request, call kaidan.editing.services and render; rights ar
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -20,6 +21,7 @@ from kaidan.access.levels import Level, RestrictionReason
 from kaidan.access.services import Rights, rights
 from kaidan.catalog import selectors as catalog
 from kaidan.catalog.models import Dataset, FieldType
+from kaidan.catalog.views import cell_text
 from kaidan.core.display import display_value
 from kaidan.store.selectors import fields_at
 
@@ -227,6 +229,94 @@ def cell(request: HttpRequest, name: str, row_id: int) -> JsonResponse:
             "input": services.text_for_input(value),
             "rev": row.rev,
             "message": _("Saved."),
+        }
+    )
+
+
+def _cell_problems(
+    problems: list[services.Problem], ids: dict[str, str], labels: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Problems as the grid shows them at their cells: row id, field id, message."""
+    return [
+        {"row": p.row, "field": ids.get(p.field, ""), "label": labels.get(p.field, ""), "message": str(p)}
+        for p in problems
+    ]
+
+
+@require_POST
+def paste(request: HttpRequest, name: str) -> JsonResponse:
+    """Save a block of grid cells as one revision (paste, fill down, undo). JSON in and out.
+
+    Body: {"changes": {row id: {field id: text}}, "expected": {row id: rev}, "message": ""}. Answers 200
+    with each row's new rev and cells and the block that undoes it, 409 when a row is stale, 400 when
+    any value is invalid or a row may not be changed (nothing is written then; problems name the cells).
+    """
+    dataset = catalog.get_dataset(request.user, name, "object.edit")
+    fields = _fields(request.user, dataset)
+    by_id = {str(f.pk): f for f in fields}
+    ids = {f.name: str(f.pk) for f in fields}
+    labels = {f.name: f.label for f in fields}
+    try:
+        body = json.loads(request.body or b"{}")
+        changes: dict[int, dict[str, str]] = {}
+        for row, cells in body.get("changes", {}).items():
+            changes[int(row)] = {}
+            for field_id, text in cells.items():
+                fld = by_id.get(str(field_id))
+                if fld is None:
+                    return JsonResponse({"message": _("There is no such column.")}, status=400)
+                changes[int(row)][fld.name] = "" if text is None else str(text)
+        expected = {int(row): int(rev) for row, rev in body.get("expected", {}).items()}
+        message = str(body.get("message", ""))[:500]
+    except (ValueError, TypeError, AttributeError):
+        return JsonResponse({"message": _("The request could not be read.")}, status=400)
+    try:
+        pasted = services.paste_block(request.user, dataset, changes, expected, message=message)
+    except services.StaleBlock as exc:
+        return JsonResponse(
+            {
+                "stale": True,
+                "message": _("Someone else changed some of these rows meanwhile. Nothing was saved."),
+                "problems": _cell_problems(exc.problems, ids, labels),
+                "revs": {str(s.row_id): s.rev for s in exc.stale},
+            },
+            status=409,
+        )
+    except services.EditRejected as exc:
+        return JsonResponse(
+            {
+                "message": _("Nothing was saved: please correct the cells listed."),
+                "problems": _cell_problems(exc.problems, ids, labels),
+            },
+            status=400,
+        )
+    rows: dict[str, Any] = {}
+    for row_id, rev in pasted.revs.items():
+        row = catalog.get_row(request.user, dataset, row_id)
+        cells = {}
+        if row is not None:
+            for fld, value in zip(fields, row.values, strict=True):
+                if fld.name in changes[row_id]:
+                    cells[str(fld.pk)] = {"value": cell_text(value), "input": services.text_for_input(value)}
+        rows[str(row_id)] = {"rev": row.rev if row is not None else rev, "cells": cells}
+    return JsonResponse(
+        {
+            "revision": pasted.revision.number if pasted.revision else None,
+            "cells": pasted.cells,
+            "rows": rows,
+            "undo": {
+                "changes": {
+                    str(row_id): {ids[n]: text for n, text in cells.items()}
+                    for row_id, cells in pasted.previous.items()
+                },
+                "expected": {str(row_id): pasted.revs[row_id] for row_id in pasted.previous},
+            },
+            "message": (
+                _("%(count)s cells were saved (revision %(rev)s).")
+                % {"count": pasted.cells, "rev": pasted.revision.number}
+                if pasted.revision
+                else _("Nothing changed.")
+            ),
         }
     )
 
