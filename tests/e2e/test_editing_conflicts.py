@@ -193,13 +193,13 @@ def test_a_block_pasted_from_excel_is_previewed_and_saved_as_one_revision(
                 document.activeElement.dispatchEvent(new ClipboardEvent('copy', {clipboardData: data, bubbles: true}));
                 return data.getData('text/plain'); }"""
         )
-        assert copied == "池尻\t2019-04-01\r\n三宿\t2020-05-01"
+        assert copied == "池尻\t2019年4月1日\r\n三宿\t2020年5月1日"  # as shown (Excel reads these as dates)
 
         paste(page, start, PASTE)
         dialog = page.get_by_role("dialog")
         dialog.wait_for()
         assert dialog.locator("tbody tr").count() == 6
-        assert "三軒茶屋" in dialog.inner_text() and "2019-04-01" in dialog.inner_text()
+        assert "三軒茶屋" in dialog.inner_text() and "2019年4月1日" in dialog.inner_text()
         assert_accessible(page)
         page.screenshot(path=str(SCREENSHOTS / f"grid-paste-preview-{width}.png"))
         dialog.get_by_role("button", name="一つの版として保存").click()
