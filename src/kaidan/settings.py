@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "kaidan.links",
     "kaidan.opendata",
     "kaidan.search",
+    "kaidan.analysis",
     "django_tasks",
     "django_tasks_db",
 ]

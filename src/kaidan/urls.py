@@ -20,6 +20,7 @@ urlpatterns = [
     path("documents/", include("kaidan.documents.urls")),
     path("", include("kaidan.opendata.urls")),
     path("search/", include("kaidan.search.urls")),
+    path("analysis/", include("kaidan.analysis.urls")),
     path("admin/", admin.site.urls),
     path(
         "favicon.ico", RedirectView.as_view(url=static("kaidan/favicon.svg"), permanent=False), name="favicon"

@@ -149,7 +149,9 @@ def test_a_big_revision_is_indexed_by_a_background_task_after_it_commits(
     monkeypatch.setattr(index, "INLINE_ROWS", 3)  # "big" for this test
     path = tmp_path / "big.csv"
     path.write_text("番号,メモ\n" + "".join(f"{n},会議室の予約{n}\n" for n in range(1, 11)), encoding="utf-8")
-    plan, analysis = plan_import(path, dataset="yoyaku", organization="hokenfukushi", classification="internal")
+    plan, analysis = plan_import(
+        path, dataset="yoyaku", organization="hokenfukushi", classification="internal"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         run_import(user("fukushi.editor"), plan, analysis=analysis)
     assert records(user("fukushi.viewer"), "会議", "yoyaku") == 10

@@ -266,6 +266,11 @@ VARIANTS: dict[str, list[str]] = {
         "all_fields=true",
     ],
     "opendata:action_unversioned": ["id=himitsu", "name=package_show"],
+    # the SQL console, asked for every dataset whole (GET with run=1 runs the query)
+    "analysis:console": [
+        f"sql=SELECT * FROM {name}&run=1" for name in ("mixed", "naisho", "gentei", "himitsu", "mikettei")
+    ]
+    + ["sql=SELECT * FROM mixed&run=1&as_of=1"],
     # the search box, asked for every secret (without its leading Q, so the echoed query is no marker)
     "search:search": [f"q={marker[1:]}" for marker in sorted(ALL_SECRETS)]
     + [

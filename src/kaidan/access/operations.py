@@ -69,11 +69,14 @@ READ_PURPOSES: dict[str, str | Promise] = {
     "history": pgettext_lazy("audit read", "a record's history"),
     "restore": pgettext_lazy("audit read", "a restore preview"),
     "stale": pgettext_lazy("audit read", "a conflicting change"),
+    "sql": pgettext_lazy("audit read", "an SQL query"),
+    "datastore_sql": pgettext_lazy("audit read", "an open-data SQL query"),
 }
 
 
 def _actions() -> dict[str, AuditAction]:
     actions = [
+        AuditAction("analysis.sql", pgettext_lazy("audit action", "SQL query run"), "object.view"),
         AuditAction(
             "catalog.dataset.publish",
             pgettext_lazy("audit action", "Published as open data"),

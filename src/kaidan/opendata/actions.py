@@ -198,6 +198,30 @@ def datastore_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError(exc.errors) from None
 
 
+def datastore_search_sql(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    """Run one read-only SELECT over public DataStore resources (tables named by resource id)."""
+    from kaidan.analysis.engine import QueryRefused, run
+
+    sql = _required(params, "sql")
+    tables = {catalog.resource_id(d, catalog.FORMATS[0][1]): d for d in catalog.published()}
+    try:
+        result = run(
+            None, sql, tables=tables, row_limit=datastore.MAX_LIMIT, time_limit=10.0, purpose="datastore_sql"
+        )
+    except QueryRefused as exc:
+        raise ValidationError({"query": [str(exc)]}) from None
+    records = [
+        dict(zip(result.columns, (datastore._record_value(v) for v in row), strict=True))
+        for row in result.rows
+    ]
+    return {
+        "sql": sql,
+        "records": records,
+        "fields": [{"id": c, "type": "text"} for c in result.columns],
+        "records_truncated": result.truncated,
+    }
+
+
 def help_show(ctx: Context, params: dict[str, Any]) -> str | None:
     """Return the help string for a particular API action."""
     name = _required(params, "name")
@@ -222,6 +246,7 @@ ACTIONS: dict[str, Callable[[Context, dict[str, Any]], Any]] = {
         tag_list,
         resource_show,
         datastore_search,
+        datastore_search_sql,
         help_show,
     )
 }

@@ -1,0 +1,187 @@
+"""SQL over what an actor may see: DuckDB over the actor's visible relations, and nothing else.
+
+Permissions are applied *below* the SQL, never by reading it: each query runs in a new in-memory DuckDB
+connection that holds only Arrow snapshots of the actor's visible relations (kaidan.store.relation: visible
+columns by their current classification, the row scope, current rows or as of a revision). The connection
+has no file system or network (`enable_external_access = false`), no extension loading, no access to
+Python variables, and its configuration is locked; only one SELECT statement is accepted; a time limit
+interrupts it and a row cap truncates its answer.
+
+Which of the actor's datasets are loaded is decided by whether their name or title appears in the text —
+a loading hint, not a permission: a dataset that is not loaded cannot be read, and what is loaded is already
+the actor's view. Each dataset is a table under its machine name (columns by machine name) and a view under
+its title (columns by label), so clerks can write `SELECT 地区, count(*) FROM 見守り対象者名簿 GROUP BY 地区`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from django.utils.translation import gettext_lazy
+
+from kaidan.access.actors import Actor
+from kaidan.audit.services import record
+from kaidan.catalog.models import Dataset
+from kaidan.catalog.selectors import audit_read, list_datasets
+from kaidan.core.errors import DomainError
+from kaidan.store.relation import VisibleRelation, compile_relation
+
+ROW_LIMIT = 10_000
+TIME_LIMIT = 10.0
+
+ARROW_TYPES = {
+    "integer": pa.int64(),
+    "decimal": pa.float64(),
+    "latitude": pa.float64(),
+    "longitude": pa.float64(),
+    "date": pa.date32(),
+    "datetime": pa.timestamp("us"),
+    "time": pa.time64("us"),
+    "boolean": pa.bool_(),
+}
+
+
+class QueryRefused(DomainError):
+    status = 400
+    default = gettext_lazy("The query was refused.")
+
+
+@dataclass
+class Result:
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    truncated: bool
+    elapsed_ms: float
+    tables: list[str] = field(default_factory=list)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def snapshot(rel: VisibleRelation) -> pa.Table:
+    """The relation's visible columns as an Arrow table (in batches of rows, column by column)."""
+    index = {f.pk: i for i, f in enumerate(rel.fields)}
+    columns: dict[int, list[Any]] = {f.pk: [] for f in rel.visible}
+    for _row_id, _rev, values in rel.rows():
+        for f in rel.visible:
+            value = values[index[f.pk]]
+            columns[f.pk].append(float(value) if isinstance(value, Decimal) else value)
+    arrays = [pa.array(columns[f.pk], type=ARROW_TYPES.get(f.type, pa.string())) for f in rel.visible]
+    return pa.table(arrays, names=[f.name for f in rel.visible])
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(
+        ":memory:",
+        config={
+            "enable_external_access": False,
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        },
+    )
+    con.execute("SET python_enable_replacements = false")
+    return con
+
+
+def _lock(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("SET lock_configuration = true")
+
+
+def _single_select(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise QueryRefused(str(exc).split("\n")[0]) from None
+    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+        raise QueryRefused(
+            gettext_lazy("Only one SELECT statement is accepted (the data cannot be changed here).")
+        )
+
+
+def _titles(dataset: Dataset) -> list[str]:
+    """The dataset's title, and the title without a trailing note in brackets (見守り対象者名簿（架空…）)."""
+    short = re.split(r"[（(]", dataset.title, maxsplit=1)[0].strip()
+    return list(dict.fromkeys(t for t in (dataset.title, short) if t))
+
+
+def _mentioned(sql: str, dataset: Dataset, aliases: tuple[str, ...]) -> bool:
+    text = sql.casefold()
+    return any(name and name.casefold() in text for name in (dataset.name, *_titles(dataset), *aliases))
+
+
+def run(
+    actor: Actor,
+    sql: str,
+    *,
+    as_of: Mapping[int, int] | None = None,
+    row_limit: int = ROW_LIMIT,
+    time_limit: float = TIME_LIMIT,
+    tables: Mapping[str, Dataset] | None = None,
+    purpose: str = "sql",
+) -> Result:
+    """Run one SELECT over the actor's datasets. `tables` names the datasets otherwise (the CKAN API uses
+    resource ids); `as_of` maps dataset ids to revisions to read instead of the current rows."""
+    con = _connection()
+    _single_select(con, sql)
+    candidates = (
+        [(name, ds, (name,)) for name, ds in tables.items()]
+        if tables is not None
+        else [(ds.name, ds, ()) for ds in list_datasets(actor)]
+    )
+    loaded: list[str] = []
+    for name, dataset, aliases in candidates:
+        if not _mentioned(sql, dataset, aliases):
+            continue
+        rel = compile_relation(actor, dataset, as_of=(as_of or {}).get(dataset.pk))
+        if not rel.allowed:
+            continue
+        con.register(f"__kaidan_{dataset.pk}", snapshot(rel))
+        con.execute(f"CREATE VIEW {_quote(name)} AS SELECT * FROM __kaidan_{dataset.pk}")
+        if tables is None:
+            labels = ", ".join(f"{_quote(f.name)} AS {_quote(f.label)}" for f in rel.visible) or "*"
+            for title in _titles(dataset):
+                if title != name and title not in loaded:
+                    con.execute(f"CREATE VIEW {_quote(title)} AS SELECT {labels} FROM __kaidan_{dataset.pk}")
+        audit_read(actor, dataset, rel.visible, purpose, {"revision": rel.number})
+        loaded.append(name)
+    _lock(con)
+    timer = threading.Timer(time_limit, con.interrupt)
+    started = time.monotonic()
+    timer.start()
+    try:
+        cursor = con.execute(sql)
+        columns = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchmany(row_limit + 1)
+    except duckdb.InterruptException:
+        raise QueryRefused(
+            gettext_lazy("The query took longer than %(seconds)s seconds and was stopped.")
+            % {"seconds": time_limit}
+        ) from None
+    except duckdb.Error as exc:
+        raise QueryRefused(_first_line(str(exc))) from None
+    finally:
+        timer.cancel()
+        elapsed = (time.monotonic() - started) * 1000
+    record(
+        actor,
+        "analysis.sql",
+        None,
+        detail={"sql": sql[:2000], "datasets": loaded, "rows": min(len(rows), row_limit)},
+    )
+    con.close()
+    return Result(columns, [tuple(r) for r in rows[:row_limit]], len(rows) > row_limit, elapsed, loaded)
+
+
+def _first_line(message: str) -> str:
+    """DuckDB's message without hints that list other tables (they would be only the actor's own anyway)."""
+    first = message.split("\n")[0]
+    return re.sub(r"\s+", " ", first)[:500]
