@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+import signal
+import socket
 import subprocess
 import sys
 from typing import Any
@@ -19,6 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=1, help="Worker processes (production: 2×cores).")
         parser.add_argument("--no-migrate", action="store_true", help="Skip migrating first.")
+        parser.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
         parser.add_argument(
             "--no-worker",
             action="store_true",
@@ -26,6 +30,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["reuse_port"]:  # one of several worker processes started by `kaidan serve --workers N`
+            signal.signal(signal.SIGTERM, _exit)
+            serve_one(options["host"], options["port"], reuse_port=True)
+            return
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         host, port = options["host"], options["port"]
@@ -38,23 +46,75 @@ class Command(BaseCommand):
         from kaidan.sharing.jobs import start_release_loop
 
         stop_releases = start_release_loop()  # releases undecided (未決定) objects at their planned date
+        # uvicorn re-raises the SIGTERM it handled once it has stopped; with the default handler that ends the
+        # process at once, before the `finally` below, and the background worker would be left running.
+        signal.signal(signal.SIGTERM, _exit)
+        children: list[subprocess.Popen[bytes]] = []
         try:
-            self._serve(host, port, options["workers"])
+            if options["workers"] <= 1:
+                serve_one(host, port)
+            else:
+                children = [
+                    subprocess.Popen(  # noqa: S603
+                        [
+                            sys.executable,
+                            "-m",
+                            "kaidan.cli",
+                            "serve",
+                            "--no-migrate",
+                            "--no-worker",
+                            "--workers",
+                            "1",
+                            "--host",
+                            host,
+                            "--port",
+                            str(port),
+                            "--reuse-port",
+                        ]
+                    )
+                    for _ in range(options["workers"])
+                ]
+                for child in children:
+                    child.wait()
         finally:
             stop_releases.set()
-            if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=30)
+            for process in [*children, *([worker] if worker is not None else [])]:
+                if process.poll() is None:
+                    process.terminate()
+            for process in [*children, *([worker] if worker is not None else [])]:
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
-    def _serve(self, host: str, port: int, workers: int) -> None:
-        uvicorn.run(
-            "kaidan.asgi:application",
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-            proxy_headers=True,
-            lifespan="off",
-            # Live-update streams (kaidan.live) stay open; without a limit a restart would wait for them.
-            timeout_graceful_shutdown=5,
-        )
+
+def _exit(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
+
+
+def serve_one(host: str, port: int, *, reuse_port: bool = False) -> None:
+    """One uvicorn server. With `reuse_port` each worker process binds its own socket (SO_REUSEPORT), so the
+    kernel spreads new connections over the workers; a shared socket leaves keep-alive clients on whichever
+    worker accepted first."""
+    config = uvicorn.Config(
+        "kaidan.asgi:application",
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=True,
+        lifespan="off",
+        # Live-update streams (kaidan.live) stay open; without a limit a restart would wait for them.
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    if not reuse_port:
+        server.run()
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    server.run(sockets=[sock])
