@@ -19,6 +19,9 @@ PAGES = [
     ("dataset", "/datasets/aed/?facet=小児対応設備の有無", False),
     ("dataset-staff", "/datasets/mimamori/?facet=地区&年齢__gte=80", True),
     ("error", "/no-such-page/", False),
+    ("search-staff", "/search/?q=階段", True),
+    ("search-public", "/search/?q=市役所", False),
+    ("sql-console", "/analysis/?sql=SELECT+地区,+count(*)+AS+n+FROM+見守り対象者名簿+GROUP+BY+地区&run=1", True),
 ]
 
 
