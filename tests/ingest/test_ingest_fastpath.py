@@ -158,3 +158,81 @@ def test_bulk_insert_stores_what_row_by_row_insert_stores(db, make_org) -> None:
             stored.append(cursor.fetchall())
     assert stored[0] == stored[1]
     assert [r[5] for r in stored[1]] == [row_hash(values) for values in rows]
+
+
+def _analysis_facts(analysis: object) -> dict[str, object]:
+    data = {
+        key: getattr(analysis, key)
+        for key in ("data_rows", "total_rows", "note_rows", "blank_rows", "overflow_rows", "overflow_count")
+    }
+    data["columns"] = [_comparable(g) for g in analysis.columns]  # type: ignore[attr-defined]
+    data["issues"] = [repr(i) for i in analysis.issues]  # type: ignore[attr-defined]
+    return data
+
+
+def _without_arrow(monkeypatch: pytest.MonkeyPatch, path: Path) -> dict[str, object]:
+    from kaidan.ingest import plan
+
+    with monkeypatch.context() as patch:
+        patch.setattr(plan, "ARROW_CSV", False)
+        analysis = analyze(path)
+        assert analysis.arrow is None
+        return {"facts": _analysis_facts(analysis), "batches": _batched(analysis)}
+
+
+def _batched(analysis: object) -> list[tuple[int, list[object]]]:
+    out: list[tuple[int, list[object]]] = []
+    for numbers, columns in iter_record_batches(analysis, size=7):  # type: ignore[arg-type]
+        out += [(n, [c[i] for c in columns]) for i, n in enumerate(numbers)]
+    return out
+
+
+TEXT_FILES = [name for name in FILES if name.endswith((".csv", ".tsv"))]
+
+
+@pytest.mark.parametrize("name", TEXT_FILES)
+def test_arrow_csv_reader_gives_the_analysis_and_rows_of_the_row_reader(name: str, monkeypatch) -> None:
+    analysis = analyze(REAL / name)
+    expected = _without_arrow(monkeypatch, REAL / name)
+    assert {"facts": _analysis_facts(analysis), "batches": _batched(analysis)} == expected
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_arrow_csv_reader_on_tricky_rows(tmp_path: Path, monkeypatch, encoding: str, newline: str) -> None:
+    lines = ["令和5年度 施設一覧", "", "番号,名称,地区,件数,日付"]
+    for n in range(1, 400):
+        lines.append(f'{n},"施設{n}",{"池尻" if n % 3 else "太子堂"},{n % 7},R5.4.{n % 28 + 1}')
+        if n % 50 == 0:
+            lines += [
+                "",
+                ",,,,",
+                "合計,,,100,",
+                "※注 数値は速報値,,,,",
+                f'{n}x,"改行\n入り",池尻,1,2023-04-01',
+            ]
+        if n % 77 == 0:
+            lines += ["ｔｏｔａｌ,1,,,", "#meta,x,,,", " , ,,,", "Subtotal,2,,,", "小　計,3,,,"]
+    path = tmp_path / "tricky.csv"
+    path.write_text(newline.join(lines) + newline, encoding=encoding, newline="")
+    analysis = analyze(path)
+    assert analysis.arrow is not None and analysis.arrow.checked
+    assert analysis.total_rows and analysis.note_rows and analysis.blank_rows
+    assert {"facts": _analysis_facts(analysis), "batches": _batched(analysis)} == _without_arrow(
+        monkeypatch, path
+    )
+    unchecked = analyze(path, scan=False)  # the browser's import: Arrow reads the file once to be sure
+    unchecked.columns = analysis.columns
+    assert _batched(unchecked) == _batched(analysis)
+
+
+def test_a_ragged_csv_falls_back_to_the_row_reader(tmp_path: Path, monkeypatch) -> None:
+    lines = ["番号,名称,件数"] + [f"{n},施設{n},{n}" for n in range(1, 300)] + ["300,施設,1,234", "301,短い"]
+    path = tmp_path / "ragged.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="cp932")
+    analysis = analyze(path)
+    assert analysis.arrow is None
+    assert analysis.overflow_count == 1
+    assert {"facts": _analysis_facts(analysis), "batches": _batched(analysis)} == _without_arrow(
+        monkeypatch, path
+    )
