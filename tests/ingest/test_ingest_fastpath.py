@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from django.db import connection, transaction
 
@@ -59,6 +60,10 @@ def test_column_conversion_equals_cell_conversion_on_tricky_cells(field_type: Fi
     values = [random.Random(i).choice(TRICKY) for i in range(2000)]
     got, errors = convert_column(values, field_type)
     expected, expected_errors = _expected(values, field_type)
+    assert [(v, type(v)) for v in got] == [(v, type(v)) for v in expected]
+    assert {i: str(e) for i, e in errors.items()} == expected_errors
+    # the same cells as an Arrow array (as the CSV reader hands them to the importer)
+    got, errors = convert_column(pa.array(values, pa.string()), field_type)
     assert [(v, type(v)) for v in got] == [(v, type(v)) for v in expected]
     assert {i: str(e) for i, e in errors.items()} == expected_errors
 

@@ -56,10 +56,21 @@ class ColumnConverter:
         self.type = FieldType(field_type)
         self._memo: dict[str, Any] = {}
 
-    def __call__(self, values: Sequence[object]) -> tuple[list[Any], dict[int, ValueError]]:
-        """Typed values (``None`` where the cell is empty or bad) and the errors by position."""
+    def __call__(self, values: Sequence[object] | pa.Array) -> tuple[list[Any], dict[int, ValueError]]:
+        """Typed values (``None`` where the cell is empty or bad) and the errors by position.
+
+        ``values`` may be an Arrow string array (as the CSV reader gives it): the same as its Python list."""
+        if isinstance(values, pa.Array):
+            if (
+                self.type in _VECTOR_TYPES
+                and len(values) >= _VECTOR_MIN
+                and values.type == pa.string()
+                and values.null_count == 0
+            ):
+                return self._vector(values, None)
+            values = values.to_pylist()
         if self.type in _VECTOR_TYPES and len(values) >= _VECTOR_MIN and set(map(type, values)) == _STR_ONLY:
-            return self._vector(values)  # type: ignore[arg-type]
+            return self._vector(pa.array(values, pa.string()), values)  # type: ignore[arg-type]
         errors: dict[int, ValueError] = {}
         return [self._one(i, v, errors) for i, v in enumerate(values)], errors
 
@@ -85,8 +96,7 @@ class ColumnConverter:
             return None
         return result
 
-    def _vector(self, values: Sequence[str]) -> tuple[list[Any], dict[int, ValueError]]:
-        raw = pa.array(values, pa.string())
+    def _vector(self, raw: pa.Array, values: Sequence[str] | None) -> tuple[list[Any], dict[int, ValueError]]:
         trimmed = pc.utf8_trim(raw, characters=_STRIP_CHARS)
         empty = _empty(raw, trimmed)
         if self.type is FieldType.TEXT:
@@ -116,7 +126,8 @@ class ColumnConverter:
         result = pc.if_else(pc.or_(empty, slow), pa.scalar(None, fast.type), fast).to_pylist()
         errors: dict[int, ValueError] = {}
         for index in pc.indices_nonzero(slow).to_pylist():
-            result[index] = self._one(index, values[index], errors)
+            value = values[index] if values is not None else raw[index].as_py()
+            result[index] = self._one(index, value, errors)
         return result, errors
 
 
@@ -131,7 +142,7 @@ def empty_mask(values: Sequence[str]) -> pa.Array:
 
 
 def convert_column(
-    values: Sequence[object], field_type: FieldType | str
+    values: Sequence[object] | pa.Array, field_type: FieldType | str
 ) -> tuple[list[Any], dict[int, ValueError]]:
     """``[convert(v, field_type) for v in values]`` with the ValueErrors by position (value ``None``)."""
     return ColumnConverter(field_type)(values)

@@ -224,8 +224,13 @@ def _arrow_scan(source: Source, layout: Layout, numbered: list[tuple[int, list[o
 
 
 def _arrow_records(
-    source: Source, layout: Layout, scan: ArrowScan, indices: list[int], size: int = BATCH_ROWS
-) -> Iterator[tuple[list[int], list[list[object]], list[tuple[int, str]]]]:
+    source: Source,
+    layout: Layout,
+    scan: ArrowScan,
+    indices: list[int],
+    size: int = BATCH_ROWS,
+    arrays: bool = False,
+) -> Iterator[tuple[list[int], list[Any], list[tuple[int, str]]]]:
     """``(data row numbers, their cells column by column, other rows as (number, kind))`` in file order,
     at most ``size`` data rows at a time: what ``_records`` gives, read by Arrow and sorted with kernels
     (``classify_row`` only for the rows the quick test cannot vouch for)."""
@@ -259,7 +264,9 @@ def _arrow_records(
         if not numbers:
             yield [], [[] for _ in indices], others
         for offset in range(0, len(numbers), size):
-            part = [column.slice(offset, size).to_pylist() for column in chosen]
+            part = [column.slice(offset, size) for column in chosen]
+            if not arrays:
+                part = [column.to_pylist() for column in part]
             yield numbers[offset : offset + size], part, others if offset == 0 else []
         base += count
 
@@ -364,15 +371,19 @@ def _surely_data(raw: list[object]) -> bool:
 
 
 def iter_record_batches(
-    analysis: Analysis, size: int = BATCH_ROWS
-) -> Iterator[tuple[list[int], list[list[object]]]]:
-    """The data rows of ``iter_records`` in batches, transposed: ``(row numbers, one list per column)``."""
+    analysis: Analysis, size: int = BATCH_ROWS, arrays: bool = False
+) -> Iterator[tuple[list[int], list[Any]]]:
+    """The data rows of ``iter_records`` in batches, transposed: ``(row numbers, one list per column)``.
+
+    ``arrays=True`` gives the columns as Arrow string arrays where the file is read by Arrow (the same
+    values; the importer's converters take them as they are), Python lists elsewhere."""
     layout = analysis.layout
     indices = [c.index for c in layout.columns]
     width = max(indices, default=-1) + 1
     scan = analysis.arrow
     if scan is not None and (scan.checked or _readable_by_arrow(analysis.source, scan)):
-        for numbers_, columns, _others in _arrow_records(analysis.source, layout, scan, indices, size):
+        records = _arrow_records(analysis.source, layout, scan, indices, size, arrays)
+        for numbers_, columns, _others in records:
             if numbers_:
                 yield numbers_, columns
         return

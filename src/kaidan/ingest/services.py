@@ -44,7 +44,7 @@ from .plan import Analysis, analyze, iter_record_batches
 
 MODES = ("create", "replace", "upsert", "append")
 MAX_REPORTED = 10_000
-BATCH_ROWS = 5000
+BATCH_ROWS = 20_000
 
 Progress = Callable[[int, int], None]
 
@@ -359,7 +359,7 @@ def _apply(
     key_pos = position[key_field.pk] if key_field is not None else None
     converters = [ColumnConverter(fld.type) for _src, _pos, fld, _col in columns]
     width = len(fields)
-    for numbers, cells in iter_record_batches(analysis, BATCH_ROWS):
+    for numbers, cells in iter_record_batches(analysis, BATCH_ROWS, arrays=True):
         size = len(numbers)
         by_position: list[list[Any]] = [[None] * size for _ in range(width)]
         bad_rows: dict[int, list[RejectedValue]] = {}
@@ -369,7 +369,7 @@ def _apply(
             by_position[pos] = typed
             for index, exc in errors.items():
                 bad_rows.setdefault(index, []).append(
-                    _rejection(file_label, sheet, numbers[index], col.label, column[index], exc)
+                    _rejection(file_label, sheet, numbers[index], col.label, _cell(column, index), exc)
                 )
         rows: list[tuple[Any, ...]] = (
             list(zip(*by_position, strict=True)) if width else [() for _ in range(size)]
@@ -471,6 +471,12 @@ def _apply(
         },
     )
     return ImportResult(dataset, revision, rejected)
+
+
+def _cell(column: Any, index: int) -> Any:
+    """One raw cell of a batch's column (a Python list, or an Arrow array from the CSV reader)."""
+    value = column[index]
+    return value.as_py() if hasattr(value, "as_py") else value
 
 
 def _rejection(file: str, sheet: str, row: int, column: str, value: Any, exc: ValueError) -> RejectedValue:
