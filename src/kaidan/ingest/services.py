@@ -371,12 +371,16 @@ def _apply(
                 bad_rows.setdefault(index, []).append(
                     _rejection(file_label, sheet, numbers[index], col.label, _cell(column, index), exc)
                 )
+        # the common case (every row is written as it is) stays column by column to the writer
+        whole = key_pos is None and not bad_rows and scope is None and match_key is None
         rows: list[tuple[Any, ...]] = (
-            list(zip(*by_position, strict=True)) if width else [() for _ in range(size)]
+            [] if whole else list(zip(*by_position, strict=True)) if width else [() for _ in range(size)]
         )
         good: list[tuple[Any, ...]] = []
         numbers_of = {id(values): numbers[i] for i, values in enumerate(rows)} if scope is not None else {}
-        if key_pos is None and not bad_rows:
+        if whole:
+            pass
+        elif key_pos is None and not bad_rows:
             good = rows
         else:
             for index, values in enumerate(rows):
@@ -431,6 +435,9 @@ def _apply(
         if rejected_rows and plan.on_error != "skip":
             # the import will be refused: keep reading only to report every bad value
             done += size - len(bad_rows)
+        elif whole:
+            writer.insert_columns(by_position, size)
+            done += size
         elif match_key is None:
             writer.insert_many(good)
             done += len(good)

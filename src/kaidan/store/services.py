@@ -29,6 +29,7 @@ ANALYZE_FROM_ROWS = 10_000
 BULK_BATCH = 20_000
 _PLAIN = (str, int, type(None))  # to_db leaves these as they are on every database (bool is not int here)
 _PLAIN_SET = set(_PLAIN)
+_STR = {str}
 _TEMPORAL = {date, datetime, time, type(None)}
 
 
@@ -107,17 +108,23 @@ class RevisionWriter:
         return row_id
 
     def insert_many(self, rows: Iterable[Sequence[Any]]) -> None:
-        """Insert many rows (each in field order, Python-typed), like `insert` on each, faster.
+        """Insert many rows (each in field order, Python-typed), like `insert` on each, faster."""
+        batch = [tuple(values) for values in rows]
+        if not batch:
+            return
+        columns = list(zip(*batch, strict=True)) if self.fields else []
+        self.insert_columns(columns, len(batch))
+
+    def insert_columns(self, columns: Sequence[Sequence[Any]], count: int) -> None:
+        """Insert `count` rows given column by column (one sequence per field, in field order), like
+        `insert` on each row, faster.
 
         The work is done column by column: values that `to_db` would leave alone are not touched, and
         each row's fingerprint text is joined from per-column canonical texts (as `row_hash` does).
         """
-        batch = [tuple(values) for values in rows]
-        if not batch:
+        if not count:
             return
-        count = len(batch)
         width = len(self.fields)
-        columns = list(zip(*batch, strict=True)) if width else []
         stored_columns = []
         text_columns = []
         for field, column in zip(self.fields, columns, strict=True):
@@ -125,20 +132,23 @@ class RevisionWriter:
             kinds = set(map(type, column))
             if kinds <= _PLAIN_SET:
                 stored_columns.append(column)
-                text_columns.append(
-                    [v if type(v) is str else "\x00" if v is None else str(v) for v in column]
-                )
+                if kinds == _STR:
+                    text_columns.append(column)
+                else:
+                    text_columns.append(
+                        [v if type(v) is str else "\x00" if v is None else str(v) for v in column]
+                    )
             elif kinds <= _TEMPORAL:
                 # dates and times: the stored text (SQLite) and the canonical text are both ISO 8601
                 iso = [None if v is None else v.isoformat() for v in column]
-                stored_columns.append(column if vendor == "postgresql" else tuple(iso))
+                stored_columns.append(column if vendor == "postgresql" else iso)
                 text_columns.append(["\x00" if v is None else v for v in iso])
             else:
-                stored_columns.append(tuple(to_db(v, field_type, vendor) for v in column))
+                stored_columns.append([to_db(v, field_type, vendor) for v in column])
                 text_columns.append(
                     ["\x00" if v is None else v if type(v) is str else str(to_json(v)) for v in column]
                 )
-        texts = ["\x1f".join(parts) for parts in zip(*text_columns, strict=True)] if width else [""] * count
+        texts = list(map("\x1f".join, zip(*text_columns, strict=True))) if width else [""] * count
         first, number = self._next_id, self.revision.number
         ids = range(first, first + count)
         self._next_id = first + count
