@@ -26,6 +26,8 @@ from kaidan.values.types import FieldType, convert
 
 MEMO_SIZE = 100_000
 _VECTOR_MIN = 64  # below this, Arrow's per-call overhead is not worth it
+_DISTINCT_MIN = 1024  # from this many cells, a batch with few distinct values is converted per value
+_DISTINCT_SHARE = 4  # … when at most a quarter of its cells are distinct
 
 # A cell that Python's str.strip() empties (convert treats it as empty): only str.isspace() characters.
 _ALL_SPACE = r"^[\t\n\x0b\x0c\r\x1c-\x20\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]*$"
@@ -97,6 +99,22 @@ class ColumnConverter:
         return result
 
     def _vector(self, raw: pa.Array, values: Sequence[str] | None) -> tuple[list[Any], dict[int, ValueError]]:
+        """Convert a batch; a column that repeats its values is converted once per distinct value."""
+        if len(raw) >= _DISTINCT_MIN:
+            encoded = pc.dictionary_encode(raw)
+            distinct = encoded.dictionary
+            if len(distinct) * _DISTINCT_SHARE <= len(raw):
+                typed, bad = self._vector_plain(distinct, None)
+                indices = encoded.indices.to_pylist()
+                errors: dict[int, ValueError] = {}
+                if bad:
+                    errors = {row: bad[index] for row, index in enumerate(indices) if index in bad}
+                return [typed[index] for index in indices], errors
+        return self._vector_plain(raw, values)
+
+    def _vector_plain(
+        self, raw: pa.Array, values: Sequence[str] | None
+    ) -> tuple[list[Any], dict[int, ValueError]]:
         trimmed = pc.utf8_trim(raw, characters=_STRIP_CHARS)
         empty = _empty(raw, trimmed)
         if self.type is FieldType.TEXT:
@@ -123,7 +141,10 @@ class ColumnConverter:
             slow = pc.invert(ok)
             fast = pc.cast(parsed, pa.date32())
         slow = pc.and_(slow, pc.invert(empty))
-        result = pc.if_else(pc.or_(empty, slow), pa.scalar(None, fast.type), fast).to_pylist()
+        blank = pc.or_(empty, slow)
+        if pc.any(blank).as_py():
+            fast = pc.if_else(blank, pa.scalar(None, fast.type), fast)
+        result = fast.to_pylist()
         errors: dict[int, ValueError] = {}
         for index in pc.indices_nonzero(slow).to_pylist():
             value = values[index] if values is not None else raw[index].as_py()

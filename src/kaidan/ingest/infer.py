@@ -108,7 +108,7 @@ _NUMERIC = frozenset({FieldType.CODE, FieldType.INTEGER, FieldType.DECIMAL})
 _INTEGER, _DECIMAL, _BOOLEAN = FieldType.INTEGER, FieldType.DECIMAL, FieldType.BOOLEAN
 _LATITUDE, _LONGITUDE = FieldType.LATITUDE, FieldType.LONGITUDE
 _PHONE, _POSTAL_CODE = FieldType.PHONE, FieldType.POSTAL_CODE
-_MEMO_SIZE = 2048
+_MEMO_SIZE = 4096  # distinct values remembered per column (11 years of dates)
 _GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+$")
 
 
