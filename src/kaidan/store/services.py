@@ -7,7 +7,9 @@ one transaction: a failure or a killed process leaves the dataset exactly as bef
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -31,6 +33,7 @@ _PLAIN = (str, int, type(None))  # to_db leaves these as they are on every datab
 _PLAIN_SET = set(_PLAIN)
 _STR = {str}
 _TEMPORAL = {date, datetime, time, type(None)}
+_bulk = threading.local()  # inside bulk_write(): the writer thread and the writers that use it
 
 
 def schema_snapshot(fields: Sequence[Field]) -> list[dict[str, Any]]:
@@ -94,6 +97,18 @@ class RevisionWriter:
         self._inserts: list[list[Any]] = []
         self._changes: list[RowChange] = []
         self._columns = [*tables.BOOKKEEPING, *(f.column for f in self.fields)]
+        # inside bulk_write(), insert_columns hands its rows to a writer thread on this same connection
+        # (same transaction) and prepares the next batch meanwhile; every other call waits for it first
+        self._background: ThreadPoolExecutor | None = getattr(_bulk, "executor", None)
+        self._pending: Future[None] | None = None
+        if self._background is not None:
+            _bulk.writers.append(self)
+
+    def wait(self) -> None:
+        """Wait for the rows handed to the writer thread (raising what their write raised)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
 
     def insert(self, values: Sequence[Any], *, ord_: int | None = None) -> int:
         """Insert one row (values in field order, Python-typed). Returns its row id."""
@@ -159,10 +174,17 @@ class RevisionWriter:
             [row_id, row_id, number, None, number, _fingerprint(text), *stored]
             for row_id, text, stored in zip(ids, texts, stored_rows, strict=True)
         ]
-        self._flush_inserts()
+        if self._background is None:
+            self._flush_inserts()
+            return
+        self.wait()
+        rows, self._inserts = self._inserts, []
+        write = tables.raw_inserter(self.dataset, self._columns)
+        self._pending = self._background.submit(write, rows)
 
     def update(self, row_id: int, old: Sequence[Any], new: Sequence[Any]) -> bool:
         """Write the cells that differ between `old` and `new` (both in field order). False if none."""
+        self.wait()
         old_cells: dict[str, Any] = {}
         new_cells: dict[str, Any] = {}
         stored: dict[str, Any] = {}
@@ -187,6 +209,7 @@ class RevisionWriter:
         return removed
 
     def _flush_inserts(self) -> None:
+        self.wait()
         if self._inserts:
             tables.insert_rows(self.dataset, self._columns, self._inserts)
             self._inserts = []
@@ -197,6 +220,7 @@ class RevisionWriter:
             self._changes = []
 
     def finish(self, *, schema_fields: Sequence[Field] | None = None, rejected: int = 0) -> Revision:
+        self.wait()
         self._flush_inserts()
         self._flush_changes()
         self.counts.rejected = rejected
@@ -222,21 +246,34 @@ class RevisionWriter:
 def bulk_write() -> Iterator[None]:
     """Tune the connection for a big write inside the current transaction, then restore it.
 
-    On SQLite only the page cache grows (fewer pages spilled to the WAL mid-transaction); journaling and
+    Bulk inserts of the writers opened inside go through one writer thread on the same connection, so
+    one batch is written while the next is prepared (SQLite and psycopg release the GIL while they
+    work); the writers are waited for before this block ends, so nothing runs after the transaction.
+    On SQLite the page cache grows too (fewer pages spilled to the WAL mid-transaction); journaling and
     durability settings are untouched, so a killed process still leaves the database as before.
     """
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        before = int(cursor.fetchone()[0])
-        cursor.execute("PRAGMA cache_size = -131072")  # 128 MiB
+    executor = ThreadPoolExecutor(1, thread_name_prefix="kaidan-bulk-write")
+    _bulk.executor, _bulk.writers = executor, []
+    before = None
     try:
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA cache_size")
+                before = int(cursor.fetchone()[0])
+                cursor.execute("PRAGMA cache_size = -131072")  # 128 MiB
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {before}")
+        writers, _bulk.writers = _bulk.writers, []
+        del _bulk.executor
+        for writer in writers:
+            try:
+                writer.wait()
+            except Exception:  # noqa: S110 - already failing: the transaction is rolled back anyway
+                pass
+        executor.shutdown(wait=True)
+        if before is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {before}")
 
 
 def read_alive_by(
