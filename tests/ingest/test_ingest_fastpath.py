@@ -241,3 +241,24 @@ def test_a_ragged_csv_falls_back_to_the_row_reader(tmp_path: Path, monkeypatch) 
     assert {"facts": _analysis_facts(analysis), "batches": _batched(analysis)} == _without_arrow(
         monkeypatch, path
     )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda i: f"202{i % 5}-{i % 12 + 1:02d}-{i % 28 + 1:02d}" if i != 2500 else "令和5年13月1日",
+        lambda i: str(i * 7 % 1000) if i != 3100 else "0012",
+        lambda i: ["○", "×", "有"][i % 3] if i % 997 else "",
+        lambda i: f"0{i % 90 + 10}" if i % 1300 else "x",
+    ],
+)
+def test_type_inference_of_arrow_batches_equals_one_by_one(make) -> None:
+    values = [make(i) for i in range(4000)]
+    numbers = list(range(2, 2 + len(values)))
+    single, batched = TypeTracker(["列"]), TypeTracker(["列"])
+    for number, value in zip(numbers, values, strict=True):
+        single.add(number, [value])
+    for start in range(0, len(values), 1000):
+        part = values[start : start + 1000]
+        batched.add_columns(numbers[start : start + 1000], [pa.array(part, pa.string())])
+    assert [_comparable(g) for g in batched.results()] == [_comparable(g) for g in single.results()]

@@ -156,9 +156,9 @@ def _empty(raw: pa.Array, trimmed: pa.Array) -> pa.Array:
     return pc.or_(pc.match_substring_regex(raw, _ALL_SPACE), pc.is_in(trimmed, value_set=_EMPTY))
 
 
-def empty_mask(values: Sequence[str]) -> pa.Array:
+def empty_mask(values: Sequence[str] | pa.Array) -> pa.Array:
     """True where ``convert`` would give ``None`` because the cell is empty (blank or an empty marker)."""
-    raw = pa.array(values, pa.string())
+    raw = values if isinstance(values, pa.Array) else pa.array(values, pa.string())
     return _empty(raw, pc.utf8_trim(raw, characters=_STRIP_CHARS))
 
 

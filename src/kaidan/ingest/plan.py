@@ -194,7 +194,8 @@ def _scan_rows(analysis: Analysis, tracker: TypeTracker) -> None:
 def _scan_arrow(analysis: Analysis, scan: ArrowScan, tracker: TypeTracker) -> None:
     """The same pass as ``_scan_rows`` over a rectangular CSV read by Arrow (no row can overflow)."""
     layout = analysis.layout
-    for numbers, columns, others in _arrow_records(analysis.source, layout, scan, list(range(scan.width))):
+    records = _arrow_records(analysis.source, layout, scan, list(range(scan.width)), arrays=True)
+    for numbers, columns, others in records:
         analysis.data_rows += len(numbers)
         if numbers:
             tracker.add_columns(numbers, columns)
