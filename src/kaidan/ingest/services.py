@@ -327,7 +327,7 @@ def _apply(
         )
     fields, file_fields = _reconcile_fields(dataset, included, created, edit)
     if created:
-        tables.create_table(dataset, fields)
+        tables.create_table(dataset, fields, indexes=False)  # built after the rows, below
     key_field = _key_field(dataset, plan, fields)
     revision = open_revision(
         actor,
@@ -455,6 +455,9 @@ def _apply(
             f"{rejected_rows} rows have values that cannot be imported: fix them, or import skipping those rows",
             rejected,
         )
+    if created:
+        writer.wait()
+        tables.create_indexes(dataset)
     if plan.mode == "replace" and match_key is not None:
         gone = alive_ids_without_keys(dataset, match_key, set(keys_seen))
         if scope is not None:

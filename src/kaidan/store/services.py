@@ -169,17 +169,25 @@ class RevisionWriter:
         self._next_id = first + count
         self.counts.added += count
         self._flush_inserts()
+        hashes = list(map(_fingerprint, texts))
+        if self._background is not None and self.vendor == "sqlite":
+            # (id, hash, values …): the writer's statement fills in _ord = _id and the revision numbers
+            compact = list(zip(ids, hashes, *stored_columns, strict=True))
+            write = tables.raw_inserter(self.dataset, [f.column for f in self.fields], revision=number)
+            self.wait()
+            self._pending = self._background.submit(write, compact)
+            return
         stored_rows = zip(*stored_columns, strict=True) if width else iter([()] * count)
         self._inserts = [
-            [row_id, row_id, number, None, number, _fingerprint(text), *stored]
-            for row_id, text, stored in zip(ids, texts, stored_rows, strict=True)
+            [row_id, row_id, number, None, number, row_hash_, *stored]
+            for row_id, row_hash_, stored in zip(ids, hashes, stored_rows, strict=True)
         ]
         if self._background is None:
             self._flush_inserts()
             return
-        self.wait()
         rows, self._inserts = self._inserts, []
         write = tables.raw_inserter(self.dataset, self._columns)
+        self.wait()
         self._pending = self._background.submit(write, rows)
 
     def update(self, row_id: int, old: Sequence[Any], new: Sequence[Any]) -> bool:
