@@ -262,3 +262,16 @@ def test_type_inference_of_arrow_batches_equals_one_by_one(make) -> None:
         part = values[start : start + 1000]
         batched.add_columns(numbers[start : start + 1000], [pa.array(part, pa.string())])
     assert [_comparable(g) for g in batched.results()] == [_comparable(g) for g in single.results()]
+
+
+def test_text_conversion_of_a_batch_without_special_characters_equals_cell_conversion() -> None:
+    special = set("\u2212\u301c\u2016\u2014\u00a2\u00a3\u00ac\r") | {chr(c) for c in range(0xFF61, 0xFFA0)}
+    plain = [v for v in TRICKY if not special.intersection(v)]
+    assert len(plain) > 40
+    for size in (500, 3000):  # converted cell by cell, and once per distinct value
+        values = [random.Random(i).choice(plain) + ("" if i % 3 else f" 値{i}") for i in range(size)]
+        for cells in (values, pa.array(values, pa.string())):
+            got, errors = convert_column(cells, FieldType.TEXT)
+            expected, expected_errors = _expected(values, FieldType.TEXT)
+            assert [(v, type(v)) for v in got] == [(v, type(v)) for v in expected]
+            assert {i: str(e) for i, e in errors.items()} == expected_errors

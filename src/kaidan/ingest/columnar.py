@@ -43,6 +43,10 @@ _JIS_TO_CP932 = (
     ("\r\n", "\n"),
     ("\r", "\n"),
 )
+# any character the TEXT conversion changes or leaves to the slow path (half-width kana, the look-alikes, CR)
+_TEXT_SPECIAL = (
+    "[\\x{ff61}-\\x{ff9f}" + "".join(f"\\x{{{ord(old[0]):04x}}}" for old, _new in _JIS_TO_CP932) + "]"
+)
 _EMPTY = pa.array(sorted(EMPTY_MARKERS), pa.string())
 _STRIP_CHARS = _STRIP
 _ASCII_INTEGER = r"^-?[0-9]{1,18}$"
@@ -118,11 +122,16 @@ class ColumnConverter:
         trimmed = pc.utf8_trim(raw, characters=_STRIP_CHARS)
         empty = _empty(raw, trimmed)
         if self.type is FieldType.TEXT:
-            slow = pc.match_substring_regex(raw, _HALFWIDTH_KANA)
-            text = raw
-            for old, new in _JIS_TO_CP932:
-                text = pc.replace_substring(text, old, new)
-            fast = pc.utf8_trim(text, characters=_STRIP_CHARS)
+            if not pc.any(pc.match_substring_regex(raw, _TEXT_SPECIAL)).as_py():
+                # no half-width kana, JIS look-alike or CR in the batch: the text is the trimmed cell
+                slow = pa.repeat(False, len(raw))
+                fast = trimmed
+            else:
+                slow = pc.match_substring_regex(raw, _HALFWIDTH_KANA)
+                text = raw
+                for old, new in _JIS_TO_CP932:
+                    text = pc.replace_substring(text, old, new)
+                fast = pc.utf8_trim(text, characters=_STRIP_CHARS)
         elif self.type is FieldType.CODE:
             slow = pc.invert(pc.string_is_ascii(raw))
             fast = trimmed
