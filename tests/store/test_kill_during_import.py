@@ -100,3 +100,49 @@ def test_kill_9_mid_import_leaves_no_trace(own_database, tmp_path):
     ids = query("SELECT id FROM catalog_dataset WHERE name = 't'")[0][0]
     assert query(f"SELECT COUNT(*) FROM kd_data_{ids} WHERE _deleted_rev IS NULL") == [(2,)]
     assert query(f"SELECT COUNT(*) FROM kd_data_{ids}") == [(2,)]
+
+
+def _tables(query) -> list[tuple]:
+    if connection.vendor == "postgresql":
+        return query("SELECT tablename FROM pg_tables WHERE tablename LIKE 'kd_data_%' ORDER BY 1")
+    return query("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'kd_data_%' ORDER BY 1")
+
+
+def test_kill_9_mid_bulk_create_leaves_no_dataset_and_no_table(own_database, tmp_path):
+    """The bulk path (Arrow reader, column-wise insert through the writer thread, indexes built at the
+    end) is killed while it writes: no dataset, no revision, no table is left behind."""
+    env, query = own_database
+    big = tmp_path / "big.csv"
+    with big.open("w", encoding="cp932") as out:
+        out.write(HEADER)
+        for n in range(1, 400_001):
+            out.write(f"{n},施設{n},地区{n % 30},{n % 97}\n")
+    assert kaidan(env, "demo", stdout=subprocess.DEVNULL).wait() == 0
+    before = (query("SELECT number FROM store_revision"), query("SELECT name FROM catalog_dataset"))
+    tables_before = _tables(query)
+    proc = kaidan(
+        env,
+        "import",
+        str(big),
+        "--dataset",
+        "big",
+        "--org",
+        "dx",
+        "--yes",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    assert proc.stdout is not None
+    seen = b""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not re.search(rb"\b[1-9][0-9]*/400000", seen):
+        chunk = proc.stdout.read1(4096)  # type: ignore[attr-defined]
+        if not chunk:
+            break
+        seen += chunk
+    assert re.search(rb"\b[1-9][0-9]*/400000", seen), seen[-500:]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert (query("SELECT number FROM store_revision"), query("SELECT name FROM catalog_dataset")) == before
+    assert _tables(query) == tables_before

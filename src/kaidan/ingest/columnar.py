@@ -26,6 +26,8 @@ from kaidan.values.types import FieldType, convert
 
 MEMO_SIZE = 100_000
 _VECTOR_MIN = 64  # below this, Arrow's per-call overhead is not worth it
+_DISTINCT_MIN = 1024  # from this many cells, a batch with few distinct values is converted per value
+_DISTINCT_SHARE = 4  # … when at most a quarter of its cells are distinct
 
 # A cell that Python's str.strip() empties (convert treats it as empty): only str.isspace() characters.
 _ALL_SPACE = r"^[\t\n\x0b\x0c\r\x1c-\x20\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]*$"
@@ -40,6 +42,10 @@ _JIS_TO_CP932 = (
     ("\u00ac", "\uffe2"),
     ("\r\n", "\n"),
     ("\r", "\n"),
+)
+# any character the TEXT conversion changes or leaves to the slow path (half-width kana, the look-alikes, CR)
+_TEXT_SPECIAL = (
+    "[\\x{ff61}-\\x{ff9f}" + "".join(f"\\x{{{ord(old[0]):04x}}}" for old, _new in _JIS_TO_CP932) + "]"
 )
 _EMPTY = pa.array(sorted(EMPTY_MARKERS), pa.string())
 _STRIP_CHARS = _STRIP
@@ -56,10 +62,21 @@ class ColumnConverter:
         self.type = FieldType(field_type)
         self._memo: dict[str, Any] = {}
 
-    def __call__(self, values: Sequence[object]) -> tuple[list[Any], dict[int, ValueError]]:
-        """Typed values (``None`` where the cell is empty or bad) and the errors by position."""
+    def __call__(self, values: Sequence[object] | pa.Array) -> tuple[list[Any], dict[int, ValueError]]:
+        """Typed values (``None`` where the cell is empty or bad) and the errors by position.
+
+        ``values`` may be an Arrow string array (as the CSV reader gives it): the same as its Python list."""
+        if isinstance(values, pa.Array):
+            if (
+                self.type in _VECTOR_TYPES
+                and len(values) >= _VECTOR_MIN
+                and values.type == pa.string()
+                and values.null_count == 0
+            ):
+                return self._vector(values, None)
+            values = values.to_pylist()
         if self.type in _VECTOR_TYPES and len(values) >= _VECTOR_MIN and set(map(type, values)) == _STR_ONLY:
-            return self._vector(values)  # type: ignore[arg-type]
+            return self._vector(pa.array(values, pa.string()), values)  # type: ignore[arg-type]
         errors: dict[int, ValueError] = {}
         return [self._one(i, v, errors) for i, v in enumerate(values)], errors
 
@@ -85,16 +102,36 @@ class ColumnConverter:
             return None
         return result
 
-    def _vector(self, values: Sequence[str]) -> tuple[list[Any], dict[int, ValueError]]:
-        raw = pa.array(values, pa.string())
+    def _vector(self, raw: pa.Array, values: Sequence[str] | None) -> tuple[list[Any], dict[int, ValueError]]:
+        """Convert a batch; a column that repeats its values is converted once per distinct value."""
+        if len(raw) >= _DISTINCT_MIN:
+            encoded = pc.dictionary_encode(raw)
+            distinct = encoded.dictionary
+            if len(distinct) * _DISTINCT_SHARE <= len(raw):
+                typed, bad = self._vector_plain(distinct, None)
+                indices = encoded.indices.to_pylist()
+                errors: dict[int, ValueError] = {}
+                if bad:
+                    errors = {row: bad[index] for row, index in enumerate(indices) if index in bad}
+                return [typed[index] for index in indices], errors
+        return self._vector_plain(raw, values)
+
+    def _vector_plain(
+        self, raw: pa.Array, values: Sequence[str] | None
+    ) -> tuple[list[Any], dict[int, ValueError]]:
         trimmed = pc.utf8_trim(raw, characters=_STRIP_CHARS)
         empty = _empty(raw, trimmed)
         if self.type is FieldType.TEXT:
-            slow = pc.match_substring_regex(raw, _HALFWIDTH_KANA)
-            text = raw
-            for old, new in _JIS_TO_CP932:
-                text = pc.replace_substring(text, old, new)
-            fast = pc.utf8_trim(text, characters=_STRIP_CHARS)
+            if not pc.any(pc.match_substring_regex(raw, _TEXT_SPECIAL)).as_py():
+                # no half-width kana, JIS look-alike or CR in the batch: the text is the trimmed cell
+                slow = pa.repeat(False, len(raw))
+                fast = trimmed
+            else:
+                slow = pc.match_substring_regex(raw, _HALFWIDTH_KANA)
+                text = raw
+                for old, new in _JIS_TO_CP932:
+                    text = pc.replace_substring(text, old, new)
+                fast = pc.utf8_trim(text, characters=_STRIP_CHARS)
         elif self.type is FieldType.CODE:
             slow = pc.invert(pc.string_is_ascii(raw))
             fast = trimmed
@@ -113,10 +150,14 @@ class ColumnConverter:
             slow = pc.invert(ok)
             fast = pc.cast(parsed, pa.date32())
         slow = pc.and_(slow, pc.invert(empty))
-        result = pc.if_else(pc.or_(empty, slow), pa.scalar(None, fast.type), fast).to_pylist()
+        blank = pc.or_(empty, slow)
+        if pc.any(blank).as_py():
+            fast = pc.if_else(blank, pa.scalar(None, fast.type), fast)
+        result = fast.to_pylist()
         errors: dict[int, ValueError] = {}
         for index in pc.indices_nonzero(slow).to_pylist():
-            result[index] = self._one(index, values[index], errors)
+            value = values[index] if values is not None else raw[index].as_py()
+            result[index] = self._one(index, value, errors)
         return result, errors
 
 
@@ -124,14 +165,14 @@ def _empty(raw: pa.Array, trimmed: pa.Array) -> pa.Array:
     return pc.or_(pc.match_substring_regex(raw, _ALL_SPACE), pc.is_in(trimmed, value_set=_EMPTY))
 
 
-def empty_mask(values: Sequence[str]) -> pa.Array:
+def empty_mask(values: Sequence[str] | pa.Array) -> pa.Array:
     """True where ``convert`` would give ``None`` because the cell is empty (blank or an empty marker)."""
-    raw = pa.array(values, pa.string())
+    raw = values if isinstance(values, pa.Array) else pa.array(values, pa.string())
     return _empty(raw, pc.utf8_trim(raw, characters=_STRIP_CHARS))
 
 
 def convert_column(
-    values: Sequence[object], field_type: FieldType | str
+    values: Sequence[object] | pa.Array, field_type: FieldType | str
 ) -> tuple[list[Any], dict[int, ValueError]]:
     """``[convert(v, field_type) for v in values]`` with the ValueErrors by position (value ``None``)."""
     return ColumnConverter(field_type)(values)

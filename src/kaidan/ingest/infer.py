@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from kaidan.values.normalize import (
     coordinate_kind,
@@ -108,7 +109,7 @@ _NUMERIC = frozenset({FieldType.CODE, FieldType.INTEGER, FieldType.DECIMAL})
 _INTEGER, _DECIMAL, _BOOLEAN = FieldType.INTEGER, FieldType.DECIMAL, FieldType.BOOLEAN
 _LATITUDE, _LONGITUDE = FieldType.LATITUDE, FieldType.LONGITUDE
 _PHONE, _POSTAL_CODE = FieldType.PHONE, FieldType.POSTAL_CODE
-_MEMO_SIZE = 2048
+_MEMO_SIZE = 4096  # distinct values remembered per column (11 years of dates)
 _GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+$")
 
 
@@ -170,7 +171,7 @@ class _ColumnState:
         self.phone_digits_only = False
         self.dms = 0
         self._memo: dict[str, dict[FieldType, str | None]] = {}
-        self._clean: set[str] = set()  # memoised values that are non-empty and fail no candidate
+        self._clean: set[str] = set()  # memoised values that are non-empty and fail no alive candidate
         self.alive = list(self.candidates.items())
         self.postal_hyphen = False
 
@@ -246,7 +247,7 @@ class _ColumnState:
             elif field_type is _POSTAL_CODE and not self.postal_hyphen:
                 self.postal_hyphen = not normalize_code(value).isdigit()
 
-    def add_many(self, numbers: list[int], values: list[object]) -> None:
+    def add_many(self, numbers: list[int], values: Any) -> None:
         """``add`` for each value in order, with the same result, faster.
 
         A text value seen before whose evaluation had no failure is only counted (its effect does not
@@ -260,6 +261,10 @@ class _ColumnState:
             self.empty += empty
             self.nonempty += len(values) - empty
             return
+        if not isinstance(values, list):  # an Arrow string array from the CSV reader
+            if self._add_arrow(values):
+                return
+            values = values.to_pylist()
         memo = self._memo
         clean = self._clean
         pending: dict[str, int] = {}
@@ -286,11 +291,38 @@ class _ColumnState:
                 and self.empty == before
                 and len(clean) < _MEMO_SIZE
                 and (results := memo.get(value)) is not None
-                and None not in results.values()
+                # clean for every candidate still alive (candidates only die, so it stays clean)
+                and all(results[t] is not None for t, _c in self.alive)
             ):
                 clean.add(value)
         if pending or digits:
             self._apply_pending(pending, digits)
+
+    def _add_arrow(self, values: Any) -> bool:
+        """``add_many`` of an Arrow batch in bulk where that is exactly what it would do; False when
+        the batch has to go value by value.
+
+        Two cases: only numeric candidates are left and every cell is ASCII digits (each is counted as a
+        plain digit string), or every distinct value is already known to be clean (each is counted)."""
+        import pyarrow.compute as pc
+
+        if values.null_count:
+            return False
+        count = len(values)
+        digits_ok = all(t in _NUMERIC for t, _c in self.alive)
+        if digits_ok and pc.all(pc.match_substring_regex(values, "^[0-9]+$")).as_py() is not False:
+            if not self.leading_zero and pc.any(pc.match_substring_regex(values, "^0[0-9]")).as_py():
+                self.leading_zero = True
+            self._apply_pending({}, count)
+            return True
+        counts = pc.value_counts(values)
+        if len(counts) * 2 > count:
+            return False  # mostly distinct values: they cannot all be known
+        distinct = counts.field("values").to_pylist()
+        if not all(value in self._clean for value in distinct):
+            return False
+        self._apply_pending(dict(zip(distinct, counts.field("counts").to_pylist(), strict=True)))
+        return True
 
     def _apply_pending(self, pending: dict[str, int], digits: int = 0) -> None:
         """Apply counted clean values: what ``add`` would have done for each of them."""
@@ -391,8 +423,14 @@ class _ColumnState:
         return ColumnGuess(self.name, chosen, ok, bad, self.empty, list(examples), unit, ja, en, issues)
 
 
-def _count_empty(values: list[object]) -> int:
-    """How many values ``add`` would count as empty."""
+def _count_empty(values: Any) -> int:
+    """How many values ``add`` would count as empty (``values``: a list, or an Arrow string array)."""
+    if not isinstance(values, list):
+        from .columnar import empty_mask
+
+        if values.null_count == 0:
+            return int(empty_mask(values).sum().as_py() or 0)
+        values = values.to_pylist()
     if len(values) >= 64 and set(map(type, values)) == {str}:
         from .columnar import empty_mask  # Arrow, imported late: infer stays light for small uses
 
@@ -414,8 +452,9 @@ class TypeTracker:
         for state, value in zip(self._columns, values, strict=False):
             state.add(row_number, value)
 
-    def add_columns(self, numbers: list[int], columns: list[list[object]]) -> None:
-        """Record a batch of data rows given column by column (as ``plan.iter_record_batches`` gives them)."""
+    def add_columns(self, numbers: list[int], columns: list[Any]) -> None:
+        """Record a batch of data rows given column by column (as ``plan.iter_record_batches`` gives them:
+        lists, or Arrow string arrays)."""
         for state, values in zip(self._columns, columns, strict=False):
             state.add_many(numbers, values)
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from kaidan.values.types import FieldType
 
@@ -20,11 +21,32 @@ from .encoding import detect_encoding
 from .errors import Issue
 from .infer import ColumnGuess, TypeTracker
 from .layout import TOTAL_WORDS, Layout, classify_row, detect_layout, overflow, project
-from .readers import SPREADSHEET_FORMATS, Source, iter_numbered_rows, list_sheets, sniff_format
+from .readers import (
+    SPREADSHEET_FORMATS,
+    NotRectangular,
+    Source,
+    arrow_batches,
+    arrow_encoding,
+    iter_numbered_rows,
+    list_sheets,
+    sniff_format,
+)
 
 SAMPLE_SIZE = 50
 BATCH_ROWS = 20_000
 MAX_ROW_EXAMPLES = 20
+ARROW_CSV = True
+"""Read rectangular CSV/TSV files with ``pyarrow.csv`` (same rows and cells as ``csv``; tests compare both)."""
+
+
+@dataclass(frozen=True)
+class ArrowScan:
+    """How the Arrow reader finds the data rows: the first ``start`` records (one line each) are skipped,
+    so the first data row is record ``start + 1``; every record has ``width`` cells."""
+
+    start: int
+    width: int
+    checked: bool = False  # the whole file was read this way once (by the analysis)
 
 
 @dataclass
@@ -44,6 +66,7 @@ class Analysis:
     issues: list[Issue] = field(default_factory=list)
     # numbers of the sampled rows, so that layout indices map to row numbers
     sample_numbers: list[int] = field(default_factory=list, repr=False)
+    arrow: ArrowScan | None = field(default=None, repr=False)
 
     @property
     def format(self) -> str:
@@ -115,9 +138,32 @@ def analyze(
     layout = detect_layout([row for _, row in numbered], header_rows=header_rows)
     limits.check_columns(path, len(layout.columns))
     analysis = Analysis(source, sheets, layout, [], 0, sample_numbers=[n for n, _ in numbered])
+    analysis.arrow = _arrow_scan(source, layout, numbered)
     if not scan:
         return analysis
     tracker = TypeTracker(layout.names)
+    indices = [c.index for c in layout.columns]
+    if analysis.arrow is not None and indices == list(range(analysis.arrow.width)):
+        try:
+            _scan_arrow(analysis, analysis.arrow, tracker)
+            analysis.arrow = ArrowScan(analysis.arrow.start, analysis.arrow.width, checked=True)
+        except NotRectangular:
+            analysis.arrow = None
+            analysis.data_rows, analysis.blank_rows, analysis.overflow_count = 0, 0, 0
+            analysis.total_rows, analysis.note_rows, analysis.overflow_rows = [], [], []
+            tracker = TypeTracker(layout.names)
+            _scan_rows(analysis, tracker)
+    else:
+        _scan_rows(analysis, tracker)
+    analysis.columns = tracker.results()
+    _drop_empty_unnamed(analysis)
+    analysis.issues = _issues(analysis)
+    return analysis
+
+
+def _scan_rows(analysis: Analysis, tracker: TypeTracker) -> None:
+    """The analysis' pass over the file, row by row (any format)."""
+    source, layout = analysis.source, analysis.layout
     indices = [c.index for c in layout.columns]
     width = max(indices, default=-1) + 1
     contiguous = indices == list(range(len(indices)))
@@ -143,10 +189,110 @@ def analyze(
             analysis.blank_rows += 1
     if rows:
         tracker.add_columns(numbers, _columns(rows, indices))
-    analysis.columns = tracker.results()
-    _drop_empty_unnamed(analysis)
-    analysis.issues = _issues(analysis)
-    return analysis
+
+
+def _scan_arrow(analysis: Analysis, scan: ArrowScan, tracker: TypeTracker) -> None:
+    """The same pass as ``_scan_rows`` over a rectangular CSV read by Arrow (no row can overflow)."""
+    layout = analysis.layout
+    records = _arrow_records(analysis.source, layout, scan, list(range(scan.width)), arrays=True)
+    for numbers, columns, others in records:
+        analysis.data_rows += len(numbers)
+        if numbers:
+            tracker.add_columns(numbers, columns)
+        for number, kind in others:
+            if kind == "total":
+                analysis.total_rows.append(number)
+            elif kind == "note":
+                analysis.note_rows.append(number)
+            elif kind == "blank":
+                analysis.blank_rows += 1
+
+
+def _arrow_scan(source: Source, layout: Layout, numbered: list[tuple[int, list[object]]]) -> ArrowScan | None:
+    """An ``ArrowScan`` when the file can be read by Arrow from its first data row on, else ``None``."""
+    if not ARROW_CSV or arrow_encoding(source) is None:
+        return None
+    start = layout.data_start
+    if start >= len(numbered) or [n for n, _ in numbered[: start + 1]] != list(range(1, start + 2)):
+        return None
+    # each record before the data must be one line, so that Arrow can skip them by lines
+    if any(isinstance(c, str) and ("\n" in c or "\r" in c) for _, row in numbered[:start] for c in row):
+        return None
+    width = len(numbered[start][1])
+    if width < 2 or any(c.index >= width for c in layout.columns):
+        return None
+    return ArrowScan(start, width)
+
+
+def _arrow_records(
+    source: Source,
+    layout: Layout,
+    scan: ArrowScan,
+    indices: list[int],
+    size: int = BATCH_ROWS,
+    arrays: bool = False,
+) -> Iterator[tuple[list[int], list[Any], list[tuple[int, str]]]]:
+    """``(data row numbers, their cells column by column, other rows as (number, kind))`` in file order,
+    at most ``size`` data rows at a time: what ``_records`` gives, read by Arrow and sorted with kernels
+    (``classify_row`` only for the rows the quick test cannot vouch for)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    limit = limits.max_rows()
+    base = scan.start  # records before this batch
+    for batch in arrow_batches(source, scan.start, scan.width):
+        count = batch.num_rows
+        if base + count > limit:
+            raise limits.too_many_rows(source.path, limit + 1)
+        sure = _surely_data_mask(batch.column(0), batch.column(1))
+        unsure = pc.indices_nonzero(pc.invert(sure)).to_pylist()
+        others: list[tuple[int, str]] = []
+        if unsure:
+            extra = []
+            rows = batch.take(pa.array(unsure, pa.int64())).to_pylist()
+            for position, row in zip(unsure, rows, strict=True):
+                kind = classify_row(layout, list(row.values()))
+                if kind == "data":
+                    extra.append(position)
+                else:
+                    others.append((base + position + 1, kind))
+            positions = sorted(pc.indices_nonzero(sure).to_pylist() + extra)
+            chosen = [batch.column(i).take(pa.array(positions, pa.int64())) for i in indices]
+        else:
+            positions = list(range(count))
+            chosen = [batch.column(i) for i in indices]
+        numbers = [base + position + 1 for position in positions]
+        if not numbers:
+            yield [], [[] for _ in indices], others
+        for offset in range(0, len(numbers), size):
+            part = [column.slice(offset, size) for column in chosen]
+            if not arrays:
+                part = [column.to_pylist() for column in part]
+            yield numbers[offset : offset + size], part, others if offset == 0 else []
+        base += count
+
+
+def _surely_data_mask(first: Any, second: Any) -> Any:
+    """``_surely_data`` for a batch of rows by their first two cells, as a boolean Arrow array.
+
+    It is at least as strict as ``_surely_data`` (so it never says "data" where ``classify_row`` would
+    not): any cell holding ``tal`` is left to ``classify_row``, and a short non-ASCII cell is checked
+    against the totals words once per distinct value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    a = pc.utf8_trim(first, characters=_STRIP)
+    b = pc.utf8_trim(second, characters=_STRIP)
+    sure = pc.and_(pc.greater(pc.utf8_length(a), 0), pc.greater(pc.utf8_length(b), 0))
+    sure = pc.and_(sure, pc.invert(pc.starts_with(a, "#")))
+    for text in (a, b):
+        sure = pc.and_(sure, pc.invert(pc.match_substring(text, "tal", ignore_case=True)))
+        short = pc.and_(pc.invert(pc.string_is_ascii(text)), pc.less_equal(pc.utf8_length(text), 16))
+        distinct = pc.unique(pc.filter(text, short)).to_pylist()
+        totals = [value for value in distinct if _maybe_total(value)]
+        if totals:
+            sure = pc.and_(sure, pc.invert(pc.is_in(text, value_set=pa.array(totals, pa.string()))))
+    return sure
 
 
 def _drop_empty_unnamed(analysis: Analysis) -> None:
@@ -226,12 +372,22 @@ def _surely_data(raw: list[object]) -> bool:
 
 
 def iter_record_batches(
-    analysis: Analysis, size: int = BATCH_ROWS
-) -> Iterator[tuple[list[int], list[list[object]]]]:
-    """The data rows of ``iter_records`` in batches, transposed: ``(row numbers, one list per column)``."""
+    analysis: Analysis, size: int = BATCH_ROWS, arrays: bool = False
+) -> Iterator[tuple[list[int], list[Any]]]:
+    """The data rows of ``iter_records`` in batches, transposed: ``(row numbers, one list per column)``.
+
+    ``arrays=True`` gives the columns as Arrow string arrays where the file is read by Arrow (the same
+    values; the importer's converters take them as they are), Python lists elsewhere."""
     layout = analysis.layout
     indices = [c.index for c in layout.columns]
     width = max(indices, default=-1) + 1
+    scan = analysis.arrow
+    if scan is not None and (scan.checked or _readable_by_arrow(analysis.source, scan)):
+        records = _arrow_records(analysis.source, layout, scan, indices, size, arrays)
+        for numbers_, columns, _others in records:
+            if numbers_:
+                yield numbers_, columns
+        return
     numbers: list[int] = []
     rows: list[list[object]] = []
     for number, kind, raw in _records(analysis.source, layout):
@@ -246,6 +402,17 @@ def iter_record_batches(
             numbers, rows = [], []
     if rows:
         yield numbers, _columns(rows, indices)
+
+
+def _readable_by_arrow(source: Source, scan: ArrowScan) -> bool:
+    """True when Arrow reads the whole file as ``scan`` says (checked before an import that was not
+    preceded by a full analysis, so that it never has to change reader half-way)."""
+    try:
+        for _batch in arrow_batches(source, scan.start, scan.width):
+            pass
+    except NotRectangular:
+        return False
+    return True
 
 
 def _columns(rows: list[list[object]], indices: list[int]) -> list[list[object]]:

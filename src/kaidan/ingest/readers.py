@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
@@ -36,6 +37,7 @@ _EXTENSIONS = {
     ".json": "json",
 }
 
+THREADS = True
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long multi-value cells
 
 
@@ -271,3 +273,84 @@ def iter_rows(source: Source) -> Iterator[list[object]]:
     """Yield the raw rows (lists of cells) of ``source``, streaming."""
     for _number, row in iter_numbered_rows(source):
         yield row
+
+
+class NotRectangular(Exception):
+    """The file does not suit the Arrow reader (a row of another width, bad bytes …): read it row by row."""
+
+
+def arrow_encoding(source: Source) -> str | None:
+    """The encoding to hand to ``pyarrow.csv``, or ``None`` when the Arrow reader must not be used.
+
+    UTF-8 is parsed natively (Arrow skips a BOM, so a file starting with one needs ``utf-8-sig``); other
+    encodings go through Python's own codec, in big blocks, so the text is exactly what ``csv`` sees."""
+    if source.format not in ("csv", "tsv") or source.encoding is None:
+        return None
+    name = codecs.lookup(source.encoding).name
+    if name.startswith("utf-16") or name.startswith("utf-32"):
+        return None
+    with open(source.path, "rb") as handle:
+        bom = handle.read(3) == codecs.BOM_UTF8
+    if name == "utf-8":
+        return None if bom else "utf8"
+    if name == "utf-8-sig":
+        return "utf8"
+    return name
+
+
+def arrow_batches(
+    source: Source, skip_lines: int, width: int, block_size: int = 1 << 20, rows: int = 20_000
+) -> Iterator[Any]:
+    """Record batches of all-string columns ``f0 …`` from line ``skip_lines`` on (``pyarrow.csv``, streaming).
+
+    Blocks are small (Arrow reads ahead of a slow consumer, so the block size bounds memory) and are joined
+    into batches of about ``rows`` rows (the per-batch work of the importer is then paid rarely).
+    Every record must have ``width`` cells (an empty line gives ``width`` empty cells, which is what a
+    blank row is to ``classify_row`` too); anything else raises ``NotRectangular``."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    encoding = arrow_encoding(source)
+    if encoding is None:
+        raise NotRectangular("encoding")
+    delimiter = source.delimiter or ("\t" if source.format == "tsv" else ",")
+    try:
+        reader = pcsv.open_csv(
+            source.path,
+            read_options=pcsv.ReadOptions(
+                encoding=encoding,
+                skip_rows=skip_lines,
+                autogenerate_column_names=True,
+                block_size=block_size,
+                use_threads=THREADS,
+            ),
+            parse_options=pcsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(width)}, strings_can_be_null=False
+            ),
+        )
+        group: list[pa.RecordBatch] = []
+        count = 0
+        for batch in reader:
+            if batch.num_columns != width or any(column.null_count for column in batch.columns):
+                raise NotRectangular("width")
+            group.append(batch)
+            count += batch.num_rows
+            if count >= rows:
+                yield _joined(group)
+                group, count = [], 0
+        if group:
+            yield _joined(group)
+    except (pa.ArrowException, UnicodeError, LookupError) as exc:
+        raise NotRectangular(str(exc)) from exc
+
+
+def _joined(batches: list[Any]) -> Any:
+    import pyarrow as pa
+
+    if len(batches) == 1:
+        return batches[0]
+    joined = pa.Table.from_batches(batches).combine_chunks().to_batches()
+    return joined[0] if len(joined) == 1 else batches[0]

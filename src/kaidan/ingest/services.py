@@ -43,7 +43,7 @@ from .plan import Analysis, analyze, iter_record_batches
 
 MODES = ("create", "replace", "upsert", "append")
 MAX_REPORTED = 10_000
-BATCH_ROWS = 5000
+BATCH_ROWS = 20_000
 
 Progress = Callable[[int, int], None]
 
@@ -318,7 +318,7 @@ def _apply(
         )
     fields, file_fields = _reconcile_fields(dataset, included, created, edit)
     if created:
-        tables.create_table(dataset, fields)
+        tables.create_table(dataset, fields, indexes=False)  # built after the rows, below
     key_field = _key_field(dataset, plan, fields)
     revision = open_revision(
         actor,
@@ -350,7 +350,7 @@ def _apply(
     key_pos = position[key_field.pk] if key_field is not None else None
     converters = [ColumnConverter(fld.type) for _src, _pos, fld, _col in columns]
     width = len(fields)
-    for numbers, cells in iter_record_batches(analysis, BATCH_ROWS):
+    for numbers, cells in iter_record_batches(analysis, BATCH_ROWS, arrays=True):
         size = len(numbers)
         by_position: list[list[Any]] = [[None] * size for _ in range(width)]
         bad_rows: dict[int, list[RejectedValue]] = {}
@@ -360,14 +360,18 @@ def _apply(
             by_position[pos] = typed
             for index, exc in errors.items():
                 bad_rows.setdefault(index, []).append(
-                    _rejection(file_label, sheet, numbers[index], col.label, column[index], exc)
+                    _rejection(file_label, sheet, numbers[index], col.label, _cell(column, index), exc)
                 )
+        # the common case (every row is written as it is) stays column by column to the writer
+        whole = key_pos is None and not bad_rows and scope is None and match_key is None
         rows: list[tuple[Any, ...]] = (
-            list(zip(*by_position, strict=True)) if width else [() for _ in range(size)]
+            [] if whole else list(zip(*by_position, strict=True)) if width else [() for _ in range(size)]
         )
         good: list[tuple[Any, ...]] = []
         numbers_of = {id(values): numbers[i] for i, values in enumerate(rows)} if scope is not None else {}
-        if key_pos is None and not bad_rows:
+        if whole:
+            pass
+        elif key_pos is None and not bad_rows:
             good = rows
         else:
             for index, values in enumerate(rows):
@@ -422,6 +426,9 @@ def _apply(
         if rejected_rows and plan.on_error != "skip":
             # the import will be refused: keep reading only to report every bad value
             done += size - len(bad_rows)
+        elif whole:
+            writer.insert_columns(by_position, size)
+            done += size
         elif match_key is None:
             writer.insert_many(good)
             done += len(good)
@@ -439,6 +446,9 @@ def _apply(
             f"{rejected_rows} rows have values that cannot be imported: fix them, or import skipping those rows",
             rejected,
         )
+    if created:
+        writer.wait()
+        tables.create_indexes(dataset)
     if plan.mode == "replace" and match_key is not None:
         gone = alive_ids_without_keys(dataset, match_key, set(keys_seen))
         if scope is not None:
@@ -462,6 +472,12 @@ def _apply(
         },
     )
     return ImportResult(dataset, revision, rejected)
+
+
+def _cell(column: Any, index: int) -> Any:
+    """One raw cell of a batch's column (a Python list, or an Arrow array from the CSV reader)."""
+    value = column[index]
+    return value.as_py() if hasattr(value, "as_py") else value
 
 
 def _rejection(file: str, sheet: str, row: int, column: str, value: Any, exc: ValueError) -> RejectedValue:

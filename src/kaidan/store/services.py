@@ -7,7 +7,9 @@ one transaction: a failure or a killed process leaves the dataset exactly as bef
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -30,7 +32,9 @@ ANALYZE_FROM_ROWS = 10_000
 BULK_BATCH = 20_000
 _PLAIN = (str, int, type(None))  # to_db leaves these as they are on every database (bool is not int here)
 _PLAIN_SET = set(_PLAIN)
+_STR = {str}
 _TEMPORAL = {date, datetime, time, type(None)}
+_bulk = threading.local()  # inside bulk_write(): the writer thread and the writers that use it
 
 revision_written = Signal()
 """Sent at the end of every revision, inside its transaction: dataset=, revision= (kaidan.search listens)."""
@@ -97,6 +101,18 @@ class RevisionWriter:
         self._inserts: list[list[Any]] = []
         self._changes: list[RowChange] = []
         self._columns = [*tables.BOOKKEEPING, *(f.column for f in self.fields)]
+        # inside bulk_write(), insert_columns hands its rows to a writer thread on this same connection
+        # (same transaction) and prepares the next batch meanwhile; every other call waits for it first
+        self._background: ThreadPoolExecutor | None = getattr(_bulk, "executor", None)
+        self._pending: Future[None] | None = None
+        if self._background is not None:
+            _bulk.writers.append(self)
+
+    def wait(self) -> None:
+        """Wait for the rows handed to the writer thread (raising what their write raised)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
 
     def insert(self, values: Sequence[Any], *, ord_: int | None = None) -> int:
         """Insert one row (values in field order, Python-typed). Returns its row id."""
@@ -111,17 +127,23 @@ class RevisionWriter:
         return row_id
 
     def insert_many(self, rows: Iterable[Sequence[Any]]) -> None:
-        """Insert many rows (each in field order, Python-typed), like `insert` on each, faster.
+        """Insert many rows (each in field order, Python-typed), like `insert` on each, faster."""
+        batch = [tuple(values) for values in rows]
+        if not batch:
+            return
+        columns = list(zip(*batch, strict=True)) if self.fields else []
+        self.insert_columns(columns, len(batch))
+
+    def insert_columns(self, columns: Sequence[Sequence[Any]], count: int) -> None:
+        """Insert `count` rows given column by column (one sequence per field, in field order), like
+        `insert` on each row, faster.
 
         The work is done column by column: values that `to_db` would leave alone are not touched, and
         each row's fingerprint text is joined from per-column canonical texts (as `row_hash` does).
         """
-        batch = [tuple(values) for values in rows]
-        if not batch:
+        if not count:
             return
-        count = len(batch)
         width = len(self.fields)
-        columns = list(zip(*batch, strict=True)) if width else []
         stored_columns = []
         text_columns = []
         for field, column in zip(self.fields, columns, strict=True):
@@ -129,34 +151,52 @@ class RevisionWriter:
             kinds = set(map(type, column))
             if kinds <= _PLAIN_SET:
                 stored_columns.append(column)
-                text_columns.append(
-                    [v if type(v) is str else "\x00" if v is None else str(v) for v in column]
-                )
+                if kinds == _STR:
+                    text_columns.append(column)
+                else:
+                    text_columns.append(
+                        [v if type(v) is str else "\x00" if v is None else str(v) for v in column]
+                    )
             elif kinds <= _TEMPORAL:
                 # dates and times: the stored text (SQLite) and the canonical text are both ISO 8601
                 iso = [None if v is None else v.isoformat() for v in column]
-                stored_columns.append(column if vendor == "postgresql" else tuple(iso))
+                stored_columns.append(column if vendor == "postgresql" else iso)
                 text_columns.append(["\x00" if v is None else v for v in iso])
             else:
-                stored_columns.append(tuple(to_db(v, field_type, vendor) for v in column))
+                stored_columns.append([to_db(v, field_type, vendor) for v in column])
                 text_columns.append(
                     ["\x00" if v is None else v if type(v) is str else str(to_json(v)) for v in column]
                 )
-        texts = ["\x1f".join(parts) for parts in zip(*text_columns, strict=True)] if width else [""] * count
+        texts = list(map("\x1f".join, zip(*text_columns, strict=True))) if width else [""] * count
         first, number = self._next_id, self.revision.number
         ids = range(first, first + count)
         self._next_id = first + count
         self.counts.added += count
         self._flush_inserts()
+        hashes = list(map(_fingerprint, texts))
+        if self._background is not None and self.vendor == "sqlite":
+            # (id, hash, values …): the writer's statement fills in _ord = _id and the revision numbers
+            compact = list(zip(ids, hashes, *stored_columns, strict=True))
+            write = tables.raw_inserter(self.dataset, [f.column for f in self.fields], revision=number)
+            self.wait()
+            self._pending = self._background.submit(write, compact)
+            return
         stored_rows = zip(*stored_columns, strict=True) if width else iter([()] * count)
         self._inserts = [
-            [row_id, row_id, number, None, number, _fingerprint(text), *stored]
-            for row_id, text, stored in zip(ids, texts, stored_rows, strict=True)
+            [row_id, row_id, number, None, number, row_hash_, *stored]
+            for row_id, row_hash_, stored in zip(ids, hashes, stored_rows, strict=True)
         ]
-        self._flush_inserts()
+        if self._background is None:
+            self._flush_inserts()
+            return
+        rows, self._inserts = self._inserts, []
+        write = tables.raw_inserter(self.dataset, self._columns)
+        self.wait()
+        self._pending = self._background.submit(write, rows)
 
     def update(self, row_id: int, old: Sequence[Any], new: Sequence[Any]) -> bool:
         """Write the cells that differ between `old` and `new` (both in field order). False if none."""
+        self.wait()
         old_cells: dict[str, Any] = {}
         new_cells: dict[str, Any] = {}
         stored: dict[str, Any] = {}
@@ -181,6 +221,7 @@ class RevisionWriter:
         return removed
 
     def _flush_inserts(self) -> None:
+        self.wait()
         if self._inserts:
             tables.insert_rows(self.dataset, self._columns, self._inserts)
             self._inserts = []
@@ -191,6 +232,7 @@ class RevisionWriter:
             self._changes = []
 
     def finish(self, *, schema_fields: Sequence[Field] | None = None, rejected: int = 0) -> Revision:
+        self.wait()
         self._flush_inserts()
         self._flush_changes()
         self.counts.rejected = rejected
@@ -218,21 +260,34 @@ class RevisionWriter:
 def bulk_write() -> Iterator[None]:
     """Tune the connection for a big write inside the current transaction, then restore it.
 
-    On SQLite only the page cache grows (fewer pages spilled to the WAL mid-transaction); journaling and
+    Bulk inserts of the writers opened inside go through one writer thread on the same connection, so
+    one batch is written while the next is prepared (SQLite and psycopg release the GIL while they
+    work); the writers are waited for before this block ends, so nothing runs after the transaction.
+    On SQLite the page cache grows too (fewer pages spilled to the WAL mid-transaction); journaling and
     durability settings are untouched, so a killed process still leaves the database as before.
     """
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        before = int(cursor.fetchone()[0])
-        cursor.execute("PRAGMA cache_size = -131072")  # 128 MiB
+    executor = ThreadPoolExecutor(1, thread_name_prefix="kaidan-bulk-write")
+    _bulk.executor, _bulk.writers = executor, []
+    before = None
     try:
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA cache_size")
+                before = int(cursor.fetchone()[0])
+                cursor.execute("PRAGMA cache_size = -131072")  # 128 MiB
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {before}")
+        writers, _bulk.writers = _bulk.writers, []
+        del _bulk.executor
+        for writer in writers:
+            try:
+                writer.wait()
+            except Exception:  # noqa: S110 - already failing: the transaction is rolled back anyway
+                pass
+        executor.shutdown(wait=True)
+        if before is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {before}")
 
 
 def read_alive_by(

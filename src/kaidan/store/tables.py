@@ -12,7 +12,7 @@ Identifiers are generated, never taken from user input; values always go as para
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection
@@ -33,7 +33,10 @@ def vendor() -> str:
     return connection.vendor
 
 
-def create_table(dataset: Dataset, fields: Sequence[Field]) -> None:
+def create_table(dataset: Dataset, fields: Sequence[Field], *, indexes: bool = True) -> None:
+    """Create the dataset's table; ``indexes=False`` leaves its indexes to `create_indexes` (a bulk
+    import into a new table builds them once at the end, in the same transaction: faster than
+    maintaining them row by row)."""
     table = dataset.table_name
     columns = [
         "_id BIGINT PRIMARY KEY",
@@ -46,6 +49,14 @@ def create_table(dataset: Dataset, fields: Sequence[Field]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE {q(table)} ({', '.join(columns)})")
+    if indexes:
+        create_indexes(dataset)
+
+
+def create_indexes(dataset: Dataset) -> None:
+    """The indexes every master table has (besides its primary key)."""
+    table = dataset.table_name
+    with connection.cursor() as cursor:
         cursor.execute(f"CREATE INDEX {q(table + '_alive')} ON {q(table)} (_deleted_rev, _ord)")
         cursor.execute(f"CREATE INDEX {q(table + '_created')} ON {q(table)} (_created_rev)")
     index_display_order(dataset)
@@ -119,6 +130,44 @@ def insert_rows(dataset: Dataset, columns: Sequence[str], rows: Iterable[Sequenc
             return
         marks = ", ".join(["%s"] * len(columns))
         cursor.executemany(f"INSERT INTO {q(dataset.table_name)} ({names}) VALUES ({marks})", list(rows))
+
+
+def raw_inserter(
+    dataset: Dataset, columns: Sequence[str], revision: int | None = None
+) -> Callable[[Sequence[Sequence[Any]]], None]:
+    """A function that inserts rows like `insert_rows`, on the current connection's DB-API connection
+    (same transaction), callable from another thread while this one does no other query.
+
+    With ``revision`` (SQLite), ``columns`` are the data columns and each row is ``(id, hash, values …)``:
+    the statement fills in ``_ord = _id``, ``_created_rev = _rev = revision`` and ``_deleted_rev``
+    NULL (fewer values to build and bind per row)."""
+    connection.ensure_connection()
+    raw = connection.connection
+    table = q(dataset.table_name)
+    names = ", ".join(q(c) for c in columns)
+    if connection.vendor == "postgresql":
+
+        def copy_rows(rows: Sequence[Sequence[Any]]) -> None:
+            with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+        return copy_rows
+    if revision is not None:
+        data = "".join(f", {q(c)}" for c in columns)
+        marks = "".join(f", ?{i}" for i in range(3, len(columns) + 3))
+        number = int(revision)
+        sql = (
+            f"INSERT INTO {table} (_id, _ord, _created_rev, _deleted_rev, _rev, _hash{data}) "
+            f"VALUES (?1, ?1, {number}, NULL, {number}, ?2{marks})"
+        )
+    else:
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['?'] * len(columns))})"
+
+    def insert(rows: Sequence[Sequence[Any]]) -> None:
+        raw.executemany(sql, rows)
+
+    return insert
 
 
 def update_row(dataset: Dataset, row_id: int, values: dict[str, Any], revision: int, row_hash: int) -> None:
