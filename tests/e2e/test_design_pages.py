@@ -21,7 +21,11 @@ PAGES = [
     ("error", "/no-such-page/", False),
     ("search-staff", "/search/?q=階段", True),
     ("search-public", "/search/?q=市役所", False),
-    ("sql-console", "/analysis/?sql=SELECT+地区,+count(*)+AS+n+FROM+見守り対象者名簿+GROUP+BY+地区&run=1", True),
+    (
+        "sql-console",
+        "/analysis/?sql=SELECT+地区,+count(*)+AS+n+FROM+見守り対象者名簿+GROUP+BY+地区&run=1",
+        True,
+    ),
 ]
 
 
