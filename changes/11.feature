@@ -1,0 +1,1 @@
+Columnar import, first step: pyarrow.csv reading, one conversion per distinct value, column-wise batch writes on a writer thread, indexes after the rows — a 1M-row CP932 import 4–6× faster than before (not yet within 3× DuckDB); the import benchmark prints ratios to DuckDB and sqlite-utils.

@@ -1,0 +1,1 @@
+Analysis, first part: an SQL console with the permissions below the SQL (DuckDB over Arrow snapshots of the actor's visible relations; no files, network or extensions; one SELECT; time limit; row cap), past revisions, CSV, saved and shared queries.
