@@ -162,3 +162,25 @@ def test_words_may_be_in_different_columns_of_a_record(ward):
     both = records(None, "焼津市 市役所", "aed")
     assert both >= 1 and both <= records(None, "市役所", "aed")
     assert records(None, "市役所 -焼津市", "aed") == 0  # every row is in 焼津市
+
+
+def test_the_grid_finds_rows_by_words_as_its_reader_may_see_them(client, ward):
+    from django.http import QueryDict
+
+    from kaidan.catalog.selectors import grid_query, query_rows
+
+    def total(name: str, params: str) -> int:
+        actor = user(name)
+        return query_rows(actor, ward, grid_query(actor, ward, QueryDict(params))).total
+
+    assert total("fukushi.viewer", "q=階段") == 8
+    assert total("shakyo.staff", "q=階段") == 4  # its rows only
+    assert total("shakyo.staff", "q=階段&地区__exact=池尻") <= 4
+    assert total("fukushi.viewer", "q=階段&as_of=1") == 8  # the words of now, the rows of then
+    client.force_login(user("shakyo.staff"))
+    page = client.get("/datasets/mimamori/", {"q": "階段"}).content.decode()
+    assert 'value="階段"' in page and "4 行" in page
+    exported = b"".join(
+        client.get("/datasets/mimamori/export", {"format": "csv", "q": "階段"}).streaming_content
+    )
+    assert len(exported.decode("utf-8-sig").strip().splitlines()) == 1 + 4

@@ -237,6 +237,9 @@ VARIANTS: dict[str, list[str]] = {
         "as_of=1&cols=再分類メモ&facet=再分類メモ",
         "as_of=3&名前__contains=Q",
         "as_of=4",
+        f"q={SEC_COL[1:]}",  # the grid's search box asked for secrets (the echo lacks the leading Q)
+        f"q={OUT_SCOPE[1:]}",
+        f"q={SEC_OLD[1:]}&as_of=1",
     ],
     "catalog:export": [
         f"format={fmt}{extra}"
@@ -247,6 +250,7 @@ VARIANTS: dict[str, list[str]] = {
             "&秘メモ__contains=Q",
             "&revision=3",
             "&as_of=1&再分類メモ__contains=Q",
+            f"&q={RECLASSIFIED[1:]}",
         )
     ],
     "editing:record": ["", "as_of=1", "as_of=3"],

@@ -42,7 +42,7 @@ OPS: dict[str, Any] = {
     "isnull": _("is empty"),
     "notnull": _("is not empty"),
 }
-CONTROL = {"sort", "desc", "cols", "facet", "page", "size", "as_of", "at"}
+CONTROL = {"sort", "desc", "cols", "facet", "page", "size", "as_of", "at", "q"}
 SIZES = (20, 50, 100, 200)
 DEFAULT_SIZE = 50
 MAX_SIZE = 500
@@ -91,6 +91,8 @@ class GridQuery:
     size: int = DEFAULT_SIZE
     as_of: int | None = None
     at: str = ""
+    search: str = ""
+    """Words for the Japanese search engine (kaidan.search): only rows whose visible text holds them."""
     errors: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
@@ -128,6 +130,7 @@ class GridQuery:
             size=_int(_first(params, "size"), DEFAULT_SIZE, minimum=1, maximum=MAX_SIZE),
             as_of=_int(_first(params, "as_of"), 0, minimum=1, maximum=MAX_NUMBER) or None,
             at=_first(params, "at"),
+            search=_first(params, "q").strip()[:200],
             errors=tuple(errors),
         )
 
@@ -135,6 +138,8 @@ class GridQuery:
 
     def params(self, *, page: bool = True) -> list[tuple[str, str]]:
         pairs: list[tuple[str, str]] = [(f.param, f.value) for f in self.filters]
+        if self.search:
+            pairs.append(("q", self.search))
         if self.sort is not None:
             pairs.append(("sort", self.sort.name))
             if self.descending:

@@ -175,18 +175,18 @@ def iter_visible_rows(
 
     def rows() -> Iterator[list[Any]]:
         if rel.as_of is None:
-            where, params = (
-                query.where(connection.vendor) if query is not None and query.filters else ("", [])
-            )
+            where, params = _filters_sql(actor, dataset, query)
             order = query.sort if query is not None else None
             desc = query.descending if query is not None else False
             for _row_id, _rev, values in rel.rows(where=where, params=params, order=order, descending=desc):
                 yield [values[i] for i in picks]
             return
+        found = _search_ids(actor, dataset, query)
+        wanted = set(found) if found is not None else None
         matching: Iterator[list[Any]] = (
             values
-            for _row_id, _rev, values in rel.rows()
-            if query is None or query.matches(rel.fields, values)
+            for row_id, _rev, values in rel.rows()
+            if (query is None or query.matches(rel.fields, values)) and (wanted is None or row_id in wanted)
         )
         if query is not None and query.sort is not None:
             matching = iter(_sorted(list(matching), index[query.sort.pk], query.descending))
@@ -233,7 +233,7 @@ def query_rows(actor: Actor, dataset: Dataset, query: GridQuery, *, purpose: str
 
     facets: list[Facet] = []
     if rel.as_of is None:
-        filters, filter_params = query.where(connection.vendor) if query.filters else ("", [])
+        filters, filter_params = _filters_sql(actor, dataset, query)
         where, params = rel.where(filters, filter_params)
         total = rel.count(filters, filter_params)
         page = store.fetch_page(
@@ -251,8 +251,12 @@ def query_rows(actor: Actor, dataset: Dataset, query: GridQuery, *, purpose: str
             counts = store.facet_counts(dataset, target, where=where, params=params)
             facets.append(Facet(target, [(v, n, query.with_facet_value(target, v)) for v, n in counts]))
     else:
+        found = _search_ids(actor, dataset, query)
+        wanted = set(found) if found is not None else None
         matching = [
-            (row_id, values) for row_id, _rev, values in rel.rows() if query.matches(all_fields, values)
+            (row_id, values)
+            for row_id, _rev, values in rel.rows()
+            if query.matches(all_fields, values) and (wanted is None or row_id in wanted)
         ]
         if query.sort is not None:
             key = index[query.sort.pk]
@@ -293,8 +297,35 @@ def matching_row_ids(
     if not rel.allowed:
         return []
     query = _confine(query, rel.visible_ids())
-    filters, params = query.where(connection.vendor) if query.filters else ("", [])
+    filters, params = _filters_sql(actor, dataset, query)
     return [row_id for row_id, _rev, _values in rel.rows(where=filters, params=params)]
+
+
+SEARCH_ROWS = 30_000  # matching rows a grid search may filter by (within every database's parameter limit)
+
+
+def _search_ids(actor: Actor, dataset: Dataset, query: GridQuery | None) -> list[int] | None:
+    """The rows the query's search words find (None: no search), through the Japanese search engine."""
+    if query is None or not query.search:
+        return None
+    from kaidan.search.selectors import matching_row_ids as search_rows  # the search app reads the catalog
+
+    return search_rows(actor, dataset, query.search, limit=SEARCH_ROWS)[:SEARCH_ROWS]
+
+
+def _filters_sql(actor: Actor, dataset: Dataset, query: GridQuery | None) -> tuple[str, list[Any]]:
+    """The query's column filters and search words as one SQL condition on the physical rows."""
+    parts: list[str] = []
+    params: list[Any] = []
+    if query is not None and query.filters:
+        sql, values = query.where(connection.vendor)
+        parts.append(sql)
+        params += values
+    ids = _search_ids(actor, dataset, query)
+    if ids is not None:
+        parts.append(f"_id IN ({', '.join(['%s'] * len(ids))})" if ids else "1 = 0")
+        params += ids
+    return " AND ".join(f"({p})" for p in parts), params
 
 
 def _confine(query: GridQuery, visible_ids: set[int]) -> GridQuery:
