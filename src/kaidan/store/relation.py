@@ -220,8 +220,8 @@ class VisibleRelation:
         """Rows of the relation (current revision) matching `where`."""
         if not self.allowed:
             return 0
-        if self.as_of is not None:
-            return sum(1 for _ in self.rows())
+        if self.as_of is not None:  # identity conditions only, as for rows()
+            return sum(1 for _ in self.rows(where=where, params=params))
         sql, sql_params = self.where(where, params)
         if not sql:
             return self.dataset.row_count
