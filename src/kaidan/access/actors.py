@@ -71,7 +71,8 @@ class DelegatedActor:
 
     @property
     def audit_label(self) -> str:
-        raise NotImplementedError
+        """How the audit log names the actor (subclasses name the delegation, e.g. "link:12 a@b.jp")."""
+        return f"{self.kind.value}:{self}"
 
 
 Actor: TypeAlias = "User | AnonymousUser | SystemActor | DelegatedActor | None"

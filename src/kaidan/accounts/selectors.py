@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from django.db.models import QuerySet
+
 from kaidan.access.actors import Actor, account_of, is_superuser
 
 from .models import Organization, Role
@@ -37,16 +39,22 @@ def resolve_organization(text: str) -> Organization | None:
     return found[0] if len(found) == 1 else None
 
 
+def _creator_organizations(actor: Actor) -> QuerySet[Organization]:
+    """Organizations where the actor (an account) is an editor, manager or administrator."""
+    user = account_of(actor)
+    if user is None:
+        return Organization.objects.none()
+    return Organization.objects.filter(memberships__user=user, memberships__role__in=CREATOR_ROLES).distinct()
+
+
 def importable_organizations(actor: Actor) -> list[Organization]:
     """Organizations the actor may create datasets in: every one for a superuser or the system
     operator, otherwise those where the actor is an editor, manager or administrator."""
     if is_superuser(actor):
         return list(Organization.objects.order_by("kind", "code"))
-    user = account_of(actor)
-    if user is None:
-        return []
-    return list(
-        Organization.objects.filter(memberships__user=user, memberships__role__in=CREATOR_ROLES)
-        .distinct()
-        .order_by("kind", "code")
-    )
+    return list(_creator_organizations(actor).order_by("kind", "code"))
+
+
+def may_create_datasets_in(actor: Actor, organization: Organization) -> bool:
+    """The one rule `run_import` applies to a new dataset (and the lists above offer)."""
+    return is_superuser(actor) or _creator_organizations(actor).filter(pk=organization.pk).exists()

@@ -181,8 +181,7 @@ def iter_visible_rows(
             for _row_id, _rev, values in rel.rows(where=where, params=params, order=order, descending=desc):
                 yield [values[i] for i in picks]
             return
-        found = _search_ids(actor, dataset, query)
-        wanted = set(found) if found is not None else None
+        wanted = _search_set(actor, dataset, query)
         matching: Iterator[list[Any]] = (
             values
             for row_id, _rev, values in rel.rows()
@@ -251,8 +250,7 @@ def query_rows(actor: Actor, dataset: Dataset, query: GridQuery, *, purpose: str
             counts = store.facet_counts(dataset, target, where=where, params=params)
             facets.append(Facet(target, [(v, n, query.with_facet_value(target, v)) for v, n in counts]))
     else:
-        found = _search_ids(actor, dataset, query)
-        wanted = set(found) if found is not None else None
+        wanted = _search_set(actor, dataset, query)
         matching = [
             (row_id, values)
             for row_id, _rev, values in rel.rows()
@@ -311,6 +309,12 @@ def _search_ids(actor: Actor, dataset: Dataset, query: GridQuery | None) -> list
     from kaidan.search.selectors import matching_row_ids as search_rows  # the search app reads the catalog
 
     return search_rows(actor, dataset, query.search, limit=SEARCH_ROWS)[:SEARCH_ROWS]
+
+
+def _search_set(actor: Actor, dataset: Dataset, query: GridQuery | None) -> set[int] | None:
+    """The rows the search words find, as a set for filtering rows read in Python (as of a revision)."""
+    found = _search_ids(actor, dataset, query)
+    return set(found) if found is not None else None
 
 
 def _filters_sql(actor: Actor, dataset: Dataset, query: GridQuery | None) -> tuple[str, list[Any]]:

@@ -13,25 +13,18 @@ from kaidan.access.actors import Actor, account_of, is_superuser
 from kaidan.access.models import AccessGrant, Permission
 from kaidan.access.services import rights
 from kaidan.accounts.models import Membership, Organization, Role
+from kaidan.accounts.selectors import importable_organizations
 from kaidan.catalog.models import Dataset
 from kaidan.catalog.selectors import list_datasets
 
-EDITOR_ROLES = [Role.EDITOR, Role.MANAGER, Role.ADMIN]
-
 
 def import_organizations(actor: Actor) -> list[Organization]:
-    """Organizations the actor may create a dataset for: where they are editor or above (superusers: all
-    but the public pseudo-organization). The same rule as `run_import`'s check for a new dataset."""
+    """Organizations the actor may create a dataset for, by code (kaidan.accounts.selectors holds the rule;
+    the public pseudo-organization is not offered to superusers here)."""
+    offered = importable_organizations(actor)
     if is_superuser(actor):
-        return list(Organization.objects.exclude(kind=Organization.Kind.PUBLIC).order_by("code"))
-    user = account_of(actor)
-    if user is None:
-        return []
-    return list(
-        Organization.objects.filter(memberships__user=user, memberships__role__in=EDITOR_ROLES)
-        .distinct()
-        .order_by("code")
-    )
+        offered = [o for o in offered if o.kind != Organization.Kind.PUBLIC]
+    return sorted(offered, key=lambda o: o.code)
 
 
 def default_organization(actor: Actor, organizations: list[Organization]) -> Organization | None:

@@ -16,10 +16,11 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy
 
-from kaidan.access.actors import Actor, account_of, is_superuser
+from kaidan.access.actors import Actor, account_of
 from kaidan.access.levels import Level
 from kaidan.access.services import can, rights
-from kaidan.accounts.models import Organization, Role
+from kaidan.accounts.models import Organization
+from kaidan.accounts.selectors import may_create_datasets_in
 from kaidan.audit.services import record
 from kaidan.catalog.models import Dataset, Field
 from kaidan.core.errors import Forbidden
@@ -227,16 +228,8 @@ def _check_permission(actor: Actor, plan: ImportPlan, dataset: Dataset | None) -
             f"組織「{plan.organization}」が見つかりません（--org で指定してください）",
             f"organization '{plan.organization}' not found (give it with --org)",
         )
-    if not is_superuser(actor):
-        user = account_of(actor)
-        ok = (
-            user is not None
-            and user.memberships.filter(
-                organization=org, role__in=[Role.EDITOR, Role.MANAGER, Role.ADMIN]
-            ).exists()
-        )
-        if not ok:
-            raise Forbidden(gettext_lazy("Only editors of the organization can create its datasets."))
+    if not may_create_datasets_in(actor, org):
+        raise Forbidden(gettext_lazy("Only editors of the organization can create its datasets."))
     return org
 
 

@@ -87,11 +87,15 @@ def author_name(revision: Revision) -> str:
     return str(revision.author) if revision.author is not None else ""
 
 
+def _who(revision: Revision) -> str:
+    """The author for a note: a person's name (Japanese adds the honorific さん), or the system."""
+    name = author_name(revision)
+    return pgettext("person who changed data", "%(name)s") % {"name": name} if name else _("The system")
+
+
 def describe(revision: Revision) -> str:
     """The note shown to readers, in the active language: who changed how much, and the revision."""
-    name = author_name(revision)
-    # Japanese adds the honorific さん to a person's name; the system has none.
-    who = pgettext("person who changed data", "%(name)s") % {"name": name} if name else _("The system")
+    who = _who(revision)
     counts = {"added": revision.added, "changed": revision.changed, "removed": revision.removed}
     values = {"who": who, "revision": revision.number, **counts}
     if revision.source == Revision.Source.SCHEMA:
@@ -142,8 +146,7 @@ def describe(revision: Revision) -> str:
 
 def describe_scoped(revision: Revision) -> str:
     """The note for a reader of some rows only: who made which revision, no counts of the whole dataset."""
-    name = author_name(revision)
-    who = pgettext("person who changed data", "%(name)s") % {"name": name} if name else _("The system")
+    who = _who(revision)
     return _("%(who)s saved a new revision (revision %(revision)d)") % {
         "who": who,
         "revision": revision.number,

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 
 from kaidan.accounts.models import Organization
+from kaidan.catalog.models import Dataset
 
 from . import catalog, datastore
 from .search import SearchQueryError
@@ -122,9 +123,9 @@ def package_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         raise QueryError(str(exc)) from None
 
 
-def _organizations() -> dict[Organization, int]:
+def _organizations(datasets: list[Dataset] | None = None) -> dict[Organization, int]:
     counts: dict[Organization, int] = {}
-    for dataset in catalog.published():
+    for dataset in catalog.published() if datasets is None else datasets:
         counts[dataset.owner] = counts.get(dataset.owner, 0) + 1
     return counts
 
@@ -141,15 +142,14 @@ def organization_list(ctx: Context, params: dict[str, Any]) -> list[Any]:
 def organization_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """Return the details of an organization (include_datasets: its datasets)."""
     key = _required(params, "id")
-    counts = _organizations()
+    datasets = catalog.published()
+    counts = _organizations(datasets)
     org = next((o for o in counts if key in (o.code, catalog.organization_id(o))), None)
     if org is None:
         raise NotFoundError("Organization was not found.")
     result = catalog.organization_dict(org, package_count=counts[org])
     if str(params.get("include_datasets", "")).lower() in ("true", "1"):
-        result["packages"] = [
-            catalog.package_dict(d, ctx.base_url) for d in catalog.published() if d.owner_id == org.pk
-        ]
+        result["packages"] = [catalog.package_dict(d, ctx.base_url) for d in datasets if d.owner_id == org.pk]
     return result
 
 

@@ -12,12 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.http import http_date
 
 from . import catalog
+from .views import site_url
 
 FEED_ENTRIES = 50
-
-
-def _base(request: HttpRequest) -> str:
-    return f"{request.scheme}://{request.get_host()}"
 
 
 def _newest(datasets: list[Any]) -> Any:
@@ -26,7 +23,7 @@ def _newest(datasets: list[Any]) -> Any:
 
 def atom_feed(request: HttpRequest) -> HttpResponse:
     """/opendata/feed.atom: one entry per published dataset, by its last change (an Atom 1.0 feed)."""
-    base = _base(request)
+    base = site_url(request)
     datasets = sorted(catalog.published(), key=lambda d: (d.updated_at, d.pk), reverse=True)[:FEED_ENTRIES]
     updated = catalog.iso(_newest(datasets)) or "1970-01-01T00:00:00"
     entries = []
@@ -58,7 +55,7 @@ def atom_feed(request: HttpRequest) -> HttpResponse:
 
 
 def sitemap(request: HttpRequest) -> HttpResponse:
-    base = _base(request)
+    base = site_url(request)
     datasets = catalog.published()
     urls = [f"<url><loc>{escape(base)}/</loc></url>"]
     for dataset in datasets:
@@ -74,7 +71,7 @@ def sitemap(request: HttpRequest) -> HttpResponse:
 
 
 def robots(request: HttpRequest) -> HttpResponse:
-    base = _base(request)
+    base = site_url(request)
     lines = [
         "User-agent: *",
         "Disallow: /accounts/",

@@ -20,6 +20,11 @@ from .actions import ACTIONS, ActionError, Context
 ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
 
 
+def site_url(request: HttpRequest) -> str:
+    """The site's address (scheme and host, no trailing slash) for links in open-data answers."""
+    return request.build_absolute_uri("/").rstrip("/")
+
+
 def _cors(response: ResponseT) -> ResponseT:
     response["Access-Control-Allow-Origin"] = "*"
     response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
@@ -48,7 +53,7 @@ def action_view(request: HttpRequest, action: str) -> HttpResponse:
     name = action
     if request.method == "OPTIONS":
         return _cors(HttpResponse(status=204))
-    base_url = f"{request.scheme}://{request.get_host()}"
+    base_url = site_url(request)
     prefix = request.path.rsplit("/", 1)[0]
     function = ACTIONS.get(name)
     if function is None:
@@ -107,7 +112,7 @@ def catalog_rdf(request: HttpRequest, fmt: str) -> HttpResponse:
         from datetime import UTC
 
         since = since.replace(tzinfo=UTC)
-    base_url = f"{request.scheme}://{request.get_host()}"
+    base_url = site_url(request)
     graph = dcat.catalog_graph(base_url, fmt, page, since)
     return _cors(
         HttpResponse(dcat.serialize(graph, fmt), content_type=f"{dcat.FORMATS[fmt][1]}; charset=utf-8")
@@ -119,7 +124,7 @@ def dataset_rdf(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
     from . import dcat
 
     dataset = _published_or_404(key)
-    base_url = f"{request.scheme}://{request.get_host()}"
+    base_url = site_url(request)
     body = dcat.serialize(dcat.dataset_graph(dataset, base_url), fmt)
     return _cors(_etag(request, HttpResponse(body, content_type=f"{dcat.FORMATS[fmt][1]}; charset=utf-8")))
 
@@ -129,7 +134,7 @@ def datapackage_view(request: HttpRequest, key: str) -> HttpResponse:
     from . import packages
 
     dataset = _published_or_404(key)
-    base_url = f"{request.scheme}://{request.get_host()}"
+    base_url = site_url(request)
     return _cors(
         JsonResponse(packages.datapackage(dataset, base_url), json_dumps_params={"ensure_ascii": False})
     )
