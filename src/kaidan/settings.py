@@ -141,6 +141,10 @@ def _database_config(url: str | None) -> dict[str, object]:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
             "transaction_mode": "IMMEDIATE",
         }
+        # The test database is a file too, not Django's shared-cache memory database: in shared cache a
+        # reader meets "database table is locked" at once instead of waiting (busy_timeout does not apply),
+        # which made the live-stream tests flaky; a file behaves as the product does.
+        config["TEST"] = {"NAME": str(DATA_DIR / "test-kaidan.sqlite3")}
     return config
 
 
