@@ -194,6 +194,24 @@ def chart_fields(fields: list[Field]) -> list[Field]:
     return [f for f in fields if f.type in ("text", "boolean", "integer")]
 
 
+CHART_PROBES = 12
+CHART_PROBE_ROWS = 200_000
+
+
+def default_chart_field(dataset: Dataset, query: GridQuery, fields: list[Field]) -> Field | None:
+    """The column charted before the visitor chooses: yes/no columns first, then the first column with at
+    least two values of which one repeats (not a constant, not an identifier). Each probe is one GROUP BY,
+    so big tables get the first yes/no or text column without probing."""
+    ranked = sorted(fields, key=lambda f: f.type != "boolean")
+    if not ranked or dataset.row_count > CHART_PROBE_ROWS:
+        return ranked[0] if ranked else None
+    for target in ranked[:CHART_PROBES]:
+        counts = chart(dataset, query, target)
+        if len(counts) >= 2 and counts[0][1] >= 2:
+            return target
+    return ranked[0]
+
+
 def chart(dataset: Dataset, query: GridQuery, target: Field) -> list[tuple[str, int]]:
     """How many rows (of those the filters keep) have each value of `target`: the most frequent ones."""
     from kaidan.core.display import display_value

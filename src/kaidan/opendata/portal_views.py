@@ -96,9 +96,9 @@ def dataset_page(request: HttpRequest, name: str) -> HttpResponse:
     filters = [(key, value) for key, value in query.params(page=False) if key != "size"]
     filtered = urlencode(filters)
     charted = portal.chart_fields(grid.fields)
-    chart_field = next((f for f in charted if f.name == request.GET.get("chart")), None) or (
-        charted[0] if charted else None
-    )
+    chart_field = next(
+        (f for f in charted if f.name == request.GET.get("chart")), None
+    ) or portal.default_chart_field(dataset, query, charted)
     chart = portal.chart(dataset, query, chart_field) if chart_field is not None else []
     package = catalog.package_dict(dataset, site_url(request))
     has_map = portal.has_map(grid.fields)
