@@ -154,7 +154,9 @@ def kanji(ward, tmp_path):
     from kaidan.store import selectors as store
 
     path = tmp_path / "names.csv"
-    path.write_text("番号,施設名,緯度,経度\n1,髙島屋前広場,35.6,139.7\n2,𠮷野家前,35.61,139.71\n", encoding="utf-8")
+    path.write_text(
+        "番号,施設名,緯度,経度\n1,髙島屋前広場,35.6,139.7\n2,𠮷野家前,35.61,139.71\n", encoding="utf-8"
+    )
     plan, analysis = plan_import(path, dataset="places", organization=ward.owner.code, title="公共空間")
     plan.classification = "public"
     run_import(SYSTEM, plan, analysis=analysis)
@@ -244,3 +246,14 @@ def test_the_asgi_path_hands_over_one_chunk_at_a_time():
 def test_the_public_home_leads_into_the_portal(client, ward):
     html = page(client, "/")
     assert 'href="/dataset/"' in html
+
+
+def test_a_configured_tile_server_is_allowed_on_the_dataset_page_only(client, ward, settings):
+    assert 'data-tiles=""' in page(client, "/dataset/aed/")  # the default: no tiles, nothing fetched
+    settings.MAP_TILE_URL = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
+    settings.MAP_TILE_ATTRIBUTION = "地理院タイル"
+    response = client.get("/dataset/aed/")
+    policy = response["Content-Security-Policy"]
+    assert "img-src 'self' data: https://cyberjapandata.gsi.go.jp" in policy
+    assert "cyberjapandata" in response.content.decode() and "地理院タイル" in response.content.decode()
+    assert "cyberjapandata" not in client.get("/dataset/")["Content-Security-Policy"]

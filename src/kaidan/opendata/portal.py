@@ -219,10 +219,7 @@ def chart(dataset: Dataset, query: GridQuery, target: Field) -> list[tuple[str, 
     page = query_rows(None, dataset, replace(query, size=1, facets=(target,)), purpose="portal")
     if not page.facets:
         return []
-    return [
-        (display_value(v), int(n))
-        for v, n, _link in page.facets[0].values[:CHART_VALUES]
-    ]
+    return [(display_value(v), int(n)) for v, n, _link in page.facets[0].values[:CHART_VALUES]]
 
 
 def has_map(fields: list[Field]) -> bool:

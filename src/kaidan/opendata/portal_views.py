@@ -172,9 +172,13 @@ def download(request: HttpRequest, name: str) -> HttpResponseBase:
 
 async def _async_chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
     """Pull the sync generator one chunk at a time (Django would read a sync iterator whole under ASGI)."""
-    pull = sync_to_async(next, thread_sensitive=True)
+    pull = sync_to_async(_next_chunk, thread_sensitive=True)
     while True:
-        chunk = await pull(chunks, None)
+        chunk = await pull(chunks)
         if chunk is None:
             return
         yield chunk
+
+
+def _next_chunk(chunks: Iterator[bytes]) -> bytes | None:
+    return next(chunks, None)
