@@ -219,7 +219,7 @@ def test_a_big_download_is_streamed_in_chunks(ward, tmp_path):
         first = next(chunks)
         assert 0 < len(first) < 2 * downloads.CHUNK + 100_000, fmt
         assert sum(1 for _ in chunks) >= 1, fmt
-    assert next(downloads.stream(big, "parquet")).startswith(b"PAR1")  # a row group of up to 50,000 rows
+    assert next(downloads.stream(big, "parquet")).startswith(b"PAR1")  # a row group of up to 10,000 rows
 
 
 def test_the_asgi_path_hands_over_one_chunk_at_a_time():

@@ -202,7 +202,7 @@ class _Drain(io.RawIOBase):
         return out
 
 
-PARQUET_BATCH = 50_000
+PARQUET_BATCH = 10_000  # rows per row group: the first bytes leave after 10,000 rows, memory stays small
 
 ARROW_TYPES = {
     FieldType.INTEGER: "int64",
