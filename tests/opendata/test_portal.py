@@ -257,3 +257,26 @@ def test_a_configured_tile_server_is_allowed_on_the_dataset_page_only(client, wa
     assert "img-src 'self' data: https://cyberjapandata.gsi.go.jp" in policy
     assert "cyberjapandata" in response.content.decode() and "地理院タイル" in response.content.decode()
     assert "cyberjapandata" not in client.get("/dataset/")["Content-Security-Policy"]
+
+
+def test_the_catalogue_pages_twenty_at_a_time_without_overlap(client, ward, tmp_path):
+    import re
+
+    from kaidan.access.actors import SYSTEM
+    from kaidan.ingest.services import plan_import, run_import
+
+    for i in range(21):
+        path = tmp_path / f"t{i}.csv"
+        path.write_text(f"番号,値\n1,{i}\n", encoding="utf-8")
+        plan, analysis = plan_import(
+            path, dataset=f"table-{i:02d}", organization=ward.owner.code, title=f"表{i:02d}"
+        )
+        plan.classification = "public"
+        run_import(SYSTEM, plan, analysis=analysis)
+        publish(User.objects.get(username="admin"), Dataset.objects.get(name=f"table-{i:02d}"))
+    first = page(client, "/dataset/?sort=title")
+    second = page(client, "/dataset/?sort=title&page=2")
+    names = [re.findall(r'class="dataset-title" href="/dataset/([\w-]+)/"', html) for html in (first, second)]
+    assert len(names[0]) == 20 and len(names[1]) == 2 and not set(names[0]) & set(names[1])
+    assert "22 件のデータセット" in first and 'rel="next"' in first and 'rel="prev"' in second
+    assert names[0] == sorted(names[0], key=lambda n: (n != "aed", n))  # AED… sorts before 表 by title

@@ -64,12 +64,30 @@ class CataloguePage:
     selected: dict[str, str]
 
 
-def _formats(dataset: Dataset) -> list[str]:
-    """What the portal offers for download (GeoJSON only where there are coordinates)."""
-    from kaidan.store.relation import compile_relation
+def _formats(datasets: list[Dataset]) -> dict[int, list[str]]:
+    """What the portal offers for download per dataset (GeoJSON only where there are coordinates).
 
-    has_points = coordinate_fields(compile_relation(None, dataset).visible) is not None
-    return [f for f in FORMATS if f != "GeoJSON" or has_points]
+    One query for all: the live columns at 公開, which is what the anonymous visible relation shows (the
+    download itself still goes through the relation)."""
+    from kaidan.access.levels import Level
+
+    public: dict[int, list[Field]] = {d.pk: [] for d in datasets}
+    for f in Field.objects.filter(dataset__in=datasets, removed=False, classification=Level.PUBLIC):
+        public[f.dataset_id].append(f)
+    return {
+        pk: [f for f in FORMATS if f != "GeoJSON" or coordinate_fields(fields) is not None]
+        for pk, fields in public.items()
+    }
+
+
+def _ordered(packages: list[dict[str, Any]], sort: str, q: str) -> list[dict[str, Any]]:
+    """The packages in the chosen order, ties by id (package_search's order, without its row cap)."""
+    ordered = sorted(packages, key=lambda p: p["id"])
+    for part in reversed(SORTS[sort].split(",")):
+        name, _sep, direction = part.strip().partition(" ")
+        key = (lambda p: search._score(p, q)) if name == "score" else search.SORTS[name]
+        ordered.sort(key=key, reverse=direction == "desc")
+    return ordered
 
 
 def _date(text: str) -> date | None:
@@ -91,8 +109,10 @@ def catalogue(params: Mapping[str, str], base_url: str) -> CataloguePage:
         page = 1
     datasets = {catalog.package_id(d): d for d in catalog.published()}
     packages = [catalog.package_dict(d, base_url) for d in datasets.values()]
-    ordered = search.search(packages, {"sort": SORTS[sort], "rows": search.MAX_ROWS * 1000})["results"]
-    entries = [Entry(datasets[p["id"]], p, _formats(datasets[p["id"]])) for p in ordered]
+    formats = _formats(list(datasets.values()))
+    entries = [
+        Entry(datasets[p["id"]], p, formats[datasets[p["id"]].pk]) for p in _ordered(packages, sort, q)
+    ]
     if q:
         entries = _matching(entries, q)
     if since is not None:
