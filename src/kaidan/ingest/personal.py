@@ -15,6 +15,7 @@ from __future__ import annotations
 from itertools import islice
 from typing import TYPE_CHECKING
 
+from kaidan.values.messages import Message, MessageList, gettext_noop
 from kaidan.values.personal import Finding, scan
 
 from .plan import Analysis, iter_records
@@ -26,16 +27,16 @@ SAMPLE_ROWS = 2000
 RESTRICTED = "restricted"
 PERSONAL = "personal"
 
-KINDS = {  # finding kind → (Japanese, English)
-    "my_number": ("個人番号（検査用数字が正しい12桁）", "個人番号 (My Number, with a valid check digit)"),
-    "phone": ("電話番号", "phone numbers"),
-    "email": ("メールアドレス", "e-mail addresses"),
-    "birth_date": ("氏名の列と並ぶ生年月日", "dates of birth beside names"),
-    "label:name": ("列名が氏名を表す", "a column named like a person's name"),
-    "label:address": ("列名が住所を表す", "a column named like an address"),
-    "label:phone": ("列名が電話番号を表す", "a column named like a phone number"),
-    "label:email": ("列名がメールアドレスを表す", "a column named like an e-mail address"),
-    "label:my_number": ("列名が個人番号を表す", "a column named like 個人番号"),
+KINDS = {  # finding kind → what it is (the msgids publishing's warning uses too)
+    "my_number": gettext_noop("個人番号 (My Number, with a valid check digit)"),
+    "phone": gettext_noop("phone numbers"),
+    "email": gettext_noop("e-mail addresses"),
+    "birth_date": gettext_noop("dates of birth beside names"),
+    "label:name": gettext_noop("a column named like a person's name"),
+    "label:address": gettext_noop("a column named like an address"),
+    "label:phone": gettext_noop("a column named like a phone number"),
+    "label:email": gettext_noop("a column named like an e-mail address"),
+    "label:my_number": gettext_noop("a column named like 個人番号"),
 }
 
 
@@ -49,17 +50,19 @@ def findings(analysis: Analysis, sample_rows: int = SAMPLE_ROWS) -> list[Finding
     return scan(columns)
 
 
-def explain(found: list[Finding]) -> tuple[str, str]:
-    """Why a column is proposed 秘, in Japanese and English, with masked examples."""
-    ja, en = [], []
+def explain(found: list[Finding]) -> Message:
+    """Why a column is proposed 秘, with masked examples (rendered in either language)."""
+    parts: list[Message | str] = []
     for f in found:
-        kind_ja, kind_en = KINDS.get(f.kind, (f.kind, f.kind))
-        examples = "、".join(f.examples)
-        ja.append(f"{kind_ja}（例: {examples}）" if examples else kind_ja)
-        en.append(f"{kind_en} (e.g. {', '.join(f.examples)})" if examples else kind_en)
-    return (
-        "個人情報に見えます: " + "／".join(ja) + "。秘（理由: 個人情報）を提案します",
-        "looks personal: " + "; ".join(en) + ". Proposed 秘 (reason: personal information)",
+        kind: Message | str = Message(KINDS[f.kind]) if f.kind in KINDS else f.kind
+        if f.examples:
+            examples = MessageList(list(f.examples))
+            parts.append(Message(gettext_noop("%(what)s (e.g. %(examples)s)"), what=kind, examples=examples))
+        else:
+            parts.append(kind)
+    return Message(
+        gettext_noop("looks personal: %(findings)s. Proposed 秘 (reason: personal information)"),
+        findings=MessageList(parts, Message(gettext_noop("; "))),
     )
 
 
@@ -80,6 +83,7 @@ def propose(plan: ImportPlan, analysis: Analysis, *, only: set[str] | None = Non
             continue
         col.classification = RESTRICTED
         col.restriction_reason = PERSONAL
-        col.personal_ja, col.personal_en = explain(found)
+        why = explain(found)
+        col.personal_ja, col.personal_en = why.ja, why.en
         proposed.append(col.source)
     return proposed

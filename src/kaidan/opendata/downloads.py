@@ -30,6 +30,7 @@ from kaidan.catalog.query import GridQuery
 from kaidan.catalog.selectors import iter_visible_rows
 from kaidan.store.exports import csv_cell
 from kaidan.store.values import to_json
+from kaidan.values.messages import Message, ValueProblem, gettext_noop
 
 from .packages import coordinate_fields
 
@@ -58,8 +59,9 @@ FORMATS = {
 }
 
 
-class DownloadRefused(ValueError):
-    """The download cannot be made as asked (unknown format or revision, too many rows for XLSX)."""
+class DownloadRefused(ValueProblem):
+    """The download cannot be made as asked (unknown format or revision, too many rows for XLSX);
+    `str()` is the reason in Japanese and English."""
 
 
 def filename(dataset: Dataset, fmt: str, revision: int | None) -> str:
@@ -71,19 +73,29 @@ def check(dataset: Dataset, fmt: str, revision: int | None) -> None:
     """Refuse before the first byte what cannot be served (the answer is a 400 with the reason)."""
     if fmt not in FORMATS:
         raise DownloadRefused(
-            f"形式「{fmt}」には対応していません / unknown format '{fmt}' ({', '.join(FORMATS)})"
+            Message(
+                gettext_noop("unknown format '%(format)s' (use one of %(choices)s)"),
+                format=fmt[:20],
+                choices=", ".join(FORMATS),
+            )
         )
     if revision is not None and not 1 <= revision <= dataset.current_revision:
         raise DownloadRefused(
-            f"版 {revision} はありません / no revision {revision} (1..{dataset.current_revision})"
+            Message(
+                gettext_noop("no revision %(revision)s (1 to %(latest)s)"),
+                revision=revision,
+                latest=dataset.current_revision,
+            )
         )
     if fmt == "xlsx" and dataset.row_count > XLSX_MAX_ROWS:
         raise DownloadRefused(
-            f"Excel のシートに入りきらない行数です（{dataset.row_count} 行）。CSV か Parquet をお使いください / "
-            f"too many rows for an Excel sheet ({dataset.row_count}): use CSV or Parquet"
+            Message(
+                gettext_noop("too many rows for an Excel sheet (%(rows)s): use CSV or Parquet"),
+                rows=dataset.row_count,
+            )
         )
     if fmt == "geojson" and coordinate_fields(_visible(dataset)) is None:
-        raise DownloadRefused("緯度・経度の列がありません / the dataset has no latitude/longitude columns")
+        raise DownloadRefused(Message(gettext_noop("the dataset has no latitude and longitude columns")))
 
 
 def _visible(dataset: Dataset) -> list[Field]:

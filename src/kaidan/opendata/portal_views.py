@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from kaidan.catalog.query import OPS
 from kaidan.core.csp import POLICY, header_name
+from kaidan.values.messages import Message, gettext_noop
 
 from . import catalog, downloads, portal
 from .views import site_url
@@ -145,10 +146,8 @@ def download(request: HttpRequest, name: str) -> HttpResponseBase:
     fmt = request.GET.get("format", "csv")
     revision_text = request.GET.get("revision", "")
     if revision_text and not revision_text.isdigit():
-        return HttpResponseBadRequest(
-            f"版「{revision_text[:20]}」は番号ではありません / revision must be a number",
-            content_type="text/plain; charset=utf-8",
-        )
+        problem = Message(gettext_noop("the revision '%(value)s' is not a number"), value=revision_text[:20])
+        return HttpResponseBadRequest(problem.bilingual(), content_type="text/plain; charset=utf-8")
     revision = int(revision_text) if revision_text else None
     if revision == dataset.current_revision:
         revision = None
