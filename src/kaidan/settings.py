@@ -262,6 +262,12 @@ CSP_REPORT_ONLY = _env_bool("KAIDAN_CSP_REPORT_ONLY")
 # Behind a reverse proxy that terminates TLS: trust its X-Forwarded-Proto (the proxy must overwrite it).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("KAIDAN_BEHIND_PROXY") else None
 
+# The open-data portal's maps (kaidan.opendata): a tile URL such as
+# https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png (地理院タイル) and its attribution. Empty (the
+# default): points on a plain background, nothing fetched from elsewhere (docs/opendata.md).
+MAP_TILE_URL = os.environ.get("KAIDAN_MAP_TILE_URL", "").strip()
+MAP_TILE_ATTRIBUTION = os.environ.get("KAIDAN_MAP_TILE_ATTRIBUTION", "").strip()
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

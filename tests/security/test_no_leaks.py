@@ -50,6 +50,7 @@ DELETED_ROW = "QSECDELETEDROW"
 RECLASSIFIED = "QRECLASSIFIEDV"  # a 限定 column raised to 秘 after the fact: hidden in every revision
 LEFT_SCOPE = "QLEFTSCOPEV"  # a public value of a row that left the partners' 池尻 scope later
 REV_MESSAGE = "QREVMESSAGEV"  # a revision message: about the whole dataset, not for row-scoped readers
+PUBLISHED_SECRET = "QPUBSECRETV"  # a column of a published dataset raised to 秘 after publishing
 
 ALL_SECRETS = {
     INT_COL,
@@ -64,7 +65,7 @@ ALL_SECRETS = {
     INT_DOC,
     SEC_DOC,
 }
-ALL_SECRETS |= {DELETED_ROW, RECLASSIFIED, LEFT_SCOPE, REV_MESSAGE}
+ALL_SECRETS |= {DELETED_ROW, RECLASSIFIED, LEFT_SCOPE, REV_MESSAGE, PUBLISHED_SECRET}
 
 # What each actor may legitimately see; everything else in ALL_SECRETS must never appear.
 ALLOWED: dict[str, set[str]] = {
@@ -181,6 +182,15 @@ def world(tmp_path, make_org, make_user, settings):
     import_dataset(tmp_path, "gentei", owner, f"a,b\n{LIM_DS}1,x\n", classification="limited")
     import_dataset(tmp_path, "himitsu", owner, f"a,b\n{SEC_DS}1,x\n", classification="restricted")
     undecided = import_dataset(tmp_path, "mikettei", bosai, f"a,b\n{UNDECIDED}1,x\n")
+    # Open data: a published dataset whose column was raised to 秘 after publishing (the portal, the API,
+    # every download and every past revision must drop it at once).
+    from kaidan.opendata.services import publish
+
+    opened = import_dataset(
+        tmp_path, "opened", owner, f"名称,memo,緯度,経度\n{PUB}5,{PUBLISHED_SECRET}5,35.6,139.7\n"
+    )
+    publish(SYSTEM, opened)
+    set_field_classification(editor, opened, "memo", "restricted")
     undecided.undecided = True
     undecided.save()
     for title, level in ((INT_DOC, "internal"), (SEC_DOC, "restricted"), ("public doc", "public")):
@@ -271,6 +281,26 @@ VARIANTS: dict[str, list[str]] = {
         "all_fields=true",
     ],
     "opendata:action_unversioned": ["id=himitsu", "name=package_show"],
+    # the public portal: search, filters, chart and downloads asked for the raised column
+    "opendata:portal": ["", f"q={PUBLISHED_SECRET[1:]}", f"q={SEC_COL[1:]}", "q=QPUB"],
+    "opendata:portal_dataset": [
+        "",
+        "chart=memo",
+        "memo__contains=Q&chart=memo",
+        f"q={PUBLISHED_SECRET[1:]}",
+        "秘メモ__contains=Q&chart=秘メモ",
+    ],
+    "opendata:portal_download": [
+        f"format={fmt}{extra}"
+        for fmt in ("csv", "csv-utf8", "csv-sjis", "json", "geojson", "xlsx", "parquet")
+        for extra in (
+            "",
+            "&revision=1",
+            "&memo__contains=Q",
+            f"&q={PUBLISHED_SECRET[1:]}",
+            "&秘メモ__contains=Q",
+        )
+    ],
     # the SQL console, asked for every dataset whole (GET with run=1 runs the query)
     "analysis:console": [
         f"sql=SELECT * FROM {name}&run=1" for name in ("mixed", "naisho", "gentei", "himitsu", "mikettei")
@@ -395,10 +425,22 @@ def test_the_owner_editor_sees_every_marker_somewhere_so_the_markers_are_real(wo
             "/datasets/mixed/diff?from=1&to=3",
             "/datasets/mixed/revisions/",
             "/datasets/himitsu/export?format=json",
+            "/datasets/opened/export?format=csv",
             "/documents/",
         ]
     )
-    for marker in (SEC_COL, SEC_OLD, SEC_DS, INT_COL, LIM_COL, OUT_SCOPE, SEC_DOC, DELETED_ROW, RECLASSIFIED):
+    for marker in (
+        SEC_COL,
+        SEC_OLD,
+        SEC_DS,
+        INT_COL,
+        LIM_COL,
+        OUT_SCOPE,
+        SEC_DOC,
+        DELETED_ROW,
+        RECLASSIFIED,
+        PUBLISHED_SECRET,
+    ):
         assert marker in text, marker
 
 
@@ -427,3 +469,17 @@ def test_writes_outside_the_scoped_editors_relation_change_nothing_and_name_noth
     assert after[2] == before[2] and after[4] == before[4]  # 太子堂 rows untouched
     assert set(after) == set(before) | {row_id for row_id in after if after[row_id][2] == "池尻"}
     assert all(values[2] == "池尻" for row_id, values in after.items() if row_id not in before)
+
+
+def test_the_portal_shows_the_published_dataset_without_its_raised_column(world):
+    """The portal URLs above reach real content: the published dataset's public values, not the raised one."""
+    client = Client()
+    assert "/dataset/opened/" in client.get("/dataset/").content.decode()
+    for url in (
+        "/dataset/opened/",
+        "/dataset/opened/download?format=csv&revision=1",
+        "/dataset/opened/download?format=geojson",
+    ):
+        response = client.get(url)
+        text = body_text(response)
+        assert response.status_code == 200 and PUB in text and PUBLISHED_SECRET not in text, url

@@ -112,7 +112,7 @@ def resource_dict(
         "format": fmt,
         "mimetype": mime,
         "mimetype_inner": None,
-        "url": f"{base_url}/datasets/{dataset.name}/export?format={export}",
+        "url": f"{base_url}/dataset/{dataset.name}/download?format={export}",  # streamed (downloads.py)
         "url_type": None,
         "position": position,
         "state": "active",
@@ -148,7 +148,7 @@ def package_dict(dataset: Dataset, base_url: str) -> dict[str, Any]:
         "license_title": title,
         "license_url": url,
         "isopen": licence in LICENCES,
-        "url": f"{base_url}/datasets/{dataset.name}/",
+        "url": f"{base_url}/dataset/{dataset.name}/",  # the portal page
         "version": str(dataset.current_revision),
         "author": None,
         "author_email": None,
