@@ -114,6 +114,8 @@ class GridPage:
     facets: list[Facet] = dc_field(default_factory=list)
     as_of: int | None = None
     dataset_name: str = ""
+    field_count: int = 0
+    """Every field of the revision read, visible or not (the page says how many are hidden)."""
 
     @property
     def pages(self) -> int:
@@ -205,9 +207,29 @@ def grid_query(actor: Actor, dataset: Dataset, params: Any, *, as_of: int | None
     return replace(query, as_of=rel.as_of) if as_of is not None else query
 
 
-def query_rows(actor: Actor, dataset: Dataset, query: GridQuery, *, purpose: str = "view") -> GridPage:
-    """One page of the grid as the actor may see it: filtered, sorted, paged in SQL; facets counted."""
-    rel = relation(actor, dataset, as_of=query.as_of)
+def grid_page(actor: Actor, dataset: Dataset, params: Any) -> GridPage:
+    """The grid page a query string asks for (past the last page: the last page), the relation compiled once."""
+    rel = relation(actor, dataset, as_of=_int_or_none(params.get("as_of")))
+    query = GridQuery.from_params(rel.visible, params)
+    page = query_rows(actor, dataset, query, rel=rel)
+    if query.page > page.pages:  # past the end (?page=99999999999999999999): show the last page
+        page = query_rows(actor, dataset, replace(query, page=page.pages), rel=rel)
+    return page
+
+
+def query_rows(
+    actor: Actor,
+    dataset: Dataset,
+    query: GridQuery,
+    *,
+    purpose: str = "view",
+    rel: VisibleRelation | None = None,
+) -> GridPage:
+    """One page of the grid as the actor may see it: filtered, sorted, paged in SQL; facets counted.
+
+    `rel` is the actor's relation at `query.as_of` when the caller has compiled it already."""
+    if rel is None or rel.as_of != query.as_of:
+        rel = relation(actor, dataset, as_of=query.as_of)
     r = rel.rights
     if not rel.allowed:  # defence in depth: callers fetch datasets with get_dataset (404) first
         return GridPage(r, GridQuery(), [], [], [], 0, [], rel.as_of, dataset.name)
@@ -247,7 +269,7 @@ def query_rows(actor: Actor, dataset: Dataset, query: GridQuery, *, purpose: str
         )
         rows = [GridRow(row_id, rev, cells(values)) for row_id, rev, values in page]
         for target in query.facets:
-            counts = store.facet_counts(dataset, target, where=where, params=params)
+            counts = rel.facet_counts(target, filters, filter_params)
             facets.append(Facet(target, [(v, n, query.with_facet_value(target, v)) for v, n in counts]))
     else:
         wanted = _search_set(actor, dataset, query)
@@ -272,7 +294,7 @@ def query_rows(actor: Actor, dataset: Dataset, query: GridQuery, *, purpose: str
                 tally[values[index[target.pk]]] = tally.get(values[index[target.pk]], 0) + 1
             top = sorted(tally.items(), key=lambda kv: -kv[1])[:20]
             facets.append(Facet(target, [(v, n, query.with_facet_value(target, v)) for v, n in top]))
-    return GridPage(r, query, visible, columns, rows, total, facets, rel.as_of, dataset.name)
+    return GridPage(r, query, visible, columns, rows, total, facets, rel.as_of, dataset.name, len(all_fields))
 
 
 def get_row(actor: Actor, dataset: Dataset, row_id: int, as_of: int | None = None) -> GridRow | None:

@@ -50,14 +50,13 @@ def organization_id(org: Organization) -> str:
     return str(uuid.uuid5(NAMESPACE, f"organization:{org.pk}"))
 
 
-def published() -> list[Dataset]:
-    """The published datasets, confirmed one by one with the anonymous visitor's rights."""
-    found = (
-        Dataset.objects.filter(readable_filter(None, Dataset._meta.label_lower), published=True)
-        .select_related("owner")
-        .prefetch_related("tags")
-        .order_by("pk")
-    )
+def published(pk: int | None = None) -> list[Dataset]:
+    """The published datasets (or the one with this `pk`), confirmed one by one with the anonymous visitor's
+    rights."""
+    found = Dataset.objects.filter(readable_filter(None, Dataset._meta.label_lower), published=True)
+    if pk is not None:
+        found = found.filter(pk=pk)
+    found = found.select_related("owner").prefetch_related("tags").order_by("pk")
     return [d for d in found if d.classification == Level.PUBLIC and rights(None, d).can_read]
 
 
@@ -65,12 +64,21 @@ def find_package(key: str) -> Dataset | None:
     return next((d for d in published() if key in (d.name, package_id(d))), None)
 
 
+_resource_keys: dict[str, tuple[int, str]] = {}
+"""resource id → (dataset pk, export format): the ids are derived from the pk, so this never goes stale; it
+spares every datastore_search loading the whole published catalogue to find its resource."""
+
+
 def find_resource(key: str) -> tuple[Dataset, str] | None:
-    for dataset in published():
-        for _fmt, export, _mime in FORMATS:
-            if key == resource_id(dataset, export):
-                return dataset, export
-    return None
+    if key not in _resource_keys:
+        for pk in Dataset.objects.filter(published=True).values_list("pk", flat=True):
+            for _fmt, export, _mime in FORMATS:
+                _resource_keys[str(uuid.uuid5(NAMESPACE, f"resource:{pk}:{export}"))] = (pk, export)
+    if key not in _resource_keys:
+        return None
+    pk, export = _resource_keys[key]
+    found = published(pk)  # published now, public and readable by the anonymous visitor
+    return (found[0], export) if found else None
 
 
 def iso(moment: datetime | None) -> str | None:
