@@ -40,7 +40,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 DATASETTE = "datasette==0.65.5"
-SEARCH_WORD = "引き継いだ"
+SEARCH_WORD = "二子玉川"  # one district: in 施設名 and 住所 of about 1 row in 28
 
 SETUP = r"""
 import json
@@ -147,11 +147,12 @@ def build_datasette_db(kaidan_db: Path, info: dict[str, object], target: Path, s
     con.execute('CREATE INDEX consult_chiku ON consult ("地区")')
     con.execute('CREATE INDEX consult_kingaku ON consult ("金額")')
     con.execute('CREATE INDEX consult_id ON consult ("id")')
-    if search:  # Datasette's full-text search: FTS5 (trigram, for Japanese) over the text column
+    if search:  # Datasette's full-text search: FTS5 (trigram, for Japanese) over the text columns
+        text = '"施設名", "住所", "概要"'
         con.execute(
-            "CREATE VIRTUAL TABLE consult_fts USING fts5(\"概要\", content='consult', tokenize='trigram')"
+            f"CREATE VIRTUAL TABLE consult_fts USING fts5({text}, content='consult', tokenize='trigram')"
         )
-        con.execute('INSERT INTO consult_fts (rowid, "概要") SELECT rowid, "概要" FROM consult')
+        con.execute(f"INSERT INTO consult_fts (rowid, {text}) SELECT rowid, {text} FROM consult")
     con.execute("ANALYZE")
     con.commit()
     con.execute("DETACH DATABASE k")
@@ -390,6 +391,9 @@ def main() -> None:
 def report(
     servers: dict[str, object], kinds: list[str], runs: dict[tuple[str, str], list[Result]], loads: list[str]
 ) -> None:
+    """The table, medians over the rounds. The ≥ 10× target is about Datasette's facet suggestions, which its
+    defaults compute on list pages: where its defaults are not slower than half its speed without them (one
+    row, keyset pages), there is nothing that target measures and it reads "n/a"."""
     names = list(servers)
 
     def med(name: str, kind: str) -> tuple[float, float, float, int]:
@@ -402,27 +406,43 @@ def report(
         )
 
     print(f"\nload average (1/5/15 min) at start, after each round: {' | '.join(loads)}")
+    width = 34
     print(
         f"{'page kind':<24}"
-        + "".join(f"{n + ' req/s · p50 · p99 ms':>44}" for n in names)
-        + f"{'÷ off':>8}{'÷ defaults':>12}"
+        + "".join(f"{n:>{width}}" for n in names)
+        + f"{'÷ off':>8}{'÷ defaults':>12}  target"
     )
-    targets_met = True
+    print(f"{'':<24}" + "".join(f"{'req/s · p50 · p99 ms':>{width}}" for _ in names))
+    below: list[str] = []
     for kind in kinds:
         cells = ""
         for name in names:
             rate, p50, p99, errors = med(name, kind)
             err = f" ({errors} err)" if errors else ""
-            cells += f"{f'{rate:.0f} · {p50:.0f} · {p99:.0f}{err}':>44}"
-        kaidan = med("Kaidan", kind)
-        off = kaidan[0] / max(med(names[1], kind)[0], 1e-9)
-        default = kaidan[0] / max(med(names[2], kind)[0], 1e-9)
-        met = off >= 1 and default >= 10 and kaidan[2] < 500 and not kaidan[3]
-        targets_met &= met
-        print(f"{kind:<24}{cells}{off:>7.2f}×{default:>11.1f}×{'' if met else '  ← below target'}")
+            cells += f"{f'{rate:.0f} · {p50:.0f} · {p99:.0f}{err}':>{width}}"
+        kaidan, off, default = med(names[0], kind), med(names[1], kind), med(names[2], kind)
+        vs_off = kaidan[0] / max(off[0], 1e-9)
+        vs_default = kaidan[0] / max(default[0], 1e-9)
+        suggestions = default[0] < 0.5 * off[0]
+        misses = []
+        if vs_off < 1:
+            misses.append("< 1× off")
+        if suggestions and vs_default < 10:
+            misses.append("< 10× defaults")
+        if kaidan[2] >= 500:
+            misses.append("p99 ≥ 500 ms")
+        if kaidan[3]:
+            misses.append("errors")
+        if misses:
+            below.append(kind)
+        shown_default = f"{vs_default:>11.1f}×" if suggestions else f"{f'({vs_default:.1f}×) n/a':>12}"
+        print(
+            f"{kind:<24}{cells}{vs_off:>7.2f}×{shown_default}  {'met' if not misses else ', '.join(misses)}"
+        )
     print(
-        "\nTarget (issue 10/12): Kaidan ≥ 1× Datasette with suggest_facets off, ≥ 10× its defaults, p99 < 500 ms: "
-        + ("met on every page kind" if targets_met else "NOT met everywhere (marked)")
+        "\nTarget (issues 10 and 12): Kaidan ≥ 1× Datasette with suggest_facets off, ≥ 10× its defaults where"
+        " they compute facet suggestions (n/a elsewhere), p99 < 500 ms: "
+        + ("met on every page kind." if not below else f"not met on: {', '.join(below)}.")
     )
 
 

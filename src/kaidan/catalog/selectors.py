@@ -52,9 +52,10 @@ def list_datasets(
 
 def get_dataset(actor: Actor, name: str, operation: str = "object.view") -> Dataset:
     """The dataset, or 404 when it does not exist *or* the actor may not see it (no existence leak)."""
-    dataset = Dataset.objects.select_related("owner").filter(name=name).first()
-    if dataset is None:
-        raise NotFound(detail=name)
+    try:  # get(), not first(): no ORDER BY title for a unique name
+        dataset = Dataset.objects.select_related("owner").get(name=name)
+    except Dataset.DoesNotExist:
+        raise NotFound(detail=name) from None
     r = rights(actor, dataset)
     if not r.can_read:
         raise NotFound(detail=name)
@@ -85,6 +86,8 @@ class GridRow:
     rev: int
     values: list[Any]
     """In the order of the visible fields of the page (masked columns hold MASK)."""
+    fields: tuple[Field, ...] = ()
+    """The fields of `values`, when read alone (get_row: the visible fields of the relation read)."""
 
 
 @dataclass(frozen=True)
@@ -306,7 +309,7 @@ def get_row(actor: Actor, dataset: Dataset, row_id: int, as_of: int | None = Non
     rev, values = found
     index = {f.pk: i for i, f in enumerate(rel.fields)}
     audit_read(actor, dataset, rel.visible, "record", {"revision": rel.number})
-    return GridRow(row_id, rev, [values[index[f.pk]] for f in rel.visible])
+    return GridRow(row_id, rev, [values[index[f.pk]] for f in rel.visible], tuple(rel.visible))
 
 
 def matching_row_ids(

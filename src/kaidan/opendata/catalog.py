@@ -50,13 +50,15 @@ def organization_id(org: Organization) -> str:
     return str(uuid.uuid5(NAMESPACE, f"organization:{org.pk}"))
 
 
-def published(pk: int | None = None) -> list[Dataset]:
+def published(pk: int | None = None, *, tags: bool = True) -> list[Dataset]:
     """The published datasets (or the one with this `pk`), confirmed one by one with the anonymous visitor's
-    rights."""
+    rights; `tags=False` when the caller needs no tags (datastore_search)."""
     found = Dataset.objects.filter(readable_filter(None, Dataset._meta.label_lower), published=True)
     if pk is not None:
         found = found.filter(pk=pk)
-    found = found.select_related("owner").prefetch_related("tags").order_by("pk")
+    found = found.select_related("owner").order_by("pk")
+    if tags:
+        found = found.prefetch_related("tags")
     return [d for d in found if d.classification == Level.PUBLIC and rights(None, d).can_read]
 
 
@@ -69,7 +71,7 @@ _resource_keys: dict[str, tuple[int, str]] = {}
 spares every datastore_search loading the whole published catalogue to find its resource."""
 
 
-def find_resource(key: str) -> tuple[Dataset, str] | None:
+def find_resource(key: str, *, tags: bool = True) -> tuple[Dataset, str] | None:
     if key not in _resource_keys:
         for pk in Dataset.objects.filter(published=True).values_list("pk", flat=True):
             for _fmt, export, _mime in FORMATS:
@@ -77,7 +79,7 @@ def find_resource(key: str) -> tuple[Dataset, str] | None:
     if key not in _resource_keys:
         return None
     pk, export = _resource_keys[key]
-    found = published(pk)  # published now, public and readable by the anonymous visitor
+    found = published(pk, tags=tags)  # published now, public and readable by the anonymous visitor
     return (found[0], export) if found else None
 
 
