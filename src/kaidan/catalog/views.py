@@ -4,6 +4,7 @@ and exports. Every read goes through kaidan.catalog.selectors (the access servic
 from __future__ import annotations
 
 import functools
+import html
 import math
 import tempfile
 import unicodedata
@@ -16,7 +17,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -237,13 +237,13 @@ def grid_body(
     ]
     out: list[str] = []
     for row, row_texts, row_widths in zip(page.rows, texts, widths, strict=True):
-        url = escape(record_url.replace("/0/", f"/{row.row_id}/", 1) + as_of)
+        url = html.escape(record_url.replace("/0/", f"/{row.row_id}/", 1) + as_of)
         out.append(
             f'<tr data-row="{row.row_id}" data-rev="{row.rev}">\n    '
             f'<th scope="row"><a href="{url}">{row.row_id}</a></th>\n    '
         )
         for text, text_w, (attrs, width) in zip(row_texts, row_widths, cells_of, strict=True):
-            shown = escape(text)
+            shown = html.escape(text)
             title = f' title="{shown}"' if text_w + 1 > width else ""
             out.append(f"<td{attrs}{title}>{shown}</td>")
         out.append("\n  </tr>")

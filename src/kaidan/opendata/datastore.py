@@ -120,9 +120,9 @@ def search(dataset: Dataset, resource_id: str, params: dict[str, Any], base_path
         limit=limit,
     )
     index = {f.pk: i for i, f in enumerate(rel.fields)}
+    picks = [(f.name, index[f.pk]) for f in chosen]
     records = [
-        {"_id": row_id, **{f.name: _record_value(row[index[f.pk]]) for f in chosen}}
-        for row_id, _rev, row in page
+        {"_id": row_id, **{name: _record_value(row[i]) for name, i in picks}} for row_id, _rev, row in page
     ]
     query = {k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for k, v in params.items()}
     query["resource_id"] = resource_id

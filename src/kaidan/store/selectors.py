@@ -16,7 +16,7 @@ from kaidan.catalog.models import Dataset, Field
 
 from . import tables
 from .models import Revision, RowChange
-from .values import from_db, from_json
+from .values import from_db, from_json, reader
 
 PAGE = 5000
 
@@ -215,8 +215,13 @@ def _page(
             f"ORDER BY {order_by} LIMIT {int(limit)} OFFSET {int(offset)}",
             list(params),
         )
+        readers = [reader(f.type) for f in fields]
         return [
-            (int(row[0]), int(row[1]), [from_db(v, f.type) for v, f in zip(row[2:], fields, strict=True)])
+            (
+                int(row[0]),
+                int(row[1]),
+                [v if v is None or r is None else r(v) for v, r in zip(row[2:], readers, strict=True)],
+            )
             for row in cursor.fetchall()
         ]
 
