@@ -16,6 +16,7 @@ from kaidan.access.services import Rights, organizations_of, readable_filter, ri
 from kaidan.audit.services import record
 from kaidan.core.errors import Forbidden, NotFound
 from kaidan.store import selectors as store
+from kaidan.store.plainread import dataset_with_owner
 from kaidan.store.relation import Purpose, VisibleRelation, compile_relation
 
 from .models import Dataset, Field
@@ -52,10 +53,9 @@ def list_datasets(
 
 def get_dataset(actor: Actor, name: str, operation: str = "object.view") -> Dataset:
     """The dataset, or 404 when it does not exist *or* the actor may not see it (no existence leak)."""
-    try:  # get(), not first(): no ORDER BY title for a unique name
-        dataset = Dataset.objects.select_related("owner").get(name=name)
-    except Dataset.DoesNotExist:
-        raise NotFound(detail=name) from None
+    dataset = dataset_with_owner(name=name)  # select_related("owner").get(name=…), by a fixed statement
+    if dataset is None:
+        raise NotFound(detail=name)
     r = rights(actor, dataset)
     if not r.can_read:
         raise NotFound(detail=name)
