@@ -131,3 +131,54 @@ def test_the_fingerprint_differs_between_readers_who_see_different_columns(world
     assert editor != staff
     readcache.clear()
     assert readcache.size() == 0
+
+
+def test_search_words_cached_for_the_editor_do_not_widen_a_partners_search(world):
+    from kaidan.search.selectors import matching_row_ids
+
+    grant_access(
+        SYSTEM,
+        world["ds"],
+        organization=world["partner_org"],
+        clearance="limited",
+        row_filter=[{"field": "地区", "op": "in", "value": ["池尻"]}],
+    )
+    ds = Dataset.objects.get(name="facilities")
+    everyone = matching_row_ids(world["editor"], ds, "太子堂")
+    assert len(everyone) == 2
+    assert matching_row_ids(world["partner"], ds, "太子堂") == []
+    assert grid(world["partner"], "q=太子堂").total == 0
+    assert grid(world["editor"], "q=太子堂").total == 2
+
+
+def test_concurrent_readers_of_one_answer_compute_it_once():
+    import threading
+    import time
+
+    calls = []
+
+    def slow() -> int:
+        calls.append(1)
+        time.sleep(0.2)
+        return 42
+
+    key = readcache.digest("test", "once")
+    answers: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: answers.append(readcache.get_or_compute(key, slow))) for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers == [42, 42, 42, 42] and len(calls) == 1
+
+
+def test_an_answer_with_a_time_limit_is_computed_again_after_it(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(readcache.time, "monotonic", lambda: clock[0])
+    key = readcache.digest("test", "ttl")
+    assert readcache.get_or_compute(key, lambda: 1, ttl=30) == 1
+    assert readcache.get_or_compute(key, lambda: 2, ttl=30) == 1
+    clock[0] += 31
+    assert readcache.get_or_compute(key, lambda: 3, ttl=30) == 3
