@@ -352,8 +352,9 @@ def _filters_sql(actor: Actor, dataset: Dataset, query: GridQuery | None) -> tup
         params += values
     ids = _search_ids(actor, dataset, query)
     if ids is not None:
-        parts.append(f"_id IN ({', '.join(['%s'] * len(ids))})" if ids else "1 = 0")
-        params += ids
+        sql, id_params = store.with_ids(ids, dataset.row_count, query.size if query is not None else 50)
+        parts.append(sql)
+        params += id_params
     return " AND ".join(f"({p})" for p in parts), params
 
 
