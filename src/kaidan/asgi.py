@@ -4,10 +4,16 @@ async views (live-update streams).
 Why two handlers: every view but the live streams is synchronous. Under Django's ASGI handler each request of
 a sync view crosses the middleware chain through async/sync adapters and gets a thread of its own (asgiref's
 per-request ThreadSensitiveContext starts and joins one), which costs more than a small page itself (measured
-in bench/grid_load_bench.py: /robots.txt ~300 req/s that way, ~1,400 through the WSGI handler). So requests
+back to back with 8 clients: /robots.txt 273 req/s that way, 761 through the WSGI handler). So requests
 whose view is a plain function go to the WSGI handler, run by a2wsgi in a fixed pool of threads (each keeps
 its database connection, see CONN_MAX_AGE); requests whose view is a coroutine function, and anything that is
 not HTTP, go to the ASGI handler, where a long-lived stream holds no thread.
+
+The WSGI handler also streams a StreamingHttpResponse with a sync iterator (exports, downloads) as it is
+produced; Django's ASGI handler reads such an iterator to the end into a list before sending the first byte.
+A streamed download (a whole dataset as CSV) holds one of the KAIDAN_WSGI_THREADS threads while it streams;
+raise that number where many people download at once (more threads than requests in flight only add
+switching: 4 measured best for pages on 2 cores).
 """
 
 import asyncio
