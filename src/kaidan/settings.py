@@ -48,6 +48,8 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = _env_bool("KAIDAN_DEBUG")
+WSGI_THREADS = _env_int("KAIDAN_WSGI_THREADS", 4)
+"""Threads per `kaidan serve` worker process for the (synchronous) pages: kaidan/asgi.py."""
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("KAIDAN_ALLOWED_HOSTS", "*").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("KAIDAN_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
@@ -135,7 +137,16 @@ def _database_config(url: str | None) -> dict[str, object]:
     if not url:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{DATA_DIR / 'kaidan.sqlite3'}"
-    config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
+    # Persistent connections: `kaidan serve` runs sync views in a fixed pool of threads (kaidan/asgi.py), each
+    # keeping its connection instead of opening one per request (a new SQLite connection and its PRAGMAs cost
+    # more than a small page). Health checks drop a connection the server closed.
+    config: dict[str, object] = dict(
+        dj_database_url.parse(
+            url,
+            conn_max_age=_env_int("KAIDAN_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        )
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers work while an import writes; IMMEDIATE avoids lock-upgrade deadlocks.
         config["OPTIONS"] = {
