@@ -16,7 +16,7 @@ from typing import Any
 
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from ninja import Field as SchemaField
-from ninja import Query, Schema
+from ninja import Query, Schema, Status
 
 from kaidan.access.services import rights
 from kaidan.catalog import selectors as catalog
@@ -249,7 +249,7 @@ def create_record(request: HttpRequest, name: str, body: RecordIn) -> Any:
     """Add one record (one revision). Columns not given stay empty."""
     d = _dataset(request, name)
     added = editing.add_record(actor_of(request), d, _texts(body.values), body.message)
-    return 201, {"revision": added.revision.number, "row_id": added.row_id}
+    return Status(201, {"revision": added.revision.number, "row_id": added.row_id})
 
 
 @api.patch(

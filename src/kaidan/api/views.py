@@ -38,7 +38,7 @@ class TokenForm(forms.Form):
 
 
 class SubscriptionForm(forms.Form):
-    url = forms.URLField(label=_("URL to POST to"), max_length=500)
+    url = forms.URLField(label=_("URL to POST to"), max_length=500, assume_scheme="https")
     organization = forms.ModelChoiceField(queryset=Organization.objects.all(), label=_("Receiving organization"))
     clearance = forms.ChoiceField(label=_("Highest classification sent"), choices=Level.choices)
 
