@@ -64,7 +64,9 @@ def token_for(world):
     """token_for(org, scopes=..., clearance=...) → the secret of a new token (created by the operator)."""
 
     def make(org: Organization, scopes=("object.view", "object.export"), clearance="restricted", days=30):
-        _token, secret = create_token(org, actor=SYSTEM, name=f"{org.code} system", scopes=scopes, clearance=clearance, days=days)
+        _token, secret = create_token(
+            org, actor=SYSTEM, name=f"{org.code} system", scopes=scopes, clearance=clearance, days=days
+        )
         return secret
 
     return make

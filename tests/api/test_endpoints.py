@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 def rows_of(dataset: Dataset) -> dict[int, list]:
     dataset.refresh_from_db()
-    return {values[0]: values for _id, _rev, values in store.iter_rows_with_rev(dataset, dataset.live_fields())}
+    return {
+        values[0]: values for _id, _rev, values in store.iter_rows_with_rev(dataset, dataset.live_fields())
+    }
 
 
 def test_without_a_token_the_answer_is_401_in_the_error_shape(world):
@@ -29,7 +31,12 @@ def test_without_a_token_the_answer_is_401_in_the_error_shape(world):
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Bearer"
     body = response.json()["error"]
-    assert body["code"] == "unauthorized" and body["message_ja"] and body["message_en"] and body["problems"] == []
+    assert (
+        body["code"] == "unauthorized"
+        and body["message_ja"]
+        and body["message_en"]
+        and body["problems"] == []
+    )
     assert bearer("kaidan_nothing_here").get("/api/v1/datasets").status_code == 401
 
 
@@ -59,7 +66,11 @@ def test_records_are_filtered_sorted_and_paged_through_the_visible_relation(worl
     # asking for a hidden column or a row outside the scope finds nothing
     hidden = partner.get("/api/v1/datasets/meibo/records?秘メモ__contains=秘&地区__exact=太子堂").json()
     assert hidden["records"] == []
-    outside = [r for r in owner.get("/api/v1/datasets/meibo/records").json()["records"] if r["values"]["地区"] == "太子堂"]
+    outside = [
+        r
+        for r in owner.get("/api/v1/datasets/meibo/records").json()["records"]
+        if r["values"]["地区"] == "太子堂"
+    ]
     row_id = outside[0]["row_id"]
     assert partner.get(f"/api/v1/datasets/meibo/records/{row_id}").status_code == 404
 
@@ -154,7 +165,9 @@ def test_bulk_upsert_is_atomic_and_names_each_bad_value(world, token_for):
 
 
 def test_revisions_diff_and_export(world, token_for):
-    editor = bearer(token_for(world["owner"], scopes=["object.view", "object.edit", "object.export"], clearance="limited"))
+    editor = bearer(
+        token_for(world["owner"], scopes=["object.view", "object.edit", "object.export"], clearance="limited")
+    )
     editor.post(
         "/api/v1/datasets/meibo/upsert",
         {"rows": [{"番号": 1, "名前": "山田一郎"}, {"番号": 7, "名前": "新人"}], "message": "nightly"},

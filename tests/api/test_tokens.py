@@ -25,7 +25,9 @@ def names(rel) -> list[str]:
 
 
 def test_the_secret_is_shown_once_and_stored_only_as_a_hash(world):
-    token, secret = create_token(world["owner"], actor=world["manager"], name="基幹系", scopes=["object.view"])
+    token, secret = create_token(
+        world["owner"], actor=world["manager"], name="基幹系", scopes=["object.view"]
+    )
     stored = ApiToken.objects.get(pk=token.pk)
     assert secret.startswith("kaidan_") and secret not in str(stored.__dict__)
     assert stored.secret_hash == hash_secret(secret)
@@ -36,7 +38,11 @@ def test_the_secret_is_shown_once_and_stored_only_as_a_hash(world):
 
 def test_a_token_of_the_owner_sees_columns_up_to_its_clearance(world, token_for):
     dataset = world["dataset"]
-    for clearance, hidden in [("restricted", set()), ("limited", {"秘メモ"}), ("public", {"秘メモ", "限定メモ", "庁内メモ"})]:
+    for clearance, hidden in [
+        ("restricted", set()),
+        ("limited", {"秘メモ"}),
+        ("public", {"秘メモ", "限定メモ", "庁内メモ"}),
+    ]:
         actor = authenticate(token_for(world["owner"], clearance=clearance))
         visible = set(names(compile_relation(actor, dataset)))
         assert not visible & hidden
@@ -44,7 +50,9 @@ def test_a_token_of_the_owner_sees_columns_up_to_its_clearance(world, token_for)
 
 
 def test_a_partners_token_sees_only_the_granted_rows_and_never_above_the_grant(world, token_for):
-    actor = authenticate(token_for(world["partner"], scopes=["object.view", "object.edit"], clearance="restricted"))
+    actor = authenticate(
+        token_for(world["partner"], scopes=["object.view", "object.edit"], clearance="restricted")
+    )
     rel = compile_relation(actor, world["dataset"])
     assert "秘メモ" not in names(rel)  # the grant gives 限定: the token's higher cap adds nothing
     districts = {values[2] for _id, _rev, values in rel.rows()}
@@ -85,7 +93,9 @@ def test_revoked_and_expired_tokens_open_nothing_and_their_use_is_audited(world,
     actor.active = False  # an actor built before the revocation is refused by the access service too
     assert not rights(actor, world["dataset"]).can_read
     expired = token_for(world["owner"])
-    ApiToken.objects.filter(secret_hash=hash_secret(expired)).update(expires_at=timezone.now() - timedelta(seconds=1))
+    ApiToken.objects.filter(secret_hash=hash_secret(expired)).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
     assert authenticate(expired) is None
     actions = list(AuditEntry.objects.values_list("action", flat=True))
     assert actions.count("api.token.use") == 2

@@ -71,7 +71,9 @@ def test_nothing_is_written_or_sent_for_a_rolled_back_change(
     assert callbacks == [] and receiver.requests == []
 
 
-def test_nothing_is_lost_when_the_worker_dies_before_delivery(world, receiver, django_capture_on_commit_callbacks):
+def test_nothing_is_lost_when_the_worker_dies_before_delivery(
+    world, receiver, django_capture_on_commit_callbacks
+):
     """The database queue's task is enqueued but no worker runs it (as if it died): the outbox row stays
     pending, and the sweep (`kaidan webhooks deliver`, e.g. from cron, or the next worker) sends it."""
     _sub, secret = subscribe(world, receiver)
@@ -126,7 +128,10 @@ def test_the_payload_is_cut_to_the_receiving_organizations_permissions(world, re
     subscribe(world, receiver, org=world["partner"])
     bulk_upsert(
         world["dataset"],
-        [{"番号": 1, "秘メモ": "新しい秘密", "名前": "山田太郎"}, {"番号": 2, "秘メモ": "太子堂の秘密", "名前": "佐藤花子"}],
+        [
+            {"番号": 1, "秘メモ": "新しい秘密", "名前": "山田太郎"},
+            {"番号": 2, "秘メモ": "太子堂の秘密", "名前": "佐藤花子"},
+        ],
         actor=SYSTEM,
     )
     webhooks.deliver_due()

@@ -14,8 +14,8 @@ here once, and mypy sees the union everywhere an actor is passed.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.contrib.auth.models import AnonymousUser
@@ -91,7 +91,9 @@ class OrganizationActor(DelegatedActor):
     role: str = "admin"
     scopes: frozenset[str] = frozenset()
 
-    def __init__(self, organization: Any, *, scopes: Iterable[str], clearance: str, active: bool = True) -> None:
+    def __init__(
+        self, organization: Any, *, scopes: Iterable[str], clearance: str, active: bool = True
+    ) -> None:
         self.organization = organization
         self.scopes = frozenset(scopes)
         self.clearance = clearance

@@ -223,7 +223,11 @@ def list_records(request: HttpRequest, name: str, params: Query[RecordsQuery]) -
     names = [c.field.name for c in page.columns if not c.masked]
     shown = [i for i, c in enumerate(page.columns) if not c.masked]
     records = [
-        {"row_id": row.row_id, "rev": row.rev, "values": {n: to_json(row.values[i]) for n, i in zip(names, shown)}}
+        {
+            "row_id": row.row_id,
+            "rev": row.rev,
+            "values": {n: to_json(row.values[i]) for n, i in zip(names, shown, strict=True)},
+        }
         for row in page.rows
     ]
     return {"total": page.total, "page": query.page, "size": query.size, "records": records}
@@ -297,7 +301,12 @@ def list_revisions(request: HttpRequest, name: str, page: int = 1) -> Any:
     for rev in history.list_revisions(d)[start : start + 100]:
         item: dict[str, Any] = {"number": rev.number, "created_at": rev.created_at, "source": rev.source}
         if whole:
-            item |= {"message": rev.message, "added": rev.added, "changed": rev.changed, "removed": rev.removed}
+            item |= {
+                "message": rev.message,
+                "added": rev.added,
+                "changed": rev.changed,
+                "removed": rev.removed,
+            }
         out.append(item)
     return out
 
@@ -347,11 +356,15 @@ def export(request: HttpRequest, name: str, format: str = "csv", revision: int |
     d = _dataset(request, name, "object.export")
     if format not in FORMATS:
         raise ApiRejected(
-            Message(gettext_noop("unknown format '%(fmt)s' (%(value)s)"), fmt=format, value=", ".join(FORMATS))
+            Message(
+                gettext_noop("unknown format '%(fmt)s' (%(value)s)"), fmt=format, value=", ".join(FORMATS)
+            )
         )
     spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 — closed by FileResponse
     export_dataset(actor, d, fmt=format, revision=revision, out=spool)  # type: ignore[arg-type]
     spool.seek(0)
     content_type, ext = FORMATS[format]
     suffix = f"-r{revision}" if revision else ""
-    return FileResponse(spool, as_attachment=True, filename=f"{d.name}{suffix}.{ext}", content_type=content_type)
+    return FileResponse(
+        spool, as_attachment=True, filename=f"{d.name}{suffix}.{ext}", content_type=content_type
+    )

@@ -159,7 +159,9 @@ def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         }
         for e in exc.errors[:100]
     ]
-    return error(request, 422, "invalid_request", Message(gettext_noop("The request is not valid.")), problems)
+    return error(
+        request, 422, "invalid_request", Message(gettext_noop("The request is not valid.")), problems
+    )
 
 
 @api.exception_handler(HttpError)

@@ -37,7 +37,8 @@ class ApiRejected(DomainError):
     """A token, webhook or API request that cannot be carried out (bad scope, clearance, expiry, URL …)."""
 
     def __init__(self, message: Message | str) -> None:
-        super().__init__(message)  # type: ignore[arg-type] — a Message renders in the active language
+        # a Message renders in the active language, like a lazy translation
+        super().__init__(message)  # type: ignore[arg-type]
 
 
 def hash_secret(secret: str) -> str:

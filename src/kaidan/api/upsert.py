@@ -61,9 +61,7 @@ def bulk_upsert(
         raise ApiRejected(Message(gettext_noop("no rows were given")))
     if len(rows) > MAX_ROWS:
         raise ApiRejected(
-            Message(
-                gettext_noop("at most %(max)s rows a call, not %(count)s"), max=MAX_ROWS, count=len(rows)
-            )
+            Message(gettext_noop("at most %(max)s rows a call, not %(count)s"), max=MAX_ROWS, count=len(rows))
         )
     editable = compile_relation(actor, dataset, purpose=Purpose.EDIT)
     by_name = {f.name: f for f in editable.visible}
@@ -132,7 +130,9 @@ def bulk_upsert(
             header_rows=[0],
             on_error="abort",
             message=message,
-            columns=[ColumnPlan(source=n, name=n, label=by_name[n].label, type=by_name[n].type) for n in names],
+            columns=[
+                ColumnPlan(source=n, name=n, label=by_name[n].label, type=by_name[n].type) for n in names
+            ],
             data_rows=len(rows),
         )
         try:

@@ -1,7 +1,9 @@
 from django.urls import path
 
-from . import endpoints  # noqa: F401 — registers the endpoints on the API
-from . import views
+from . import (
+    endpoints,  # noqa: F401 — registers the endpoints on the API
+    views,
+)
 from .http import api
 
 app_name = "integrations"

@@ -22,12 +22,23 @@ from .models import Delivery, Subscription
 from .selectors import list_tokens, manageable_organizations
 
 
+SCOPE_LABELS = {
+    "object.view": _("Read rows and columns (object.view)"),
+    "object.export": _("Export (object.export)"),
+    "object.edit": _("Change rows (object.edit)"),
+    "object.manage": _("Change schema, classification and sharing (object.manage)"),
+    "object.share": _("Share with others (object.share)"),
+    "object.delete": _("Delete (object.delete)"),
+    "object.audit": _("See who accessed what (object.audit)"),
+}
+
+
 class TokenForm(forms.Form):
     organization = forms.ModelChoiceField(queryset=Organization.objects.none(), label=_("Organization"))
     name = forms.CharField(label=_("Name (the system that will use it)"), max_length=100)
     scopes = forms.MultipleChoiceField(
         label=_("Scopes"),
-        choices=[(name, f"{name} — {op.help}") for name, op in OPERATIONS.items()],
+        choices=[(name, SCOPE_LABELS.get(name, f"{name} — {op.help}")) for name, op in OPERATIONS.items()],
         widget=forms.CheckboxSelectMultiple,
         initial=list(services.DEFAULT_SCOPES),
     )
@@ -39,7 +50,9 @@ class TokenForm(forms.Form):
 
 class SubscriptionForm(forms.Form):
     url = forms.URLField(label=_("URL to POST to"), max_length=500, assume_scheme="https")
-    organization = forms.ModelChoiceField(queryset=Organization.objects.all(), label=_("Receiving organization"))
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.all(), label=_("Receiving organization")
+    )
     clearance = forms.ChoiceField(label=_("Highest classification sent"), choices=Level.choices)
 
 
@@ -49,7 +62,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
     orgs = manageable_organizations(actor=request.user)
     if not orgs.exists():
         raise NotFound(detail="no organization to manage")
-    form = TokenForm(request.POST or None, initial={"clearance": Level.INTERNAL})
+    initial = {"clearance": Level.INTERNAL, "organization": orgs.first()}
+    form = TokenForm(request.POST or None, initial=initial)
     form.fields["organization"].queryset = orgs  # type: ignore[attr-defined]
     secret = ""
     if request.method == "POST" and form.is_valid():
@@ -66,10 +80,12 @@ def tokens(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("The token was created. Copy it now: it is not shown again."))
-            form = TokenForm(initial={"clearance": Level.INTERNAL})
+            form = TokenForm(initial=initial)
             form.fields["organization"].queryset = orgs  # type: ignore[attr-defined]
     return render(
-        request, "api/tokens.html", {"tokens": list_tokens(actor=request.user), "form": form, "secret": secret}
+        request,
+        "api/tokens.html",
+        {"tokens": list_tokens(actor=request.user), "form": form, "secret": secret},
     )
 
 
@@ -90,7 +106,7 @@ def webhooks_page(request: HttpRequest, name: str) -> HttpResponse:
     form = SubscriptionForm(request.POST or None, initial={"clearance": Level.INTERNAL})
     secret = ""
     if request.method == "POST" and "remove" in request.POST:
-        found = Subscription.objects.filter(dataset=dataset, pk=request.POST.get("remove")).first()
+        found = Subscription.objects.filter(dataset=dataset, pk=request.POST.get("remove", "0")).first()
         if found is not None:
             webhooks.delete_subscription(found, actor=request.user)
             messages.success(request, _("The webhook was removed."))
@@ -107,7 +123,9 @@ def webhooks_page(request: HttpRequest, name: str) -> HttpResponse:
         except services.ApiRejected as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("The webhook was added. Give its signing secret to the receiver now."))
+            messages.success(
+                request, _("The webhook was added. Give its signing secret to the receiver now.")
+            )
             subs = webhooks.subscriptions_of(dataset, actor=request.user)
             form = SubscriptionForm(initial={"clearance": Level.INTERNAL})
     deliveries = Delivery.objects.filter(subscription__dataset=dataset).select_related("subscription")[:100]
@@ -116,5 +134,3 @@ def webhooks_page(request: HttpRequest, name: str) -> HttpResponse:
         "api/webhooks.html",
         {"dataset": dataset, "subscriptions": subs, "deliveries": deliveries, "form": form, "secret": secret},
     )
-
-

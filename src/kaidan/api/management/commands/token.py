@@ -30,7 +30,9 @@ class Command(BaseCommand):
             default=[],
             help="An operation it may perform (repeat): object.view, object.export, object.edit …",
         )
-        create.add_argument("--clearance", default="internal", help="public, internal, limited or restricted.")
+        create.add_argument(
+            "--clearance", default="internal", help="public, internal, limited or restricted."
+        )
         create.add_argument("--days", type=int, default=services.DEFAULT_DAYS)
         create.add_argument("--user", default="", help="Act as this manager (default: the operator).")
         listing = sub.add_parser("list", help="List tokens (never their secrets).")
@@ -51,7 +53,9 @@ class Command(BaseCommand):
         org = resolve_organization(code)
         if org is None:
             raise CommandError(
-                Message(gettext_noop("organization '%(organization)s' not found"), organization=code).bilingual()
+                Message(
+                    gettext_noop("organization '%(organization)s' not found"), organization=code
+                ).bilingual()
             )
         return org
 
