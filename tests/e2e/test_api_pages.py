@@ -11,7 +11,9 @@ import pytest
 from tests.api.conftest import CSV, LEVELS, import_csv
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-SCREENSHOTS = Path(os.environ.get("KAIDAN_SCREENSHOTS", "/tmp/kaidan-screenshots"))
+SCREENSHOTS = Path(
+    os.environ.get("KAIDAN_SCREENSHOTS") or Path(os.environ.get("KAIDAN_DATA_DIR", "var")) / "screenshots"
+)
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from . import services, webhooks
 from .models import Delivery, Subscription
 from .selectors import list_tokens, manageable_organizations
 
-
 SCOPE_LABELS = {
     "object.view": _("Read rows and columns (object.view)"),
     "object.export": _("Export (object.export)"),
