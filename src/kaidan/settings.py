@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "kaidan.search",
     "kaidan.analysis",
     "kaidan.problems",
+    "kaidan.api",
+    "ninja",  # django-ninja: the REST API and its OpenAPI document (Swagger UI served from its static files)
     "django_tasks",
     "django_tasks_db",
 ]

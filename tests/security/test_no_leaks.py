@@ -234,6 +234,7 @@ def fillers(world: dict[str, Any]) -> dict[str, list[Any]]:
         "action": sorted(ACTIONS),
         "key": list(Dataset.objects.values_list("name", flat=True)),
         "action_id": [1],
+        "prefix": ["00000000"],
     }
 
 
@@ -306,6 +307,24 @@ VARIANTS: dict[str, list[str]] = {
         f"sql=SELECT * FROM {name}&run=1" for name in ("mixed", "naisho", "gentei", "himitsu", "mikettei")
     ]
     + ["sql=SELECT * FROM mixed&run=1&as_of=1"],
+    # the REST API (kaidan.api): the grid's query, past revisions, every export format, diffs both ways
+    "api:list_records": [
+        "",
+        "秘メモ__contains=Q&sort=秘メモ",
+        "地区__exact=太子堂",
+        "as_of=1",
+        "as_of=3&名前__contains=Q",
+        f"q={SEC_COL[1:]}",
+        "size=500&page=1",
+    ],
+    "api:get_record": ["", "as_of=1", "as_of=3"],
+    "api:diff": ["from=1&to=3", "from=3&to=1", "from=0&to=4", "from=3&to=5", "from=0&to=1"],
+    "api:export": [
+        f"format={fmt}{extra}"
+        for fmt in ("csv", "xlsx", "json", "parquet")
+        for extra in ("", "&revision=1", "&revision=3")
+    ],
+    "api:list_revisions": ["", "page=2"],
     # the search box, asked for every secret (without its leading Q, so the echoed query is no marker)
     "search:search": [f"q={marker[1:]}" for marker in sorted(ALL_SECRETS)]
     + [
@@ -483,3 +502,43 @@ def test_the_portal_shows_the_published_dataset_without_its_raised_column(world)
         response = client.get(url)
         text = body_text(response)
         assert response.status_code == 200 and PUB in text and PUBLISHED_SECRET not in text, url
+
+
+# API tokens act for their organization, capped: the partner's system (granted 限定 on `mixed`, rows of 池尻)
+# and the owner's system capped at 庁内. Only the API is asked (elsewhere a token is an anonymous visitor).
+TOKEN_ALLOWED: dict[str, set[str]] = {
+    "shakyo": {INT_COL, LIM_COL},
+    "hokenfukushi": {OUT_SCOPE, LEFT_SCOPE, REV_MESSAGE, INT_COL, INT_DS},
+}
+
+
+@pytest.mark.parametrize("org_code", list(TOKEN_ALLOWED))
+def test_no_api_response_to_a_token_reveals_what_its_organization_and_cap_may_not_see(org_code, world):
+    from kaidan.api.services import create_token
+
+    org = Organization.objects.get(code=org_code)
+    _token, secret = create_token(
+        org,
+        actor=SYSTEM,
+        name="system",
+        scopes=["object.view", "object.export", "object.edit"],
+        clearance="restricted" if org_code == "shakyo" else "internal",
+    )
+    client = Client(headers={"Authorization": f"Bearer {secret}"})
+    forbidden = ALL_SECRETS - TOKEN_ALLOWED[org_code]
+    leaks: list[str] = []
+    reached: set[str] = set()
+    seen = 0
+    for name, url in urls(world):
+        if not url.startswith("/api/v1/"):
+            continue
+        response = client.get(url)
+        text = body_text(response)
+        seen += 1
+        found = sorted(m for m in forbidden if m in text)
+        if found:
+            leaks.append(f"{name} {url} [{response.status_code}]: {found}")
+        reached |= {m for m in TOKEN_ALLOWED[org_code] | {PUB} if m in text}
+    assert seen > 50
+    assert not leaks, f"{org_code}'s token saw what it may not:\n" + "\n".join(leaks)
+    assert reached == TOKEN_ALLOWED[org_code] | {PUB}
