@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+import pyarrow as pa
 from django.utils.translation import gettext_lazy
 
 from kaidan.access.actors import Actor, account_of
@@ -31,7 +31,8 @@ from kaidan.store.relation import Purpose, VisibleRelation, compile_relation
 from kaidan.store.services import (
     RevisionWriter,
     alive_ids_without_keys,
-    bulk_write,
+    bulk_import,
+    created_table,
     open_revision,
     read_alive_by,
 )
@@ -274,7 +275,7 @@ def run_import(
         )
         analysis.data_rows = plan.data_rows
     blob = store_blob(plan.path)
-    with transaction.atomic(), bulk_write():
+    with bulk_import():
         return _apply(actor, plan, analysis, dataset, owner, blob, progress)
 
 
@@ -312,6 +313,7 @@ def _apply(
     fields, file_fields = _reconcile_fields(dataset, included, created, edit)
     if created:
         tables.create_table(dataset, fields, indexes=False)  # built after the rows, below
+        created_table(dataset)
     key_field = _key_field(dataset, plan, fields)
     revision = open_revision(
         actor,
@@ -345,11 +347,11 @@ def _apply(
     width = len(fields)
     for numbers, cells in iter_record_batches(analysis, BATCH_ROWS, arrays=True):
         size = len(numbers)
-        by_position: list[list[Any]] = [[None] * size for _ in range(width)]
+        by_position: list[Any] = [[None] * size for _ in range(width)]
         bad_rows: dict[int, list[RejectedValue]] = {}
         for (src, pos, _fld, col), converter in zip(columns, converters, strict=True):
             column = cells[src]
-            typed, errors = converter(column)
+            typed, errors = converter.typed(column)  # an Arrow array where the kernels converted it
             by_position[pos] = typed
             for index, exc in errors.items():
                 bad_rows.setdefault(index, []).append(
@@ -357,6 +359,8 @@ def _apply(
                 )
         # the common case (every row is written as it is) stays column by column to the writer
         whole = key_pos is None and not bad_rows and scope is None and match_key is None
+        if not whole:
+            by_position = [c.to_pylist() if isinstance(c, pa.Array) else c for c in by_position]
         rows: list[tuple[Any, ...]] = (
             [] if whole else list(zip(*by_position, strict=True)) if width else [() for _ in range(size)]
         )
@@ -420,7 +424,7 @@ def _apply(
             # the import will be refused: keep reading only to report every bad value
             done += size - len(bad_rows)
         elif whole:
-            writer.insert_columns(by_position, size)
+            writer.insert_arrow(by_position, size, expected=total)
             done += size
         elif match_key is None:
             writer.insert_many(good)
@@ -440,7 +444,7 @@ def _apply(
             rejected,
         )
     if created:
-        writer.wait()
+        writer.flush()
         tables.create_indexes(dataset)
     if plan.mode == "replace" and match_key is not None:
         gone = alive_ids_without_keys(dataset, match_key, set(keys_seen))
