@@ -41,7 +41,8 @@ TYPED: dict[FieldType, list[object]] = {
     FieldType.LATITUDE: [Decimal("35.6"), Decimal("-90")],
     FieldType.LONGITUDE: [Decimal("139.7")],
     FieldType.DATE: [date(2023, 4, 1), date(1868, 1, 25), date(1, 1, 1), date(9999, 12, 31)],
-    FieldType.DATETIME: [datetime(2023, 4, 1, 9, 30), datetime(2023, 4, 1, 9, 30, 0, 123456)],
+    # naive, as the converter gives them (a TIMESTAMP without time zone)
+    FieldType.DATETIME: [datetime(2023, 4, 1, 9, 30), datetime(2023, 4, 1, 9, 30, 0, 123456)],  # noqa: DTZ001
     FieldType.TIME: [time(9, 0), time(23, 59, 59, 5)],
     FieldType.BOOLEAN: [True, False],
 }

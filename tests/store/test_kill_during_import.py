@@ -184,7 +184,9 @@ def _staging_left(env, query) -> list:
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
 
-@pytest.mark.parametrize(("moment", "mode"), [("staged", "create"), ("moved", "replace"), ("indexed", "create")])
+@pytest.mark.parametrize(
+    ("moment", "mode"), [("staged", "create"), ("moved", "replace"), ("indexed", "create")]
+)
 def test_kill_9_during_the_hand_over_from_staging_leaves_no_trace(own_database, tmp_path, moment, mode):
     """Killed between ADBC's commit of the staging and the revision's commit: the dataset is as before,
     no dataset table is left, and the next import removes the dead import's staging."""
@@ -203,7 +205,9 @@ def test_kill_9_during_the_hand_over_from_staging_leaves_no_trace(own_database, 
         query("SELECT name, current_revision, row_count FROM catalog_dataset ORDER BY name"),
         _tables(query),
     )
-    target = ["--dataset", "t", "--mode", "replace"] if mode == "replace" else ["--dataset", "u", "--org", "dx"]
+    target = (
+        ["--dataset", "t", "--mode", "replace"] if mode == "replace" else ["--dataset", "u", "--org", "dx"]
+    )
     proc = subprocess.run(
         [sys.executable, "-c", KILL_AT, moment, "import", str(big), *target, "--yes", "-v0"],
         env=env,

@@ -123,7 +123,9 @@ class ColumnConverter:
                 errors: dict[int, ValueError] = {}
                 if not isinstance(typed, list):
                     if bad:
-                        flagged = pc.is_in(encoded.indices, value_set=pa.array(list(bad), encoded.indices.type))
+                        flagged = pc.is_in(
+                            encoded.indices, value_set=pa.array(list(bad), encoded.indices.type)
+                        )
                         rows = pc.indices_nonzero(flagged).to_pylist()
                         picked = pc.take(encoded.indices, pa.array(rows, pa.int64())).to_pylist()
                         errors = {row: bad[index] for row, index in zip(rows, picked, strict=True)}

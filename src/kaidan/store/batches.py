@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from array import array
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,7 +28,7 @@ from kaidan.catalog.models import FieldType
 
 from .values import to_db, to_json
 
-Column = pa.Array | Sequence[Any]
+Column: TypeAlias = "pa.Array | Sequence[Any]"
 
 _blake2b = hashlib.blake2b
 _TEXT_TYPES = {FieldType.TEXT, FieldType.CODE, FieldType.POSTAL_CODE, FieldType.PHONE}

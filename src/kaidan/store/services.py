@@ -15,14 +15,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db import connection
+import pyarrow as pa
+from django.db import connection, transaction
 from django.dispatch import Signal
 
 from kaidan.access.actors import Actor, account_of
 from kaidan.catalog.models import Dataset, Field
-
-import pyarrow as pa
-from django.db import transaction
 
 from . import staging as staging_
 from . import tables
@@ -35,7 +33,9 @@ from .values import from_db, row_hash, to_db, to_json
 BATCH = 2000
 ANALYZE_FROM_ROWS = 10_000
 BULK_BATCH = 20_000
-STAGING_FROM_ROWS = 50_000  # below this, a staging table (an ADBC connection, a file) costs more than it saves
+STAGING_FROM_ROWS = (
+    50_000  # below this, a staging table (an ADBC connection, a file) costs more than it saves
+)
 _PLAIN = (str, int, type(None))  # to_db leaves these as they are on every database (bool is not int here)
 _PLAIN_SET = set(_PLAIN)
 _STR = {str}
@@ -201,7 +201,9 @@ class RevisionWriter:
         self.wait()
         self._pending = self._background.submit(write, rows)
 
-    def insert_arrow(self, columns: Sequence[pa.Array | Sequence[Any]], count: int, *, expected: int = 0) -> None:
+    def insert_arrow(
+        self, columns: Sequence[pa.Array | Sequence[Any]], count: int, *, expected: int = 0
+    ) -> None:
         """Insert `count` rows given column by column like `insert_columns`, where a column may be an Arrow
         array of typed values (text, int64, date32) as the importer's converters give them.
 
@@ -217,7 +219,8 @@ class RevisionWriter:
             return
         try:
             stored = [
-                stored_array(column, f.type, self.vendor) for f, column in zip(self.fields, columns, strict=True)
+                stored_array(column, f.type, self.vendor)
+                for f, column in zip(self.fields, columns, strict=True)
             ]
         except NotArrow:
             self.insert_columns([_as_list(c) for c in columns], count)
@@ -231,7 +234,10 @@ class RevisionWriter:
         self._flush_inserts()
         if self._staging is None:
             self._staging = staging_.Staging(
-                self.dataset, self.fields, self.revision.number, new_table=_bulk.new_tables.get(self.dataset.pk, False)
+                self.dataset,
+                self.fields,
+                self.revision.number,
+                new_table=_bulk.new_tables.get(self.dataset.pk, False),
             )
             _bulk.stagings.append(self._staging)
         assert self._background is not None

@@ -133,7 +133,10 @@ class Staging:
                 "_hash BIGINT NOT NULL",
             ]
             ddl = ", ".join(
-                [*bookkeeping, *(f"{tables.q(f.column)} {sql_type(f.type, 'postgresql')}" for f in self.fields)]
+                [
+                    *bookkeeping,
+                    *(f"{tables.q(f.column)} {sql_type(f.type, 'postgresql')}" for f in self.fields),
+                ]
             )
             self._execute(f"CREATE {unlogged}TABLE {tables.q(self.table)} ({ddl})")
 
