@@ -211,3 +211,86 @@ def test_a_failed_staged_import_writes_nothing_and_leaves_no_staging(tmp_path, m
     dataset = Dataset.objects.get(name="t")
     assert (dataset.current_revision, _stored_rows(dataset)) == (1, before)
     assert _leftovers() == []
+
+
+def _spreadsheet_rows(count: int) -> list[list[object]]:
+    """Typed cells as a spreadsheet holds them: whole numbers as floats, dates, booleans, mixed columns,
+    and totals / notes rows whose first cell is a number or a word."""
+    rows: list[list[object]] = []
+    for n in range(1, count + 1):
+        rows.append(
+            [
+                n,  # the id (Excel stores it as a float)
+                f"施設{n}ｺﾏｴ",
+                float(n % 7),
+                [1.5, 2.0, "1,234", "△100", None][n % 5],
+                [datetime(2023, 4, 1), "R5.4.1", "令和元年5月1日", None, date(2024, 1, n % 28 + 1)][n % 5],  # noqa: DTZ001
+                [True, False, "○", "×", None][n % 5],
+                [f"0{n % 9}", n % 9 + 10, f"00{n % 9}"][n % 3],
+            ]
+        )
+        if n % 500 == 0:
+            rows += [
+                ["合計", None, 100.0, None, None, None, None],
+                ["※注 速報値", None, None, None, None, None, None],
+            ]
+    return rows
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("kind", ["xlsx", "json"])  # (real ODS files: tests/ingest/test_ingest_fastpath.py)
+def test_a_staged_spreadsheet_or_json_import_stores_the_cell_by_cell_conversion(
+    tmp_path, make_org, monkeypatch, kind
+):
+    """Spreadsheets and JSON take the same columnar path (typed cells converted a column at a time,
+    rows staged through ADBC): every stored value and `_hash` is that of converting each cell alone."""
+    import json
+
+    from kaidan.ingest.plan import iter_records
+    from kaidan.store.values import from_db
+
+    org = make_org("dx")
+    monkeypatch.setattr(services, "STAGING_FROM_ROWS", 1000)
+    header = ["番号", "名称", "件数", "金額", "受付日", "有無", "コード"]
+    rows = _spreadsheet_rows(3000)
+    path = tmp_path / f"typed.{kind}"
+    if kind == "json":
+
+        def plain(value: object) -> object:
+            return value.isoformat() if isinstance(value, date) else value
+
+        path.write_text(
+            json.dumps([dict(zip(header, map(plain, r), strict=True)) for r in rows], ensure_ascii=False)
+        )
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        book.save(path)
+    plan, analysis = plan_import(path, dataset="t", organization=org.code)
+    assert analysis.total_rows and analysis.note_rows
+    # every kind of column is there: whole numbers, decimals, dates (with times in Excel), booleans and codes
+    types = [c.type for c in plan.columns]
+    assert types[4] in ("date", "datetime")
+    assert types[:4] + types[5:] == ["integer", "text", "integer", "decimal", "boolean", "code"]
+    result = run_import(SYSTEM, plan, analysis=analysis)
+    fields = result.dataset.live_fields()
+    expected = []
+    for _number, raw in iter_records(analysis):
+        values = [convert(v, FieldType(f.type)) for v, f in zip(raw, fields, strict=True)]
+        expected.append((row_hash(values), values))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT _hash, {', '.join(tables.q(f.column) for f in fields)} "
+            f"FROM {tables.q(result.dataset.table_name)} ORDER BY _id"
+        )
+        got = [
+            (r[0], [from_db(v, f.type) for v, f in zip(r[1:], fields, strict=True)])
+            for r in cursor.fetchall()
+        ]
+    assert len(got) == 3000
+    assert got == expected

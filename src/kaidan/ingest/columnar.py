@@ -52,6 +52,8 @@ _STRIP_CHARS = _STRIP
 _ASCII_INTEGER = r"^-?[0-9]{1,18}$"
 _ISO_DATE = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$"  # years 1000-9999; others take the slow path
 _STR_ONLY = {str}
+_INT_ONLY = {int}  # (bool is a type of its own here)
+_NUMBER_TYPES = frozenset({int, float})
 _VECTOR_TYPES = frozenset({FieldType.TEXT, FieldType.INTEGER, FieldType.DATE, FieldType.CODE})
 
 
@@ -84,8 +86,24 @@ class ColumnConverter:
             ):
                 return self._vector(values, None, arrow)
             values = values.to_pylist()
-        if self.type in _VECTOR_TYPES and len(values) >= _VECTOR_MIN and set(map(type, values)) == _STR_ONLY:
+        kinds = set(map(type, values)) if len(values) >= _VECTOR_MIN else None
+        if self.type in _VECTOR_TYPES and kinds == _STR_ONLY:
             return self._vector(pa.array(values, pa.string()), values, arrow)  # type: ignore[arg-type]
+        if (
+            self.type is FieldType.INTEGER
+            and kinds is not None
+            and kinds <= _NUMBER_TYPES
+            and (kinds == _INT_ONLY or all(type(v) is int or v.is_integer() for v in values))  # type: ignore[union-attr]
+        ):
+            # a spreadsheet's whole numbers (Excel stores 3 as 3.0): convert() gives int(v) for each
+            if kinds != _INT_ONLY:
+                values = [v if type(v) is int else int(v) for v in values]  # type: ignore[call-overload]
+            if arrow:
+                try:
+                    return pa.array(values, pa.int64()), {}
+                except OverflowError:
+                    pass
+            return list(values), {}
         errors: dict[int, ValueError] = {}
         return [self._one(i, v, errors) for i, v in enumerate(values)], errors
 
