@@ -97,7 +97,7 @@ class ColumnConverter:
         ):
             # a spreadsheet's whole numbers (Excel stores 3 as 3.0): convert() gives int(v) for each
             if kinds != _INT_ONLY:
-                values = [v if type(v) is int else int(v) for v in values]  # type: ignore[call-overload]
+                values = [v if type(v) is int else int(v) for v in values]  # type: ignore[arg-type,call-overload]
             if arrow:
                 try:
                     return pa.array(values, pa.int64()), {}
