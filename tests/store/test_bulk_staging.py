@@ -294,3 +294,68 @@ def test_a_staged_spreadsheet_or_json_import_stores_the_cell_by_cell_conversion(
         ]
     assert len(got) == 3000
     assert got == expected
+
+
+def _changed_csv(tmp_path: Path, name: str) -> Path:
+    """b.csv for an upsert onto a.csv: rows 1–2000 again (every 7th with another 件数), 3001–3500 new."""
+    original = _csv(tmp_path, f"{name}-base.csv", 2000).read_text(encoding="cp932").splitlines()
+    lines = [original[0]]
+    for n, line in enumerate(original[1:], start=1):
+        cells = line.split(",")
+        if n % 7 == 0:
+            cells[3] = str(int(cells[3]) + 100)
+        lines.append(",".join(cells))
+    lines += _csv(tmp_path, f"{name}-new.csv", 500, start=3001).read_text(encoding="cp932").splitlines()[1:]
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="cp932")
+    return path
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("mode", ["upsert", "replace"])
+def test_a_staged_upsert_by_key_records_exactly_what_the_row_wise_upsert_records(
+    tmp_path, make_org, monkeypatch, mode
+):
+    """Set-based upsert: the same rows, the same change records (only the changed rows), the same counts."""
+    from kaidan.store.models import Revision, RowChange
+
+    org = make_org("dx")
+    first, again = _csv(tmp_path, "a.csv", 3000), _changed_csv(tmp_path, "b.csv")
+    keyed = []
+    apply = staging.Staging.apply
+
+    def spy(self, *, key=None, changed=None):
+        keyed.append(key is not None)
+        return apply(self, key=key, changed=changed)
+
+    monkeypatch.setattr(staging.Staging, "apply", spy)
+    results = {}
+    for way, threshold in (("rows", 10**9), ("staged", 1000)):
+        monkeypatch.setattr(services, "STAGING_FROM_ROWS", threshold)
+        plan, analysis = plan_import(first, dataset=f"t-{way}", organization=org.code, key="番号")
+        run_import(SYSTEM, plan, analysis=analysis)
+        plan, analysis = plan_import(again, dataset=f"t-{way}", mode=mode)
+        result = run_import(SYSTEM, plan, analysis=analysis)
+        revision = Revision.objects.get(pk=result.revision.pk)
+        name = {f.column: f.name for f in result.dataset.live_fields()}
+        changes = sorted(
+            (
+                c.row_id,
+                sorted((name[k], v) for k, v in c.old.items()),
+                sorted((name[k], v) for k, v in c.new.items()),
+            )
+            for c in RowChange.objects.filter(revision=revision)
+        )
+        rows = [r[:2] + r[3:] for r in _stored_rows(result.dataset)]  # (all but _created_rev: the same)
+        results[way] = (revision.added, revision.changed, revision.removed, changes, rows)
+    assert keyed == [False, True]  # the staged way's two imports: a bulk insert, then a set-based upsert
+    assert results["staged"][:3] == results["rows"][:3]
+    assert results["rows"][:3] == (500, 2000 // 7, 1000 if mode == "replace" else 0)
+    assert results["staged"][3] == results["rows"][3]
+
+    # new rows' ids may differ (staged rows are numbered before their key is looked up): compare by values
+    def by_values(rows: list[tuple]) -> list[tuple]:
+        return sorted(r[4:] + (r[2] is None,) for r in rows)
+
+    assert by_values(results["staged"][4]) == by_values(results["rows"][4])
+    assert _leftovers() == []

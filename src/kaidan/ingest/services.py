@@ -345,6 +345,14 @@ def _apply(
     key_pos = position[key_field.pk] if key_field is not None else None
     converters = [ColumnConverter(fld.type) for _src, _pos, fld, _col in columns]
     width = len(fields)
+    # an upsert of a big file that gives every field, unscoped: staged and applied set-based (see
+    # RevisionWriter.upsert_staged); otherwise row by row, below
+    set_based = (
+        match_key is not None
+        and scope is None
+        and len(file_fields) == width
+        and writer.may_upsert_staged(match_key, total)
+    )
     for numbers, cells in iter_record_batches(analysis, BATCH_ROWS, arrays=True):
         size = len(numbers)
         by_position: list[Any] = [[None] * size for _ in range(width)]
@@ -359,6 +367,7 @@ def _apply(
                 )
         # the common case (every row is written as it is) stays column by column to the writer
         whole = key_pos is None and not bad_rows and scope is None and match_key is None
+        typed_columns = by_position
         if not whole:
             by_position = [c.to_pylist() if isinstance(c, pa.Array) else c for c in by_position]
         rows: list[tuple[Any, ...]] = (
@@ -427,9 +436,17 @@ def _apply(
             writer.insert_arrow(by_position, size, expected=total)
             done += size
         elif match_key is None:
-            writer.insert_many(good)
+            if len(good) == size:  # every row of the batch (keys checked): the columns as they are
+                writer.insert_arrow(typed_columns, size, expected=total)
+            else:
+                writer.insert_many(good)
+            done += len(good)
+        elif set_based and writer.upsert_staged(
+            typed_columns if len(good) == size else list(zip(*good, strict=True)), len(good), match_key
+        ):
             done += len(good)
         else:
+            set_based = False
             refused = _write_batch(writer, dataset, fields, match_key, good, position, file_fields, scope)
             for index in refused:
                 rejected.append(_out_of_scope(file_label, sheet, numbers_of[id(good[index])]))

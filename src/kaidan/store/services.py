@@ -36,6 +36,8 @@ BULK_BATCH = 20_000
 STAGING_FROM_ROWS = (
     50_000  # below this, a staging table (an ADBC connection, a file) costs more than it saves
 )
+# keys whose stored form compares in SQL exactly as their canonical JSON form does in Python
+_SET_BASED_KEYS = frozenset({"text", "code", "integer", "date", "postal_code", "phone"})
 _PLAIN = (str, int, type(None))  # to_db leaves these as they are on every database (bool is not int here)
 _PLAIN_SET = set(_PLAIN)
 _STR = {str}
@@ -112,6 +114,7 @@ class RevisionWriter:
         self._background: ThreadPoolExecutor | None = getattr(_bulk, "executor", None)
         self._pending: Future[None] | None = None
         self._staging: staging_.Staging | None = None
+        self._staging_key: Field | None = None  # the staged rows are an upsert by this key
         if self._background is not None:
             _bulk.writers.append(self)
 
@@ -214,35 +217,57 @@ class RevisionWriter:
         """
         if not count:
             return
-        if self._staging is None and not self._may_stage(max(count, expected)):
+        if self._staging_key is not None or not self._stage(columns, count, expected):
             self.insert_columns([_as_list(c) for c in columns], count)
             return
+        self.counts.added += count
+
+    def may_upsert_staged(self, key: Field, expected: int) -> bool:
+        """True when `upsert_staged` can take this import's rows (see there)."""
+        return self._staging is None and key.type in _SET_BASED_KEYS and self._may_stage(expected)
+
+    def upsert_staged(self, columns: Sequence[pa.Array | Sequence[Any]], count: int, key: Field) -> bool:
+        """Insert-or-update by ``key`` set-based: stage the rows (every field, in field order; keys unique
+        and not empty), and in `flush` update the current rows with the same key whose `_hash` differs
+        (through `update`, so each change is recorded) and insert the others. False (nothing done) when the
+        rows cannot be staged: the caller writes them row by row."""
+        if self._staging is not None and self._staging_key is None:
+            return False
+        if not count:
+            return True
+        if not self._stage(columns, count, STAGING_FROM_ROWS, keyed=True):
+            return False
+        self._staging_key = key
+        return True
+
+    def _stage(
+        self, columns: Sequence[pa.Array | Sequence[Any]], count: int, expected: int, *, keyed: bool = False
+    ) -> bool:
+        if self._staging is None and not self._may_stage(max(count, expected)):
+            return False
         try:
             stored = [
                 stored_array(column, f.type, self.vendor)
                 for f, column in zip(self.fields, columns, strict=True)
             ]
         except NotArrow:
-            self.insert_columns([_as_list(c) for c in columns], count)
-            return
+            return False
         texts = [canonical_text(column, f.type) for f, column in zip(self.fields, columns, strict=True)]
         hashes = row_hashes(texts, count)
         first = self._next_id
         ids = pa.array(range(first, first + count), pa.int64())
         self._next_id = first + count
-        self.counts.added += count
         self._flush_inserts()
         if self._staging is None:
+            new_table = not keyed and _bulk.new_tables.get(self.dataset.pk, False)
             self._staging = staging_.Staging(
-                self.dataset,
-                self.fields,
-                self.revision.number,
-                new_table=_bulk.new_tables.get(self.dataset.pk, False),
+                self.dataset, self.fields, self.revision.number, new_table=new_table
             )
             _bulk.stagings.append(self._staging)
         assert self._background is not None
         self.wait()
         self._pending = self._background.submit(self._staging.append, ids, hashes, stored)
+        return True
 
     def _may_stage(self, rows: int) -> bool:
         return (
@@ -255,9 +280,24 @@ class RevisionWriter:
     def flush(self) -> None:
         """Write everything buffered or staged into the dataset's table (still in this transaction)."""
         self._flush_inserts()
-        if self._staging is not None:
-            self._staging.apply()
-            self._staging = None
+        staged, key = self._staging, self._staging_key
+        if staged is None:
+            return
+        self._staging, self._staging_key = None, None
+        if key is None:
+            staged.apply()
+            return
+        fields = self.fields
+
+        def changed(rows: list[tuple[int, list[Any], list[Any]]]) -> None:
+            for row_id, old, new in rows:
+                self.update(
+                    row_id,
+                    [from_db(v, f.type) for v, f in zip(old, fields, strict=True)],
+                    [from_db(v, f.type) for v, f in zip(new, fields, strict=True)],
+                )
+
+        self.counts.added += staged.apply(key=key, changed=changed)
 
     def update(self, row_id: int, old: Sequence[Any], new: Sequence[Any]) -> bool:
         """Write the cells that differ between `old` and `new` (both in field order). False if none."""

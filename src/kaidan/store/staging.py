@@ -29,7 +29,7 @@ import logging
 import os
 import secrets
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -45,6 +45,7 @@ from .values import sql_type
 log = logging.getLogger(__name__)
 
 PREFIX = "kd_stage_"
+Changed = Callable[[list[tuple[int, list[Any], list[Any]]]], None]
 _LOCK_SPACE = 0x4B44  # "KD": advisory locks of staging tables are (this, crc32 of the token)
 
 
@@ -164,9 +165,19 @@ class Staging:
             cursor.close()
         self.rows += count
 
-    def apply(self) -> None:
+    def apply(self, *, key: Field | None = None, changed: Changed | None = None) -> int:
         """Move the staged rows into the dataset's table, on Django's connection (the revision's
-        transaction). After this the staging is gone or goes with that transaction."""
+        transaction); returns how many rows were inserted. After this the staging is gone or goes with
+        that transaction.
+
+        With ``key`` (an upsert by key, every field in the file), a staged row whose key is a current row
+        of the table is not inserted: if its `_hash` differs, ``changed`` receives it, in chunks of
+        ``(row id, stored values, staged values)`` (both as stored, in field order) — only the changed
+        rows are read back into Python, so the history stays O(changed rows)."""
+        if key is not None:
+            self._execute(
+                f"CREATE INDEX {tables.q(self.table + '_key')} ON {tables.q(self.table)} ({tables.q(key.column)})"
+            )
         self._conn.commit()
         target = tables.q(self.dataset.table_name)
         names = [*tables.BOOKKEEPING, *(f.column for f in self.fields)]
@@ -174,26 +185,58 @@ class Staging:
         with connection.cursor() as cursor:
             if self.vendor == "sqlite":
                 self._conn.close()
-                data = "".join(f", {tables.q(f.column)}" for f in self.fields)
-                number = self.revision
                 # ATTACH works inside the transaction, DETACH only after it ended: `close` detaches
                 _detach_pending(cursor)
                 alias = f"kaidan_staging_{self.token}"
                 cursor.execute(f"ATTACH DATABASE %s AS {alias}", [str(self.path)])
                 self._attached = alias
-                cursor.execute(
-                    f"INSERT INTO main.{target} ({column_list}) "
-                    f"SELECT _id, _id, {number}, NULL, {number}, _hash{data} FROM {alias}.{self.table}"
-                )
-                return
-            staged = tables.q(self.table)
-            if self._renamable and not _has_rows(cursor, target):
-                cursor.execute(f"DROP TABLE {target}")
-                cursor.execute(f"ALTER TABLE {staged} RENAME TO {target}")
-                cursor.execute(f"ALTER TABLE {target} ADD PRIMARY KEY (_id)")
+                source = f"{alias}.{self.table}"
+                number = self.revision
+                data = "".join(f", s.{tables.q(f.column)}" for f in self.fields)
+                select = f"SELECT s._id, s._id, {number}, NULL, {number}, s._hash{data} FROM {source} s"
+                target_in = f"main.{target}"
             else:
-                cursor.execute(f"INSERT INTO {target} ({column_list}) SELECT {column_list} FROM {staged}")
-                cursor.execute(f"DROP TABLE {staged}")
+                source = tables.q(self.table)
+                select = f"SELECT {', '.join('s.' + tables.q(c) for c in names)} FROM {source} s"
+                target_in = target
+                if key is None and self._renamable and not _has_rows(cursor, target):
+                    cursor.execute(f"DROP TABLE {target}")
+                    cursor.execute(f"ALTER TABLE {source} RENAME TO {target}")
+                    cursor.execute(f"ALTER TABLE {target} ADD PRIMARY KEY (_id)")
+                    return self.rows
+            if key is not None:
+                column = tables.q(key.column)
+                if changed is not None:
+                    self._changed(cursor, target_in, source, column, changed)
+                select += (
+                    f" WHERE NOT EXISTS (SELECT 1 FROM {target_in} t "
+                    f"WHERE t.{column} = s.{column} AND t.{tables.ALIVE})"
+                )
+            cursor.execute(f"INSERT INTO {target_in} ({column_list}) {select}")
+            inserted = cursor.rowcount
+            if self.vendor == "postgresql":
+                cursor.execute(f"DROP TABLE {source}")
+            return int(inserted)
+
+    def _changed(self, cursor: Any, target: str, source: str, key: str, changed: Changed) -> None:
+        cursor.execute(
+            f"SELECT t._id FROM {target} t JOIN {source} s ON s.{key} = t.{key} "
+            f"WHERE t.{tables.ALIVE} AND t._hash <> s._hash ORDER BY t._id"
+        )
+        ids = [int(row[0]) for row in cursor.fetchall()]
+        width = len(self.fields)
+        columns = ", ".join(f"t.{tables.q(f.column)}" for f in self.fields)
+        staged = ", ".join(f"s.{tables.q(f.column)}" for f in self.fields)
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT t._id, {columns}, {staged} FROM {target} t JOIN {source} s ON s.{key} = t.{key} "
+                f"WHERE t._id IN ({marks}) ORDER BY t._id",
+                chunk,
+            )
+            rows = cursor.fetchall()
+            changed([(int(r[0]), list(r[1 : 1 + width]), list(r[1 + width :])) for r in rows])
 
     def close(self) -> None:
         """Release the staging. Runs after the revision's transaction ended (committed or not)."""
