@@ -368,6 +368,29 @@ def _apply(
         # the common case (every row is written as it is) stays column by column to the writer
         whole = key_pos is None and not bad_rows and scope is None and match_key is None
         typed_columns = by_position
+        if (
+            not whole
+            and key_pos is not None
+            and not bad_rows
+            and scope is None
+            and (match_key is None or set_based)
+            and not (rejected_rows and plan.on_error != "skip")
+            and _claim_keys(typed_columns[key_pos], numbers, keys_seen)
+        ):
+            # every key of the batch is there, new and unique (checked on the key column alone)
+            if match_key is None:
+                writer.insert_arrow(typed_columns, size, expected=total)
+            elif not writer.upsert_staged(typed_columns, size, match_key):
+                set_based = False
+                rows_ = list(zip(*[_as_list(c) for c in typed_columns], strict=True))
+                refused = _write_batch(
+                    writer, dataset, fields, match_key, rows_, position, file_fields, scope
+                )
+                assert not refused  # (no scope here)
+            done += size
+            if progress:
+                progress(done + rejected_rows, total)
+            continue
         if not whole:
             by_position = [c.to_pylist() if isinstance(c, pa.Array) else c for c in by_position]
         rows: list[tuple[Any, ...]] = (
@@ -486,6 +509,28 @@ def _apply(
         },
     )
     return ImportResult(dataset, revision, rejected)
+
+
+def _as_list(column: Any) -> list[Any]:
+    return column.to_pylist() if isinstance(column, pa.Array) else list(column)
+
+
+def _claim_keys(column: Any, numbers: list[int], keys_seen: dict[Any, int]) -> bool:
+    """True, with the keys recorded in ``keys_seen``, when every key of the batch is non-empty, unique and
+    not seen before — exactly when the row-by-row checks below would refuse none; False (nothing
+    recorded) otherwise, and those checks run."""
+    values = _as_list(column)
+    if set(map(type, values)) <= {int, str}:
+        keys = values
+    else:
+        keys = [to_json(v) for v in values]
+        if any(k is None for k in keys):
+            return False
+    distinct = set(keys)
+    if len(distinct) != len(keys) or not keys_seen.keys().isdisjoint(distinct):
+        return False
+    keys_seen.update(zip(keys, numbers, strict=True))
+    return True
 
 
 def _cell(column: Any, index: int) -> Any:
