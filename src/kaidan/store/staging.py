@@ -32,7 +32,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pyarrow as pa
 from django.db import DatabaseError, connection, transaction
@@ -69,14 +69,37 @@ def staging_dir() -> Path:
     return Path(str(connection.settings_dict["NAME"])).resolve().parent / "staging"
 
 
+_LIBPQ_OPTIONS = (
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "connect_timeout",
+    "application_name",
+    "options",
+    "target_session_attrs",
+    "passfile",
+    "service",
+)  # connection parameters among Django's OPTIONS (its own keys, e.g. isolation_level, are not libpq's)
+
+
 def postgres_url() -> str:
+    """A libpq URL for the database Django's connection uses (host, port, user, password, options such
+    as ``sslmode``; a socket directory as HOST too)."""
     s = connection.settings_dict
     user = quote(str(s.get("USER") or ""), safe="")
     password = quote(str(s.get("PASSWORD") or ""), safe="")
     auth = f"{user}:{password}@" if password else f"{user}@" if user else ""
-    host = s.get("HOST") or "127.0.0.1"
+    host = str(s.get("HOST") or "127.0.0.1")
     port = s.get("PORT") or 5432
-    return f"postgresql://{auth}{host}:{port}/{quote(str(s['NAME']), safe='')}"
+    options = s.get("OPTIONS") or {}
+    params = {k: str(options[k]) for k in _LIBPQ_OPTIONS if k in options}
+    if host.startswith("/"):
+        params["host"], netloc = host, f"{auth}:{port}" if port else auth
+    else:
+        netloc = f"{auth}{host}:{port}"
+    query = ("?" + urlencode(params)) if params else ""
+    return f"postgresql://{netloc}/{quote(str(s['NAME']), safe='')}{query}"
 
 
 def _lock_key(token: str) -> int:
