@@ -34,11 +34,11 @@ from kaidan.store.services import (
     bulk_import,
     created_table,
     open_revision,
-    read_alive_by,
 )
-from kaidan.store.values import row_hash, to_json
+from kaidan.store.values import to_json
 from kaidan.values.names import machine_name as machine_name  # re-exported for callers
 
+from .batches import as_list, claim_keys, write_batch
 from .columnar import ColumnConverter
 from .exceptions import ImportRejected, RejectedValue
 from .plan import Analysis, analyze, iter_record_batches
@@ -375,17 +375,15 @@ def _apply(
             and scope is None
             and (match_key is None or set_based)
             and not (rejected_rows and plan.on_error != "skip")
-            and _claim_keys(typed_columns[key_pos], numbers, keys_seen)
+            and claim_keys(typed_columns[key_pos], numbers, keys_seen)
         ):
             # every key of the batch is there, new and unique (checked on the key column alone)
             if match_key is None:
                 writer.insert_arrow(typed_columns, size, expected=total)
             elif not writer.upsert_staged(typed_columns, size, match_key):
                 set_based = False
-                rows_ = list(zip(*[_as_list(c) for c in typed_columns], strict=True))
-                refused = _write_batch(
-                    writer, dataset, fields, match_key, rows_, position, file_fields, scope
-                )
+                rows_ = list(zip(*[as_list(c) for c in typed_columns], strict=True))
+                refused = write_batch(writer, dataset, fields, match_key, rows_, position, file_fields, scope)
                 assert not refused  # (no scope here)
             done += size
             if progress:
@@ -470,7 +468,7 @@ def _apply(
             done += len(good)
         else:
             set_based = False
-            refused = _write_batch(writer, dataset, fields, match_key, good, position, file_fields, scope)
+            refused = write_batch(writer, dataset, fields, match_key, good, position, file_fields, scope)
             for index in refused:
                 rejected.append(_out_of_scope(file_label, sheet, numbers_of[id(good[index])]))
             rejected_rows += len(refused)
@@ -509,28 +507,6 @@ def _apply(
         },
     )
     return ImportResult(dataset, revision, rejected)
-
-
-def _as_list(column: Any) -> list[Any]:
-    return column.to_pylist() if isinstance(column, pa.Array) else list(column)
-
-
-def _claim_keys(column: Any, numbers: list[int], keys_seen: dict[Any, int]) -> bool:
-    """True, with the keys recorded in ``keys_seen``, when every key of the batch is non-empty, unique and
-    not seen before — exactly when the row-by-row checks below would refuse none; False (nothing
-    recorded) otherwise, and those checks run."""
-    values = _as_list(column)
-    if set(map(type, values)) <= {int, str}:
-        keys = values
-    else:
-        keys = [to_json(v) for v in values]
-        if any(k is None for k in keys):
-            return False
-    distinct = set(keys)
-    if len(distinct) != len(keys) or not keys_seen.keys().isdisjoint(distinct):
-        return False
-    keys_seen.update(zip(keys, numbers, strict=True))
-    return True
 
 
 def _cell(column: Any, index: int) -> Any:
@@ -624,41 +600,3 @@ def _key_field(dataset: Dataset, plan: ImportPlan, fields: list[Field]) -> Field
                 return fld
         raise ImportRejected(f"キー列「{plan.key}」がありません", f"key column '{plan.key}' not found")
     return dataset.key_field
-
-
-def _write_batch(
-    writer: RevisionWriter,
-    dataset: Dataset,
-    fields: list[Field],
-    key_field: Field,
-    batch: list[tuple[Any, ...]],
-    position: dict[int, int],
-    file_fields: list[Field],
-    scope: VisibleRelation | None,
-) -> list[int]:
-    """Insert or update the batch's rows by key; return the indexes of rows refused by the edit scope.
-
-    With a scope, a row is written only when the stored row (if any) and the row as it would be written
-    are both inside it; the refusal is the same whatever the stored row holds."""
-    if not batch:
-        return []
-    key_pos = position[key_field.pk]
-    existing = read_alive_by(dataset, fields, key_field, [values[key_pos] for values in batch])
-    in_file = {position[f.pk] for f in file_fields}
-    refused: list[int] = []
-    for index, values in enumerate(batch):
-        found = existing.get(to_json(values[key_pos]))
-        if found is None:
-            if scope is not None and not scope.contains(values, fields):
-                refused.append(index)
-                continue
-            writer.insert(values)
-            continue
-        row_id, stored_hash, old = found
-        new = [values[i] if i in in_file else old[i] for i in range(len(fields))]
-        if scope is not None and not (scope.contains(old, fields) and scope.contains(new, fields)):
-            refused.append(index)
-            continue
-        if row_hash(new) != stored_hash:
-            writer.update(row_id, old, new)
-    return refused
