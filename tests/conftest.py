@@ -24,6 +24,17 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Each test starts without cached counts or analysis snapshots: rolled-back tests reuse dataset ids
+    and revision numbers."""
+    from kaidan.analysis import snapshots
+    from kaidan.store import readcache
+
+    readcache.clear()
+    snapshots.clear()
+
+
 @pytest.fixture
 def make_org(db):
     def make(code: str, kind: str = Organization.Kind.DEPARTMENT, name: str | None = None) -> Organization:

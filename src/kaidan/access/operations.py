@@ -71,12 +71,18 @@ READ_PURPOSES: dict[str, str | Promise] = {
     "stale": pgettext_lazy("audit read", "a conflicting change"),
     "sql": pgettext_lazy("audit read", "an SQL query"),
     "datastore_sql": pgettext_lazy("audit read", "an open-data SQL query"),
+    "kpi": pgettext_lazy("audit read", "a KPI"),
 }
 
 
 def _actions() -> dict[str, AuditAction]:
     actions = [
         AuditAction("analysis.sql", pgettext_lazy("audit action", "SQL query run"), "object.view"),
+        AuditAction("problems.kpi.create", pgettext_lazy("audit action", "KPI created")),
+        AuditAction("problems.kpi.change", pgettext_lazy("audit action", "KPI changed")),
+        AuditAction("problems.problem.create", pgettext_lazy("audit action", "Problem recorded")),
+        AuditAction("problems.problem.change", pgettext_lazy("audit action", "Problem changed")),
+        AuditAction("problems.problem.post", pgettext_lazy("audit action", "Posted on a problem")),
         AuditAction(
             "catalog.dataset.publish",
             pgettext_lazy("audit action", "Published as open data"),
@@ -86,6 +92,19 @@ def _actions() -> dict[str, AuditAction]:
             "catalog.dataset.unpublish",
             pgettext_lazy("audit action", "Open data publication stopped"),
             "object.manage",
+        ),
+        AuditAction("api.token.create", pgettext_lazy("audit action", "API token created")),
+        AuditAction("api.token.revoke", pgettext_lazy("audit action", "API token revoked")),
+        AuditAction("api.token.use", pgettext_lazy("audit action", "API token used")),
+        AuditAction(
+            "api.token.refused", pgettext_lazy("audit action", "Expired or revoked API token refused")
+        ),
+        AuditAction("api.webhook.create", pgettext_lazy("audit action", "Webhook added"), "object.share"),
+        AuditAction("api.webhook.delete", pgettext_lazy("audit action", "Webhook removed"), "object.share"),
+        AuditAction(
+            "api.webhook.disable",
+            pgettext_lazy("audit action", "Webhook disabled after failures"),
+            "object.share",
         ),
         AuditAction("auth.login", pgettext_lazy("audit action", "Logged in")),
         AuditAction("auth.login_failed", pgettext_lazy("audit action", "Failed login")),

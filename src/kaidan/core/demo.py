@@ -86,7 +86,13 @@ def create_datasets() -> None:
     create()
 
 
-DEMO_STEPS: list[Callable[[], None]] = [create_organizations, create_users, create_datasets]
+def create_problems() -> None:
+    from kaidan.problems.demo import create_problems as create
+
+    create()
+
+
+DEMO_STEPS: list[Callable[[], None]] = [create_organizations, create_users, create_datasets, create_problems]
 
 
 @transaction.atomic

@@ -24,6 +24,7 @@ from kaidan.catalog.models import Dataset, FieldType
 from kaidan.catalog.views import cell_text
 from kaidan.core.display import display_value
 from kaidan.store.selectors import fields_at
+from kaidan.values.messages import Message, gettext_noop
 
 from . import services
 from .forms import (
@@ -62,7 +63,9 @@ def _stale_context(stale: services.StaleRecord) -> dict[str, Any]:
 def _record_context(
     request: HttpRequest, dataset: Dataset, r: Rights, row: Any, as_of: int | None = None
 ) -> dict[str, Any]:
-    if as_of is not None:
+    if row.fields:  # read with the row, from the same relation
+        fields = list(row.fields)
+    elif as_of is not None:
         fields = catalog.visible_fields(request.user, dataset, fields_at(dataset, as_of))
     else:
         fields = _fields(request.user, dataset)
@@ -407,8 +410,7 @@ def schema(request: HttpRequest, name: str) -> HttpResponse:
             elif op == "remove":
                 if post.get("confirm") != "yes":
                     raise services.EditRejected.one(
-                        "削除の確認にチェックを入れてください",
-                        "tick the box to confirm the removal",
+                        Message(gettext_noop("tick the box to confirm the removal")),
                         "confirm",
                     )
                 services.remove_field(request.user, dataset, target, message=message)

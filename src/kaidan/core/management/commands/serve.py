@@ -13,6 +13,8 @@ import uvicorn
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from kaidan.values.messages import Message, gettext_noop
+
 
 class Command(BaseCommand):
     help = "Migrate the database, then serve Kaidan with uvicorn (ASGI)."
@@ -38,14 +40,15 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
         host, port = options["host"], options["port"]
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
-        self.stdout.write(f"Kaidan: http://{shown}:{port}/  (Ctrl+C で停止 / to stop)")
+        stop = Message(gettext_noop("Ctrl+C to stop")).bilingual()
+        self.stdout.write(f"Kaidan: http://{shown}:{port}/  ({stop})")
         worker = None
         if not options["no_worker"]:
             # Background jobs (imports) run in a separate process from django-tasks' database queue.
             worker = subprocess.Popen([sys.executable, "-m", "kaidan.cli", "db_worker"])  # noqa: S603
-        from kaidan.sharing.jobs import start_release_loop
+        from kaidan.core import periodic
 
-        stop_releases = start_release_loop()  # releases undecided (未決定) objects at their planned date
+        stop_releases = periodic.start()  # releases due undecided (未決定) objects, sends due webhooks
         # uvicorn re-raises the SIGTERM it handled once it has stopped; with the default handler that ends the
         # process at once, before the `finally` below, and the background worker would be left running.
         signal.signal(signal.SIGTERM, _exit)
