@@ -100,6 +100,16 @@ def kaidan_env(work: Path, database_url: str | None) -> dict[str, str]:
     return env
 
 
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Run a command quietly; return (wall seconds, CPU seconds user+system, peak RSS MB) of that child."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
 def measure(env: dict[str, str]) -> dict[str, int]:
     import json
 
@@ -141,28 +151,25 @@ def main() -> None:
         subprocess.check_call([kaidan, "demo"], env=env, stdout=subprocess.DEVNULL)
         before = {"history": 0, "data": 0, "revisions": 0, "changes": 0}
         steps = []
-        start = time.perf_counter()
-        subprocess.check_call(
+        wall, cpu, rss = timed(
             [kaidan, "import", str(data), "--dataset", "bench", "--org", "dx", "--key", "id", "--yes", "-v0"],
-            env=env,
-            stdout=subprocess.DEVNULL,
+            env,
         )
-        steps.append((f"(a) import of {args.rows:,} rows", time.perf_counter() - start, measure(env)))
+        cpus = [(cpu, rss)]
+        steps.append((f"(a) import of {args.rows:,} rows", wall, measure(env)))
         start = time.perf_counter()
-        subprocess.check_call([sys.executable, "-c", EDITS, str(args.edits)], env=env)
+        if args.edits:  # (--edits 0 skips the step)
+            subprocess.check_call([sys.executable, "-c", EDITS, str(args.edits)], env=env)
         steps.append((f"(b) {args.edits:,} single-cell edits", time.perf_counter() - start, measure(env)))
         changed_file = work / "consult-1pct.csv"
         changed = changed_copy(data, changed_file)
-        start = time.perf_counter()
-        subprocess.check_call(
+        wall, cpu, rss = timed(
             [kaidan, "import", str(changed_file), "--dataset", "bench", "--mode", "upsert", "--key", "id"]
             + ["--yes", "-v0"],
-            env=env,
-            stdout=subprocess.DEVNULL,
+            env,
         )
-        steps.append(
-            (f"(c) re-import, {changed:,} rows (1%) changed", time.perf_counter() - start, measure(env))
-        )
+        cpus.append((cpu, rss))
+        steps.append((f"(c) re-import, {changed:,} rows (1%) changed", wall, measure(env)))
         backend = "PostgreSQL" if args.pg else "SQLite"
         print(f"\n{backend}, {args.rows:,} rows")
         print(
@@ -176,6 +183,10 @@ def main() -> None:
             print(f"{label:<42}{seconds:>9.1f}{grown:>16,}{records:>17,}{per_row:>19}")
             previous = now
         print(f"data table: {previous['data']:,} bytes; history total: {previous['history']:,} bytes")
+        print(
+            f"(a) CPU {cpus[0][0]:.1f} s, peak {cpus[0][1]:.0f} MB; (c) CPU {cpus[1][0]:.1f} s, peak {cpus[1][1]:.0f} MB"
+        )
+        print(f"load average (1 5 15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         c_grown = steps[2][2]["history"] - steps[1][2]["history"]
         print(
             f"(c) history growth / data table size: {c_grown / max(previous['data'], 1):.4f} (1% of rows changed)"

@@ -142,3 +142,87 @@ def test_kill_9_mid_bulk_create_leaves_no_dataset_and_no_table(own_database, tmp
     kill_while_writing(proc)
     assert (query("SELECT number FROM store_revision"), query("SELECT name FROM catalog_dataset")) == before
     assert _tables(query) == tables_before
+
+
+# `kaidan import` with a kill -9 of itself at one moment of the ADBC hand-over (kaidan.store.staging):
+# "staged" — every row is in the staging table, ADBC has committed it, nothing is moved yet;
+# "moved" — the rows are in the dataset's table inside the revision's transaction, not committed;
+# "indexed" — indexes built and counts written, just before the revision's commit.
+KILL_AT = """
+import os, signal, sys
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaidan.settings")
+django.setup()
+from kaidan.store import services, staging
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+moment = sys.argv[1]
+apply = staging.Staging.apply
+
+def patched(self):
+    if moment == "staged":
+        self._conn.commit()
+        die()
+    apply(self)
+    if moment == "moved":
+        die()
+
+staging.Staging.apply = patched
+if moment == "indexed":
+    services.tables.analyze = lambda dataset: die()
+from kaidan.cli import main
+main(sys.argv[2:])
+"""
+
+
+def _staging_left(env, query) -> list:
+    if connection.vendor == "postgresql":
+        return query("SELECT tablename FROM pg_tables WHERE tablename LIKE 'kd_stage%'")
+    folder = Path(env["KAIDAN_DATA_DIR"]) / "staging"
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+@pytest.mark.parametrize(
+    ("moment", "mode"), [("staged", "create"), ("moved", "replace"), ("indexed", "create")]
+)
+def test_kill_9_during_the_hand_over_from_staging_leaves_no_trace(own_database, tmp_path, moment, mode):
+    """Killed between ADBC's commit of the staging and the revision's commit: the dataset is as before,
+    no dataset table is left, and the next import removes the dead import's staging."""
+    env, query = own_database
+    small = tmp_path / "small.csv"
+    small.write_text(HEADER + "1,池尻,池尻,1\n2,太子堂,太子堂,2\n", encoding="utf-8")
+    big = tmp_path / "big.csv"
+    with big.open("w", encoding="cp932") as out:
+        out.write(HEADER)
+        for n in range(1, 60_001):  # above STAGING_FROM_ROWS: the staged path
+            out.write(f"{n},施設{n},地区{n % 30},{n % 97}\n")
+    assert kaidan(env, "demo", stdout=subprocess.DEVNULL).wait() == 0
+    assert kaidan(env, "import", str(small), "--dataset", "t", "--org", "dx", "--yes", "-v0").wait() == 0
+    before = (
+        query("SELECT number FROM store_revision"),
+        query("SELECT name, current_revision, row_count FROM catalog_dataset ORDER BY name"),
+        _tables(query),
+    )
+    target = (
+        ["--dataset", "t", "--mode", "replace"] if mode == "replace" else ["--dataset", "u", "--org", "dx"]
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", KILL_AT, moment, "import", str(big), *target, "--yes", "-v0"],
+        env=env,
+        capture_output=True,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    after = (
+        query("SELECT number FROM store_revision"),
+        query("SELECT name, current_revision, row_count FROM catalog_dataset ORDER BY name"),
+        _tables(query),
+    )
+    assert after == before
+    ids = query("SELECT id FROM catalog_dataset WHERE name = 't'")[0][0]
+    assert query(f"SELECT COUNT(*) FROM kd_data_{ids}") == [(2,)]
+    if moment != "staged" or connection.vendor == "sqlite":
+        assert _staging_left(env, query)  # what the dead import left …
+    assert kaidan(env, "import", str(small), "--dataset", "v", "--org", "dx", "--yes", "-v0").wait() == 0
+    assert _staging_left(env, query) == []  # … the next import removed

@@ -52,6 +52,8 @@ _STRIP_CHARS = _STRIP
 _ASCII_INTEGER = r"^-?[0-9]{1,18}$"
 _ISO_DATE = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$"  # years 1000-9999; others take the slow path
 _STR_ONLY = {str}
+_INT_ONLY = {int}  # (bool is a type of its own here)
+_NUMBER_TYPES = frozenset({int, float})
 _VECTOR_TYPES = frozenset({FieldType.TEXT, FieldType.INTEGER, FieldType.DATE, FieldType.CODE})
 
 
@@ -66,6 +68,15 @@ class ColumnConverter:
         """Typed values (``None`` where the cell is empty or bad) and the errors by position.
 
         ``values`` may be an Arrow string array (as the CSV reader gives it): the same as its Python list."""
+        result, errors = self.typed(values, arrow=False)
+        return result if isinstance(result, list) else result.to_pylist(), errors
+
+    def typed(
+        self, values: Sequence[object] | pa.Array, *, arrow: bool = True
+    ) -> tuple[list[Any] | pa.Array, dict[int, ValueError]]:
+        """Like calling the converter, but where the kernels did the work the values stay an Arrow array
+        (string, int64 or date32: exactly the Python values ``__call__`` gives, without a Python object per
+        cell); a Python list elsewhere."""
         if isinstance(values, pa.Array):
             if (
                 self.type in _VECTOR_TYPES
@@ -73,10 +84,26 @@ class ColumnConverter:
                 and values.type == pa.string()
                 and values.null_count == 0
             ):
-                return self._vector(values, None)
+                return self._vector(values, None, arrow)
             values = values.to_pylist()
-        if self.type in _VECTOR_TYPES and len(values) >= _VECTOR_MIN and set(map(type, values)) == _STR_ONLY:
-            return self._vector(pa.array(values, pa.string()), values)  # type: ignore[arg-type]
+        kinds = set(map(type, values)) if len(values) >= _VECTOR_MIN else None
+        if self.type in _VECTOR_TYPES and kinds == _STR_ONLY:
+            return self._vector(pa.array(values, pa.string()), values, arrow)  # type: ignore[arg-type]
+        if (
+            self.type is FieldType.INTEGER
+            and kinds is not None
+            and kinds <= _NUMBER_TYPES
+            and (kinds == _INT_ONLY or all(type(v) is int or v.is_integer() for v in values))  # type: ignore[union-attr]
+        ):
+            # a spreadsheet's whole numbers (Excel stores 3 as 3.0): convert() gives int(v) for each
+            if kinds != _INT_ONLY:
+                values = [v if type(v) is int else int(v) for v in values]  # type: ignore[arg-type,call-overload]
+            if arrow:
+                try:
+                    return pa.array(values, pa.int64()), {}
+                except OverflowError:
+                    pass
+            return list(values), {}
         errors: dict[int, ValueError] = {}
         return [self._one(i, v, errors) for i, v in enumerate(values)], errors
 
@@ -102,23 +129,34 @@ class ColumnConverter:
             return None
         return result
 
-    def _vector(self, raw: pa.Array, values: Sequence[str] | None) -> tuple[list[Any], dict[int, ValueError]]:
+    def _vector(
+        self, raw: pa.Array, values: Sequence[str] | None, arrow: bool
+    ) -> tuple[list[Any] | pa.Array, dict[int, ValueError]]:
         """Convert a batch; a column that repeats its values is converted once per distinct value."""
         if len(raw) >= _DISTINCT_MIN:
             encoded = pc.dictionary_encode(raw)
             distinct = encoded.dictionary
             if len(distinct) * _DISTINCT_SHARE <= len(raw):
-                typed, bad = self._vector_plain(distinct, None)
-                indices = encoded.indices.to_pylist()
+                typed, bad = self._vector_plain(distinct, None, arrow)
                 errors: dict[int, ValueError] = {}
+                if not isinstance(typed, list):
+                    if bad:
+                        flagged = pc.is_in(
+                            encoded.indices, value_set=pa.array(list(bad), encoded.indices.type)
+                        )
+                        rows = pc.indices_nonzero(flagged).to_pylist()
+                        picked = pc.take(encoded.indices, pa.array(rows, pa.int64())).to_pylist()
+                        errors = {row: bad[index] for row, index in zip(rows, picked, strict=True)}
+                    return pc.take(typed, encoded.indices), errors
+                indices = encoded.indices.to_pylist()
                 if bad:
                     errors = {row: bad[index] for row, index in enumerate(indices) if index in bad}
                 return [typed[index] for index in indices], errors
-        return self._vector_plain(raw, values)
+        return self._vector_plain(raw, values, arrow)
 
     def _vector_plain(
-        self, raw: pa.Array, values: Sequence[str] | None
-    ) -> tuple[list[Any], dict[int, ValueError]]:
+        self, raw: pa.Array, values: Sequence[str] | None, arrow: bool = False
+    ) -> tuple[list[Any] | pa.Array, dict[int, ValueError]]:
         trimmed = pc.utf8_trim(raw, characters=_STRIP_CHARS)
         empty = _empty(raw, trimmed)
         if self.type is FieldType.TEXT:
@@ -145,17 +183,34 @@ class ColumnConverter:
                 pc.if_else(ok, raw, pa.scalar("2000-01-01")), format="%Y-%m-%d", unit="s", error_is_null=True
             )
             # strptime rolls 2023-02-30 over to March: only a round trip proves the date exists
-            back = pc.strftime(parsed, format="%Y-%m-%d")
+            fast = pc.cast(parsed, pa.date32())
+            back = pc.cast(fast, pa.string())  # YYYY-MM-DD, like strftime but much faster
             ok = pc.and_(ok, pc.fill_null(pc.equal(back, raw), False))
             slow = pc.invert(ok)
-            fast = pc.cast(parsed, pa.date32())
         slow = pc.and_(slow, pc.invert(empty))
         blank = pc.or_(empty, slow)
         if pc.any(blank).as_py():
             fast = pc.if_else(blank, pa.scalar(None, fast.type), fast)
-        result = fast.to_pylist()
         errors: dict[int, ValueError] = {}
-        for index in pc.indices_nonzero(slow).to_pylist():
+        slow_rows = pc.indices_nonzero(slow).to_pylist()
+        if arrow:
+            if not slow_rows:
+                return fast, errors
+            # the few cells the kernels leave: converted one by one, patched into the array
+            patch = [
+                self._one(index, values[index] if values is not None else raw[index].as_py(), errors)
+                for index in slow_rows
+            ]
+            try:
+                patched = pa.array(patch, fast.type)
+            except (pa.ArrowException, OverflowError, TypeError):
+                patched = None  # e.g. an integer beyond int64: the list keeps it exact
+            if patched is not None:
+                mask = pa.array(pc.fill_null(slow, False))
+                return pc.replace_with_mask(fast, mask, patched), errors
+            errors = {}
+        result = fast.to_pylist()
+        for index in slow_rows:
             value = values[index] if values is not None else raw[index].as_py()
             result[index] = self._one(index, value, errors)
         return result, errors

@@ -282,6 +282,10 @@ class _ColumnState:
                     if not self.leading_zero and len(value) > 1 and value[0] == "0":
                         self.leading_zero = True
                     continue
+            elif digits_ok and (type(value) is int or (type(value) is float and value.is_integer())):
+                # a spreadsheet's whole-number cell passes every numeric candidate, with no unit: like digits
+                digits += 1
+                continue
             if pending or digits:
                 self._apply_pending(pending, digits)
                 pending, digits = {}, 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -360,6 +361,9 @@ def _maybe_total(text: str) -> bool:
     return found
 
 
+_TYPED_CELLS = frozenset({int, float, date, datetime, time})  # not bool: its text is "True"/"False"
+
+
 def _surely_data(raw: list[object]) -> bool:
     """A cheap test that ``classify_row`` would say "data": the first two cells are non-empty
     text, the first is no ``#meta`` cell and neither is a totals word.  False means "ask classify_row"."""
@@ -367,8 +371,15 @@ def _surely_data(raw: list[object]) -> bool:
         return False
     first, second = raw[0], raw[1]
     if type(first) is not str or type(second) is not str:
-        return False
-    first, second = first.strip(_STRIP), second.strip(_STRIP)
+        # a spreadsheet's typed cells: a number or a date is never empty, a #meta cell or a totals word
+        if not (type(first) is str or type(first) in _TYPED_CELLS) or not (
+            type(second) is str or type(second) in _TYPED_CELLS
+        ):
+            return False
+        first = first.strip(_STRIP) if type(first) is str else "0"
+        second = second.strip(_STRIP) if type(second) is str else "0"
+    else:
+        first, second = first.strip(_STRIP), second.strip(_STRIP)
     if not first or not second or first[0] == "#":
         return False
     both = f"{first}\x00{second}"

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+import pyarrow as pa
 from django.utils.translation import gettext_lazy
 
 from kaidan.access.actors import Actor, account_of
@@ -31,14 +31,15 @@ from kaidan.store.relation import Purpose, VisibleRelation, compile_relation
 from kaidan.store.services import (
     RevisionWriter,
     alive_ids_without_keys,
-    bulk_write,
+    bulk_import,
+    created_table,
     open_revision,
-    read_alive_by,
 )
-from kaidan.store.values import row_hash, to_json
+from kaidan.store.values import to_json
 from kaidan.values.messages import Message, MessageList, gettext_noop, reason_of
 from kaidan.values.names import machine_name as machine_name  # re-exported for callers
 
+from .batches import as_list, claim_keys, write_batch
 from .columnar import ColumnConverter
 from .exceptions import ImportRejected, RejectedValue
 from .plan import Analysis, analyze, iter_record_batches
@@ -289,7 +290,7 @@ def run_import(
         )
         analysis.data_rows = plan.data_rows
     blob = store_blob(plan.path)
-    with transaction.atomic(), bulk_write():
+    with bulk_import():
         return _apply(actor, plan, analysis, dataset, owner, blob, progress)
 
 
@@ -326,6 +327,7 @@ def _apply(
     fields, file_fields = _reconcile_fields(dataset, included, created, edit)
     if created:
         tables.create_table(dataset, fields, indexes=False)  # built after the rows, below
+        created_table(dataset)
     key_field = _key_field(dataset, plan, fields)
     revision = open_revision(
         actor,
@@ -357,13 +359,21 @@ def _apply(
     key_pos = position[key_field.pk] if key_field is not None else None
     converters = [ColumnConverter(fld.type) for _src, _pos, fld, _col in columns]
     width = len(fields)
+    # an upsert of a big file that gives every field, unscoped: staged and applied set-based (see
+    # RevisionWriter.upsert_staged); otherwise row by row, below
+    set_based = (
+        match_key is not None
+        and scope is None
+        and len(file_fields) == width
+        and writer.may_upsert_staged(match_key, total)
+    )
     for numbers, cells in iter_record_batches(analysis, BATCH_ROWS, arrays=True):
         size = len(numbers)
-        by_position: list[list[Any]] = [[None] * size for _ in range(width)]
+        by_position: list[Any] = [[None] * size for _ in range(width)]
         bad_rows: dict[int, list[RejectedValue]] = {}
         for (src, pos, _fld, col), converter in zip(columns, converters, strict=True):
             column = cells[src]
-            typed, errors = converter(column)
+            typed, errors = converter.typed(column)  # an Arrow array where the kernels converted it
             by_position[pos] = typed
             for index, exc in errors.items():
                 bad_rows.setdefault(index, []).append(
@@ -371,6 +381,30 @@ def _apply(
                 )
         # the common case (every row is written as it is) stays column by column to the writer
         whole = key_pos is None and not bad_rows and scope is None and match_key is None
+        typed_columns = by_position
+        if (
+            not whole
+            and key_pos is not None
+            and not bad_rows
+            and scope is None
+            and (match_key is None or set_based)
+            and not (rejected_rows and plan.on_error != "skip")
+            and claim_keys(typed_columns[key_pos], numbers, keys_seen)
+        ):
+            # every key of the batch is there, new and unique (checked on the key column alone)
+            if match_key is None:
+                writer.insert_arrow(typed_columns, size, expected=total)
+            elif not writer.upsert_staged(typed_columns, size, match_key):
+                set_based = False
+                rows_ = list(zip(*[as_list(c) for c in typed_columns], strict=True))
+                refused = write_batch(writer, dataset, fields, match_key, rows_, position, file_fields, scope)
+                assert not refused  # (no scope here)
+            done += size
+            if progress:
+                progress(done + rejected_rows, total)
+            continue
+        if not whole:
+            by_position = [c.to_pylist() if isinstance(c, pa.Array) else c for c in by_position]
         rows: list[tuple[Any, ...]] = (
             [] if whole else list(zip(*by_position, strict=True)) if width else [() for _ in range(size)]
         )
@@ -435,13 +469,21 @@ def _apply(
             # the import will be refused: keep reading only to report every bad value
             done += size - len(bad_rows)
         elif whole:
-            writer.insert_columns(by_position, size)
+            writer.insert_arrow(by_position, size, expected=total)
             done += size
         elif match_key is None:
-            writer.insert_many(good)
+            if len(good) == size:  # every row of the batch (keys checked): the columns as they are
+                writer.insert_arrow(typed_columns, size, expected=total)
+            else:
+                writer.insert_many(good)
+            done += len(good)
+        elif set_based and writer.upsert_staged(
+            typed_columns if len(good) == size else list(zip(*good, strict=True)), len(good), match_key
+        ):
             done += len(good)
         else:
-            refused = _write_batch(writer, dataset, fields, match_key, good, position, file_fields, scope)
+            set_based = False
+            refused = write_batch(writer, dataset, fields, match_key, good, position, file_fields, scope)
             for index in refused:
                 rejected.append(_out_of_scope(file_label, sheet, numbers_of[id(good[index])]))
             rejected_rows += len(refused)
@@ -459,7 +501,7 @@ def _apply(
             rejected,
         )
     if created:
-        writer.wait()
+        writer.flush()
         tables.create_indexes(dataset)
     if plan.mode == "replace" and match_key is not None:
         gone = alive_ids_without_keys(dataset, match_key, set(keys_seen))
@@ -577,41 +619,3 @@ def _key_field(dataset: Dataset, plan: ImportPlan, fields: list[Field]) -> Field
                 return fld
         raise ImportRejected(Message(gettext_noop("key column '%(key)s' not found"), key=plan.key))
     return dataset.key_field
-
-
-def _write_batch(
-    writer: RevisionWriter,
-    dataset: Dataset,
-    fields: list[Field],
-    key_field: Field,
-    batch: list[tuple[Any, ...]],
-    position: dict[int, int],
-    file_fields: list[Field],
-    scope: VisibleRelation | None,
-) -> list[int]:
-    """Insert or update the batch's rows by key; return the indexes of rows refused by the edit scope.
-
-    With a scope, a row is written only when the stored row (if any) and the row as it would be written
-    are both inside it; the refusal is the same whatever the stored row holds."""
-    if not batch:
-        return []
-    key_pos = position[key_field.pk]
-    existing = read_alive_by(dataset, fields, key_field, [values[key_pos] for values in batch])
-    in_file = {position[f.pk] for f in file_fields}
-    refused: list[int] = []
-    for index, values in enumerate(batch):
-        found = existing.get(to_json(values[key_pos]))
-        if found is None:
-            if scope is not None and not scope.contains(values, fields):
-                refused.append(index)
-                continue
-            writer.insert(values)
-            continue
-        row_id, stored_hash, old = found
-        new = [values[i] if i in in_file else old[i] for i in range(len(fields))]
-        if scope is not None and not (scope.contains(old, fields) and scope.contains(new, fields)):
-            refused.append(index)
-            continue
-        if row_hash(new) != stored_hash:
-            writer.update(row_id, old, new)
-    return refused
