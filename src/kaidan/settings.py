@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "kaidan.opendata",
     "kaidan.search",
     "kaidan.analysis",
+    "kaidan.procedures",
     "django_tasks",
     "django_tasks_db",
 ]

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("kaidan.opendata.urls")),
     path("search/", include("kaidan.search.urls")),
     path("analysis/", include("kaidan.analysis.urls")),
+    path("procedures/", include("kaidan.procedures.urls")),
     path("admin/", admin.site.urls),
     path(
         "favicon.ico", RedirectView.as_view(url=static("kaidan/favicon.svg"), permanent=False), name="favicon"

@@ -1,0 +1,2 @@
+def status(request, token):  # placeholder
+    raise NotImplementedError
