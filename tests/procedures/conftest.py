@@ -44,6 +44,16 @@ def png(name: str = "photo.png") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PNG, content_type="image/png")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate limits count in the cache, which outlives a test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def ward(make_org, make_user, settings) -> dict[str, Any]:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -238,3 +238,16 @@ def stored_value(d: FieldDef, answer: Any) -> Any:
     if d.kind is Kind.FILE and isinstance(answer, dict):
         return answer.get("filename")
     return answer
+
+
+def display_value(d: FieldDef, answer: Any, yes: str, no: str) -> str:
+    """The answer as a resident or a clerk reads it on a page (`yes`/`no` already translated)."""
+    if answer is None or answer == "":
+        return ""
+    if d.kind in (Kind.CHECKBOX, Kind.CONSENT):
+        return yes if answer else no
+    if d.kind is Kind.FILE:
+        return str(answer.get("filename", "")) if isinstance(answer, dict) else str(answer)
+    if d.kind is Kind.ADDRESS and isinstance(answer, dict):
+        return str(stored_value(d, answer))
+    return str(answer)
