@@ -187,3 +187,16 @@ def test_submitting_twice_gives_the_first_submission(ward):
         applications.submit(draft, form.answers(), email="a@example.jp")
     assert caught.value.submission == first
     assert Submission.objects.count() == 1
+
+
+def test_the_demo_has_three_procedures_with_applications_at_every_status():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("demo", stdout=StringIO())
+    call_command("demo", stdout=StringIO())  # idempotent
+    for slug in ("sodai-gomi", "jidou-teate-genkyo"):
+        statuses = set(Submission.objects.filter(procedure__slug=slug).values_list("status", flat=True))
+        assert statuses == set(CaseStatus.values), slug
+    assert Submission.objects.filter(procedure__slug="kumin-no-koe").count() == 5
