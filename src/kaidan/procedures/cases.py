@@ -34,6 +34,7 @@ TRANSITIONS: dict[str, set[str]] = {
     CaseStatus.COMPLETED: set(),
     CaseStatus.REJECTED: set(),
 }
+ORDER = [CaseStatus.REVIEWING, CaseStatus.COMPLETED, CaseStatus.REJECTED]
 """Staff moves; 差戻し (returned) is reached by a request for correction, and left by the applicant's
 correction (or by staff taking the case back into review)."""
 
@@ -116,7 +117,7 @@ def get_case(actor: Actor, procedure: Procedure, pk: int) -> CaseView:
         answers=answers,
         events=list(submission.events.select_related("actor")),
         can_edit=can_edit,
-        next_statuses=sorted(TRANSITIONS[submission.status]) if can_edit else [],
+        next_statuses=[s for s in ORDER if s in TRANSITIONS[submission.status]] if can_edit else [],
     )
 
 

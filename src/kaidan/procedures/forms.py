@@ -93,6 +93,7 @@ class ApplicationForm(forms.Form):
                 help_text=_("7 digits, for example 154-0001"),
                 widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric", "size": 10}),
             )
+            common["label"] = _("Town, block number and building")
             field = forms.CharField(
                 widget=forms.TextInput(attrs={"autocomplete": "street-address"}), max_length=MAX_TEXT, **common
             )

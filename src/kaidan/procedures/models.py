@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kaidan.access.levels import Level
 from kaidan.access.models import Classified
@@ -98,11 +99,11 @@ class ProcedureVersion(models.Model):
 
 
 class CaseStatus(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    REVIEWING = "reviewing", _("Under review")
-    RETURNED = "returned", _("Returned for correction")
-    COMPLETED = "completed", _("Completed")
-    REJECTED = "rejected", _("Rejected")
+    RECEIVED = "received", pgettext_lazy("case status", "Received")
+    REVIEWING = "reviewing", pgettext_lazy("case status", "Under review")
+    RETURNED = "returned", pgettext_lazy("case status", "Returned for correction")
+    COMPLETED = "completed", pgettext_lazy("case status", "Completed")
+    REJECTED = "rejected", pgettext_lazy("case status", "Rejected")
 
 
 class Channel(models.TextChoices):
@@ -192,12 +193,12 @@ class CaseEvent(models.Model):
     """One step of a case's history. `internal` events (staff comments) are never shown to the resident."""
 
     class Kind(models.TextChoices):
-        SUBMITTED = "submitted", _("Submitted")
-        STATUS = "status", _("Status changed")
-        ASSIGNED = "assigned", _("Assigned")
-        COMMENT = "comment", _("Internal comment")
-        CORRECTION_REQUESTED = "correction_requested", _("Correction requested")
-        CORRECTED = "corrected", _("Corrected by the applicant")
+        SUBMITTED = "submitted", pgettext_lazy("case event", "Submitted")
+        STATUS = "status", pgettext_lazy("case event", "Status changed")
+        ASSIGNED = "assigned", pgettext_lazy("case event", "Assigned")
+        COMMENT = "comment", pgettext_lazy("case event", "Internal comment")
+        CORRECTION_REQUESTED = "correction_requested", pgettext_lazy("case event", "Correction requested")
+        CORRECTED = "corrected", pgettext_lazy("case event", "Corrected by the applicant")
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(auto_now_add=True)
