@@ -27,15 +27,27 @@ def check(page, assert_accessible, name: str, width: int) -> None:
 
 
 def body_text(message) -> str:
-    part = message.get_payload(decode=True) if not message.is_multipart() else message.get_payload(0).get_payload(decode=True)
+    part = (
+        message.get_payload(decode=True)
+        if not message.is_multipart()
+        else message.get_payload(0).get_payload(decode=True)
+    )
     return part.decode(message.get_content_charset() or "utf-8")
 
 
 def test_a_resident_applies_staff_return_it_the_resident_corrects_and_staff_complete_it(
-    browser, live_server, login, assert_accessible, ward, smtp_server, settings  # noqa: F811
+    browser,
+    live_server,
+    login,
+    assert_accessible,
+    ward,  # noqa: F811 — the fixture imported from tests/procedures/conftest.py
+    smtp_server,
+    settings,
 ):
     settings.BASE_URL = live_server.url
-    phone = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 740}, locale="ja-JP")
+    phone = browser.new_context(
+        base_url=live_server.url, viewport={"width": 375, "height": 740}, locale="ja-JP"
+    )
     phone.set_default_timeout(10_000)
     resident = phone.new_page()
 
@@ -59,7 +71,9 @@ def test_a_resident_applies_staff_return_it_the_resident_corrects_and_staff_comp
     resident.get_by_label("たんす").check()
     assert not resident.locator("#id_other").is_visible()
     resident.fill("#id_count", "２")
-    resident.set_input_files("#id_photo", files=[{"name": "photo.png", "mimeType": "image/png", "buffer": PNG}])
+    resident.set_input_files(
+        "#id_photo", files=[{"name": "photo.png", "mimeType": "image/png", "buffer": PNG}]
+    )
     resident.get_by_label("収集の条件に同意します").check()
     resident.fill("#id_contact_email", "hanako@example.jp")
     with resident.expect_navigation():
@@ -90,7 +104,9 @@ def test_a_resident_applies_staff_return_it_the_resident_corrects_and_staff_comp
     assert mail["To"] == "hanako@example.jp" and receipt in text
     status_link = re.search(r"http://\S+/procedures/s/\S+/", text).group(0)
 
-    staff = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    staff = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="ja-JP"
+    )
     clerk = staff.new_page()
     login(clerk, "gomi.editor")
     clerk.goto("/procedures/manage/")
@@ -140,7 +156,10 @@ def test_a_resident_applies_staff_return_it_the_resident_corrects_and_staff_comp
 
 
 def test_the_form_builder_is_accessible_and_publishes_a_version(
-    page, login, assert_accessible, ward  # noqa: F811
+    page,
+    login,
+    assert_accessible,
+    ward,  # noqa: F811
 ):
     login(page, "gomi.manager")
     page.goto(f"/procedures/manage/{ward['procedure'].slug}/")

@@ -19,9 +19,17 @@ FIELDS = [
     FieldDef("phone", Kind.PHONE, "電話番号", required=True, section="申込者"),
     FieldDef("address", Kind.ADDRESS, "収集先の住所", required=True, section="収集"),
     FieldDef("day", Kind.DATE, "希望日", required=True, help="例：令和8年12月10日", section="収集"),
-    FieldDef("item", Kind.CHOICE, "品目", required=True, choices=["たんす", "自転車", "その他"], section="収集"),
     FieldDef(
-        "other", Kind.TEXT, "その他の品目", required=True, show_if_field="item", show_if_value="その他", section="収集"
+        "item", Kind.CHOICE, "品目", required=True, choices=["たんす", "自転車", "その他"], section="収集"
+    ),
+    FieldDef(
+        "other",
+        Kind.TEXT,
+        "その他の品目",
+        required=True,
+        show_if_field="item",
+        show_if_value="その他",
+        section="収集",
     ),
     FieldDef("count", Kind.NUMBER, "個数", required=True, section="収集"),
     FieldDef("photo", Kind.FILE, "品物の写真", section="収集"),

@@ -30,7 +30,9 @@ def fill(client: Client, procedure, **changes):
     return client.post(f"/procedures/{procedure.slug}/apply/", data)
 
 
-def test_a_resident_applies_with_a_file_checks_and_sends_and_sees_the_status(ward, django_capture_on_commit_callbacks):
+def test_a_resident_applies_with_a_file_checks_and_sends_and_sees_the_status(
+    ward, django_capture_on_commit_callbacks
+):
     procedure = ward["procedure"]
     client = Client()
     assert procedure.title in client.get("/procedures/").content.decode()
@@ -90,7 +92,10 @@ def test_a_failing_database_write_after_submit_keeps_the_draft_and_offers_a_retr
     monkeypatch.setattr(records, "write_submission", broken)
     failed = client.post(confirm_url)
     assert failed.status_code == 503
-    assert "申請は送信されていません" in failed.content.decode() and "入力内容は失われず" in failed.content.decode()
+    assert (
+        "申請は送信されていません" in failed.content.decode()
+        and "入力内容は失われず" in failed.content.decode()
+    )
     assert Submission.objects.count() == 0 and Draft.objects.get().submission is None
     monkeypatch.setattr(records, "write_submission", real)
     retried = client.post(confirm_url)

@@ -22,13 +22,19 @@ from .conftest import ANSWERS, png
 pytestmark = pytest.mark.django_db
 
 
-def apply(procedure: Procedure, answers: dict | None = None, files: dict | None = None, email="hanako@example.jp"):
+def apply(
+    procedure: Procedure, answers: dict | None = None, files: dict | None = None, email="hanako@example.jp"
+):
     """What the resident's pages do: keep the draft, check the answers, submit."""
     raw = {**ANSWERS, **(answers or {})}
     draft = applications.save_draft(procedure, None, raw)
     for key, upload in (files or {}).items():
         applications.hold_file(draft, key, upload)
-    form = ApplicationForm(draft.version, data=ApplicationForm.data_from(draft.version, raw, email), held=applications.held_files(draft))
+    form = ApplicationForm(
+        draft.version,
+        data=ApplicationForm.data_from(draft.version, raw, email),
+        held=applications.held_files(draft),
+    )
     assert form.is_valid(), form.errors
     return applications.submit(draft, form.answers(), email=form.cleaned_data["contact_email"])
 
@@ -106,7 +112,9 @@ def test_a_conditional_field_is_required_only_when_shown(ward):
 
 def test_bad_answers_name_the_field_with_a_way_to_fix_it(ward):
     version = ward["procedure"].current_version
-    data = ApplicationForm.data_from(version, {**ANSWERS, "day": "来週", "kana": "Hanako", "phone": "12"}, "x")
+    data = ApplicationForm.data_from(
+        version, {**ANSWERS, "day": "来週", "kana": "Hanako", "phone": "12"}, "x"
+    )
     form = ApplicationForm(version, data=data, held={})
     assert not form.is_valid()
     assert set(form.errors) >= {"day", "kana", "phone", "contact_email"}
@@ -123,7 +131,9 @@ def test_uploads_are_checked_by_content_and_size(ward, settings):
         applications.hold_file(draft, "photo", png())
 
 
-def test_staff_of_the_owner_process_cases_and_others_cannot_see_them(ward, django_capture_on_commit_callbacks):
+def test_staff_of_the_owner_process_cases_and_others_cannot_see_them(
+    ward, django_capture_on_commit_callbacks
+):
     procedure = ward["procedure"]
     submission, _ = apply(procedure)
     assert [s.pk for s in cases.inbox(ward["editor"], procedure)] == [submission.pk]
@@ -153,9 +163,21 @@ def test_staff_of_the_owner_process_cases_and_others_cannot_see_them(ward, djang
     submission.refresh_from_db()
     assert row_of(submission)["status"] == "完了"
     kinds = [e.kind for e in submission.events.all()]
-    assert kinds == ["submitted", "assigned", "comment", "status", "correction_requested", "corrected", "status"]
+    assert kinds == [
+        "submitted",
+        "assigned",
+        "comment",
+        "status",
+        "correction_requested",
+        "corrected",
+        "status",
+    ]
     assert [e.kind for e in applications.public_events(submission)] == [
-        "submitted", "status", "correction_requested", "corrected", "status"
+        "submitted",
+        "status",
+        "correction_requested",
+        "corrected",
+        "status",
     ]
     with pytest.raises(Forbidden):
         cases.change_status(ward["editor"], procedure, submission.pk, CaseStatus.REVIEWING)
@@ -180,7 +202,9 @@ def test_a_partner_granted_the_dataset_sees_and_processes_its_cases(ward):
 def test_submitting_twice_gives_the_first_submission(ward):
     procedure = ward["procedure"]
     draft = applications.save_draft(procedure, None, ANSWERS)
-    form = ApplicationForm(draft.version, data=ApplicationForm.data_from(draft.version, ANSWERS, "a@example.jp"), held={})
+    form = ApplicationForm(
+        draft.version, data=ApplicationForm.data_from(draft.version, ANSWERS, "a@example.jp"), held={}
+    )
     assert form.is_valid()
     first, _ = applications.submit(draft, form.answers(), email="a@example.jp")
     with pytest.raises(applications.AlreadySubmitted) as caught:

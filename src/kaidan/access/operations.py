@@ -218,7 +218,9 @@ def _procedure_actions() -> list[AuditAction]:
             "procedures.procedure.close", pgettext_lazy("audit action", "Procedure closed"), "object.manage"
         ),
         AuditAction(
-            "procedures.submission.create", pgettext_lazy("audit action", "Application received"), "object.edit"
+            "procedures.submission.create",
+            pgettext_lazy("audit action", "Application received"),
+            "object.edit",
         ),
         AuditAction(
             "procedures.submission.correct",

@@ -95,7 +95,12 @@ def create_procedures() -> None:
     create()
 
 
-DEMO_STEPS: list[Callable[[], None]] = [create_organizations, create_users, create_datasets, create_procedures]
+DEMO_STEPS: list[Callable[[], None]] = [
+    create_organizations,
+    create_users,
+    create_datasets,
+    create_procedures,
+]
 
 
 @transaction.atomic

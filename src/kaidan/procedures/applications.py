@@ -76,7 +76,9 @@ def check_file(upload: Any) -> document_files.CheckedFile:
     size = int(getattr(upload, "size", 0) or 0)
     if size > limit:
         human = f"{limit // (1024 * 1024)} MB"
-        raise ValidationError(f"ファイルが大きすぎます。上限は {human} です。 / The file is too large: the limit is {human}.")
+        raise ValidationError(
+            f"ファイルが大きすぎます。上限は {human} です。 / The file is too large: the limit is {human}."
+        )
     try:
         checked = document_files.check_upload(upload)
     except ValidationError as exc:
@@ -131,7 +133,7 @@ def _store_documents(
     submission: Submission, defs: list[FieldDef], attachments: Mapping[str, Attachment]
 ) -> None:
     """Put the attachments into the document library, classified like the dataset, linked to the row."""
-    dataset = Dataset.objects.get(pk=submission.procedure.dataset_id)
+    dataset = Dataset.objects.get(pk=records.dataset_of(submission))
     labels = {d.key: d.label for d in defs}
     for key, attachment in attachments.items():
         with document_files.open_stored(attachment.storage_name) as handle:
@@ -170,7 +172,9 @@ def submit(
         procedure, version = locked.procedure, locked.version
         defs = load(version.fields)
         attachments = {
-            key: a for key, a in held_files(locked).items() if any(d.key == key and d.kind is Kind.FILE for d in defs)
+            key: a
+            for key, a in held_files(locked).items()
+            if any(d.key == key and d.kind is Kind.FILE for d in defs)
         }
         submission = Submission.objects.create(
             procedure=procedure,
@@ -244,7 +248,11 @@ def correct(submission: Submission, answers: Mapping[str, Any], uploads: Mapping
     """The applicant answers a request for correction on their status page: new answers, the case goes
     back to review. The earlier answers stay in the case history and in the dataset's history."""
     with transaction.atomic():
-        locked = Submission.objects.select_for_update().select_related("procedure", "version").get(pk=submission.pk)
+        locked = (
+            Submission.objects.select_for_update()
+            .select_related("procedure", "version")
+            .get(pk=submission.pk)
+        )
         if locked.status != CaseStatus.RETURNED:
             raise ValidationError(
                 "この申請は今は訂正できません。 / This application cannot be corrected now."

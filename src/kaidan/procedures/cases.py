@@ -56,7 +56,9 @@ def inbox(actor: Actor, procedure: Procedure, *, status: str = "") -> list[Submi
     if not relation.allowed:
         raise NotFound(detail=procedure.slug)
     ids = [row_id for row_id, _rev, _values in relation.rows()]
-    found = Submission.objects.filter(procedure=procedure, row_id__in=ids).select_related("assignee", "version")
+    found = Submission.objects.filter(procedure=procedure, row_id__in=ids).select_related(
+        "assignee", "version"
+    )
     if status:
         found = found.filter(status=status)
     return list(found)
@@ -152,7 +154,10 @@ def change_status(actor: Actor, procedure: Procedure, pk: int, status: str, note
         submission.status = status
         submission.save(update_fields=["status", "updated_at"])
         records.update_submission_row(
-            actor, submission, load(submission.version.fields), f"申請 {submission.receipt}: {records.STATUS_JA[CaseStatus(status)]}"
+            actor,
+            submission,
+            load(submission.version.fields),
+            f"申請 {submission.receipt}: {records.STATUS_JA[CaseStatus(status)]}",
         )
         _event(actor, submission, CaseEvent.Kind.STATUS, status_from=old, status_to=status, text=note)
         record(actor, "procedures.case.status", submission, detail={"from": old, "to": status})
@@ -197,7 +202,12 @@ def assign(actor: Actor, procedure: Procedure, pk: int, assignee: User | None) -
         submission.save(update_fields=["assignee", "updated_at"])
         name = str(assignee) if assignee is not None else ""
         _event(actor, submission, CaseEvent.Kind.ASSIGNED, text=name, internal=True)
-        record(actor, "procedures.case.assign", submission, detail={"assignee": getattr(assignee, "username", None)})
+        record(
+            actor,
+            "procedures.case.assign",
+            submission,
+            detail={"assignee": getattr(assignee, "username", None)},
+        )
     return submission
 
 

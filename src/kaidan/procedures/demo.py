@@ -17,12 +17,25 @@ SODAI = [
     FieldDef("kana", Kind.KANA, "フリガナ", required=True, section="申込者"),
     FieldDef("phone", Kind.PHONE, "電話番号", required=True, help="日中に連絡がつく番号", section="申込者"),
     FieldDef("address", Kind.ADDRESS, "収集先の住所", required=True, section="収集"),
-    FieldDef("day", Kind.DATE, "収集の希望日", required=True, help="平日のみ。例：令和8年12月10日", section="収集"),
     FieldDef(
-        "item", Kind.CHOICE, "品目", required=True, choices=["たんす", "自転車", "ソファ", "布団", "その他"], section="収集"
+        "day", Kind.DATE, "収集の希望日", required=True, help="平日のみ。例：令和8年12月10日", section="収集"
     ),
     FieldDef(
-        "other", Kind.TEXT, "その他の品目", required=True, show_if_field="item", show_if_value="その他", section="収集"
+        "item",
+        Kind.CHOICE,
+        "品目",
+        required=True,
+        choices=["たんす", "自転車", "ソファ", "布団", "その他"],
+        section="収集",
+    ),
+    FieldDef(
+        "other",
+        Kind.TEXT,
+        "その他の品目",
+        required=True,
+        show_if_field="item",
+        show_if_value="その他",
+        section="収集",
     ),
     FieldDef("count", Kind.NUMBER, "点数", required=True, section="収集"),
     FieldDef("photo", Kind.FILE, "品物の写真", help="大きさが分かる写真があると助かります", section="収集"),
@@ -31,7 +44,9 @@ SODAI = [
 GENKYO = [
     FieldDef("name", Kind.TEXT, "受給者の氏名", required=True, section="受給者"),
     FieldDef("kana", Kind.KANA, "フリガナ", required=True, section="受給者"),
-    FieldDef("birth", Kind.DATE, "受給者の生年月日", required=True, help="例：平成2年5月1日", section="受給者"),
+    FieldDef(
+        "birth", Kind.DATE, "受給者の生年月日", required=True, help="例：平成2年5月1日", section="受給者"
+    ),
     FieldDef("phone", Kind.PHONE, "電話番号", required=True, section="受給者"),
     FieldDef("address", Kind.ADDRESS, "住所", required=True, section="受給者"),
     FieldDef("children", Kind.NUMBER, "養育している児童の数", required=True, section="児童"),
@@ -49,8 +64,16 @@ GENKYO = [
     FieldDef("agree", Kind.CONSENT, "記載内容に誤りはありません", required=True),
 ]
 VOICE = [
-    FieldDef("category", Kind.CHOICE, "分野", required=True, choices=["道路・公園", "ごみ・環境", "子育て", "福祉", "防災", "その他"]),
-    FieldDef("district", Kind.CHOICE, "地区", required=True, choices=["池尻", "太子堂", "三軒茶屋", "三宿", "区外"]),
+    FieldDef(
+        "category",
+        Kind.CHOICE,
+        "分野",
+        required=True,
+        choices=["道路・公園", "ごみ・環境", "子育て", "福祉", "防災", "その他"],
+    ),
+    FieldDef(
+        "district", Kind.CHOICE, "地区", required=True, choices=["池尻", "太子堂", "三軒茶屋", "三宿", "区外"]
+    ),
     FieldDef("message", Kind.LONG_TEXT, "ご意見・ご要望", required=True),
     FieldDef("reply", Kind.CHECKBOX, "回答を希望する"),
 ]
@@ -71,7 +94,9 @@ STATUSES = [
 ]
 
 
-def _procedure(owner: Organization, editor: User, manager: User, slug: str, defs: list[FieldDef], **info: Any) -> Procedure:
+def _procedure(
+    owner: Organization, editor: User, manager: User, slug: str, defs: list[FieldDef], **info: Any
+) -> Procedure:
     procedure = Procedure.objects.filter(slug=slug).first()
     if procedure is None:
         procedure = services.create_procedure(editor, owner=owner, slug=slug, **info)
@@ -113,7 +138,10 @@ def create_procedures() -> None:
     seisou = Organization.objects.get(code="seisou")
     kodomo = Organization.objects.get(code="kodomo")
     dx = Organization.objects.get(code="dx")
-    s_editor, s_manager = User.objects.get(username="seisou.editor"), User.objects.get(username="seisou.manager")
+    s_editor, s_manager = (
+        User.objects.get(username="seisou.editor"),
+        User.objects.get(username="seisou.manager"),
+    )
     k_manager = User.objects.get(username="kodomo.manager")
     admin = User.objects.get(username="admin")
     sodai = _procedure(
@@ -167,7 +195,13 @@ def create_procedures() -> None:
                 "agree": True,
             }
             submission = _apply(sodai, raw, f"resident{i + 1}@example.jp")
-            _walk(sodai, s_editor, submission, status, "希望日は平日を選んでください。" if status == CaseStatus.RETURNED else "")
+            _walk(
+                sodai,
+                s_editor,
+                submission,
+                status,
+                "希望日は平日を選んでください。" if status == CaseStatus.RETURNED else "",
+            )
     if not genkyo.submissions.exists():
         for i, (person, status) in enumerate(zip(PEOPLE, STATUSES, strict=True)):
             name, kana, phone, postal, address = person

@@ -73,9 +73,11 @@ class ApplicationForm(forms.Form):
         help_text = d.help
         common: dict[str, Any] = {"label": d.label, "required": False, "help_text": help_text}
         if d.kind is Kind.LONG_TEXT:
-            field: forms.Field = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=MAX_TEXT, **common)
+            field: forms.Field = forms.CharField(
+                widget=forms.Textarea(attrs={"rows": 5}), max_length=MAX_TEXT, **common
+            )
         elif d.kind is Kind.CHOICE:
-            choices = [(c, c) for c in d.choices]
+            choices: list[tuple[str, Any]] = [(c, c) for c in d.choices]
             widget = forms.RadioSelect if len(choices) <= 6 else forms.Select
             if widget is forms.Select:
                 choices = [("", _("Choose")), *choices]
@@ -91,11 +93,15 @@ class ApplicationForm(forms.Form):
                 label=_("Postal code"),
                 required=False,
                 help_text=_("7 digits, for example 154-0001"),
-                widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric", "size": 10}),
+                widget=forms.TextInput(
+                    attrs={"autocomplete": "postal-code", "inputmode": "numeric", "size": "10"}
+                ),
             )
             common["label"] = _("Town, block number and building")
             field = forms.CharField(
-                widget=forms.TextInput(attrs={"autocomplete": "street-address"}), max_length=MAX_TEXT, **common
+                widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+                max_length=MAX_TEXT,
+                **common,
             )
         else:
             attrs: dict[str, str] = {}
@@ -104,9 +110,9 @@ class ApplicationForm(forms.Form):
             elif d.kind is Kind.EMAIL:
                 attrs = {"type": "email", "autocomplete": "email"}
             elif d.kind is Kind.NUMBER:
-                attrs = {"inputmode": "numeric", "size": 8}
+                attrs = {"inputmode": "numeric", "size": "8"}
             elif d.kind is Kind.DATE:
-                attrs = {"size": 16}
+                attrs = {"size": "16"}
                 if not help_text:
                     common["help_text"] = _("For example 令和8年4月1日, R8.4.1 or 2026-04-01")
             field = forms.CharField(widget=forms.TextInput(attrs=attrs), max_length=MAX_TEXT, **common)
@@ -130,7 +136,9 @@ class ApplicationForm(forms.Form):
         return result
 
     @staticmethod
-    def data_from(version: ProcedureVersion, raw: Mapping[str, Any], email: str | None = None) -> dict[str, Any]:
+    def data_from(
+        version: ProcedureVersion, raw: Mapping[str, Any], email: str | None = None
+    ) -> dict[str, Any]:
         """Form data from a draft's raw answers (to show a resumed draft, or in tests)."""
         data: dict[str, Any] = {"contact_email": email if email is not None else raw.get("contact_email", "")}
         for d in load(version.fields):
@@ -185,7 +193,11 @@ class ApplicationForm(forms.Form):
         return dict(self._answers)
 
     def uploads(self) -> dict[str, Any]:
-        return {d.key: self.cleaned_data[d.key] for d in self.defs if d.kind is Kind.FILE and self.cleaned_data.get(d.key)}
+        return {
+            d.key: self.cleaned_data[d.key]
+            for d in self.defs
+            if d.kind is Kind.FILE and self.cleaned_data.get(d.key)
+        }
 
     def sections(self) -> list[tuple[str, list[tuple[FieldDef, list[forms.BoundField]]]]]:
         """The fields grouped by section, in order, for the template (an address has two inputs)."""
@@ -208,11 +220,17 @@ class ProcedureForm(forms.Form):
     )
     owner = forms.ModelChoiceField(label=_("Owner organization"), queryset=Organization.objects.none())
     purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    eligibility = forms.CharField(label=_("Who may apply"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    bring = forms.CharField(label=_("What to bring or attach"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    eligibility = forms.CharField(
+        label=_("Who may apply"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    bring = forms.CharField(
+        label=_("What to bring or attach"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
     fees = forms.CharField(label=_("Fees"), max_length=200, required=False)
 
-    def __init__(self, *args: Any, owners: list[Organization] | None = None, editing: bool = False, **kwargs: Any):
+    def __init__(
+        self, *args: Any, owners: list[Organization] | None = None, editing: bool = False, **kwargs: Any
+    ):
         super().__init__(*args, **kwargs)
         if editing:
             del self.fields["slug"]
@@ -276,5 +294,9 @@ class FieldForm(forms.Form):
 
 
 class LookupForm(forms.Form):
-    receipt = forms.CharField(label=_("Receipt number"), max_length=40, widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    email = forms.EmailField(label=_("The e-mail address you gave"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    receipt = forms.CharField(
+        label=_("Receipt number"), max_length=40, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    email = forms.EmailField(
+        label=_("The e-mail address you gave"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )

@@ -52,7 +52,7 @@ def allow(action: str, client_ip: str) -> bool:
     """Count one request of `action` from this address; False when over its limit."""
     limits = {**DEFAULT_LIMITS, **getattr(settings, "PROCEDURES_RATE_LIMITS", {})}
     count, seconds = limits[action]
-    key = "kaidan:procedures:rate:%s:%s" % (action, hashlib.sha256(client_ip.encode()).hexdigest()[:32])
+    key = f"kaidan:procedures:rate:{action}:{hashlib.sha256(client_ip.encode()).hexdigest()[:32]}"
     if cache.add(key, 1, seconds):
         return True
     try:

@@ -31,7 +31,9 @@ def _status_label(status: str, language: str) -> str:
         return str(CaseStatus(status).label)
 
 
-def _send(submission: Submission, subject_ja: str, subject_en: str, lines_ja: list[str], lines_en: list[str]) -> None:
+def _send(
+    submission: Submission, subject_ja: str, subject_en: str, lines_ja: list[str], lines_en: list[str]
+) -> None:
     if not submission.email:
         return
     link = status_url(submission)

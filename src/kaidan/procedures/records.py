@@ -122,7 +122,11 @@ def sync_columns(actor: Actor, procedure: Procedure, defs: Sequence[FieldDef]) -
             actor,
             "catalog.field.add",
             dataset,
-            detail={"revision": revision.number, "fields": [f.name for f in added], "procedure": procedure.slug},
+            detail={
+                "revision": revision.number,
+                "fields": [f.name for f in added],
+                "procedure": procedure.slug,
+            },
         )
     return added
 
@@ -148,10 +152,20 @@ def _values(submission: Submission, defs: Sequence[FieldDef], fields: Sequence[F
     return values
 
 
+def _dataset_id(submission: Submission) -> int:
+    dataset_id = submission.procedure.dataset_id
+    if dataset_id is None:  # published procedures always have their dataset
+        raise ValueError(f"procedure {submission.procedure.slug} has no dataset")
+    return int(dataset_id)
+
+
+dataset_of = _dataset_id
+
+
 def write_submission(actor: Actor, submission: Submission, defs: Sequence[FieldDef]) -> int:
     """Insert the submission's row (one revision). Must run inside the submission's transaction."""
     assert transaction.get_connection().in_atomic_block
-    dataset = Dataset.objects.get(pk=submission.procedure.dataset_id)
+    dataset = Dataset.objects.get(pk=_dataset_id(submission))
     revision = open_revision(
         actor, dataset, source=Revision.Source.EDIT, message=f"申請 {submission.receipt} を受付"
     )
@@ -169,7 +183,7 @@ def update_submission_row(
     assert transaction.get_connection().in_atomic_block
     if submission.row_id is None:
         return None
-    dataset = Dataset.objects.select_for_update().get(pk=submission.procedure.dataset_id)
+    dataset = Dataset.objects.select_for_update().get(pk=_dataset_id(submission))
     fields = dataset.live_fields()
     old: list[Any] | None = None
     for _row_id, _rev, values in store_selectors.iter_rows_with_rev(

@@ -53,7 +53,17 @@ STORED_TYPE: dict[Kind, FieldType] = {
 
 KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 RESERVED_KEYS = frozenset(
-    {"receipt", "status", "submitted_at", "version", "channel", "email", "contact_email", "website", "started"}
+    {
+        "receipt",
+        "status",
+        "submitted_at",
+        "version",
+        "channel",
+        "email",
+        "contact_email",
+        "website",
+        "started",
+    }
 )
 """Column names the dataset of every procedure already has, and the form's own fields."""
 MAX_TEXT = 2000

@@ -15,9 +15,9 @@ RESERVED_SLUGS = frozenset({"manage", "status", "d", "s", "found", "new"})
 
 
 def published() -> QuerySet[Procedure]:
-    return Procedure.objects.filter(status=Procedure.Status.PUBLISHED, current_version__isnull=False).select_related(
-        "owner", "current_version"
-    )
+    return Procedure.objects.filter(
+        status=Procedure.Status.PUBLISHED, current_version__isnull=False
+    ).select_related("owner", "current_version")
 
 
 def get_published(slug: str) -> Procedure:
@@ -31,7 +31,11 @@ def for_staff(actor: Actor) -> list[tuple[Procedure, bool, bool]]:
     """(procedure, may edit its form, may see its cases) for every procedure the actor works on."""
     candidates = Procedure.objects.select_related("owner", "current_version").order_by("title")
     result = []
-    granted = {d.pk for d in Dataset.objects.filter(pk__in=candidates.values("dataset_id")) if rights(actor, d).can_read}
+    granted = {
+        d.pk
+        for d in Dataset.objects.filter(pk__in=candidates.values("dataset_id"))
+        if rights(actor, d).can_read
+    }
     for procedure in candidates:
         builds = rights(actor, procedure).can_edit
         sees = procedure.dataset_id in granted

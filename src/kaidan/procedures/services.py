@@ -52,13 +52,23 @@ def _is_owner_staff(actor: Actor, procedure: Procedure) -> bool:
 
 @transaction.atomic
 def create_procedure(
-    actor: Actor, *, owner: Organization, slug: str, title: str, kind: str = Procedure.Kind.APPLICATION, **info: str
+    actor: Actor,
+    *,
+    owner: Organization,
+    slug: str,
+    title: str,
+    kind: str = Procedure.Kind.APPLICATION,
+    **info: str,
 ) -> Procedure:
     if not can_create_in(actor, owner):
         raise Forbidden()
     if Procedure.objects.filter(slug=slug).exists():
-        raise ProcedureRejected([(f"機械名「{slug}」は既に使われています", f"the machine name '{slug}' is taken")])
-    procedure = Procedure(owner=owner, slug=slug, title=title.strip(), kind=kind, created_by=account_of(actor))
+        raise ProcedureRejected(
+            [(f"機械名「{slug}」は既に使われています", f"the machine name '{slug}' is taken")]
+        )
+    procedure = Procedure(
+        owner=owner, slug=slug, title=title.strip(), kind=kind, created_by=account_of(actor)
+    )
     for name in INFO_FIELDS[1:]:
         setattr(procedure, name, info.get(name, ""))
     procedure.full_clean(exclude=["created_by", "current_version", "dataset"])
@@ -152,7 +162,10 @@ def publish(actor: Actor, procedure: Procedure) -> ProcedureVersion:
         records.sync_columns(actor, locked, defs)
         number = (locked.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         version = ProcedureVersion.objects.create(
-            procedure=locked, number=number, fields=[d.to_dict() for d in defs], published_by=account_of(actor)
+            procedure=locked,
+            number=number,
+            fields=[d.to_dict() for d in defs],
+            published_by=account_of(actor),
         )
         locked.current_version = version
         locked.status = Procedure.Status.PUBLISHED
@@ -161,7 +174,11 @@ def publish(actor: Actor, procedure: Procedure) -> ProcedureVersion:
             actor,
             "procedures.procedure.publish",
             locked,
-            detail={"version": number, "fields": [d.key for d in defs], "dataset": records.dataset_name(locked)},
+            detail={
+                "version": number,
+                "fields": [d.key for d in defs],
+                "dataset": records.dataset_name(locked),
+            },
         )
     procedure.refresh_from_db()
     return version

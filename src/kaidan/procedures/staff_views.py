@@ -36,7 +36,9 @@ def _shown(value: object) -> str:
 
 @login_required
 def manage(request: HttpRequest) -> HttpResponse:
-    return render(request, "procedures/manage.html", {"rows": selectors.for_staff(request.user), "nav_procedures": True})
+    return render(
+        request, "procedures/manage.html", {"rows": selectors.for_staff(request.user), "nav_procedures": True}
+    )
 
 
 def _owners(request: HttpRequest) -> list[Organization]:
@@ -92,7 +94,8 @@ def builder(request: HttpRequest, slug: str) -> HttpResponse:
             "field_form": FieldForm(),
             "may_publish": rights(request.user, procedure).can_manage,
             "versions": procedure.versions.select_related("published_by"),
-            "unpublished": procedure.current_version is None or procedure.current_version.fields != procedure.draft_fields,
+            "unpublished": procedure.current_version is None
+            or procedure.current_version.fields != procedure.draft_fields,
             "nav_procedures": True,
         },
     )
@@ -136,7 +139,9 @@ def field_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             messages.success(request, _("Field saved."))
             return redirect("procedures:builder", slug=slug)
     return render(
-        request, "procedures/field.html", {"procedure": procedure, "form": form, "number": number, "nav_procedures": True}
+        request,
+        "procedures/field.html",
+        {"procedure": procedure, "form": form, "number": number, "nav_procedures": True},
     )
 
 

@@ -43,7 +43,12 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _form_page(
-    request: HttpRequest, procedure: Procedure, form: ApplicationForm, draft: Draft | None, status: int = 200, **extra: Any
+    request: HttpRequest,
+    procedure: Procedure,
+    form: ApplicationForm,
+    draft: Draft | None,
+    status: int = 200,
+    **extra: Any,
 ) -> HttpResponse:
     context = {
         "procedure": procedure,
@@ -52,7 +57,9 @@ def _form_page(
         "held": form.held,
         "max_mb": max_upload_mb(),
         "resume_token": applications.resume_token(draft) if draft is not None else "",
-        "resume_url": request.build_absolute_uri(reverse("procedures:resume", args=[applications.resume_token(draft)]))
+        "resume_url": request.build_absolute_uri(
+            reverse("procedures:resume", args=[applications.resume_token(draft)])
+        )
         if draft is not None
         else "",
         **extra,
@@ -125,11 +132,15 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _already(request: HttpRequest, draft: Draft) -> HttpResponse:
-    submission = Submission.objects.get(pk=draft.submission_id)
-    return render(request, "procedures/already.html", {"submission": submission, "procedure": draft.procedure})
+    submission = Submission.objects.get(pk=int(draft.submission_id or 0))
+    return render(
+        request, "procedures/already.html", {"submission": submission, "procedure": draft.procedure}
+    )
 
 
-def answer_rows(defs: list[FieldDef], answers: dict[str, Any], raw: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+def answer_rows(
+    defs: list[FieldDef], answers: dict[str, Any], raw: dict[str, Any] | None = None
+) -> list[tuple[str, str]]:
     """(label, answer as text) of the fields shown, for confirmation and status pages."""
     rows = []
     shown_by = raw if raw is not None else answers
@@ -147,7 +158,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     if draft.submission_id is not None:
         return _already(request, draft)
     held = applications.held_files(draft)
-    form = ApplicationForm(draft.version, data=ApplicationForm.data_from(draft.version, draft.answers), held=held)
+    form = ApplicationForm(
+        draft.version, data=ApplicationForm.data_from(draft.version, draft.answers), held=held
+    )
     if not form.is_valid():
         return redirect("procedures:resume", token=token)
     answers = form.answers()
@@ -164,7 +177,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         if not guard.allow("submit", client_address(request)):
             return render(request, "procedures/confirm.html", {**context, "refused": True}, status=429)
         try:
-            submission, status_token = applications.submit(draft, form.answers(), email=form.cleaned_data["contact_email"])
+            submission, status_token = applications.submit(
+                draft, form.answers(), email=form.cleaned_data["contact_email"]
+            )
         except applications.AlreadySubmitted:
             return _already(request, draft)
         except DatabaseError:
@@ -183,7 +198,9 @@ def _status_page(request: HttpRequest, submission: Submission, here: str) -> Htt
     if returned:
         raw = ApplicationForm.raw_from_answers(submission.version, submission.answers)
         if request.method == "POST":
-            form = ApplicationForm(submission.version, data=request.POST, files=request.FILES, email_required=False)
+            form = ApplicationForm(
+                submission.version, data=request.POST, files=request.FILES, email_required=False
+            )
             form.fields.pop(guard.TRAP)
             if form.is_valid():
                 try:
@@ -194,7 +211,11 @@ def _status_page(request: HttpRequest, submission: Submission, here: str) -> Htt
                     messages.success(request, _("Thank you. Your correction was received."))
                     return HttpResponseRedirect(here)
         else:
-            form = ApplicationForm(submission.version, initial=ApplicationForm.data_from(submission.version, raw, ""), email_required=False)
+            form = ApplicationForm(
+                submission.version,
+                initial=ApplicationForm.data_from(submission.version, raw, ""),
+                email_required=False,
+            )
         form.fields.pop("contact_email", None)
     context = {
         "submission": submission,
@@ -205,7 +226,9 @@ def _status_page(request: HttpRequest, submission: Submission, here: str) -> Htt
         "new": request.GET.get("new") == "1",
         "here": here,
     }
-    return render(request, "procedures/status.html", context, status=400 if form is not None and form.errors else 200)
+    return render(
+        request, "procedures/status.html", context, status=400 if form is not None and form.errors else 200
+    )
 
 
 @never_cache
@@ -227,7 +250,9 @@ def lookup(request: HttpRequest) -> HttpResponse:
         if not guard.allow("lookup", client_address(request)):
             refused = True
         elif form.is_valid():
-            submission = applications.find_by_receipt(form.cleaned_data["receipt"], form.cleaned_data["email"])
+            submission = applications.find_by_receipt(
+                form.cleaned_data["receipt"], form.cleaned_data["email"]
+            )
             if submission is not None:
                 found = set(request.session.get(SESSION_FOUND, []))
                 request.session[SESSION_FOUND] = sorted(found | {submission.pk})
@@ -253,4 +278,6 @@ def found(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def max_upload_mb() -> int:
-    return int(getattr(settings, "PROCEDURES_MAX_UPLOAD_SIZE", applications.DEFAULT_MAX_UPLOAD)) // (1024 * 1024)
+    return int(getattr(settings, "PROCEDURES_MAX_UPLOAD_SIZE", applications.DEFAULT_MAX_UPLOAD)) // (
+        1024 * 1024
+    )
