@@ -176,3 +176,59 @@ def test_the_form_builder_is_accessible_and_publishes_a_version(
     check(page, assert_accessible, "builder-published", 1280)
     page.goto("/procedures/manage/new/")
     check(page, assert_accessible, "create", 1280)
+
+
+def test_at_the_counter_staff_prefill_from_a_record_and_the_resident_checks_the_screen(
+    page,
+    login,
+    assert_accessible,
+    ward,  # noqa: F811
+    tmp_path,
+):
+    from kaidan.access.services import SYSTEM
+    from kaidan.audit.models import AuditEntry
+    from kaidan.ingest.services import plan_import, run_import
+    from kaidan.procedures.models import Submission
+    from tests.procedures.test_counter import RESIDENTS
+
+    path = tmp_path / "residents.csv"
+    path.write_text(RESIDENTS, encoding="utf-8")
+    plan, _ = plan_import(
+        path,
+        dataset="jumin",
+        organization="seisou",
+        title="住民の記録",
+        classification="restricted",
+        restriction_reason="personal",
+    )
+    run_import(SYSTEM, plan)
+    login(page, "gomi.editor")
+    page.goto(f"/procedures/manage/{ward['procedure'].slug}/inbox/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="窓口：区民の代わりに入力").click()
+    page.select_option("#counter-dataset", "jumin")
+    page.fill("#counter-q", "池尻")
+    with page.expect_navigation():
+        page.get_by_role("button", name="検索").click()
+    check(page, assert_accessible, "counter", 1280)
+    with page.expect_navigation():
+        page.get_by_role("button", name="この記録から入力 2").click()
+    assert page.locator("#id_name").input_value() == "池尻 太郎"
+    assert page.locator("#id_phone").input_value() == "090-1234-5678"
+    check(page, assert_accessible, "counter-form", 1280)
+    page.fill("#id_day", "令和8年12月10日")
+    page.get_by_label("自転車").check()
+    page.fill("#id_count", "1")
+    page.get_by_label("収集の条件に同意します").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="確認画面を表示").click()
+    screen = page.locator("#check-screen").inner_text()
+    assert "池尻 太郎" in screen and "090-1234-5678" in screen and "世田谷区太子堂四丁目22番3号" in screen
+    check(page, assert_accessible, "counter-check", 1280)
+    page.get_by_label("区民の方が内容を確認しました").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="区民の代わりに申請する").click()
+    submission = Submission.objects.get()
+    assert submission.receipt in page.content() and submission.channel == "counter"
+    entry = AuditEntry.objects.get(action="procedures.submission.counter")
+    assert entry.actor_label == "gomi.editor" and entry.detail["records"][0]["row"] == 2

@@ -223,6 +223,11 @@ def _procedure_actions() -> list[AuditAction]:
             "object.edit",
         ),
         AuditAction(
+            "procedures.submission.counter",
+            pgettext_lazy("audit action", "Application submitted at the counter for the resident"),
+            "object.edit",
+        ),
+        AuditAction(
             "procedures.submission.correct",
             pgettext_lazy("audit action", "Application corrected by the applicant"),
             "object.edit",

@@ -121,6 +121,12 @@ class Draft(models.Model):
     submission = models.OneToOneField(
         "Submission", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    """At the counter: the member of staff filling in for the resident."""
+    sources = models.JSONField(default=list, blank=True)
+    """At the counter: the records the form was prefilled from ({dataset, row, fields})."""
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

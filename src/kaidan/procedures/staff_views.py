@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kaidan.accounts.models import Organization, User
 from kaidan.core.errors import NotFound
 
-from . import cases, selectors, services
+from . import cases, counter, selectors, services
 from .forms import FieldForm, ProcedureForm
 from .models import CaseStatus
 from .schema import load
@@ -189,6 +189,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
             "cases": cases.inbox(request.user, procedure, status=status),
             "status": status,
             "statuses": CaseStatus.choices,
+            "may_serve": counter.may_serve(request.user, procedure),
             "nav_procedures": True,
         },
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import staff_views, views
+from . import counter_views, staff_views, views
 
 app_name = "procedures"
 
@@ -21,6 +21,10 @@ urlpatterns = [
     path("manage/<slug:slug>/publish", staff_views.publish, name="publish"),
     path("manage/<slug:slug>/inbox/", staff_views.inbox, name="inbox"),
     path("manage/<slug:slug>/cases/<int:pk>/", staff_views.case, name="case"),
+    path("manage/<slug:slug>/counter/", counter_views.lookup, name="counter"),
+    path("manage/<slug:slug>/counter/start", counter_views.start, name="counter_start"),
+    path("manage/<slug:slug>/counter/<str:token>/", counter_views.form, name="counter_form"),
+    path("manage/<slug:slug>/counter/<str:token>/check", counter_views.check, name="counter_check"),
     path("<slug:slug>/", views.detail, name="detail"),
     path("<slug:slug>/apply/", views.apply, name="apply"),
 ]
