@@ -224,3 +224,18 @@ def test_the_demo_has_three_procedures_with_applications_at_every_status():
         statuses = set(Submission.objects.filter(procedure__slug=slug).values_list("status", flat=True))
         assert statuses == set(CaseStatus.values), slug
     assert Submission.objects.filter(procedure__slug="kumin-no-koe").count() == 5
+
+
+def test_the_applications_are_analysable_in_the_sql_console_by_japanese_names(ward):
+    from kaidan.analysis.engine import run
+
+    procedure = ward["procedure"]
+    apply(procedure)
+    apply(procedure, {"item": "自転車"})
+    result = run(
+        ward["editor"],
+        'SELECT 品目, count(*) AS n FROM "粗大ごみ収集の申込み（申請）" GROUP BY 品目 ORDER BY 品目',
+    )
+    assert [tuple(r) for r in result.rows] == [("たんす", 1), ("自転車", 1)]
+    with pytest.raises(Exception):  # noqa: B017 - outsiders cannot name it (the SQL console's own error)
+        run(ward["other"], 'SELECT count(*) FROM "粗大ごみ収集の申込み（申請）"')
