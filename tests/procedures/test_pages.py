@@ -214,3 +214,13 @@ def test_a_draft_started_on_an_old_version_is_submitted_on_that_version(ward):
     client.post(confirm_url)
     assert Submission.objects.get().version.number == 1
     assert applications  # (module used above through the pages)
+
+
+def test_the_residents_pages_speak_english_too(ward):
+    procedure = ward["procedure"]
+    client = Client()
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/procedures/{procedure.slug}/apply/").content.decode()
+    assert 'lang="en"' in page and "Next: check your answers" in page and "Save and continue later" in page
+    errors = fill(client, procedure, day="soon").content.decode()
+    assert "Enter a date, for example" in errors

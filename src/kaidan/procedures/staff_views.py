@@ -13,10 +13,12 @@ from kaidan.accounts.models import Organization, User
 from kaidan.core.errors import NotFound
 
 from . import cases, counter, selectors, services
-from .forms import FieldForm, ProcedureForm
+from .forms import KIND_LABELS, FieldForm, ProcedureForm
 from .models import CaseStatus
 from .schema import load
 from .services import ProcedureRejected
+
+KINDS = dict(KIND_LABELS)
 
 
 def _rejected(request: HttpRequest, exc: ProcedureRejected) -> None:
@@ -90,7 +92,10 @@ def builder(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "procedure": procedure,
             "info": info,
-            "defs": list(enumerate(load(procedure.draft_fields))),
+            "defs": [
+                (i, d, KINDS.get(d.kind.value, d.kind.value))
+                for i, d in enumerate(load(procedure.draft_fields))
+            ],
             "field_form": FieldForm(),
             "may_publish": rights(request.user, procedure).can_manage,
             "versions": procedure.versions.select_related("published_by"),

@@ -202,7 +202,9 @@ def _status_page(request: HttpRequest, submission: Submission, here: str) -> Htt
                 submission.version, data=request.POST, files=request.FILES, email_required=False
             )
             form.fields.pop(guard.TRAP)
-            if form.is_valid():
+            if guard.is_bot(request.POST) or not guard.allow("save", client_address(request)):
+                form.add_error(None, _("We could not accept this right now. Please try again in a while."))
+            elif form.is_valid():
                 try:
                     applications.correct(submission, form.answers(), form.uploads())
                 except ValidationError as exc:
