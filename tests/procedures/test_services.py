@@ -239,3 +239,33 @@ def test_the_applications_are_analysable_in_the_sql_console_by_japanese_names(wa
     assert [tuple(r) for r in result.rows] == [("たんす", 1), ("自転車", 1)]
     with pytest.raises(Exception):  # noqa: B017 - outsiders cannot name it (the SQL console's own error)
         run(ward["other"], 'SELECT count(*) FROM "粗大ごみ収集の申込み（申請）"')
+
+
+def test_residents_voice_starts_from_its_template_and_is_analysed_by_category_district_and_month(ward):
+    from django.utils import timezone
+
+    from kaidan.analysis.engine import run
+
+    voice = services.create_procedure(
+        ward["manager"], owner=ward["org"], slug="koe", title="区民の声", kind=Procedure.Kind.VOICE
+    )
+    assert [d["key"] for d in voice.draft_fields] == ["category", "district", "message", "reply"]
+    services.publish(ward["manager"], voice)
+    voice.refresh_from_db()
+    for category, district in (("防災", "池尻"), ("防災", "池尻"), ("子育て", "三宿")):
+        draft = applications.save_draft(
+            voice, None, {"category": category, "district": district, "message": "…"}
+        )
+        form = ApplicationForm(
+            draft.version,
+            data=ApplicationForm.data_from(draft.version, draft.answers, "a@example.jp"),
+            held={},
+        )
+        assert form.is_valid(), form.errors
+        applications.submit(draft, form.answers(), email="a@example.jp")
+    result = run(
+        ward["manager"],
+        'SELECT 分野, 地区, 受付月, count(*) AS n FROM "区民の声（申請）" GROUP BY ALL ORDER BY n DESC',
+    )
+    month = f"{timezone.localdate():%Y-%m}"
+    assert [tuple(r) for r in result.rows] == [("防災", "池尻", month, 2), ("子育て", "三宿", month, 1)]

@@ -63,20 +63,6 @@ GENKYO = [
     FieldDef("insurance", Kind.FILE, "健康保険証の写し", section="添付"),
     FieldDef("agree", Kind.CONSENT, "記載内容に誤りはありません", required=True),
 ]
-VOICE = [
-    FieldDef(
-        "category",
-        Kind.CHOICE,
-        "分野",
-        required=True,
-        choices=["道路・公園", "ごみ・環境", "子育て", "福祉", "防災", "その他"],
-    ),
-    FieldDef(
-        "district", Kind.CHOICE, "地区", required=True, choices=["池尻", "太子堂", "三軒茶屋", "三宿", "区外"]
-    ),
-    FieldDef("message", Kind.LONG_TEXT, "ご意見・ご要望", required=True),
-    FieldDef("reply", Kind.CHECKBOX, "回答を希望する"),
-]
 
 PEOPLE = [
     ("世田 花子", "セタ ハナコ", "03-5432-1111", "154-0001", "世田谷区池尻二丁目1番5号"),
@@ -173,7 +159,7 @@ def create_procedures() -> None:
         admin,
         admin,
         "kumin-no-koe",
-        VOICE,
+        [],
         title="区民の声（ご意見・ご要望）",
         purpose="区政へのご意見・ご要望をお寄せください。分野・地区ごとに集計し、施策の見直しに役立てます。",
         kind=Procedure.Kind.VOICE,

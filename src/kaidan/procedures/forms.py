@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from kaidan.accounts.models import Organization
 
 from . import guard
-from .models import Attachment, ProcedureVersion
+from .models import Attachment, Procedure, ProcedureVersion
 from .schema import MAX_TEXT, AnswerError, FieldDef, Kind, load, parse_answer, visible
 
 MESSAGES = {
@@ -219,6 +219,14 @@ class ProcedureForm(forms.Form):
         label=_("Machine name"), max_length=80, help_text=_("Letters, digits and hyphens, for the address.")
     )
     owner = forms.ModelChoiceField(label=_("Owner organization"), queryset=Organization.objects.none())
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=Procedure.Kind.choices,
+        initial=Procedure.Kind.APPLICATION,
+        help_text=_(
+            "Residents' voice starts with the fields 分野, 地区 and the opinion, ready for analysis."
+        ),
+    )
     purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     eligibility = forms.CharField(
         label=_("Who may apply"), widget=forms.Textarea(attrs={"rows": 2}), required=False
@@ -235,6 +243,7 @@ class ProcedureForm(forms.Form):
         if editing:
             del self.fields["slug"]
             del self.fields["owner"]
+            del self.fields["kind"]
         else:
             self.fields["owner"].queryset = Organization.objects.filter(pk__in=[o.pk for o in owners or []])  # type: ignore[attr-defined]
 

@@ -42,6 +42,7 @@ BOOKKEEPING: list[tuple[str, str, FieldType, Level]] = [
     ("receipt", "受付番号", FieldType.TEXT, Level.INTERNAL),
     ("status", "状態", FieldType.TEXT, Level.INTERNAL),
     ("submitted_at", "受付日時", FieldType.DATETIME, Level.INTERNAL),
+    ("month", "受付月", FieldType.TEXT, Level.INTERNAL),
     ("version", "様式の版", FieldType.INTEGER, Level.INTERNAL),
     ("channel", "受付方法", FieldType.TEXT, Level.INTERNAL),
     ("email", "連絡先メール", FieldType.TEXT, Level.RESTRICTED),
@@ -133,10 +134,12 @@ def sync_columns(actor: Actor, procedure: Procedure, defs: Sequence[FieldDef]) -
 
 def _values(submission: Submission, defs: Sequence[FieldDef], fields: Sequence[Field]) -> list[Any]:
     by_key = {d.key: d for d in defs}
+    local = timezone.localtime(submission.submitted_at)
     fixed = {
         "receipt": submission.receipt,
+        "month": f"{local:%Y-%m}",
         "status": STATUS_JA[CaseStatus(submission.status)],
-        "submitted_at": timezone.localtime(submission.submitted_at).replace(microsecond=0, tzinfo=None),
+        "submitted_at": local.replace(microsecond=0, tzinfo=None),
         "version": submission.version.number,
         "channel": CHANNEL_JA[Channel(submission.channel)],
         "email": submission.email or None,
@@ -193,7 +196,7 @@ def update_submission_row(
     if old is None:
         return None
     new = _values(submission, defs, fields)
-    keep_time = [f.name == "submitted_at" for f in fields]
+    keep_time = [f.name in ("submitted_at", "month") for f in fields]
     new = [o if keep else n for o, n, keep in zip(old, new, keep_time, strict=True)]
     if new == old:
         return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
@@ -21,9 +22,28 @@ from kaidan.core.errors import Forbidden, NotFound
 
 from . import records
 from .models import Procedure, ProcedureVersion
-from .schema import FieldDef, load, problems
+from .schema import FieldDef, Kind, load, problems
 
 INFO_FIELDS = ("title", "purpose", "eligibility", "bring", "fees")
+DEFAULT_DISTRICTS = ["池尻", "太子堂", "三軒茶屋", "三宿", "区外"]
+
+
+def voice_template() -> list[FieldDef]:
+    """The built-in form of 区民の声 (residents' voice): category, district and the opinion, so that its
+    dataset is analysed by 分野, 地区 and 受付月 (PROCEDURES_DISTRICTS lists the ward's districts)."""
+    districts = list(getattr(settings, "PROCEDURES_DISTRICTS", DEFAULT_DISTRICTS))
+    return [
+        FieldDef(
+            "category",
+            Kind.CHOICE,
+            "分野",
+            required=True,
+            choices=["道路・公園", "ごみ・環境", "子育て", "福祉", "防災", "その他"],
+        ),
+        FieldDef("district", Kind.CHOICE, "地区", required=True, choices=districts),
+        FieldDef("message", Kind.LONG_TEXT, "ご意見・ご要望", required=True),
+        FieldDef("reply", Kind.CHECKBOX, "回答を希望する"),
+    ]
 
 
 class ProcedureRejected(ValueError):
@@ -71,6 +91,8 @@ def create_procedure(
     )
     for name in INFO_FIELDS[1:]:
         setattr(procedure, name, info.get(name, ""))
+    if kind == Procedure.Kind.VOICE:
+        procedure.draft_fields = [d.to_dict() for d in voice_template()]
     procedure.full_clean(exclude=["created_by", "current_version", "dataset"])
     procedure.save()
     record(actor, "procedures.procedure.create", procedure, detail={"slug": slug, "owner": owner.code})

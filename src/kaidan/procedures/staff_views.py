@@ -66,6 +66,7 @@ def create(request: HttpRequest) -> HttpResponse:
                     owner=data["owner"],
                     slug=data["slug"],
                     title=data["title"],
+                    kind=data["kind"],
                     **{k: data[k] for k in ("purpose", "eligibility", "bring", "fees")},
                 )
             except ProcedureRejected as exc:
