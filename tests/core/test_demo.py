@@ -63,6 +63,7 @@ def test_the_demo_ward_shows_sharing_at_work(client):
         "procedure-sodai-gomi",  # the demo procedures' applications (kaidan.procedures)
         "procedure-jidou-teate-genkyo",
         "procedure-kumin-no-koe",
+        "postal-codes",  # the address lookup of the procedures' forms
     }
     client.force_login(User.objects.get(username="shakyo.staff"))
     page = client.get("/datasets/mimamori/").content.decode()

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.procedures.conftest import PNG, ward  # noqa: F401
 
@@ -43,8 +44,18 @@ def test_a_resident_applies_staff_return_it_the_resident_corrects_and_staff_comp
     ward,  # noqa: F811 — the fixture imported from tests/procedures/conftest.py
     smtp_server,
     settings,
+    tmp_path,
 ):
     settings.BASE_URL = live_server.url
+    from kaidan.access.services import SYSTEM
+    from kaidan.ingest.services import plan_import, run_import
+
+    postal = tmp_path / "postal.csv"
+    postal.write_text("郵便番号,都道府県,市区町村,町域\n154-0001,東京都,世田谷区,池尻\n", encoding="utf-8")
+    plan, _ = plan_import(
+        postal, dataset="postal-codes", organization="seisou", title="郵便番号", classification="public"
+    )
+    run_import(SYSTEM, plan)
     phone = browser.new_context(
         base_url=live_server.url, viewport={"width": 375, "height": 740}, locale="ja-JP"
     )
@@ -63,7 +74,11 @@ def test_a_resident_applies_staff_return_it_the_resident_corrects_and_staff_comp
     resident.fill("#id_name", "区民 花子")
     resident.fill("#id_kana", "くみん はなこ")
     resident.fill("#id_phone", "03-1234-5678")
-    resident.fill("#id_address__postal", "154-0001")
+    resident.locator("#id_address__postal").press_sequentially("1540001")
+    expect(resident.locator("#id_address")).to_have_value(
+        "東京都世田谷区池尻"
+    )  # from the ward's postal codes
+    assert "郵便番号から町名まで入力しました" in resident.locator(".postal-status").inner_text()
     resident.fill("#id_address", "世田谷区池尻1-2-3")
     resident.fill("#id_day", "来週")  # not a date: the error summary says how to write it
     resident.get_by_label("その他", exact=True).check()

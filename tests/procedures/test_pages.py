@@ -224,3 +224,22 @@ def test_the_residents_pages_speak_english_too(ward):
     assert 'lang="en"' in page and "Next: check your answers" in page and "Save and continue later" in page
     errors = fill(client, procedure, day="soon").content.decode()
     assert "Enter a date, for example" in errors
+
+
+def test_a_postal_code_fills_the_town_from_the_wards_dataset(ward, tmp_path, settings):
+    from kaidan.access.services import SYSTEM
+    from kaidan.ingest.services import plan_import, run_import
+
+    path = tmp_path / "postal.csv"
+    path.write_text("郵便番号,都道府県,市区町村,町域\n154-0001,東京都,世田谷区,池尻\n", encoding="utf-8")
+    plan, _ = plan_import(
+        path, dataset="postal-codes", organization="seisou", title="郵便番号", classification="public"
+    )
+    run_import(SYSTEM, plan)
+    client = Client()
+    found = client.get("/procedures/postal", {"code": "１５４０００１"})
+    assert found.status_code == 200 and found.json() == {"address": "東京都世田谷区池尻"}
+    assert client.get("/procedures/postal", {"code": "1000001"}).status_code == 404
+    assert client.get("/procedures/postal", {"code": "abc"}).status_code == 404
+    settings.PROCEDURES_POSTAL_DATASET = "no-such-dataset"
+    assert client.get("/procedures/postal", {"code": "1540001"}).status_code == 404

@@ -120,6 +120,45 @@ def _walk(procedure: Procedure, staff: User, submission: Any, status: str, note:
         cases.change_status(staff, procedure, submission.pk, CaseStatus.COMPLETED, note)
 
 
+POSTAL_CODES = [
+    ("154-0001", "池尻"),
+    ("154-0002", "下馬"),
+    ("154-0003", "野沢"),
+    ("154-0004", "太子堂"),
+    ("154-0005", "三宿"),
+    ("154-0011", "上馬"),
+    ("154-0012", "駒沢"),
+    ("154-0017", "世田谷"),
+    ("154-0023", "若林"),
+    ("154-0024", "三軒茶屋"),
+]
+
+
+def create_postal_codes(owner: Organization) -> None:
+    """A public dataset of the ward's postal codes (as in Japan Post's KEN_ALL), for the address lookup."""
+    import tempfile
+    from pathlib import Path
+
+    from kaidan.access.actors import SYSTEM
+    from kaidan.catalog.models import Dataset
+    from kaidan.ingest.services import plan_import, run_import
+
+    if Dataset.objects.filter(name="postal-codes").exists():
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "postal-codes.csv"
+        rows = "".join(f"{code},東京都,世田谷区,{town}\n" for code, town in POSTAL_CODES)
+        path.write_text("郵便番号,都道府県,市区町村,町域\n" + rows, encoding="utf-8")
+        plan, _analysis = plan_import(
+            path,
+            dataset="postal-codes",
+            organization=owner.code,
+            title="郵便番号（世田谷区の一部）",
+            classification="public",
+        )
+        run_import(SYSTEM, plan)
+
+
 def create_procedures() -> None:
     seisou = Organization.objects.get(code="seisou")
     kodomo = Organization.objects.get(code="kodomo")
@@ -130,6 +169,7 @@ def create_procedures() -> None:
     )
     k_manager = User.objects.get(username="kodomo.manager")
     admin = User.objects.get(username="admin")
+    create_postal_codes(dx)
     sodai = _procedure(
         seisou,
         s_editor,

@@ -24,6 +24,7 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "save": (60, 3600),  # drafts saved (each page post)
     "submit": (10, 3600),  # applications submitted
     "lookup": (10, 600),  # status look-ups by receipt number and e-mail
+    "postal": (120, 600),  # postal-code look-ups while filling in addresses
 }
 
 

@@ -7,6 +7,7 @@ app_name = "procedures"
 urlpatterns = [
     path("", views.index, name="index"),
     path("status/", views.lookup, name="lookup"),
+    path("postal", views.postal, name="postal"),
     path("found/<int:pk>/", views.found, name="found"),
     path("d/<str:token>/", views.resume, name="resume"),
     path("d/<str:token>/confirm/", views.confirm, name="confirm"),

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from kaidan.core.errors import NotFound
 from . import applications, guard, selectors
 from .forms import ApplicationForm, LookupForm
 from .models import CaseStatus, Draft, Procedure, Submission
+from .postal import lookup as postal_lookup
 from .schema import FieldDef, Kind, display_value, visible
 
 logger = logging.getLogger(__name__)
@@ -277,6 +278,17 @@ def found(request: HttpRequest, pk: int) -> HttpResponse:
     if submission is None:
         raise NotFound(detail="found")
     return _status_page(request, submission, reverse("procedures:found", args=[pk]))
+
+
+@require_http_methods(["GET"])
+def postal(request: HttpRequest) -> JsonResponse:
+    """{"address": …} for ?code=1540001 from the ward's postal-code dataset (rate-limited), else 404."""
+    if not guard.allow("postal", client_address(request)):
+        return JsonResponse({"error": "rate"}, status=429)
+    address = postal_lookup(request.user, str(request.GET.get("code", ""))[:20])
+    if address is None:
+        return JsonResponse({"address": None}, status=404)
+    return JsonResponse({"address": address})
 
 
 def max_upload_mb() -> int:

@@ -29,6 +29,22 @@
       update(form);
       form.addEventListener("change", function () { update(form); });
     });
+    document.querySelectorAll("fieldset[data-postal-url]").forEach(function (box) {
+      var inputs = box.querySelectorAll("input");
+      var postal = inputs[0], line = inputs[inputs.length - 1], status = box.querySelector(".postal-status");
+      postal.addEventListener("input", function () {
+        var digits = postal.value.replace(/[０-９]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xFEE0); }).replace(/\D/g, "");
+        if (digits.length !== 7 || line.value.trim()) return;
+        fetch(box.getAttribute("data-postal-url") + "?code=" + digits, { headers: { Accept: "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (data) {
+            if (!data || !data.address || line.value.trim()) return;
+            line.value = data.address;
+            if (status) status.textContent = box.getAttribute("data-filled") || "";
+          })
+          .catch(function () {});
+      });
+    });
     var summary = document.getElementById("error-summary");
     if (summary) summary.focus();
   });
