@@ -113,7 +113,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _draft(token: str) -> Draft:
     draft = applications.find_draft(token)
-    if draft is None:
+    if draft is None or draft.clerk_id is not None:  # a counter draft opens only on the clerk's pages
         raise NotFound(detail="draft")
     return draft
 
