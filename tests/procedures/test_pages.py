@@ -243,3 +243,38 @@ def test_a_postal_code_fills_the_town_from_the_wards_dataset(ward, tmp_path, set
     assert client.get("/procedures/postal", {"code": "abc"}).status_code == 404
     settings.PROCEDURES_POSTAL_DATASET = "no-such-dataset"
     assert client.get("/procedures/postal", {"code": "1540001"}).status_code == 404
+
+
+def test_a_mail_that_cannot_be_sent_waits_in_the_outbox_and_goes_with_the_next(
+    ward, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kaidan.procedures import cases
+    from kaidan.procedures import mail as procedure_mail
+    from kaidan.procedures.models import Notice
+
+    procedure = ward["procedure"]
+    client = Client()
+    confirm_url = fill(client, procedure)["Location"]
+
+    def down(*args, **kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(procedure_mail, "send_mail", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(confirm_url).status_code == 302  # stored, although the mail failed
+    submission = Submission.objects.get()
+    notice = Notice.objects.get()
+    assert notice.sent_at is None and notice.attempts == 1 and "refused" in notice.last_error
+    staff = Client()
+    staff.force_login(ward["editor"])
+    assert (
+        "未送信" in staff.get(f"/procedures/manage/{procedure.slug}/cases/{submission.pk}/").content.decode()
+    )
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        cases.change_status(ward["editor"], procedure, submission.pk, CaseStatus.REVIEWING)
+    assert Notice.objects.filter(sent_at=None).count() == 0
+    assert [m.subject.split(" / ")[0] for m in mail.outbox] == [
+        "【審査中】粗大ごみ収集の申込み",
+        "【受付】粗大ごみ収集の申込み",
+    ]

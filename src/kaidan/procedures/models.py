@@ -224,3 +224,23 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission} {self.kind}"
+
+
+class Notice(models.Model):
+    """An e-mail to the applicant, written in the transaction of the change it announces (an outbox) and
+    sent after commit; one that could not be sent stays here and is tried again with the next one."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="notices")
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.subject

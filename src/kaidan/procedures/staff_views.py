@@ -236,6 +236,7 @@ def case(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "submission": view.submission,
             "status_choices": [(s, CaseStatus(s).label) for s in view.next_statuses],
             "assignable": cases.assignable(request.user, procedure) if view.can_edit else [],
+            "notices": view.submission.notices.all(),
             "may_request_correction": view.can_edit
             and view.submission.status not in (CaseStatus.COMPLETED, CaseStatus.REJECTED),
             "nav_procedures": True,
