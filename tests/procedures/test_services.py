@@ -269,3 +269,16 @@ def test_residents_voice_starts_from_its_template_and_is_analysed_by_category_di
     )
     month = f"{timezone.localdate():%Y-%m}"
     assert [tuple(r) for r in result.rows] == [("防災", "池尻", month, 2), ("子育て", "三宿", month, 1)]
+
+
+def test_dates_are_shown_back_in_wareki_with_the_iso_date():
+    from datetime import date
+
+    from kaidan.procedures.schema import display_value, wareki
+
+    assert wareki(date(2019, 5, 1)) == "令和元年5月1日"
+    assert wareki(date(1990, 5, 1)) == "平成2年5月1日"
+    assert (
+        display_value(FieldDef("d", Kind.DATE, "日"), "2026-12-10", "はい", "いいえ")
+        == "令和8年12月10日（2026-12-10）"
+    )

@@ -18,6 +18,7 @@ from typing import Any
 from kaidan.values.normalize import normalize_text, parse_phone, parse_postal_code
 from kaidan.values.personal import is_email
 from kaidan.values.types import FieldType, convert
+from kaidan.values.wareki import ERAS
 
 
 class Kind(StrEnum):
@@ -250,6 +251,15 @@ def stored_value(d: FieldDef, answer: Any) -> Any:
     return answer
 
 
+def wareki(day: date) -> str:
+    """令和8年12月10日: how the resident wrote it on paper (元年 for the first year)."""
+    for era in reversed(ERAS):
+        if era.start <= day:
+            year = day.year - era.start.year + 1
+            return f"{era.name}{'元' if year == 1 else year}年{day.month}月{day.day}日"
+    return day.isoformat()
+
+
 def display_value(d: FieldDef, answer: Any, yes: str, no: str) -> str:
     """The answer as a resident or a clerk reads it on a page (`yes`/`no` already translated)."""
     if answer is None or answer == "":
@@ -260,4 +270,9 @@ def display_value(d: FieldDef, answer: Any, yes: str, no: str) -> str:
         return str(answer.get("filename", "")) if isinstance(answer, dict) else str(answer)
     if d.kind is Kind.ADDRESS and isinstance(answer, dict):
         return str(stored_value(d, answer))
+    if d.kind is Kind.DATE:
+        try:
+            return f"{wareki(date.fromisoformat(str(answer)))}（{answer}）"
+        except ValueError:
+            return str(answer)
     return str(answer)
