@@ -191,6 +191,22 @@ def test_the_form_builder_is_accessible_and_publishes_a_version(
     check(page, assert_accessible, "builder-published", 1280)
     page.goto("/procedures/manage/new/")
     check(page, assert_accessible, "create", 1280)
+    page.goto(f"/procedures/manage/{ward['procedure'].slug}/preview")
+    assert page.locator("#id_note").is_visible()
+    check(page, assert_accessible, "preview", 1280)
+
+
+def test_the_form_fits_the_smallest_phones(browser, live_server, assert_accessible, ward):  # noqa: F811
+    small = browser.new_context(
+        base_url=live_server.url, viewport={"width": 320, "height": 640}, locale="ja-JP"
+    )
+    resident = small.new_page()
+    resident.goto(f"/procedures/{ward['procedure'].slug}/apply/")
+    check(resident, assert_accessible, "form", 320)
+    with resident.expect_navigation():
+        resident.get_by_role("button", name="次へ（入力内容の確認）").click()  # every error at once
+    check(resident, assert_accessible, "form-all-errors", 320)
+    small.close()
 
 
 def test_at_the_counter_staff_prefill_from_a_record_and_the_resident_checks_the_screen(

@@ -278,3 +278,14 @@ def test_a_mail_that_cannot_be_sent_waits_in_the_outbox_and_goes_with_the_next(
         "【審査中】粗大ごみ収集の申込み",
         "【受付】粗大ごみ収集の申込み",
     ]
+
+
+def test_the_builder_previews_the_draft_form(ward):
+    procedure = ward["procedure"]
+    client = Client()
+    client.force_login(ward["editor"])
+    page = client.get(f"/procedures/manage/{procedure.slug}/preview").content.decode()
+    assert 'for="id_kana"' in page and 'name="action"' not in page  # no button sends anything
+    outsider = Client()
+    outsider.force_login(ward["other"])
+    assert outsider.get(f"/procedures/manage/{procedure.slug}/preview").status_code == 404

@@ -13,8 +13,8 @@ from kaidan.accounts.models import Organization, User
 from kaidan.core.errors import NotFound
 
 from . import cases, counter, selectors, services
-from .forms import KIND_LABELS, FieldForm, ProcedureForm
-from .models import CaseStatus
+from .forms import KIND_LABELS, ApplicationForm, FieldForm, ProcedureForm
+from .models import CaseStatus, ProcedureVersion
 from .schema import load
 from .services import ProcedureRejected
 
@@ -166,6 +166,18 @@ def field_remove(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     services.remove_field(request.user, procedure, number)
     messages.success(request, _("Field removed from the draft. Published versions keep it."))
     return redirect("procedures:builder", slug=slug)
+
+
+@login_required
+def preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """The draft form as residents will see it (nothing can be sent from here)."""
+    procedure = selectors.get_for_builder(request.user, slug)
+    version = ProcedureVersion(procedure=procedure, number=0, fields=procedure.draft_fields)
+    return render(
+        request,
+        "procedures/preview.html",
+        {"procedure": procedure, "form": ApplicationForm(version), "held": {}, "nav_procedures": True},
+    )
 
 
 @login_required

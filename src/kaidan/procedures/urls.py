@@ -20,6 +20,7 @@ urlpatterns = [
     path("manage/<slug:slug>/fields/<int:number>/move", staff_views.field_move, name="field_move"),
     path("manage/<slug:slug>/fields/<int:number>/remove", staff_views.field_remove, name="field_remove"),
     path("manage/<slug:slug>/publish", staff_views.publish, name="publish"),
+    path("manage/<slug:slug>/preview", staff_views.preview, name="preview"),
     path("manage/<slug:slug>/inbox/", staff_views.inbox, name="inbox"),
     path("manage/<slug:slug>/cases/<int:pk>/", staff_views.case, name="case"),
     path("manage/<slug:slug>/counter/", counter_views.lookup, name="counter"),
