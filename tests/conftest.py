@@ -24,6 +24,15 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_analysis_snapshots():
+    """Each test starts without cached analysis snapshots (ids are reused between tests)."""
+    from kaidan.analysis import snapshots
+
+    snapshots.clear()
+    yield
+
+
 @pytest.fixture
 def make_org(db):
     def make(code: str, kind: str = Organization.Kind.DEPARTMENT, name: str | None = None) -> Organization:

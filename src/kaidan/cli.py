@@ -12,6 +12,8 @@ import os
 import sys
 import textwrap
 
+from kaidan.values.messages import Message, gettext_noop
+
 # Kaidan's commands in the order people need them; any other command of a kaidan app follows, by name.
 ORDER = ("serve", "demo", "import", "export", "audit", "release_due", "orgs", "datasets")
 HELP_ARGS = ({"help"}, {"--help"}, {"-h"})
@@ -29,7 +31,7 @@ def main_help() -> str:
     width = max(len(name) for name in own) + 2
     lines = [
         "使い方 / Usage: kaidan <コマンド command> [オプション options]",
-        "各コマンドの説明 / A command's own help: kaidan help <command>",
+        Message(gettext_noop("A command's own help: kaidan help <command>")).bilingual(),
         "",
         "Kaidan:",
     ]

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "kaidan.search",
     "kaidan.analysis",
     "kaidan.procedures",
+    "kaidan.problems",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -201,6 +202,7 @@ DOCUMENTS_MAX_UPLOAD_SIZE = min(
     _env_int("KAIDAN_DOCUMENTS_MAX_UPLOAD_SIZE", 100 * 1024 * 1024), MAX_UPLOAD_SIZE
 )
 MAX_IMPORT_ROWS = _env_int("KAIDAN_MAX_IMPORT_ROWS", 2_000_000)
+ANALYSIS_CACHE_MB = _env_int("KAIDAN_ANALYSIS_CACHE_MB", 256)  # Arrow snapshots kept per process
 MAX_IMPORT_COLUMNS = _env_int("KAIDAN_MAX_IMPORT_COLUMNS", 1000)
 MAX_IMPORT_UNPACKED_SIZE = _env_int("KAIDAN_MAX_IMPORT_UNPACKED_MB", 1024) * 1024 * 1024
 # Files above this size are streamed to a temporary file instead of being held in memory.

@@ -22,6 +22,7 @@ urlpatterns = [
     path("search/", include("kaidan.search.urls")),
     path("analysis/", include("kaidan.analysis.urls")),
     path("procedures/", include("kaidan.procedures.urls")),
+    path("problems/", include("kaidan.problems.urls")),
     path("admin/", admin.site.urls),
     path(
         "favicon.ico", RedirectView.as_view(url=static("kaidan/favicon.svg"), permanent=False), name="favicon"

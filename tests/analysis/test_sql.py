@@ -119,3 +119,24 @@ def test_the_ckan_datastore_sql_reads_public_resources_only(client, ward):
     assert answer.status_code == 200 and answer.json()["result"]["records"][0]["n"] > 0
     refused = client.get("/api/3/action/datastore_search_sql", {"sql": "SELECT * FROM mimamori"})
     assert refused.status_code == 409 and refused.json()["error"]["__type"] == "Validation Error"
+
+
+def test_snapshots_are_shared_by_equal_views_only_and_never_stale(ward):
+    from kaidan.analysis import snapshots
+    from kaidan.catalog.models import Dataset
+    from kaidan.editing.services import edit_record
+    from kaidan.store.relation import compile_relation
+    from kaidan.store.selectors import iter_rows_with_rev
+
+    editor, viewer, partner = user("fukushi.editor"), user("fukushi.viewer"), user("shakyo.staff")
+    mimamori = Dataset.objects.get(name="mimamori")
+    assert snapshots.key(compile_relation(editor, mimamori)) != snapshots.key(
+        compile_relation(partner, mimamori)
+    )
+    assert scalar(partner, "SELECT count(*) FROM mimamori") == 20
+    assert scalar(editor, "SELECT count(*) FROM mimamori") == 40  # not the partner's cached 20
+    before = scalar(viewer, "SELECT max(年齢) FROM mimamori")
+    field = next(f for f in mimamori.live_fields() if f.label == "年齢")
+    row_id, rev, _values = next(iter_rows_with_rev(mimamori, [field]))
+    edit_record(editor, mimamori, row_id, {field.name: "120"}, rev)
+    assert before < 120 == scalar(viewer, "SELECT max(年齢) FROM mimamori")  # a new revision: a new snapshot

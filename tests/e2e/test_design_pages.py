@@ -26,6 +26,10 @@ PAGES = [
         "/analysis/?sql=SELECT+地区,+count(*)+AS+n+FROM+見守り対象者名簿+GROUP+BY+地区&run=1",
         True,
     ),
+    ("problems", "/problems/", True),
+    ("problem", "/problems/{problem}/", True),
+    ("kpi", "/problems/kpis/{kpi}/", True),
+    ("kpi-new", "/problems/kpis/new", True),
 ]
 
 
@@ -45,11 +49,17 @@ def test_the_redesigned_pages_are_accessible_and_fit_a_phone(
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
+        from kaidan.problems.models import Kpi, Problem
+
+        ids = {
+            "problem": Problem.objects.order_by("pk").first().pk,
+            "kpi": Kpi.objects.order_by("pk").first().pk,
+        }
         for name, path, staff in PAGES:
+            path = path.format(**ids)
+            context.clear_cookies()
             if staff:
                 login(page, "fukushi.manager", DEMO_PASSWORD)
-            else:
-                context.clear_cookies()
             page.goto(path)
             assert page.locator("html").get_attribute("lang") == "ja"
             assert_accessible(page)

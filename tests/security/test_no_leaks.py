@@ -223,6 +223,7 @@ def fillers(world: dict[str, Any]) -> dict[str, list[Any]]:
         "uidb64": ["MQ"],
         "action": sorted(ACTIONS),
         "key": list(Dataset.objects.values_list("name", flat=True)),
+        "action_id": [1],
     }
 
 

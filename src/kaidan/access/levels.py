@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kaidan.values.messages import Message, ValueProblem, gettext_noop
+
 
 class Level(models.TextChoices):
     """Classification levels in ascending order of restriction."""
@@ -24,10 +26,14 @@ class Level(models.TextChoices):
         key = text.strip().lower()
         if key in ALIASES:
             return ALIASES[key]
-        raise ValueError(
-            f"分類「{text}」は不明です。public/internal/limited/restricted"
-            f"（公開/庁内/限定/秘）のいずれかです。 / Unknown classification '{text}': "
-            "use public, internal, limited or restricted (公開, 庁内, 限定, 秘)."
+        raise ValueProblem(
+            Message(
+                gettext_noop(
+                    "Unknown classification '%(text)s': use public, internal, limited or restricted "
+                    "(公開, 庁内, 限定, 秘)."
+                ),
+                text=text,
+            )
         )
 
 

@@ -72,12 +72,18 @@ READ_PURPOSES: dict[str, str | Promise] = {
     "sql": pgettext_lazy("audit read", "an SQL query"),
     "datastore_sql": pgettext_lazy("audit read", "an open-data SQL query"),
     "case": pgettext_lazy("audit read", "a procedure case"),
+    "kpi": pgettext_lazy("audit read", "a KPI"),
 }
 
 
 def _actions() -> dict[str, AuditAction]:
     actions = [
         AuditAction("analysis.sql", pgettext_lazy("audit action", "SQL query run"), "object.view"),
+        AuditAction("problems.kpi.create", pgettext_lazy("audit action", "KPI created")),
+        AuditAction("problems.kpi.change", pgettext_lazy("audit action", "KPI changed")),
+        AuditAction("problems.problem.create", pgettext_lazy("audit action", "Problem recorded")),
+        AuditAction("problems.problem.change", pgettext_lazy("audit action", "Problem changed")),
+        AuditAction("problems.problem.post", pgettext_lazy("audit action", "Posted on a problem")),
         AuditAction(
             "catalog.dataset.publish",
             pgettext_lazy("audit action", "Published as open data"),

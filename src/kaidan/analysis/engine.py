@@ -34,6 +34,8 @@ from kaidan.catalog.selectors import audit_read, list_datasets
 from kaidan.core.errors import DomainError
 from kaidan.store.relation import VisibleRelation, compile_relation
 
+from . import snapshots
+
 ROW_LIMIT = 10_000
 TIME_LIMIT = 10.0
 
@@ -144,7 +146,7 @@ def run(
         rel = compile_relation(actor, dataset, as_of=(as_of or {}).get(dataset.pk))
         if not rel.allowed:
             continue
-        con.register(f"__kaidan_{dataset.pk}", snapshot(rel))
+        con.register(f"__kaidan_{dataset.pk}", snapshots.cached(rel, snapshot))
         con.execute(f"CREATE VIEW {_quote(name)} AS SELECT * FROM __kaidan_{dataset.pk}")
         if tables is None:
             labels = ", ".join(f"{_quote(f.name)} AS {_quote(f.label)}" for f in rel.visible) or "*"

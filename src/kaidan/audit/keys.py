@@ -19,6 +19,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from kaidan.values.messages import Message, gettext_noop
+
 MIN_KEY_LENGTH = 32
 # Each use of the key gets its own prefix, so an entry's MAC can never serve as a head's or a checkpoint's.
 ENTRY = b"kaidan-audit-entry\x00"
@@ -64,8 +66,10 @@ def audit_key() -> AuditKey:
 def _env_secret(value: str) -> bytes:
     if len(value) < MIN_KEY_LENGTH:
         raise AuditKeyError(
-            f"KAIDAN_AUDIT_KEY が短すぎます（{MIN_KEY_LENGTH} 文字以上にしてください） / "
-            f"KAIDAN_AUDIT_KEY is too short (use at least {MIN_KEY_LENGTH} characters)"
+            Message(
+                gettext_noop("KAIDAN_AUDIT_KEY is too short (use at least %(MIN_KEY_LENGTH)s characters)"),
+                MIN_KEY_LENGTH=MIN_KEY_LENGTH,
+            ).bilingual()
         )
     return value.encode()
 
@@ -76,15 +80,18 @@ def _file_secret(path: Path) -> bytes:
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise AuditKeyError(
-            f"監査ログの鍵ファイル {path} を所有者以外も読み書きできます（権限 {mode:04o}）。"
-            f"`chmod 600 {path}` を実行してください / "
-            f"the audit key file {path} is accessible to group or others (mode {mode:04o}); "
-            f"run `chmod 600 {path}`"
+            Message(
+                gettext_noop(
+                    "the audit key file %(path)s is accessible to group or others (mode %(mode)s); run `chmod 600 %(path)s`"
+                ),
+                path=path,
+                mode=format(mode, "04o"),
+            ).bilingual()
         )
     secret = path.read_text(encoding="ascii").strip()
     if len(secret) < MIN_KEY_LENGTH:
         raise AuditKeyError(
-            f"監査ログの鍵ファイル {path} の鍵が短すぎます / the audit key in {path} is too short"
+            Message(gettext_noop("the audit key in %(path)s is too short"), path=path).bilingual()
         )
     return secret.encode()
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from kaidan.access.actors import Actor, ActorKind, DelegatedActor, account_of, kind_of
 from kaidan.access.operations import AUDIT_ACTIONS
 from kaidan.core.formulas import defuse
+from kaidan.values.messages import Message, gettext_noop
 
 from .keys import CHECKPOINT, ENTRY, AuditKey, audit_key, head_mac
 from .models import AuditEntry, AuditHead
@@ -128,11 +129,21 @@ def record(
 @dataclass(frozen=True)
 class Problem:
     seq: int
-    message_ja: str
-    message_en: str
+    message: Message
+
+    @property
+    def message_ja(self) -> str:
+        return self.message.ja
+
+    @property
+    def message_en(self) -> str:
+        return self.message.en
+
+    def entry_message(self) -> Message:
+        return Message(gettext_noop("entry #%(seq)s: %(message)s"), seq=self.seq, message=self.message)
 
     def __str__(self) -> str:
-        return f"entry #{self.seq}: {self.message_en} / 項目 #{self.seq}: {self.message_ja}"
+        return self.entry_message().bilingual()
 
 
 class CheckpointError(ValueError):
@@ -195,18 +206,24 @@ def _walk(batch_size: int, checkpoint: Checkpoint | None) -> tuple[list[Problem]
                 problems.append(
                     Problem(
                         expected_seq,
-                        f"項目 #{expected_seq}〜#{entry.seq - 1} が削除されています",
-                        f"entries #{expected_seq}..#{entry.seq - 1} were removed",
+                        Message(
+                            gettext_noop("entries #%(expected_seq)s..#%(value)s were removed"),
+                            expected_seq=expected_seq,
+                            value=entry.seq - 1,
+                        ),
                     )
                 )
             else:
-                problems.append(Problem(entry.seq, "順序が入れ替えられています", "entry is out of order"))
+                problems.append(Problem(entry.seq, Message(gettext_noop("entry is out of order"))))
         if entry.prev_hash != prev_hash:
             problems.append(
                 Problem(
                     entry.seq,
-                    "直前の項目との連鎖が切れています（削除・並べ替え）",
-                    "chain broken: previous hash does not match (removed or reordered entry)",
+                    Message(
+                        gettext_noop(
+                            "chain broken: previous hash does not match (removed or reordered entry)"
+                        )
+                    ),
                 )
             )
         if (problem := _entry_problem(entry, key, keyed_seen)) is not None:
@@ -234,30 +251,39 @@ def _entry_problem(entry: AuditEntry, key: AuditKey, keyed_seen: bool) -> Proble
         if keyed_seen:
             return Problem(
                 entry.seq,
-                "鍵付きの項目の後に旧方式（鍵なし）の項目があります（鍵なしで書き換えられています）",
-                "a plain-hash (old scheme) entry follows keyed entries: the chain was rewritten without the key",
+                Message(
+                    gettext_noop(
+                        "a plain-hash (old scheme) entry follows keyed entries: the chain was rewritten without the key"
+                    )
+                ),
             )
         intact = hmac.compare_digest(plain_hash(entry), entry.hash)
     elif entry.scheme == SCHEME_HMAC:
         if entry.key_id != key.id:
             return Problem(
                 entry.seq,
-                f"設定中の鍵（{key.id}）ではなく別の鍵（{entry.key_id}）で記録されています"
-                "（KAIDAN_AUDIT_KEY の誤り、または偽造）",
-                f"written under another key ({entry.key_id}) than the configured one ({key.id}): "
-                "a wrong KAIDAN_AUDIT_KEY, or forged",
+                Message(
+                    gettext_noop(
+                        "written under another key (%(key_id)s) than the configured one (%(id)s): a wrong KAIDAN_AUDIT_KEY, or forged"
+                    ),
+                    key_id=entry.key_id,
+                    id=key.id,
+                ),
             )
         intact = hmac.compare_digest(keyed_hash(entry, key), entry.hash)
     else:
         return Problem(
-            entry.seq, f"不明なハッシュ方式です（{entry.scheme}）", f"unknown hash scheme {entry.scheme!r}"
+            entry.seq, Message(gettext_noop("unknown hash scheme %(scheme)s"), scheme=repr(entry.scheme))
         )
     if intact:
         return None
     return Problem(
         entry.seq,
-        f"内容が改ざんされています（{entry.action} {entry.object_label}）",
-        f"content was edited ({entry.action} {entry.object_label})",
+        Message(
+            gettext_noop("content was edited (%(action)s %(object_label)s)"),
+            action=entry.action,
+            object_label=entry.object_label,
+        ),
     )
 
 
@@ -267,24 +293,27 @@ def _head_problems(
     if head is None:
         if last == 0:
             return []  # nothing was ever logged
-        return [
-            Problem(last, "連鎖の末尾記録（ヘッド）が削除されています", "the chain's head row was removed")
-        ]
+        return [Problem(last, Message(gettext_noop("the chain's head row was removed")))]
     problems = []
     if hash_at_head is None:
         problems.append(
             Problem(
                 head.last_seq,
-                f"末尾の項目が削除されています（記録上の最終は #{head.last_seq}）",
-                f"entries at the end were removed (the head says the last is #{head.last_seq})",
+                Message(
+                    gettext_noop("entries at the end were removed (the head says the last is #%(last_seq)s)"),
+                    last_seq=head.last_seq,
+                ),
             )
         )
     elif hash_at_head != head.last_hash:
         problems.append(
             Problem(
                 head.last_seq,
-                "最終項目が末尾記録（ヘッド）と一致しません（末尾の削除・書き換え）",
-                "the last entry does not match the head (entries at the end removed or rewritten)",
+                Message(
+                    gettext_noop(
+                        "the last entry does not match the head (entries at the end removed or rewritten)"
+                    )
+                ),
             )
         )
     # A head is signed from its first entry on (record() and migration 0002 never sign #0), so a head
@@ -294,9 +323,11 @@ def _head_problems(
         problems.append(
             Problem(
                 head.last_seq,
-                "末尾記録（ヘッド）の署名が一致しません（鍵なしで末尾が書き換えられたか、別の鍵）",
-                "the head's signature does not match: the end of the chain was changed without the key "
-                "(or another key is configured)",
+                Message(
+                    gettext_noop(
+                        "the head's signature does not match: the end of the chain was changed without the key (or another key is configured)"
+                    )
+                ),
             )
         )
     return problems
@@ -308,8 +339,13 @@ def _checkpoint_problems(checkpoint: Checkpoint, hash_found: str | None, count: 
         return [
             Problem(
                 seq,
-                f"チェックポイント（{at}）にある項目 #{seq} がありません（末尾が切り詰められています）",
-                f"entry #{seq} of the checkpoint of {at} is missing: the chain was truncated",
+                Message(
+                    gettext_noop(
+                        "entry #%(seq)s of the checkpoint of %(at)s is missing: the chain was truncated"
+                    ),
+                    seq=seq,
+                    at=at,
+                ),
             )
         ]
     problems = []
@@ -317,17 +353,28 @@ def _checkpoint_problems(checkpoint: Checkpoint, hash_found: str | None, count: 
         problems.append(
             Problem(
                 seq,
-                f"項目 #{seq} がチェックポイント（{at}）と一致しません（それまでの履歴が書き換えられています）",
-                f"entry #{seq} does not match the checkpoint of {at}: the history up to it was rewritten",
+                Message(
+                    gettext_noop(
+                        "entry #%(seq)s does not match the checkpoint of %(at)s: the history up to it was rewritten"
+                    ),
+                    seq=seq,
+                    at=at,
+                ),
             )
         )
     if count != checkpoint.entries:
         problems.append(
             Problem(
                 seq,
-                f"チェックポイント（{at}）では #{seq} までに {checkpoint.entries} 件ありましたが、"
-                f"今は {count} 件です",
-                f"the checkpoint of {at} counted {checkpoint.entries} entries up to #{seq}, now there are {count}",
+                Message(
+                    gettext_noop(
+                        "the checkpoint of %(at)s counted %(entries)s entries up to #%(seq)s, now there are %(count)s"
+                    ),
+                    at=at,
+                    entries=checkpoint.entries,
+                    seq=seq,
+                    count=count,
+                ),
             )
         )
     return problems
@@ -363,21 +410,25 @@ def read_checkpoint(text: str) -> Checkpoint:
     except ValueError:
         data = None
     if not isinstance(data, dict) or set(data) != _CHECKPOINT_FIELDS or data["format"] != CHECKPOINT_FORMAT:
-        raise CheckpointError(
-            "監査ログのチェックポイントファイルではありません / not an audit log checkpoint file"
-        )
+        raise CheckpointError(Message(gettext_noop("not an audit log checkpoint file")).bilingual())
     mac = data.pop("mac")
     if data["key_id"] != key.id:
         raise CheckpointError(
-            f"チェックポイントは設定中の鍵（{key.id}）ではなく別の鍵（{data['key_id']}）で署名されています / "
-            f"the checkpoint was signed with another key ({data['key_id']}) than the configured one ({key.id})"
+            Message(
+                gettext_noop(
+                    "the checkpoint was signed with another key (%(data)s) than the configured one (%(id)s)"
+                ),
+                data=data["key_id"],
+                id=key.id,
+            ).bilingual()
         )
     if not isinstance(mac, str) or not hmac.compare_digest(
         mac, key.mac(CHECKPOINT, _checkpoint_message(data))
     ):
         raise CheckpointError(
-            "チェックポイントの署名が一致しません（ファイルが編集されています） / "
-            "the checkpoint's signature does not match: the file was edited"
+            Message(
+                gettext_noop("the checkpoint's signature does not match: the file was edited")
+            ).bilingual()
         )
     try:
         return Checkpoint(
@@ -388,9 +439,7 @@ def read_checkpoint(text: str) -> Checkpoint:
             key_id=str(data["key_id"]),
         )
     except (TypeError, ValueError) as exc:
-        raise CheckpointError(
-            "監査ログのチェックポイントファイルではありません / not an audit log checkpoint file"
-        ) from exc
+        raise CheckpointError(Message(gettext_noop("not an audit log checkpoint file")).bilingual()) from exc
 
 
 def _iter_entries(batch_size: int) -> Iterator[AuditEntry]:

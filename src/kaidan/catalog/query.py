@@ -26,9 +26,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kaidan.store.tables import q
 from kaidan.store.values import to_db, to_json
-from kaidan.values.types import convert
+from kaidan.values.messages import Message, gettext_noop
+from kaidan.values.types import convert, type_name
 
-from .models import Field, FieldType
+from .models import Field
 
 OPS: dict[str, Any] = {
     "contains": _("contains"),
@@ -71,9 +72,14 @@ class Filter:
             return convert(text, self.field.type)
         except (ValueError, InvalidOperation) as exc:
             raise QueryError(
-                f"列「{self.field.label}」の条件「{text}」は{self.field.get_type_display()}として読めません / "
-                f"the filter value '{text}' for column '{self.field.label}' is not a valid "
-                f"{FieldType(self.field.type).label}"
+                Message(
+                    gettext_noop(
+                        "the filter value '%(text)s' for column '%(label)s' is not a valid %(type)s"
+                    ),
+                    text=text,
+                    label=self.field.label,
+                    type=type_name(self.field.type),
+                ).bilingual()
             ) from exc
 
     def values(self) -> list[str]:

@@ -12,6 +12,7 @@ from kaidan.access.services import rights
 from kaidan.audit.services import record
 from kaidan.core.errors import Forbidden
 from kaidan.store.exports import FORMATS, write
+from kaidan.values.messages import Message, gettext_noop
 
 from .models import Dataset, SavedView
 from .query import GridQuery
@@ -37,11 +38,17 @@ def export_dataset(
     """
     if fmt not in FORMATS:
         raise ExportRejected(
-            f"形式「{fmt}」には対応していません / unknown format '{fmt}' ({', '.join(FORMATS)})"
+            Message(
+                gettext_noop("unknown format '%(fmt)s' (%(value)s)"), fmt=fmt, value=", ".join(FORMATS)
+            ).bilingual()
         )
     if revision is not None and not 1 <= revision <= dataset.current_revision:
         raise ExportRejected(
-            f"版 {revision} はありません / no revision {revision} (1..{dataset.current_revision})"
+            Message(
+                gettext_noop("no revision %(revision)s (1..%(current_revision)s)"),
+                revision=revision,
+                current_revision=dataset.current_revision,
+            ).bilingual()
         )
     view = iter_visible_rows(actor, dataset, as_of=revision, purpose="export", query=query)
     detail: dict[str, Any] = {"format": fmt, "revision": revision}

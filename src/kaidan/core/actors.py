@@ -6,6 +6,7 @@ from django.core.management.base import CommandError
 
 from kaidan.access.actors import SYSTEM, Actor
 from kaidan.accounts.models import User
+from kaidan.values.messages import Message, gettext_noop
 
 
 def actor_for(username: str | None) -> Actor:
@@ -13,5 +14,7 @@ def actor_for(username: str | None) -> Actor:
         return SYSTEM
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise CommandError(f"利用者「{username}」がいません / no such user '{username}'", returncode=2)
+        raise CommandError(
+            Message(gettext_noop("no such user '%(username)s'"), username=username).bilingual(), returncode=2
+        )
     return user

@@ -95,11 +95,18 @@ def create_procedures() -> None:
     create()
 
 
+def create_problems() -> None:
+    from kaidan.problems.demo import create_problems as create
+
+    create()
+
+
 DEMO_STEPS: list[Callable[[], None]] = [
     create_organizations,
     create_users,
     create_datasets,
     create_procedures,
+    create_problems,
 ]
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from kaidan.values.messages import Message, gettext_noop
+
 DEFAULT_MAX_UPLOAD_SIZE = 200 * 1024 * 1024
 SLACK = 1024 * 1024  # the form fields and multipart headers around the file
 
@@ -28,7 +30,7 @@ def human_size(size: int) -> str:
 
 def too_large_message(limit: int) -> str:
     shown = human_size(limit)
-    return f"ファイルが大きすぎます。上限は {shown} です。 / The file is too large; the limit is {shown}."
+    return Message(gettext_noop("The file is too large; the limit is %(shown)s."), shown=shown).bilingual()
 
 
 def request_too_large(request: HttpRequest, limit: int) -> bool:

@@ -15,6 +15,8 @@ from typing import IO, Any
 
 from django.conf import settings
 
+from kaidan.values.messages import Message, gettext_noop
+
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 2_000_000
@@ -38,15 +40,16 @@ def extract_text(kind: str, handle: IO[bytes]) -> Extracted:
     try:
         handle.seek(0)
         if kind in ("docx", "xlsx") and _unpacked_size(handle) > _max_unpacked():
-            return Extracted(
-                "", "展開後のサイズが大きすぎるため本文を抽出しませんでした / too large when unpacked"
-            )
+            return Extracted("", Message(gettext_noop("too large when unpacked")).bilingual())
         handle.seek(0)
         text = extractor(handle)
     except Exception as exc:  # a broken upload must never break the upload itself
         logger.warning("text extraction failed for a %s file: %s", kind, exc)
         return Extracted(
-            "", f"本文を抽出できませんでした / text could not be extracted: {type(exc).__name__}"
+            "",
+            Message(
+                gettext_noop("text could not be extracted: %(name)s"), name=type(exc).__name__
+            ).bilingual(),
         )
     finally:
         try:
@@ -55,11 +58,14 @@ def extract_text(kind: str, handle: IO[bytes]) -> Extracted:
             pass
     text = text.replace("\x00", "")  # PostgreSQL text cannot hold NUL
     if kind == "pdf" and not text.strip():
-        return Extracted(
-            "", "PDFに文字情報がありません（画像のみの可能性） / the PDF has no text layer (scanned?)"
-        )
+        return Extracted("", Message(gettext_noop("the PDF has no text layer (scanned?)")).bilingual())
     if len(text) > MAX_TEXT_CHARS:
-        return Extracted(text[:MAX_TEXT_CHARS], f"本文の先頭 {MAX_TEXT_CHARS:,} 文字のみ / text truncated")
+        return Extracted(
+            text[:MAX_TEXT_CHARS],
+            Message(
+                gettext_noop("only the first %(count)s characters of the text"), count=f"{MAX_TEXT_CHARS:,}"
+            ).bilingual(),
+        )
     return Extracted(text)
 
 

@@ -23,6 +23,7 @@ from django.core.files.storage import default_storage
 from kaidan.core import uploads
 from kaidan.core.storage import content_name, save_once
 from kaidan.core.uploads import human_size
+from kaidan.values.messages import Message, gettext_noop
 
 DEFAULT_MAX_UPLOAD_SIZE = 100 * 1024 * 1024
 """Override with the Django setting DOCUMENTS_MAX_UPLOAD_SIZE (bytes)."""
@@ -79,13 +80,16 @@ def _extension(name: str) -> str:
 
 
 def _refuse_type(ext: str) -> ValidationError:
-    shown = f".{ext}" if ext else "（拡張子なし / no extension）"
+    shown: Message | str = f".{ext}" if ext else Message(gettext_noop("no extension"))
     allowed = ", ".join(f".{e}" for e in ALLOWED_EXTENSIONS)
     return ValidationError(
         {
             "file": (
-                f"この種類のファイル（{shown}）はアップロードできません。使えるのは {allowed} です。"
-                f" / Files of this type ({shown}) cannot be uploaded. Allowed: {allowed}."
+                Message(
+                    gettext_noop("Files of this type (%(shown)s) cannot be uploaded. Allowed: %(allowed)s."),
+                    shown=shown,
+                    allowed=allowed,
+                ).bilingual()
             )
         },
         code="file_type",
@@ -96,9 +100,12 @@ def _mismatch(ext: str) -> ValidationError:
     return ValidationError(
         {
             "file": (
-                f"ファイルの中身が拡張子（.{ext}）と一致しません。壊れているか、別の種類のファイルです。"
-                f" / The file's content does not match its extension (.{ext}): "
-                "it is damaged or of another type."
+                Message(
+                    gettext_noop(
+                        "The file's content does not match its extension (.%(ext)s): it is damaged or of another type."
+                    ),
+                    ext=ext,
+                ).bilingual()
             )
         },
         code="file_content",
@@ -109,8 +116,11 @@ def _too_large(size: int, limit: int) -> ValidationError:
     return ValidationError(
         {
             "file": (
-                f"ファイルが大きすぎます（{human_size(size)}）。上限は {human_size(limit)} です。"
-                f" / The file is too large ({human_size(size)}); the limit is {human_size(limit)}."
+                Message(
+                    gettext_noop("The file is too large (%(value)s); the limit is %(value2)s."),
+                    value=human_size(size),
+                    value2=human_size(limit),
+                ).bilingual()
             )
         },
         code="file_size",
@@ -119,7 +129,7 @@ def _too_large(size: int, limit: int) -> ValidationError:
 
 def _empty() -> ValidationError:
     return ValidationError(
-        {"file": "ファイルが空です。 / The file is empty."},
+        {"file": Message(gettext_noop("The file is empty.")).bilingual()},
         code="file_empty",
     )
 

@@ -27,6 +27,7 @@ from kaidan.audit.services import record
 from kaidan.catalog.models import Dataset
 from kaidan.core.errors import Forbidden, NotFound
 from kaidan.store.models import Blob
+from kaidan.values.messages import Message, gettext_noop
 
 from . import files
 from .extract import extract_text
@@ -35,9 +36,9 @@ from .models import Document, DocumentVersion
 logger = logging.getLogger(__name__)
 
 
-def bilingual(ja: str, en: str) -> str:
+def bilingual(message: Message) -> str:
     """Error text for bad input: Japanese and English together, whatever the UI language."""
-    return f"{ja} / {en}"
+    return message.bilingual()
 
 
 def classification_errors(
@@ -57,18 +58,23 @@ def classification_errors(
     errors: dict[str, str] = {}
     if classification not in Level.values:
         errors["classification"] = bilingual(
-            f"区分「{classification}」はありません。公開・庁内・限定・秘から選んでください。",
-            f"There is no classification “{classification}”: choose public, internal, limited or restricted.",
+            Message(
+                gettext_noop(
+                    "There is no classification “%(classification)s”: choose public, internal, limited or restricted."
+                ),
+                classification=classification,
+            ),
         )
     if classification == Level.RESTRICTED and not restriction_reason:
         errors["restriction_reason"] = bilingual(
-            "秘の情報には、秘とする理由を記録してください。",
-            "Restricted (秘) information needs a recorded reason.",
+            Message(gettext_noop("Restricted (秘) information needs a recorded reason."))
         )
     if planned_release is not None and not undecided:
         errors["planned_release"] = bilingual(
-            f"公開予定日（{planned_release.isoformat()}）は未決定の文書にだけ設定できます。",
-            f"A planned release date ({planned_release.isoformat()}) only applies to undecided documents.",
+            Message(
+                gettext_noop("A planned release date (%(value)s) only applies to undecided documents."),
+                value=planned_release.isoformat(),
+            ),
         )
     elif (
         planned_release is not None
@@ -76,9 +82,12 @@ def classification_errors(
         and planned_release < timezone.localdate()
     ):
         errors["planned_release"] = bilingual(
-            f"公開予定日（{planned_release.isoformat()}）が過去の日付です。今日以降の日付にしてください。",
-            f"The planned release date ({planned_release.isoformat()}) is in the past: "
-            "choose today or a later date.",
+            Message(
+                gettext_noop(
+                    "The planned release date (%(value)s) is in the past: choose today or a later date."
+                ),
+                value=planned_release.isoformat(),
+            ),
         )
     return errors
 
@@ -279,7 +288,7 @@ def update_document(
         raise NotFound(detail="document")
     title = title.strip()
     if not title:
-        raise ValidationError({"title": bilingual("題名を入力してください。", "Enter a title.")})
+        raise ValidationError({"title": bilingual(Message(gettext_noop("Enter a title.")))})
     errors = classification_errors(
         classification=classification,
         restriction_reason=restriction_reason,

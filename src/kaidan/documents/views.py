@@ -20,6 +20,7 @@ from kaidan.catalog.models import Dataset
 from kaidan.catalog.selectors import list_datasets
 from kaidan.core.errors import NotFound
 from kaidan.core.http import attachment_header
+from kaidan.values.messages import Message, gettext_noop
 
 from . import selectors, services
 from .files import human_size, max_upload_size
@@ -53,7 +54,7 @@ def _too_large_request(request: HttpRequest) -> bool:
 
 def _size_error() -> str:
     limit = human_size(max_upload_size())
-    return f"ファイルが大きすぎます。上限は {limit} です。 / The file is too large; the limit is {limit}."
+    return Message(gettext_noop("The file is too large; the limit is %(limit)s."), limit=limit).bilingual()
 
 
 def _apply_errors(form: Any, error: ValidationError) -> None:

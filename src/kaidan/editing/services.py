@@ -37,7 +37,8 @@ from kaidan.store.models import Revision
 from kaidan.store.relation import Purpose, VisibleRelation, compile_relation
 from kaidan.store.services import RevisionWriter, open_revision, read_alive_by
 from kaidan.store.values import row_hash, to_db, to_json
-from kaidan.values.types import TYPE_NAMES_JA, convert
+from kaidan.values.messages import Message, MessageList, gettext_noop, reason_of
+from kaidan.values.types import convert, type_name
 
 MAX_LISTED = 20
 NAME_RE = re.compile(r"[^\W_][\w\-]{0,99}")
@@ -50,16 +51,23 @@ NAME_RE = re.compile(r"[^\W_][\w\-]{0,99}")
 
 @dataclass(frozen=True)
 class Problem:
-    """One bilingual message, optionally about one field (machine name)."""
+    """One message (a gettext Message, shown in the reader's language), optionally about one field."""
 
-    ja: str
-    en: str
+    message: Message
     field: str = ""
     row: int | None = None
     """The row the problem is about (a pasted block names its cells: row and field)."""
 
+    @property
+    def ja(self) -> str:
+        return self.message.ja
+
+    @property
+    def en(self) -> str:
+        return self.message.en
+
     def __str__(self) -> str:
-        return f"{self.ja} / {self.en}"
+        return self.message.bilingual()
 
 
 class EditRejected(Exception):
@@ -70,8 +78,8 @@ class EditRejected(Exception):
         super().__init__("; ".join(str(p) for p in self.problems))
 
     @classmethod
-    def one(cls, ja: str, en: str, field: str = "") -> EditRejected:
-        return cls([Problem(ja, en, field)])
+    def one(cls, message: Message, field: str = "") -> EditRejected:
+        return cls([Problem(message, field)])
 
     def by_field(self) -> dict[str, list[Problem]]:
         result: dict[str, list[Problem]] = {}
@@ -103,15 +111,24 @@ class StaleRecord(Exception):
         super().__init__(self.describe())
 
     def describe(self) -> str:
+        return self.message().bilingual()
+
+    def message(self) -> Message:
         who = self.changed_by or "?"
         if self.deleted:
-            return (
-                f"行 {self.row_id} は {who} さんが削除しました（版 {self.rev}）。変更は保存していません / "
-                f"row {self.row_id} was deleted by {who} (revision {self.rev}); your changes were not saved"
+            return Message(
+                gettext_noop(
+                    "row %(row_id)s was deleted by %(who)s (revision %(rev)s); your changes were not saved"
+                ),
+                row_id=self.row_id,
+                who=who,
+                rev=self.rev,
             )
-        return (
-            f"行 {self.row_id} は {who} さんが変更しました（版 {self.rev}） / "
-            f"row {self.row_id} was changed by {who} (revision {self.rev})"
+        return Message(
+            gettext_noop("row %(row_id)s was changed by %(who)s (revision %(rev)s)"),
+            row_id=self.row_id,
+            who=who,
+            rev=self.rev,
         )
 
 
@@ -140,19 +157,6 @@ def _author_name(user: Any) -> str:
     return str(display or user.get_username())
 
 
-def _type_ja(field_type: str) -> str:
-    try:
-        return TYPE_NAMES_JA[FieldType(field_type)]  # type: ignore[index]
-    except (KeyError, ValueError):
-        return field_type
-
-
-def _split_reason(exc: Exception) -> tuple[str, str]:
-    """The ingest parsers raise ValueError("English / 日本語")."""
-    en, _sep, ja = str(exc).partition(" / ")
-    return (ja or en), en
-
-
 def parse_value(fld: Field, text: str | None) -> Any:
     """The user's text as a value of the field's type (None for empty); InvalidValues when it does not fit."""
     if text is None:
@@ -160,10 +164,14 @@ def parse_value(fld: Field, text: str | None) -> Any:
     try:
         return convert(text, fld.type)
     except (ValueError, ArithmeticError) as exc:
-        ja_reason, en_reason = _split_reason(exc)
         raise InvalidValues.one(
-            f"列「{fld.label}」の値「{text}」は{_type_ja(fld.type)}として読めません（{ja_reason}）",
-            f"Column '{fld.label}': '{text}' is not a valid {fld.type} ({en_reason})",
+            Message(
+                gettext_noop("Column '%(label)s': '%(text)s' is not a valid %(type)s (%(reason)s)"),
+                label=fld.label,
+                text=text,
+                type=type_name(fld.type),
+                reason=reason_of(exc),
+            ),
             fld.name,
         ) from None
 
@@ -180,8 +188,7 @@ def _parse_changes(
         if fld is None:
             problems.append(
                 Problem(
-                    f"列「{name}」はありません（または編集できません）",
-                    f"there is no column '{name}' you may edit",
+                    Message(gettext_noop("there is no column '%(name)s' you may edit"), name=name),
                     name,
                 )
             )
@@ -220,8 +227,7 @@ def _in_scope(rel: VisibleRelation, fields: Sequence[Field], values: Sequence[An
 
 def _scope_problem() -> Problem:
     return Problem(
-        "この変更では行があなたの組織の担当範囲から外れるため、保存できません",
-        "this change would move the row outside the rows your organization may edit",
+        Message(gettext_noop("this change would move the row outside the rows your organization may edit")),
     )
 
 
@@ -267,8 +273,7 @@ def _check_key(
     if value is None:
         return [
             Problem(
-                f"キー列「{key.label}」は空にできません",
-                f"the key column '{key.label}' cannot be empty",
+                Message(gettext_noop("the key column '%(label)s' cannot be empty"), label=key.label),
                 key.name,
             )
         ]
@@ -279,15 +284,24 @@ def _check_key(
         if catalog.relation(actor, dataset).row(other[0]) is not None:
             return [
                 Problem(
-                    f"キー列「{key.label}」の値「{shown}」は行 {other[0]} で既に使われています",
-                    f"the key column '{key.label}' already has '{shown}' (row {other[0]})",
+                    Message(
+                        gettext_noop("the key column '%(label)s' already has '%(shown)s' (row %(other)s)"),
+                        label=key.label,
+                        shown=shown,
+                        other=other[0],
+                    ),
                     key.name,
                 )
             ]
         return [
             Problem(
-                f"キー列「{key.label}」の値「{shown}」は既に使われています（あなたが見られない行です）",
-                f"the key column '{key.label}' already has '{shown}' in a row you cannot see",
+                Message(
+                    gettext_noop(
+                        "the key column '%(label)s' already has '%(shown)s' in a row you cannot see"
+                    ),
+                    label=key.label,
+                    shown=shown,
+                ),
                 key.name,
             )
         ]
@@ -302,7 +316,7 @@ def _visible_row(actor: Actor, dataset: Dataset, r: Rights, row_id: int) -> Any:
     row = catalog.get_row(actor, dataset, row_id)
     if row is not None:
         if _editable(actor, dataset).row(row_id) is None:
-            raise EditRejected.one("この行は変更できません", "you may not change this row")
+            raise EditRejected.one(Message(gettext_noop("you may not change this row")))
         return row
     deleted = deleted_rev(dataset, row_id)
     if deleted is not None and catalog.get_row(actor, dataset, row_id, as_of=deleted - 1) is not None:
@@ -395,7 +409,7 @@ def delete_records(
     """Delete rows, each only if it is still at the revision the user saw ({row id: expected rev})."""
     r = _require(actor, dataset)
     if not expected:
-        raise EditRejected.one("削除する行が選ばれていません", "no rows were chosen for deletion")
+        raise EditRejected.one(Message(gettext_noop("no rows were chosen for deletion")))
     with transaction.atomic():
         _lock(dataset)
         for row_id, rev in expected.items():
@@ -453,7 +467,7 @@ def paste_block(
     """
     r = _require(actor, dataset)
     if not changes:
-        raise EditRejected.one("貼り付ける値がありません", "there are no values to paste")
+        raise EditRejected.one(Message(gettext_noop("there are no values to paste")))
     visible = r.visible(dataset.live_fields())
     parsed: dict[int, dict[int, Any]] = {}
     problems: list[Problem] = []
@@ -480,8 +494,7 @@ def paste_block(
             if editable.row(row_id) is None:
                 problems.append(
                     Problem(
-                        f"行 {row_id} は変更できません",
-                        f"row {row_id}: you may not change this row",
+                        Message(gettext_noop("row %(row_id)s: you may not change this row"), row_id=row_id),
                         row=row_id,
                     )
                 )
@@ -493,10 +506,7 @@ def paste_block(
             old_rows[row_id] = current[1]
         if stale:
             raise StaleBlock(
-                [
-                    Problem(s.describe().split(" / ")[0], s.describe().split(" / ")[-1], row=s.row_id)
-                    for s in stale
-                ],
+                [Problem(s.message(), row=s.row_id) for s in stale],
                 stale,
             )
         if problems:
@@ -570,8 +580,15 @@ def _check_block_keys(
                 shown = to_json(value)
                 problems.append(
                     Problem(
-                        f"キー列「{key.label}」の値「{shown}」が行 {earlier} と行 {row_id} で重複しています",
-                        f"the key column '{key.label}' gets '{shown}' on both row {earlier} and row {row_id}",
+                        Message(
+                            gettext_noop(
+                                "the key column '%(label)s' gets '%(shown)s' on both row %(earlier)s and row %(row_id)s"
+                            ),
+                            label=key.label,
+                            shown=shown,
+                            earlier=earlier,
+                            row_id=row_id,
+                        ),
                         key.name,
                         row_id,
                     )
@@ -626,8 +643,12 @@ def bulk_edit(
         key = dataset.key_field
         if key is not None and key.pk == target.pk and len(row_ids) > 1:
             raise InvalidValues.one(
-                f"キー列「{key.label}」は行ごとに異なる値が必要なため、まとめて同じ値にはできません",
-                f"the key column '{key.label}' must differ from row to row: it cannot be set on many rows",
+                Message(
+                    gettext_noop(
+                        "the key column '%(label)s' must differ from row to row: it cannot be set on many rows"
+                    ),
+                    label=key.label,
+                ),
                 key.name,
             )
         editable = _editable(actor, dataset)
@@ -676,15 +697,19 @@ def _field(dataset: Dataset, r: Rights, name: str) -> Field:
     for fld in r.visible(dataset.live_fields()):
         if fld.name == name:
             return fld
-    raise EditRejected.one(f"列「{name}」はありません", f"there is no column '{name}'", name)
+    raise EditRejected.one(Message(gettext_noop("there is no column '%(name)s'"), name=name), name)
 
 
 def _check_name(dataset: Dataset, name: str, exclude: Field | None = None) -> list[Problem]:
     if not NAME_RE.fullmatch(name):
         return [
             Problem(
-                f"機械名「{name}」は使えません。英数字・かな漢字・「_」「-」で、空白なしにしてください",
-                f"the machine name '{name}' is not allowed: use letters, digits, '_' and '-', no spaces",
+                Message(
+                    gettext_noop(
+                        "the machine name '%(name)s' is not allowed: use letters, digits, '_' and '-', no spaces"
+                    ),
+                    name=name,
+                ),
                 "name",
             )
         ]
@@ -692,8 +717,11 @@ def _check_name(dataset: Dataset, name: str, exclude: Field | None = None) -> li
         if other.name == name and (exclude is None or other.pk != exclude.pk):
             return [
                 Problem(
-                    f"機械名「{name}」は列「{other.label}」で既に使われています",
-                    f"the machine name '{name}' is already used by column '{other.label}'",
+                    Message(
+                        gettext_noop("the machine name '%(name)s' is already used by column '%(label)s'"),
+                        name=name,
+                        label=other.label,
+                    ),
                     "name",
                 )
             ]
@@ -702,13 +730,12 @@ def _check_name(dataset: Dataset, name: str, exclude: Field | None = None) -> li
 
 def _check_label(dataset: Dataset, label: str, exclude: Field | None = None) -> list[Problem]:
     if not label.strip():
-        return [Problem("見出しを入力してください", "enter a label", "label")]
+        return [Problem(Message(gettext_noop("enter a label")), "label")]
     for other in dataset.live_fields():
         if other.label == label and (exclude is None or other.pk != exclude.pk):
             return [
                 Problem(
-                    f"見出し「{label}」の列は既にあります",
-                    f"a column labelled '{label}' already exists",
+                    Message(gettext_noop("a column labelled '%(label)s' already exists"), label=label),
                     "label",
                 )
             ]
@@ -719,8 +746,7 @@ def _level(text: str) -> Level:
     try:
         return Level.parse(text)
     except ValueError as exc:
-        ja, _sep, en = str(exc).partition(" / ")
-        raise EditRejected.one(ja, en, "classification") from None
+        raise EditRejected.one(reason_of(exc), "classification") from None
 
 
 def _field_type(text: str) -> FieldType:
@@ -728,7 +754,12 @@ def _field_type(text: str) -> FieldType:
         return FieldType(text)
     except ValueError:
         raise EditRejected.one(
-            f"型「{text}」は不明です", f"unknown type '{text}' ({', '.join(FieldType.values)})", "type"
+            Message(
+                gettext_noop("unknown type '%(text)s' (%(value)s)"),
+                text=text,
+                value=", ".join(FieldType.values),
+            ),
+            "type",
         ) from None
 
 
@@ -854,15 +885,22 @@ def retype_field(actor: Actor, dataset: Dataset, field_name: str, new_type: str,
                 continue
             converted.append((row_id, values, value))
         if failed:
-            listed_ja = "、".join(f"行 {row}「{text}」" for row, text in failures)
-            listed_en = ", ".join(f"row {row} '{text}'" for row, text in failures)
-            more_ja = f" ほか{failed - len(failures)}件" if failed > len(failures) else ""
-            more_en = f" and {failed - len(failures)} more" if failed > len(failures) else ""
+            listed = [
+                Message(gettext_noop("row %(row)s '%(text)s'"), row=row, text=text) for row, text in failures
+            ]
+            more = failed - len(failures)
             raise EditRejected.one(
-                f"列「{old_field.label}」の{failed}件の値を{_type_ja(field_type)}に変換できないため、"
-                f"型は変更していません: {listed_ja}{more_ja}",
-                f"column '{old_field.label}': {failed} values cannot be converted to {field_type.value}, "
-                f"so the type was not changed: {listed_en}{more_en}",
+                Message(
+                    gettext_noop(
+                        "column '%(label)s': %(failed)s values cannot be converted to %(type)s, "
+                        "so the type was not changed: %(listed)s%(more)s"
+                    ),
+                    label=old_field.label,
+                    failed=failed,
+                    type=type_name(field_type),
+                    listed=MessageList(listed),
+                    more=Message(gettext_noop(" and %(count)s more"), count=more) if more else "",
+                ),
                 "type",
             )
         new_field = Field.objects.create(
@@ -920,12 +958,13 @@ def remove_field(actor: Actor, dataset: Dataset, field_name: str, message: str =
     fld = _field(dataset, r, field_name)
     if dataset.key_field_id == fld.pk:
         raise EditRejected.one(
-            f"列「{fld.label}」はキー列のため削除できません",
-            f"column '{fld.label}' is the key column and cannot be removed",
+            Message(
+                gettext_noop("column '%(label)s' is the key column and cannot be removed"), label=fld.label
+            ),
             fld.name,
         )
     if len(dataset.live_fields()) <= 1:
-        raise EditRejected.one("最後の列は削除できません", "the last column cannot be removed", fld.name)
+        raise EditRejected.one(Message(gettext_noop("the last column cannot be removed")), fld.name)
     with transaction.atomic():
         _lock(dataset)
         Field.objects.filter(pk=fld.pk).update(removed=True)
@@ -965,14 +1004,20 @@ def set_dataset_classification(
     reason = restriction_reason.strip()
     if reason and reason not in RestrictionReason.values:
         raise EditRejected.one(
-            f"秘の理由「{reason}」は不明です",
-            f"unknown reason for restriction '{reason}' ({', '.join(RestrictionReason.values)})",
+            Message(
+                gettext_noop("unknown reason for restriction '%(reason)s' (%(value)s)"),
+                reason=reason,
+                value=", ".join(RestrictionReason.values),
+            ),
             "restriction_reason",
         )
     if level == Level.RESTRICTED and not reason:
         raise EditRejected.one(
-            "秘にするには理由（個人情報、プライバシー、入札、未決定、法令）を選んでください",
-            "restricted information needs a recorded reason (personal, privacy, bid, undecided, legal)",
+            Message(
+                gettext_noop(
+                    "restricted information needs a recorded reason (personal, privacy, bid, undecided, legal)"
+                )
+            ),
             "restriction_reason",
         )
     if level == dataset.classification and reason == dataset.restriction_reason:

@@ -24,6 +24,7 @@ from kaidan.catalog.models import Dataset, FieldType
 from kaidan.catalog.views import cell_text
 from kaidan.core.display import display_value
 from kaidan.store.selectors import fields_at
+from kaidan.values.messages import Message, gettext_noop
 
 from . import services
 from .forms import (
@@ -407,8 +408,7 @@ def schema(request: HttpRequest, name: str) -> HttpResponse:
             elif op == "remove":
                 if post.get("confirm") != "yes":
                     raise services.EditRejected.one(
-                        "削除の確認にチェックを入れてください",
-                        "tick the box to confirm the removal",
+                        Message(gettext_noop("tick the box to confirm the removal")),
                         "confirm",
                     )
                 services.remove_field(request.user, dataset, target, message=message)

@@ -33,6 +33,7 @@ from kaidan.store.models import Revision, RowChange
 from kaidan.store.relation import VisibleRelation, compile_relation
 from kaidan.store.selectors import schema_at
 from kaidan.store.values import from_json, to_json
+from kaidan.values.messages import Message, gettext_noop
 
 PAGE = 1000
 
@@ -218,8 +219,11 @@ def diff(actor: Actor, dataset: Dataset, a: int, b: int, *, purpose: str = "diff
     for number in (a, b):
         if not 0 <= number <= dataset.current_revision:
             raise ValueError(
-                f"版 {number} はありません（0〜{dataset.current_revision}） / "
-                f"no revision {number} (0..{dataset.current_revision})"
+                Message(
+                    gettext_noop("no revision %(number)s (0..%(current_revision)s)"),
+                    number=number,
+                    current_revision=dataset.current_revision,
+                ).bilingual()
             )
     rel = compile_relation(actor, dataset)
     r = rel.rights

@@ -23,6 +23,7 @@ from kaidan.store.history import alive_created_after, iter_raw_changes, row_meta
 from kaidan.store.models import Revision
 from kaidan.store.relation import Purpose, compile_relation
 from kaidan.store.services import RevisionWriter, open_revision
+from kaidan.values.messages import Message, gettext_noop
 
 from .selectors import (
     Cell,
@@ -42,8 +43,11 @@ class RestoreRejected(ValueError):
 def _check_number(dataset: Dataset, number: int) -> None:
     if not 1 <= number <= dataset.current_revision:
         raise RestoreRejected(
-            f"版 {number} はありません（1〜{dataset.current_revision}） / "
-            f"no revision {number} (1..{dataset.current_revision})"
+            Message(
+                gettext_noop("no revision %(number)s (1..%(current_revision)s)"),
+                number=number,
+                current_revision=dataset.current_revision,
+            ).bilingual()
         )
 
 
@@ -96,7 +100,11 @@ def plan_record_restore(actor: Actor, dataset: Dataset, row_id: int, number: int
         if now is None and not rel.latest_in_scope(row_id):
             raise NotFound(detail=f"row {row_id}")
         raise RestoreRejected(
-            f"行 {row_id} は版 {number} の時点では存在しませんでした / row {row_id} did not exist at revision {number}"
+            Message(
+                gettext_noop("row %(row_id)s did not exist at revision %(number)s"),
+                row_id=row_id,
+                number=number,
+            ).bilingual()
         )
     current = {f.pk: f for f in dataset.fields.all()}
     visible = _visible_ids(r, current, fields_n, live)
@@ -130,13 +138,22 @@ def restore_record(
             dataset,
             source=Revision.Source.RESTORE,
             message=_message(
-                f"row {row_id} restored to revision {number} / 行 {row_id} を版 {number} に復元", note
+                Message(
+                    gettext_noop("row %(row_id)s restored to revision %(number)s"),
+                    row_id=row_id,
+                    number=number,
+                ).bilingual(),
+                note,
             ),
         )
         plan = plan_record_restore(actor, dataset, row_id, number)
         if plan.alive and not plan.cells:
             raise RestoreRejected(
-                f"行 {row_id} は既に版 {number} と同じ値です / row {row_id} already has its values of revision {number}"
+                Message(
+                    gettext_noop("row %(row_id)s already has its values of revision %(number)s"),
+                    row_id=row_id,
+                    number=number,
+                ).bilingual()
             )
         writer = RevisionWriter(dataset, revision, plan.live)
         if plan.alive:
@@ -185,17 +202,25 @@ def restore_dataset(
             actor,
             dataset,
             source=Revision.Source.RESTORE,
-            message=_message(f"restored to revision {number} / 版 {number} に復元", note),
+            message=_message(
+                Message(gettext_noop("restored to revision %(number)s"), number=number).bilingual(), note
+            ),
         )
         current = revision.number - 1
         if expected_revision is not None and expected_revision != current:
             raise RestoreRejected(
-                f"確認の後に版 {current} が作られました。もう一度確認してください / "
-                f"revision {current} was made after you confirmed: check again"
+                Message(
+                    gettext_noop("revision %(current)s was made after you confirmed: check again"),
+                    current=current,
+                ).bilingual()
             )
         if not 1 <= number < current:
             raise RestoreRejected(
-                f"版 {number} には戻せません（1〜{current - 1}） / cannot restore to revision {number} (1..{current - 1})"
+                Message(
+                    gettext_noop("cannot restore to revision %(number)s (1..%(value)s)"),
+                    number=number,
+                    value=current - 1,
+                ).bilingual()
             )
         fields_n = schema_fields(dataset, number)
         _restore_schema(dataset, fields_n)

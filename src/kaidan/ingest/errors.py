@@ -1,12 +1,14 @@
 """Errors raised while reading source files.
 
-Municipal staff read these messages, so every error carries a Japanese and an
-English message plus the location (file, row, column, value) of the problem.
+Municipal staff read these messages, so every error carries a gettext Message (shown in Japanese and
+English) plus the location (file, row, column, value) of the problem.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from kaidan.values.messages import Message
 
 
 class ReadError(Exception):
@@ -18,16 +20,14 @@ class ReadError(Exception):
 
     def __init__(
         self,
-        message_ja: str,
-        message_en: str,
+        message: Message,
         path: str | Path | None,
         row: int | None = None,
         column: int | str | None = None,
         value: object = None,
     ) -> None:
-        super().__init__(message_en)
-        self.message_ja = message_ja
-        self.message_en = message_en
+        super().__init__(message.msgid)
+        self.message = message
         self.path = str(path) if path is not None else None
         self.row = row
         self.column = column
@@ -40,7 +40,15 @@ class ReadError(Exception):
         if self.column is not None:
             where += f", column {self.column}"
         where += "]"
-        return f"{self.message_ja} / {self.message_en}{where if where != ' []' else ''}"
+        return f"{self.message.bilingual()}{where if where != ' []' else ''}"
+
+    @property
+    def message_ja(self) -> str:
+        return self.message.ja
+
+    @property
+    def message_en(self) -> str:
+        return self.message.en
 
 
 class Issue:
@@ -50,15 +58,22 @@ class Issue:
     the user expects (a packed coordinate format, values beyond the header…).
     """
 
-    __slots__ = ("code", "message_en", "message_ja")
+    __slots__ = ("code", "message")
 
-    def __init__(self, code: str, message_ja: str, message_en: str) -> None:
+    def __init__(self, code: str, message: Message) -> None:
         self.code = code
-        self.message_ja = message_ja
-        self.message_en = message_en
+        self.message = message
+
+    @property
+    def message_ja(self) -> str:
+        return self.message.ja
+
+    @property
+    def message_en(self) -> str:
+        return self.message.en
 
     def __repr__(self) -> str:
-        return f"Issue({self.code!r}, {self.message_en!r})"
+        return f"Issue({self.code!r}, {self.message.msgid!r})"
 
     def __str__(self) -> str:
-        return f"{self.message_ja} / {self.message_en}"
+        return self.message.bilingual()

@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass
 
 from kaidan.core.formulas import defuse
+from kaidan.values.messages import Message, gettext_noop
 
 
 @dataclass(frozen=True)
@@ -16,15 +17,26 @@ class RejectedValue:
     row: int
     column: str
     value: str
-    reason_ja: str
-    reason_en: str
+    reason: Message
+
+    @property
+    def reason_ja(self) -> str:
+        return self.reason.ja
+
+    @property
+    def reason_en(self) -> str:
+        return self.reason.en
 
     def __str__(self) -> str:
-        where = f"{self.file}{f' [{self.sheet}]' if self.sheet else ''} {self.row}行目 「{self.column}」"
-        return (
-            f"{where} 値「{self.value}」: {self.reason_ja} / row {self.row}, column '{self.column}', "
-            f"value '{self.value}': {self.reason_en}"
-        )
+        return Message(
+            gettext_noop("%(file)s%(sheet)s row %(row)s, column '%(column)s', value '%(value)s': %(reason)s"),
+            file=self.file,
+            sheet=f" [{self.sheet}]" if self.sheet else "",
+            row=self.row,
+            column=self.column,
+            value=self.value,
+            reason=self.reason,
+        ).bilingual()
 
 
 REPORT_HEADER = ["ファイル file", "シート sheet", "行 row", "列 column", "値 value", "理由", "reason"]
@@ -45,8 +57,18 @@ def report_csv(rejected: list[RejectedValue]) -> bytes:
 class ImportRejected(Exception):
     """The import was not applied (nothing was written). `rejected` lists every bad value found."""
 
-    def __init__(self, message_ja: str, message_en: str, rejected: list[RejectedValue] | None = None) -> None:
-        super().__init__(f"{message_ja} / {message_en}")
-        self.message_ja = message_ja
-        self.message_en = message_en
+    def __init__(self, message: Message, rejected: list[RejectedValue] | None = None) -> None:
+        super().__init__(message.msgid)
+        self.message = message
         self.rejected = rejected or []
+
+    def __str__(self) -> str:
+        return self.message.bilingual()
+
+    @property
+    def message_ja(self) -> str:
+        return self.message.ja
+
+    @property
+    def message_en(self) -> str:
+        return self.message.en

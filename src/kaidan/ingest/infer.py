@@ -17,6 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from kaidan.values.messages import Message, MessageList, ValueProblem, gettext_noop
 from kaidan.values.normalize import (
     coordinate_kind,
     is_empty_marker,
@@ -28,7 +29,7 @@ from kaidan.values.normalize import (
     parse_phone,
     parse_postal_code,
 )
-from kaidan.values.types import TYPE_NAMES_JA, FieldType
+from kaidan.values.types import FieldType, type_name
 from kaidan.values.wareki import parse_date, parse_datetime, parse_time
 
 from .errors import Issue
@@ -40,7 +41,7 @@ MAX_EXAMPLES = 5
 def _check_integer(value: object) -> str:
     number = parse_number_ex(value)
     if isinstance(number.value, Decimal):
-        raise ValueError(f"{value!r} has a fractional part / 小数を含みます")
+        raise ValueProblem(Message(gettext_noop("has a fractional part")))
     return number.unit
 
 
@@ -54,7 +55,7 @@ def _check_code(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return ""
     if not isinstance(value, str) or not normalize_code(value).isdigit():
-        raise ValueError(f"{value!r} is not a digits-only code / 数字のみのコードではありません")
+        raise ValueProblem(Message(gettext_noop("not a digits-only code")))
     return ""
 
 
@@ -70,7 +71,7 @@ def _check_datetime(value: object) -> str:
 
 def _check_time(value: object) -> str:
     if isinstance(value, datetime):
-        raise ValueError(f"{value!r} is a date and time / 日時です")
+        raise ValueProblem(Message(gettext_noop("a date and time")))
     parse_time(value)
     return ""
 
@@ -384,14 +385,23 @@ class _ColumnState:
         unit = ""
         if chosen in (FieldType.INTEGER, FieldType.DECIMAL) and self.units:
             unit = self.units.most_common(1)[0][0]
-        ja_name, total = TYPE_NAMES_JA[chosen], self.nonempty
-        en = f"{chosen.value}, {ok} of {total} values"
-        ja = f"{ja_name}: {total}件中{ok}件が解釈できました"
+        total = self.nonempty
+        parts: list[Message | str] = [
+            Message(
+                gettext_noop("%(type)s, %(ok)s of %(total)s values"),
+                type=type_name(chosen),
+                ok=ok,
+                total=total,
+            )
+        ]
         if bad:
-            shown_en = ", ".join(f"row {row} '{value}'" for row, value in examples)
-            shown_ja = "、".join(f"{row}行目「{value}」" for row, value in examples)
-            en += f"; {bad} unparsable: {shown_en}"
-            ja += f"。{bad}件は解釈できません: {shown_ja}"
+            shown = MessageList(
+                [
+                    Message(gettext_noop("row %(row)s '%(text)s'"), row=row, text=value)
+                    for row, value in examples
+                ]
+            )
+            parts.append(Message(gettext_noop("; %(bad)s unparsable: %(shown)s"), bad=bad, shown=shown))
         if chosen is FieldType.TEXT and total:
             best = max(
                 (c for t, c in self.candidates.items() if t is not FieldType.CODE),
@@ -401,23 +411,30 @@ class _ColumnState:
             if best is not None and best.ok:
                 best_type = next(t for t, c in self.candidates.items() if c is best)
                 share = best.ok * 100 // total
-                en += f" (no type fits 95%; best {best_type.value} {share}%)"
-                ja += f"（95%以上に当てはまる型なし。最多は{TYPE_NAMES_JA[best_type]} {share}%）"
+                parts.append(
+                    Message(
+                        gettext_noop(" (no type fits 95%%; best %(type)s %(share)s%%)"),
+                        type=type_name(best_type),
+                        share=share,
+                    )
+                )
         if unit:
-            en += f"; unit {unit}"
-            ja += f"。単位: {unit}"
+            parts.append(Message(gettext_noop("; unit %(unit)s"), unit=unit))
         if self.empty:
-            en += f"; {self.empty} empty"
-            ja += f"。空欄 {self.empty}件"
+            parts.append(Message(gettext_noop("; %(count)s empty"), count=self.empty))
+        evidence = MessageList(parts, separator="")
+        ja, en = evidence.render("ja"), evidence.render("en")
         issues = []
         if chosen in (FieldType.LATITUDE, FieldType.LONGITUDE) and ok >= 10 and self.dms >= 0.9 * ok:
             issues.append(
                 Issue(
                     "dms_coordinates",
-                    f"列「{self.name}」の値は度分秒を小数の形に詰めたもの（35.371269 = 35度37分12.69秒）と思われます。"
-                    "そのまま十進の度として使うと位置が大きくずれます",
-                    f"Column '{self.name}' looks like degrees-minutes-seconds packed as a decimal "
-                    "(35.371269 = 35°37'12.69\"); used as decimal degrees the points would be far off",
+                    Message(
+                        gettext_noop(
+                            "Column '%(name)s' looks like degrees-minutes-seconds packed as a decimal (35.371269 = 35°37'12.69\"); used as decimal degrees the points would be far off"
+                        ),
+                        name=self.name,
+                    ),
                 )
             )
         return ColumnGuess(self.name, chosen, ok, bad, self.empty, list(examples), unit, ja, en, issues)

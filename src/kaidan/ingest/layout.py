@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Literal
 
+from kaidan.values.messages import Message, gettext_noop
 from kaidan.values.normalize import normalize_text, parse_number
 from kaidan.values.wareki import parse_date
 
@@ -279,14 +280,18 @@ def detect_layout(sample_rows: list[list[object]], header_rows: list[int] | None
     ]
     issues: list[Issue] = []
     if not header:
-        issues.append(Issue("no_header", "見出し行が見つかりません", "No header row was found"))
+        issues.append(Issue("no_header", Message(gettext_noop("No header row was found"))))
     for column in columns:
         if column.name.startswith(_ANNOTATION_PREFIXES):
             issues.append(
                 Issue(
                     "annotation_column",
-                    f"列「{column.name}」は項目名ではなく入力用の説明書きのようです（取り込まない列として扱ってください）",
-                    f"Column '{column.name}' looks like an editing note, not a field name (consider dropping it)",
+                    Message(
+                        gettext_noop(
+                            "Column '%(name)s' looks like an editing note, not a field name (consider dropping it)"
+                        ),
+                        name=column.name,
+                    ),
                 )
             )
     return Layout(header, data_start, skipped, columns, metadata, issues, [list(row) for row in sample_rows])

@@ -13,6 +13,8 @@ from typing import Any
 
 from django.conf import settings
 
+from kaidan.values.messages import Message, gettext_noop
+
 from .errors import ReadError
 
 DEFAULT_MAX_ROWS = 2_000_000
@@ -46,8 +48,10 @@ def _mb(size: int) -> str:
 def too_many_rows(path: str | Path, row: int) -> ReadError:
     limit = max_rows()
     return ReadError(
-        f"行数が上限（{limit:,}行）を超えています。ファイルを分けて取り込んでください",
-        f"The file has more rows than the limit of {limit:,}; split it and import the parts",
+        Message(
+            gettext_noop("The file has more rows than the limit of %(limit)s; split it and import the parts"),
+            limit=format(limit, ","),
+        ),
         path,
         row=row,
     )
@@ -57,9 +61,13 @@ def check_columns(path: str | Path, count: int) -> None:
     limit = max_columns()
     if count > limit:
         raise ReadError(
-            f"列が{count:,}列あり、上限（{limit:,}列）を超えています。必要な列だけにしてから取り込んでください",
-            f"The file has {count:,} columns, more than the limit of {limit:,}; "
-            "keep only the columns you need and import again",
+            Message(
+                gettext_noop(
+                    "The file has %(count)s columns, more than the limit of %(limit)s; keep only the columns you need and import again"
+                ),
+                count=format(count, ","),
+                limit=format(limit, ","),
+            ),
             path,
         )
 
@@ -95,28 +103,34 @@ def check_packed_spreadsheet(path: str | Path) -> None:
         _CHECKED.add(key)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
         raise ReadError(
-            f"表計算ファイルが壊れています: {exc}",
-            f"The spreadsheet file is damaged: {exc}",
+            Message(gettext_noop("The spreadsheet file is damaged: %(exc)s"), exc=exc),
             path,
         ) from exc
 
 
 def _too_big(path: str | Path, total: int, limit: int) -> ReadError:
     return ReadError(
-        f"表計算ファイルを展開すると{_mb(total)}になり、上限（{_mb(limit)}）を超えています。"
-        "シートを分けるかCSVにして取り込んでください",
-        f"The spreadsheet unpacks to {_mb(total)}, more than the limit of {_mb(limit)}; "
-        "split it or save it as CSV",
+        Message(
+            gettext_noop(
+                "The spreadsheet unpacks to %(value)s, more than the limit of %(value2)s; split it or save it as CSV"
+            ),
+            value=_mb(total),
+            value2=_mb(limit),
+        ),
         path,
     )
 
 
 def _bomb(path: str | Path, member: Any, ratio: float) -> ReadError:
     return ReadError(
-        f"表計算ファイルの「{member.filename}」が異常に高い圧縮率（{ratio:,.0f}倍）で、"
-        f"展開すると{_mb(member.file_size)}になります。表計算ソフトで保存し直してください",
-        f"Part '{member.filename}' of the spreadsheet is packed {ratio:,.0f} times and unpacks to "
-        f"{_mb(member.file_size)}: not a normal spreadsheet (save it again from the spreadsheet program)",
+        Message(
+            gettext_noop(
+                "Part '%(filename)s' of the spreadsheet is packed %(ratio)s times and unpacks to %(value)s: not a normal spreadsheet (save it again from the spreadsheet program)"
+            ),
+            filename=member.filename,
+            ratio=format(ratio, ",.0f"),
+            value=_mb(member.file_size),
+        ),
         path,
     )
 
@@ -136,8 +150,11 @@ def check_json_depth(path: str | Path, data: object) -> None:
 
 def json_too_deep(path: str | Path) -> ReadError:
     return ReadError(
-        f"JSONの入れ子が深すぎます（上限{MAX_JSON_DEPTH}段）。オブジェクトの配列か配列の配列にしてください",
-        f"The JSON is nested too deeply (more than {MAX_JSON_DEPTH} levels); "
-        "give an array of objects or an array of arrays",
+        Message(
+            gettext_noop(
+                "The JSON is nested too deeply (more than %(MAX_JSON_DEPTH)s levels); give an array of objects or an array of arrays"
+            ),
+            MAX_JSON_DEPTH=MAX_JSON_DEPTH,
+        ),
         path,
     )

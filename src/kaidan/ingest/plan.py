@@ -14,6 +14,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from kaidan.values.messages import Message, gettext_noop
 from kaidan.values.types import FieldType
 
 from . import limits
@@ -314,23 +315,28 @@ def _issues(analysis: Analysis) -> list[Issue]:
         issues.append(
             Issue(
                 "overflow",
-                f"{analysis.overflow_count}行で見出し（{width}列）より多くの値があります（{rows}行目など）。"
-                "値に区切り文字（カンマなど）が引用符なしで含まれている可能性があり、列がずれています",
-                f"{analysis.overflow_count} rows have more values than the header's {width} columns "
-                f"(rows {rows} …): a value probably contains the delimiter (e.g. a thousands comma) "
-                "without quotes, so the values are shifted",
+                Message(
+                    gettext_noop(
+                        "%(overflow_count)s rows have more values than the header's %(width)s columns (rows %(rows)s …): a value probably contains the delimiter (e.g. a thousands comma) without quotes, so the values are shifted"
+                    ),
+                    overflow_count=analysis.overflow_count,
+                    width=width,
+                    rows=rows,
+                ),
             )
         )
     if analysis.total_rows:
         issues.append(
             Issue(
                 "total_rows",
-                f"合計行が{len(analysis.total_rows)}行あります（取り込み対象外）",
-                f"{len(analysis.total_rows)} totals rows were found (not imported as data)",
+                Message(
+                    gettext_noop("%(value)s totals rows were found (not imported as data)"),
+                    value=len(analysis.total_rows),
+                ),
             )
         )
     if analysis.data_rows == 0:
-        issues.append(Issue("no_data", "データ行がありません", "No data rows were found"))
+        issues.append(Issue("no_data", Message(gettext_noop("No data rows were found"))))
     for guess in analysis.columns:
         issues.extend(guess.issues)
     return issues

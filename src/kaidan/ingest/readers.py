@@ -20,6 +20,8 @@ from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from kaidan.values.messages import Message, MessageList, gettext_noop
+
 from . import limits
 from .encoding import detect_encoding
 from .errors import ReadError
@@ -100,8 +102,7 @@ def list_sheets(path: str | Path) -> list[str]:
         return list(_open_workbook(path).sheet_names)
     except (CalamineError, OSError, ValueError) as exc:
         raise ReadError(
-            f"表計算ファイルを開けません: {exc}",
-            f"Cannot open the spreadsheet: {exc}",
+            Message(gettext_noop("Cannot open the spreadsheet: %(exc)s"), exc=exc),
             path,
         ) from exc
 
@@ -121,8 +122,14 @@ def _decoded_lines(path: Path, encoding: str) -> Iterator[str]:
             except UnicodeDecodeError as exc:
                 bad = raw[exc.start : exc.end + 1].hex(" ")
                 raise ReadError(
-                    f"{number}行目に{encoding}として読めないバイト列があります: {bad}",
-                    f"Line {number} contains bytes that are not valid {encoding}: {bad}",
+                    Message(
+                        gettext_noop(
+                            "Line %(number)s contains bytes that are not valid %(encoding)s: %(bad)s"
+                        ),
+                        number=number,
+                        encoding=encoding,
+                        bad=bad,
+                    ),
                     path,
                     row=number,
                     value=bad,
@@ -158,8 +165,7 @@ def _iter_text(source: Source) -> Iterator[tuple[int, list[object]]]:
             yield number, list(row)
     except csv.Error as exc:
         raise ReadError(
-            f"CSVとして解析できません: {exc}",
-            f"Cannot parse the CSV: {exc}",
+            Message(gettext_noop("Cannot parse the CSV: %(exc)s"), exc=exc),
             source.path,
         ) from exc
 
@@ -169,16 +175,18 @@ def _iter_spreadsheet(source: Source) -> Iterator[tuple[int, list[object]]]:
         workbook = _open_workbook(source.path)
     except (CalamineError, OSError, ValueError) as exc:
         raise ReadError(
-            f"表計算ファイルを開けません: {exc}",
-            f"Cannot open the spreadsheet: {exc}",
+            Message(gettext_noop("Cannot open the spreadsheet: %(exc)s"), exc=exc),
             source.path,
         ) from exc
     names = list(workbook.sheet_names)
     name = source.sheet if source.sheet is not None else (names[0] if names else None)
     if name is None or name not in names:
         raise ReadError(
-            f"シート「{name}」がありません（あるシート: {'、'.join(names)}）",
-            f"Sheet '{name}' not found (sheets: {', '.join(names)})",
+            Message(
+                gettext_noop("Sheet '%(name)s' not found (sheets: %(sheets)s)"),
+                name=name,
+                sheets=MessageList(names),
+            ),
             source.path,
             value=name,
         )
@@ -202,14 +210,16 @@ def _iter_json(source: Source) -> Iterator[tuple[int, list[object]]]:
         raise limits.json_too_deep(source.path) from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReadError(
-            f"JSONとして読めません: {exc}",
-            f"Cannot read the file as JSON: {exc}",
+            Message(gettext_noop("Cannot read the file as JSON: %(exc)s"), exc=exc),
             source.path,
         ) from exc
     if not isinstance(data, list):
         raise ReadError(
-            "JSONの最上位が配列ではありません（オブジェクトの配列か配列の配列が必要です）",
-            "The top level of the JSON is not an array (expected an array of objects or arrays)",
+            Message(
+                gettext_noop(
+                    "The top level of the JSON is not an array (expected an array of objects or arrays)"
+                )
+            ),
             source.path,
         )
     limits.check_json_depth(source.path, data)
@@ -233,8 +243,10 @@ def _iter_json(source: Source) -> Iterator[tuple[int, list[object]]]:
     for number, item in enumerate(data, start=1):
         if not isinstance(item, list):
             raise ReadError(
-                f"JSON配列の{number}番目の要素が配列でもオブジェクトでもありません",
-                f"Element {number} of the JSON array is neither an array nor an object",
+                Message(
+                    gettext_noop("Element %(number)s of the JSON array is neither an array nor an object"),
+                    number=number,
+                ),
                 source.path,
                 row=number,
             )
@@ -246,7 +258,7 @@ def iter_numbered_rows(source: Source) -> Iterator[tuple[int, list[object]]]:
     user counts them (a CSV record with quoted newlines counts as one row, as
     it does when Excel opens the file)."""
     if not source.path.exists():
-        raise ReadError("ファイルが見つかりません", "File not found", source.path)
+        raise ReadError(Message(gettext_noop("File not found")), source.path)
     if source.format in ("csv", "tsv"):
         return _capped(source, _iter_text(source))
     if source.format in SPREADSHEET_FORMATS:
@@ -254,8 +266,7 @@ def iter_numbered_rows(source: Source) -> Iterator[tuple[int, list[object]]]:
     if source.format == "json":
         return _capped(source, _iter_json(source))
     raise ReadError(
-        f"未対応の形式です: {source.format}",
-        f"Unsupported format: {source.format}",
+        Message(gettext_noop("Unsupported format: %(format)s"), format=source.format),
         source.path,
     )
 

@@ -36,6 +36,7 @@ from kaidan.store.services import (
     read_alive_by,
 )
 from kaidan.store.values import row_hash, to_json
+from kaidan.values.messages import Message, MessageList, gettext_noop, reason_of
 from kaidan.values.names import machine_name as machine_name  # re-exported for callers
 
 from .columnar import ColumnConverter
@@ -212,8 +213,7 @@ def store_blob(path: str | Path) -> Blob:
 
 def _missing(name: str) -> ImportRejected:
     return ImportRejected(
-        f"データセット「{name}」がありません（--mode create で作成します）",
-        f"dataset '{name}' does not exist (use --mode create)",
+        Message(gettext_noop("dataset '%(name)s' does not exist (use --mode create)"), name=name),
     )
 
 
@@ -225,8 +225,10 @@ def _check_permission(actor: Actor, plan: ImportPlan, dataset: Dataset | None) -
     org = Organization.objects.filter(code=plan.organization).first() if plan.organization else None
     if org is None:
         raise ImportRejected(
-            f"組織「{plan.organization}」が見つかりません（--org で指定してください）",
-            f"organization '{plan.organization}' not found (give it with --org)",
+            Message(
+                gettext_noop("organization '%(organization)s' not found (give it with --org)"),
+                organization=plan.organization,
+            ),
         )
     if not may_create_datasets_in(actor, org):
         raise Forbidden(gettext_lazy("Only editors of the organization can create its datasets."))
@@ -243,25 +245,29 @@ def run_import(
     scanned a second time.
     """
     if plan.mode not in MODES:
-        raise ImportRejected(f"モード「{plan.mode}」は不明です", f"unknown mode '{plan.mode}'")
+        raise ImportRejected(Message(gettext_noop("unknown mode '%(mode)s'"), mode=plan.mode))
     dataset = Dataset.objects.filter(name=plan.dataset).first()
     # A dataset the actor may not see is answered like a missing one (no existence leak).
     readable = dataset is not None and rights(actor, dataset).can_read
     if plan.mode == "create" and dataset is not None:
         if not readable:
             raise ImportRejected(
-                f"データセット名「{plan.dataset}」は使えません。別の名前を指定してください",
-                f"the dataset name '{plan.dataset}' cannot be used: choose another name",
+                Message(
+                    gettext_noop("the dataset name '%(dataset)s' cannot be used: choose another name"),
+                    dataset=plan.dataset,
+                ),
             )
         raise ImportRejected(
-            f"データセット「{plan.dataset}」は既にあります（replace/upsert/append を指定してください）",
-            f"dataset '{plan.dataset}' already exists (use --mode replace, upsert or append)",
+            Message(
+                gettext_noop("dataset '%(dataset)s' already exists (use --mode replace, upsert or append)"),
+                dataset=plan.dataset,
+            ),
         )
     if plan.mode != "create" and not readable:
         raise _missing(plan.dataset)
     owner = _check_permission(actor, plan, dataset)
     if plan.mode in ("upsert",) and not (plan.key or (dataset and dataset.key_field_id)):
-        raise ImportRejected("upsert にはキー列（--key）が必要です", "upsert needs a key column (--key)")
+        raise ImportRejected(Message(gettext_noop("upsert needs a key column (--key)")))
     same = analysis is not None and (
         str(analysis.path) == str(plan.path)
         and analysis.encoding == plan.encoding
@@ -306,8 +312,7 @@ def _apply(
     missing = [c.source for c in included if c.source not in source_index]
     if missing:
         raise ImportRejected(
-            f"ファイルに列がありません: {', '.join(missing)}",
-            f"columns not in the file: {', '.join(missing)}",
+            Message(gettext_noop("columns not in the file: %(value)s"), value=", ".join(missing)),
         )
     fields, file_fields = _reconcile_fields(dataset, included, created, edit)
     if created:
@@ -385,8 +390,7 @@ def _apply(
                                 number,
                                 key_field.label,
                                 "",
-                                "キーが空です",
-                                "the key is empty",
+                                Message(gettext_noop("the key is empty")),
                             )
                         )
                         continue
@@ -399,8 +403,10 @@ def _apply(
                                 number,
                                 key_field.label,
                                 key,
-                                f"キーが{keys_seen[key]}行目と重複しています",
-                                f"duplicate key, also on row {keys_seen[key]}",
+                                Message(
+                                    gettext_noop("duplicate key, also on row %(keys_seen)s"),
+                                    keys_seen=keys_seen[key],
+                                ),
                             )
                         )
                         continue
@@ -435,8 +441,12 @@ def _apply(
             progress(done + rejected_rows, total)
     if rejected_rows and plan.on_error != "skip":
         raise ImportRejected(
-            f"{rejected_rows}行に取り込めない値があります。修正するか、該当行を飛ばして取り込んでください",
-            f"{rejected_rows} rows have values that cannot be imported: fix them, or import skipping those rows",
+            Message(
+                gettext_noop(
+                    "%(rejected_rows)s rows have values that cannot be imported: fix them, or import skipping those rows"
+                ),
+                rejected_rows=rejected_rows,
+            ),
             rejected,
         )
     if created:
@@ -474,16 +484,12 @@ def _cell(column: Any, index: int) -> Any:
 
 
 def _rejection(file: str, sheet: str, row: int, column: str, value: Any, exc: ValueError) -> RejectedValue:
-    """The parsers of kaidan.ingest raise ValueError("English / 日本語"); split it into the two reasons."""
-    text = str(exc)
-    en, _sep, ja = text.partition(" / ")
-    if not ja:
-        ja, en = f"この列の型に変換できません（{text}）", text
-    return RejectedValue(file, sheet, row, column, "" if value is None else str(value), ja, en)
+    """The value parsers raise ValueProblem with the reason as a Message."""
+    return RejectedValue(file, sheet, row, column, "" if value is None else str(value), reason_of(exc))
 
 
-def _plain(file: str, sheet: str, row: int, column: str, value: Any, ja: str, en: str) -> RejectedValue:
-    return RejectedValue(file, sheet, row, column, str(value), ja, en)
+def _plain(file: str, sheet: str, row: int, column: str, value: Any, reason: Message) -> RejectedValue:
+    return RejectedValue(file, sheet, row, column, str(value), reason)
 
 
 def _out_of_scope(file: str, sheet: str, row: int) -> RejectedValue:
@@ -495,8 +501,9 @@ def _out_of_scope(file: str, sheet: str, row: int) -> RejectedValue:
         row,
         "",
         "",
-        "この行はあなたが変更できる行の範囲外です（新しい行も、既にある行の変更も同じです）",
-        "this row is outside the rows you may change (for a new row and a change alike)",
+        Message(
+            gettext_noop("this row is outside the rows you may change (for a new row and a change alike)")
+        ),
     )
 
 
@@ -520,12 +527,15 @@ def _reconcile_fields(
     by_name = {f.name: f for f in matchable} | {f.label: f for f in matchable}
     new_columns = [c.label for c in included if (by_name.get(c.name) or by_name.get(c.label)) is None]
     if new_columns and edit is not None and not edit.rights.can_manage:
-        listed = "、".join(f"「{label}」" for label in new_columns)
+        listed = MessageList([Message(gettext_noop("'%(label)s'"), label=label) for label in new_columns])
         raise ImportRejected(
-            f"データセットにない列があります: {listed}。列の追加はデータセットの管理者が行います"
-            "（その列を取り込まない設定にもできます）",
-            f"columns not in the dataset: {', '.join(new_columns)}. Only the dataset's managers add columns "
-            "(or leave those columns out of the import)",
+            Message(
+                gettext_noop(
+                    "columns not in the dataset: %(listed)s. Only the dataset's managers add columns "
+                    "(or leave those columns out of the import)"
+                ),
+                listed=listed,
+            ),
         )
     file_fields: list[Field] = []
     position = len(existing)
@@ -556,7 +566,7 @@ def _key_field(dataset: Dataset, plan: ImportPlan, fields: list[Field]) -> Field
                     dataset.save(update_fields=["key_field"])
                     tables.index_column(dataset, fld)
                 return fld
-        raise ImportRejected(f"キー列「{plan.key}」がありません", f"key column '{plan.key}' not found")
+        raise ImportRejected(Message(gettext_noop("key column '%(key)s' not found"), key=plan.key))
     return dataset.key_field
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django_tasks import task
 
 from kaidan.core.uploads import read_error_message, without_paths
+from kaidan.values.messages import Message, gettext_noop
 
 from . import progress
 from .exceptions import ImportRejected, report_csv
@@ -35,7 +36,7 @@ def run_import_job(job_id: str) -> None:
     except Exception as exc:  # noqa: BLE001 — any failure must reach the user, not vanish in a worker log
         job.status = ImportJob.Status.FAILED
         detail = read_error_message(exc, plan.original_name, plan.path)
-        job.error = f"取り込みに失敗しました / import failed: {detail}"
+        job.error = Message(gettext_noop("import failed:")).bilingual() + f" {detail}"
     else:
         r = result.revision
         job.status = ImportJob.Status.DONE

@@ -37,6 +37,7 @@ from kaidan.catalog.selectors import grid_query
 from kaidan.catalog.services import export_dataset
 from kaidan.core.errors import Forbidden
 from kaidan.documents.models import Document
+from kaidan.values.messages import Message, gettext_noop
 
 from .actors import LinkActor
 from .models import (
@@ -349,7 +350,7 @@ def send_code(link: ShareLink, client: Client) -> Outcome:
 
 def _mail_code(link: ShareLink, code: str) -> None:
     sharer = str(link.created_by) if link.created_by else "Kaidan"
-    subject = f"確認コード / Your one-time code: {code}"
+    subject = Message(gettext_noop("Your one-time code:")).bilingual() + f" {code}"
     body = (
         f"{link.recipient_name} 様\n\n"
         f"{sharer} さんが Kaidan で共有した情報を開くための確認コードです。\n\n"

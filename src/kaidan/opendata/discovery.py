@@ -11,6 +11,8 @@ from xml.sax.saxutils import escape
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import http_date
 
+from kaidan.values.messages import Message, gettext_noop
+
 from . import catalog
 from .views import site_url
 
@@ -41,11 +43,12 @@ def atom_feed(request: HttpRequest) -> HttpResponse:
             f"（版 {dataset.current_revision}、{dataset.row_count:,} 行）</summary>"
             "</entry>"
         )
+    title = Message(gettext_noop("Open data updates")).bilingual()
     body = (
         '<?xml version="1.0" encoding="utf-8"?>'
         '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="ja">'
         f"<id>{escape(base)}/opendata/feed.atom</id>"
-        "<title>オープンデータの更新 / Open data updates</title>"
+        f"<title>{escape(title)}</title>"
         f'<link rel="self" href="{escape(base)}/opendata/feed.atom"/>'
         f"<updated>{updated}Z</updated>" + "".join(entries) + "</feed>"
     )

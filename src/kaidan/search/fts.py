@@ -55,8 +55,11 @@ def candidates(
         extra_params += dataset_ids
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
+            # CROSS JOIN makes SQLite run the full-text lookup first and join its few rows to the entries;
+            # with a plain JOIN it may walk every entry of the dataset and probe FTS5 for each (0.5 s
+            # instead of 10 ms on 20,000 records, bench/search_bench.py).
             cursor.execute(
-                "SELECT e.id FROM search_fts JOIN search_searchentry e ON e.id = search_fts.rowid "
+                "SELECT e.id FROM search_fts CROSS JOIN search_searchentry e ON e.id = search_fts.rowid "
                 f"WHERE search_fts MATCH %s AND e.kind = %s{extra} ORDER BY e.id LIMIT {int(limit)}",
                 [_sqlite_match(query), *extra_params],
             )

@@ -9,10 +9,12 @@ the actor may not see shows in hits, counts or snippets.
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils import timezone
 
 from kaidan.access.actors import Actor
 from kaidan.access.services import rights
@@ -20,14 +22,17 @@ from kaidan.catalog.models import Dataset
 from kaidan.catalog.selectors import list_datasets
 from kaidan.documents.models import Document
 from kaidan.documents.selectors import visible_documents
+from kaidan.store.models import Revision
 from kaidan.store.relation import VisibleRelation, compile_relation
 from kaidan.values.textsearch import Query, parse, snippet
 
-from . import fts
+from . import fts, morphology
 from .models import Kind, SearchEntry
 
 CANDIDATES = 5000
 SHOWN = 50
+RANKED = 500
+"""Record hits ranked by the morphological analyser per dataset (the rest keep row order, after them)."""
 
 
 @dataclass
@@ -41,6 +46,8 @@ class Hit:
     context: str = ""
     """Where: the dataset and column of a record, the organization of a dataset or document."""
     exact_title: bool = False
+    rank: int = 0
+    """Lower first (record hits: minus the morphological rank, kaidan.search.morphology.rank)."""
 
 
 @dataclass
@@ -49,6 +56,8 @@ class Results:
     query: Query
     hits: dict[str, list[Hit]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    suggestions: list[tuple[str, int]] = field(default_factory=list)
+    """For a query without hits: other ways to write it that have hits, with their counts."""
 
     @property
     def total(self) -> int:
@@ -62,7 +71,11 @@ def search(
     kinds: tuple[str, ...] = (Kind.DATASET, Kind.RECORD, Kind.DOCUMENT),
     dataset: Dataset | None = None,
     organization: str = "",
+    changed_since: datetime.date | None = None,
+    suggest: bool = True,
 ) -> Results:
+    """`changed_since` keeps datasets and documents changed on or after that day, and records last changed
+    by a revision of that day or later."""
     query = parse(text)
     results = Results(text, query, {k: [] for k in kinds}, {k: 0 for k in kinds})
     if query.empty:
@@ -70,13 +83,43 @@ def search(
     readable = {d.pk: d for d in list_datasets(actor, owner_code=organization)}
     if dataset is not None:
         readable = {dataset.pk: dataset} if dataset.pk in readable else {}
+    since = _start_of(changed_since)
     if Kind.DATASET in kinds and dataset is None:
-        _datasets(results, readable, query)
+        changed = {pk: d for pk, d in readable.items() if since is None or d.updated_at >= since}
+        _datasets(results, changed, query)
     if Kind.RECORD in kinds:
-        _records(actor, results, readable, query)
+        _records(actor, results, readable, query, since)
     if Kind.DOCUMENT in kinds and dataset is None:
-        _documents(actor, results, query, organization)
+        _documents(actor, results, query, organization, since)
+    if suggest and results.total == 0:
+        for other in morphology.suggestions(text):
+            found = search(
+                actor,
+                other,
+                kinds=kinds,
+                dataset=dataset,
+                organization=organization,
+                changed_since=changed_since,
+                suggest=False,
+            )
+            if found.total:
+                results.suggestions.append((other, found.total))
     return results
+
+
+def _start_of(day: datetime.date | None) -> datetime.datetime | None:
+    if day is None:
+        return None
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _first_revision_since(dataset: Dataset, since: datetime.datetime) -> int | None:
+    return (
+        Revision.objects.filter(dataset=dataset, created_at__gte=since)
+        .order_by("number")
+        .values_list("number", flat=True)
+        .first()
+    )
 
 
 def _confirmed(query: Query, kind: str, dataset_ids: list[int] | None = None) -> list[SearchEntry]:
@@ -109,7 +152,7 @@ def _datasets(results: Results, readable: dict[int, Dataset], query: Query) -> N
 
 
 def _record_cells(
-    query: Query, dataset: Dataset, rel: VisibleRelation, limit: int
+    query: Query, dataset: Dataset, rel: VisibleRelation, limit: int, since: datetime.datetime | None = None
 ) -> dict[int, list[SearchEntry]]:
     """{row id: its visible cells' entries} for the rows of `dataset` the actor may see that match the query.
 
@@ -128,11 +171,21 @@ def _record_cells(
         if not rows:
             return {}
     candidates = sorted(rows or ())
+    changed = ""
+    first: list[int] = []
+    if since is not None:
+        number = _first_revision_since(dataset, since)
+        if number is None:
+            return {}
+        changed, first = " AND _rev >= %s", [number]  # _rev: the revision that last changed the row
     allowed: set[int] = set()
     for start in range(0, len(candidates), 500):
         chunk = candidates[start : start + 500]
         marks = ", ".join(["%s"] * len(chunk))
-        allowed |= {row_id for row_id, _rev, _values in rel.rows(where=f"_id IN ({marks})", params=chunk)}
+        allowed |= {
+            row_id
+            for row_id, _rev, _values in rel.rows(where=f"_id IN ({marks}){changed}", params=[*chunk, *first])
+        }
     cells: dict[int, list[SearchEntry]] = defaultdict(list)
     ordered = sorted(allowed)
     for start in range(0, len(ordered), 500):
@@ -145,29 +198,43 @@ def _record_cells(
     }
 
 
-def _records(actor: Actor, results: Results, readable: dict[int, Dataset], query: Query) -> None:
+def _records(
+    actor: Actor,
+    results: Results,
+    readable: dict[int, Dataset],
+    query: Query,
+    since: datetime.datetime | None = None,
+) -> None:
     hits: list[Hit] = []
     count = 0
     for ds in readable.values():
         rel = compile_relation(actor, ds)
         labels = {f.pk: f.label for f in rel.visible}
-        matched = _record_cells(query, ds, rel, CANDIDATES)
+        matched = _record_cells(query, ds, rel, CANDIDATES, since)
         count += len(matched)
-        for row_id, entries in sorted(matched.items()):
-            if len(hits) >= SHOWN:
-                break
-            shown = next((e for e in entries if any(t.text in e.norm for t in query.terms())), entries[0])
+        terms = [t.text for t in query.terms()]
+        ranked = []
+        for row_id, entries in sorted(matched.items())[:RANKED]:
+            shown = next((e for e in entries if any(t in e.norm for t in terms)), entries[0])
+            ranked.append((-morphology.rank(terms, shown.text, shown.norm), row_id, shown))
+        for rank, row_id, shown in sorted(ranked, key=lambda r: r[:2]):
             before, match, after = snippet(shown.text, query)
             url = reverse("editing:record", args=[ds.name, row_id])
-            hits.append(Hit(Kind.RECORD, ds.title, url, before, match, after, labels[shown.field_id]))  # type: ignore[index]
-    results.hits[Kind.RECORD] = hits
+            label = labels[shown.field_id]  # type: ignore[index]
+            hits.append(Hit(Kind.RECORD, ds.title, url, before, match, after, label, rank=rank))
+    hits.sort(key=lambda h: h.rank)
+    results.hits[Kind.RECORD] = hits[:SHOWN]
     results.counts[Kind.RECORD] = count
 
 
-def _documents(actor: Actor, results: Results, query: Query, organization: str) -> None:
+def _documents(
+    actor: Actor, results: Results, query: Query, organization: str, since: datetime.datetime | None = None
+) -> None:
     readable = visible_documents(actor)
     if organization:
         readable = readable.filter(owner__code=organization)
+    if since is not None:
+        readable = readable.filter(updated_at__gte=since)
     readable_ids = set(readable.values_list("pk", flat=True))
     hits = []
     for entry in _confirmed(query, Kind.DOCUMENT):

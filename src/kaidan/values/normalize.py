@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from .messages import Message, ValueProblem, gettext_noop
+
 EMPTY_MARKERS: frozenset[str] = frozenset(
     {
         "",
@@ -126,22 +128,22 @@ def parse_number_ex(value: object) -> ParsedNumber:
     Parenthesised negatives ``(100)`` are not accepted.
     """
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is a boolean, not a number / 真偽値です")
+        raise ValueProblem(Message(gettext_noop("a yes/no value, not a number")))
     if isinstance(value, int):
         return ParsedNumber(value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError(f"{value!r} is not a finite number / 数値ではありません")
+            raise ValueProblem(Message(gettext_noop("not a finite number")))
         return ParsedNumber(int(value) if value.is_integer() else Decimal(repr(value)))
     if isinstance(value, Decimal):
         return ParsedNumber(value)
     if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not a number / 数値ではありません")
+        raise ValueProblem(Message(gettext_noop("not a number")))
     text = unicodedata.normalize("NFKC", value).strip()
     text = text.replace("−", "-").replace("‐", "-").replace("ー", "-")
     match = _NUMBER.match(text)
     if match is None:
-        raise ValueError(f"{value!r} is not a number / 数値として読めません")
+        raise ValueProblem(Message(gettext_noop("not a number")))
     digits = match.group("num").replace(",", "")
     negative = match.group("sign") in ("-", "△", "▲")
     unit = match.group("unit") or ("円" if match.group("cur") in ("¥", "￥") else "")
@@ -155,7 +157,7 @@ def parse_number_ex(value: object) -> ParsedNumber:
             if "e" in digits.lower() and number == number.to_integral_value():
                 number = int(number)
     except InvalidOperation:
-        raise ValueError(f"{value!r} is not a number / 数値として読めません") from None
+        raise ValueProblem(Message(gettext_noop("not a number"))) from None
     return ParsedNumber(-number if negative else number, unit)
 
 
@@ -178,17 +180,17 @@ def parse_bool(value: object, *, allow_digits: bool = True) -> bool:
         return value
     if isinstance(value, int | float) and value in (0, 1):
         if not allow_digits:
-            raise ValueError(f"{value!r}: 1/0 alone is not read as yes/no / 1/0だけでは真偽値と判断しません")
+            raise ValueProblem(Message(gettext_noop("1/0 alone is not read as yes/no")))
         return bool(value)
     text = unicodedata.normalize("NFKC", _stringify(value)).strip().lower()
     text = {"\u00d7": "×"}.get(text, text)
     if not allow_digits and text in ("1", "0"):
-        raise ValueError(f"{value!r}: 1/0 alone is not read as yes/no / 1/0だけでは真偽値と判断しません")
+        raise ValueProblem(Message(gettext_noop("1/0 alone is not read as yes/no")))
     if text in _TRUE or _stringify(value).strip() in _TRUE:
         return True
     if text in _FALSE or text == "x" or _stringify(value).strip() in _FALSE:
         return False
-    raise ValueError(f"{value!r} is not a yes/no value / 真偽値（○×・有無など）として読めません")
+    raise ValueProblem(Message(gettext_noop("not a yes/no value")))
 
 
 _POSTAL = re.compile(r"^(?:〒|郵便番号)?\s*(\d{3})\s*-?\s*(\d{4})$")
@@ -200,7 +202,7 @@ def parse_postal_code(value: object) -> str:
     text = text.replace("ー", "-")
     match = _POSTAL.match(text)
     if match is None:
-        raise ValueError(f"{value!r} is not a postal code (NNN-NNNN) / 郵便番号として読めません")
+        raise ValueProblem(Message(gettext_noop("not a postal code (NNN-NNNN)")))
     return f"{match.group(1)}-{match.group(2)}"
 
 
@@ -225,7 +227,7 @@ def parse_phone(value: object) -> str:
             return "-".join(match.groups())
     if _PHONE_DIGITS.match(text):
         return text
-    raise ValueError(f"{value!r} is not a phone number / 電話番号として読めません")
+    raise ValueProblem(Message(gettext_noop("not a phone number")))
 
 
 _LAT_TOKENS = frozenset({"lat", "latitude"})
@@ -250,10 +252,16 @@ def coordinate_kind(column_name: str) -> str | None:
 def _coordinate(value: object, limit: int, label: str) -> Decimal:
     number = parse_number_ex(value)
     if number.unit:
-        raise ValueError(f"{value!r} has a unit, not a {label} / 単位付きの値です")
+        raise ValueProblem(Message(gettext_noop("a value with a unit, not a %(kind)s"), kind=Message(label)))
     result = Decimal(number.value)
     if not -limit <= result <= limit:
-        raise ValueError(f"{value!r} is outside ±{limit}, not a {label} / 範囲外です")
+        raise ValueProblem(
+            Message(
+                gettext_noop("outside ±%(limit)s, not a %(kind)s"),
+                limit=limit,
+                kind=Message(label),
+            )
+        )
     return result
 
 

@@ -49,6 +49,7 @@ ITAIJI = str.maketrans(
 SMALL_KANA = str.maketrans("ぁぃぅぇぉっゃゅょゎゕゖ", "あいうえおつやゆよわかけ")
 DASHES = re.compile(r"[‐‑‒–—―−ｰ－﹣⁃]")
 SPACES = re.compile(r"\s+")
+DIGIT_DASH = re.compile(r"(?<=\d)ー(?=\d)")
 TOKEN_CHARS = re.compile(r"\w", re.UNICODE)
 
 
@@ -57,6 +58,7 @@ def normalize(text: object) -> str:
     value = unicodedata.normalize("NFKC", str(text or "")).casefold()
     value = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in value)  # katakana → hiragana
     value = value.translate(ITAIJI).translate(SMALL_KANA)
+    value = DIGIT_DASH.sub("-", value)  # 03ー1234ー5678: a long-vowel mark typed as a dash between digits
     value = value.replace("〒", "").replace("ー", "")
     value = DASHES.sub("-", value)
     return SPACES.sub(" ", value).strip()

@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 
+from .messages import Message, ValueProblem, gettext_noop
 from .normalize import (
     is_empty_marker,
     normalize_code,
@@ -58,6 +59,30 @@ TYPE_NAMES_JA = {
     FieldType.CODE: "コード",
 }
 
+TYPE_NAMES = {
+    FieldType.TEXT: gettext_noop("text"),
+    FieldType.INTEGER: gettext_noop("integer"),
+    FieldType.DECIMAL: gettext_noop("decimal number"),
+    FieldType.DATE: gettext_noop("date"),
+    FieldType.DATETIME: gettext_noop("date and time"),
+    FieldType.TIME: gettext_noop("time of day"),
+    FieldType.BOOLEAN: gettext_noop("yes/no"),
+    FieldType.POSTAL_CODE: gettext_noop("postal code"),
+    FieldType.PHONE: gettext_noop("phone number"),
+    FieldType.LATITUDE: gettext_noop("latitude"),
+    FieldType.LONGITUDE: gettext_noop("longitude"),
+    FieldType.CODE: gettext_noop("code"),
+}
+"""Type names for messages (gettext msgids; the Japanese names are their translations)."""
+
+
+def type_name(field_type: FieldType | str) -> Message | str:
+    """The type's name as a Message ("整数" / "integer"); an unknown type as it is written."""
+    try:
+        return Message(TYPE_NAMES[FieldType(field_type)])
+    except ValueError:
+        return str(field_type)
+
 
 def convert(value: object, field_type: FieldType | str) -> object:
     """Convert a raw cell to the Python value for ``field_type``.
@@ -79,7 +104,7 @@ def convert(value: object, field_type: FieldType | str) -> object:
         number = parse_number_ex(value).value
         if isinstance(number, Decimal):
             if number != number.to_integral_value():
-                raise ValueError(f"{value!r} has a fractional part / 小数を含みます")
+                raise ValueProblem(Message(gettext_noop("has a fractional part")))
             return int(number)
         return number
     if field_type is FieldType.DECIMAL:

@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from .messages import Message, ValueProblem, gettext_noop
+
 
 @dataclass(frozen=True)
 class Era:
@@ -66,12 +68,17 @@ def _prepare(value: str) -> str:
 
 def _make_date(year: int, month: int, day: int, original: str) -> date:
     if not 1 <= month <= 12:
-        raise ValueError(f"{original!r}: invalid month {month} / 月 {month} は無効です")
+        raise ValueProblem(Message(gettext_noop("invalid month %(month)s"), month=month))
     try:
         return date(year, month, day)
     except ValueError:
-        raise ValueError(
-            f"{original!r}: invalid day {day} for {year}-{month:02d} / {month}月{day}日は存在しません"
+        raise ValueProblem(
+            Message(
+                gettext_noop("invalid day %(day)s for %(year)s-%(month)s"),
+                day=day,
+                year=year,
+                month=f"{month:02d}",
+            )
         ) from None
 
 
@@ -80,18 +87,31 @@ def _wareki(match: re.Match[str], original: str) -> date:
     year_text = match.group(2)
     era_year = 1 if year_text == "元" else int(year_text)
     if era_year < 1:
-        raise ValueError(f"{original!r}: era year 0 does not exist / {era.name}0年は存在しません")
+        raise ValueProblem(
+            Message(
+                gettext_noop("year 0 of %(era)s does not exist"),
+                era=era.name,
+            )
+        )
     result = _make_date(era.start.year + era_year - 1, int(match.group(3)), int(match.group(4)), original)
     label = f"{era.name}{era_year}年{int(match.group(3))}月{int(match.group(4))}日"
     if result > era.end:
-        raise ValueError(
-            f"{label} is after the end of {era.name} ({era.end.isoformat()}) / "
-            f"{label}は{era.name}の末日（{era.end.isoformat()}）より後です"
+        raise ValueProblem(
+            Message(
+                gettext_noop("%(date)s is after the end of %(era)s (%(end)s)"),
+                date=label,
+                era=era.name,
+                end=era.end.isoformat(),
+            )
         )
     if result < era.start:
-        raise ValueError(
-            f"{label} is before the start of {era.name} ({era.start.isoformat()}) / "
-            f"{label}は{era.name}の初日（{era.start.isoformat()}）より前です"
+        raise ValueProblem(
+            Message(
+                gettext_noop("%(date)s is before the start of %(era)s (%(start)s)"),
+                date=label,
+                era=era.name,
+                start=era.start.isoformat(),
+            )
         )
     return result
 
@@ -105,12 +125,12 @@ def parse_date(value: object) -> date:
     """
     if isinstance(value, datetime):
         if value.time() != time(0, 0):
-            raise ValueError(f"{value.isoformat()} has a time of day / 時刻を含みます")
+            raise ValueProblem(Message(gettext_noop("has a time of day")))
         return value.date()
     if isinstance(value, date):
         return value
     if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not a date / 日付ではありません")
+        raise ValueProblem(Message(gettext_noop("not a date")))
     text = _prepare(value)
     if match := _WAREKI.match(text):
         return _wareki(match, value)
@@ -119,8 +139,8 @@ def parse_date(value: object) -> date:
     if match := _US.match(text):
         return _make_date(int(match.group(3)), int(match.group(1)), int(match.group(2)), value)
     if _YEAR_MONTH.match(text):
-        raise ValueError(f"{value!r} is a year and month without a day / 日がありません（年月のみ）")
-    raise ValueError(f"{value!r} is not a recognised date format / 日付の形式として認識できません")
+        raise ValueProblem(Message(gettext_noop("a year and month without a day")))
+    raise ValueProblem(Message(gettext_noop("not a recognised date format")))
 
 
 def is_year_month(value: str) -> bool:
@@ -135,11 +155,11 @@ def parse_time(value: object) -> time:
     if isinstance(value, time):
         return value
     if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not a time / 時刻ではありません")
+        raise ValueProblem(Message(gettext_noop("not a time")))
     text = unicodedata.normalize("NFKC", value).strip()
     match = _TIME.match(text)
     if match is None or (match.group(3) is None and "時" not in text):
-        raise ValueError(f"{value!r} is not a recognised time format / 時刻の形式として認識できません")
+        raise ValueProblem(Message(gettext_noop("not a recognised time format")))
     hour = int(match.group(2))
     minute = int(match.group(3) or 0)
     second_text = match.group(4) or "0"
@@ -150,7 +170,7 @@ def parse_time(value: object) -> time:
     elif marker in ("AM", "午前") and hour == 12:
         hour = 0
     if hour > 23 or minute > 59 or second > 59:
-        raise ValueError(f"{value!r}: time out of range (00:00–23:59) / 時刻が範囲外です")
+        raise ValueProblem(Message(gettext_noop("time out of range (00:00–23:59)")))
     return time(hour, minute, second)
 
 
@@ -164,7 +184,7 @@ def parse_datetime(value: object) -> datetime:
     if isinstance(value, date):
         return datetime.combine(value, time(0, 0))
     if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not a date and time / 日時ではありません")
+        raise ValueProblem(Message(gettext_noop("not a date and time")))
     text = unicodedata.normalize("NFKC", value).strip()
     parts = re.split(r"(?:\s+|T)(?=(?:午前|午後|AM|PM)?\s*\d{1,2}\s*[:時])", text, maxsplit=1)
     if len(parts) == 1:

@@ -22,6 +22,7 @@ from kaidan.audit.services import (
     read_checkpoint,
     verify,
 )
+from kaidan.values.messages import Message, gettext_noop
 
 
 class Command(BaseCommand):
@@ -58,11 +59,14 @@ class Command(BaseCommand):
         if problems:
             self._fail(problems)
         count = AuditEntry.objects.count()
-        self.stdout.write(f"OK: {count} entries verified / {count} 件を検証しました")
+        self.stdout.write(Message(gettext_noop("OK: %(count)s entries verified"), count=count).bilingual())
         if checkpoint is not None:
             self.stdout.write(
-                f"OK: the chain holds checkpoint #{checkpoint.last_seq} of {checkpoint.at} / "
-                f"チェックポイント #{checkpoint.last_seq}（{checkpoint.at}）を含んでいます"
+                Message(
+                    gettext_noop("OK: the chain holds checkpoint #%(last_seq)s of %(at)s"),
+                    last_seq=checkpoint.last_seq,
+                    at=checkpoint.at,
+                ).bilingual()
             )
 
     def _read_checkpoint(self, path: str) -> Checkpoint:
@@ -70,7 +74,9 @@ class Command(BaseCommand):
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             raise CheckpointError(
-                f"チェックポイントファイル {path} を読めません / cannot read checkpoint file {path}: {exc}"
+                Message(
+                    gettext_noop("cannot read checkpoint file %(path)s: %(exc)s"), path=path, exc=exc
+                ).bilingual()
             ) from exc
         return read_checkpoint(text)
 
@@ -79,9 +85,11 @@ class Command(BaseCommand):
             self.stderr.write(str(problem))
         first = problems[0]
         raise CommandError(
-            f"監査ログの検証に失敗しました（{len(problems)} 件の問題。最初は 項目 #{first.seq}: {first.message_ja}） / "
-            f"audit log verification failed: {len(problems)} problem(s), the first: "
-            f"entry #{first.seq}: {first.message_en}",
+            Message(
+                gettext_noop("audit log verification failed: %(count)s problem(s), the first: %(first)s"),
+                count=len(problems),
+                first=first.entry_message(),
+            ).bilingual(),
             returncode=1,
         )
 
@@ -96,8 +104,11 @@ class Command(BaseCommand):
             return
         Path(output).write_text(text, encoding="utf-8")
         self.stdout.write(
-            f"checkpoint #{checkpoint['last_seq']} written to {output} / "
-            f"チェックポイント #{checkpoint['last_seq']} を {output} に書き出しました"
+            Message(
+                gettext_noop("checkpoint #%(checkpoint)s written to %(output)s"),
+                checkpoint=checkpoint["last_seq"],
+                output=output,
+            ).bilingual()
         )
 
     def _export(self, fmt: str, output: str) -> None:

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django.utils import translation
 
 from kaidan.core.demo import DEMO_PASSWORD, build_demo, logins_table
+from kaidan.values.messages import Message, gettext_noop
 
 
 class Command(BaseCommand):
@@ -19,12 +20,15 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         with translation.override("ja"):
             build_demo()
-            self.stdout.write("デモデータを用意しました / Demo data is ready.")
+            self.stdout.write(Message(gettext_noop("Demo data is ready.")).bilingual())
             self.stdout.write(f"URL: {settings.BASE_URL}/")
-            self.stdout.write(f"パスワード / password (all users): {DEMO_PASSWORD}")
+            self.stdout.write(
+                Message(gettext_noop("password (all users):")).bilingual() + f" {DEMO_PASSWORD}"
+            )
             for username, org, role in logins_table():
                 self.stdout.write(f"  {username:<18} {org}（{role}）")
             self.stdout.write(
-                "admin は初回ログイン時に二要素認証の設定を求められます / "
-                "admin must set up two-factor authentication at first login."
+                Message(
+                    gettext_noop("admin must set up two-factor authentication at first login.")
+                ).bilingual()
             )

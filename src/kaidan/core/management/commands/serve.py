@@ -13,6 +13,8 @@ import uvicorn
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from kaidan.values.messages import Message, gettext_noop
+
 
 class Command(BaseCommand):
     help = "Migrate the database, then serve Kaidan with uvicorn (ASGI)."
@@ -38,7 +40,8 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
         host, port = options["host"], options["port"]
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
-        self.stdout.write(f"Kaidan: http://{shown}:{port}/  (Ctrl+C で停止 / to stop)")
+        stop = Message(gettext_noop("Ctrl+C to stop")).bilingual()
+        self.stdout.write(f"Kaidan: http://{shown}:{port}/  ({stop})")
         worker = None
         if not options["no_worker"]:
             # Background jobs (imports) run in a separate process from django-tasks' database queue.

@@ -20,6 +20,7 @@ from kaidan.core.errors import Forbidden
 from kaidan.ingest.errors import ReadError
 from kaidan.ingest.exceptions import ImportRejected, report_csv
 from kaidan.ingest.services import MODES, plan_import, run_import
+from kaidan.values.messages import Message, gettext_noop
 from kaidan.values.types import FieldType
 
 
@@ -62,7 +63,9 @@ class Command(BaseCommand):
         organization = self._check_target(actor, opts)
         path = Path(opts["file"])
         if not path.exists():
-            raise CommandError(f"ファイルがありません / file not found: {path}", returncode=2)
+            raise CommandError(
+                Message(gettext_noop("file not found: %(path)s"), path=path).bilingual(), returncode=2
+            )
         try:
             plan, analysis = plan_import(
                 path,
@@ -86,9 +89,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=2) from exc
         self._describe(plan, analysis)
         if not opts["yes"] and opts.get("interactive", True):
-            answer = input("取り込みますか？ / Import? [y/N] ")
+            answer = input(Message(gettext_noop("Import? [y/N] ")).bilingual())
             if answer.strip().lower() not in {"y", "yes", "はい"}:
-                raise CommandError("中止しました / aborted", returncode=1)
+                raise CommandError(Message(gettext_noop("aborted")).bilingual(), returncode=1)
         bar = tqdm(total=analysis.data_rows, unit="行", disable=opts["verbosity"] == 0, file=self.stderr._out)
         done = 0
 
@@ -107,10 +110,14 @@ class Command(BaseCommand):
             for rejected in exc.rejected[:20]:
                 self.stderr.write(str(rejected))
             if len(exc.rejected) > 20:
-                self.stderr.write(f"… {len(exc.rejected) - 20} more / ほか {len(exc.rejected) - 20} 件")
+                self.stderr.write(
+                    Message(gettext_noop("… %(value)s more"), value=len(exc.rejected) - 20).bilingual()
+                )
             if opts["errors"]:
                 Path(opts["errors"]).write_bytes(report_csv(exc.rejected))
-                self.stderr.write(f"error report / エラー一覧: {opts['errors']}")
+                self.stderr.write(
+                    Message(gettext_noop("error report: %(path)s"), path=opts["errors"]).bilingual()
+                )
             raise CommandError(str(exc), returncode=2) from exc
         bar.close()
         if opts["errors"] and result.rejected:
@@ -135,14 +142,20 @@ class Command(BaseCommand):
             code = self._organization(actor, opts)
             if dataset is not None and not readable:
                 raise CommandError(
-                    f"データセット名「{name}」は使えません。別の名前を指定してください / "
-                    f"the dataset name '{name}' cannot be used: choose another name",
+                    Message(
+                        gettext_noop("the dataset name '%(name)s' cannot be used: choose another name"),
+                        name=name,
+                    ).bilingual(),
                     returncode=2,
                 )
             if dataset is not None:
                 raise CommandError(
-                    f"データセット「{name}」は既にあります（replace/upsert/append を指定してください） / "
-                    f"dataset '{name}' already exists (use --mode replace, upsert or append)",
+                    Message(
+                        gettext_noop(
+                            "dataset '%(name)s' already exists (use --mode replace, upsert or append)"
+                        ),
+                        name=name,
+                    ).bilingual(),
                     returncode=2,
                 )
             if code not in {org.code for org in importable_organizations(actor)}:
@@ -150,15 +163,16 @@ class Command(BaseCommand):
             return code
         if dataset is None or not readable:
             raise CommandError(
-                f"データセット「{name}」がありません（--mode create で作成します） / "
-                f"dataset '{name}' does not exist (use --mode create)",
+                Message(
+                    gettext_noop("dataset '%(name)s' does not exist (use --mode create)"), name=name
+                ).bilingual(),
                 returncode=2,
             )
         if not can(actor, "object.edit", dataset):
             raise Forbidden(gettext_lazy("You may not change this dataset."))
         if opts["mode"] == "upsert" and not opts["key"] and dataset.key_field_id is None:
             raise CommandError(
-                "upsert にはキー列（--key）が必要です / upsert needs a key column (--key)", returncode=2
+                Message(gettext_noop("upsert needs a key column (--key)")).bilingual(), returncode=2
             )
         return str(opts["org"])
 
@@ -168,15 +182,13 @@ class Command(BaseCommand):
         if org is not None:
             return org.code
         if opts["org"].strip():
-            head = f"組織「{opts['org']}」が見つかりません / no organization '{opts['org']}'"
+            head = Message(gettext_noop("no organization '%(name)s'"), name=opts["org"]).bilingual()
         else:
-            head = "新しいデータセットの組織を --org で指定してください / give the new dataset's organization with --org"
+            head = Message(gettext_noop("give the new dataset's organization with --org")).bilingual()
         choices = "\n".join(f"  {o.code}  {o.name}" for o in importable_organizations(actor))
-        raise CommandError(
-            f"{head}\n取り込める組織（コード・名称） / organizations you may import into (code, name):\n"
-            f"{choices or '  （なし / none）'}",
-            returncode=2,
-        )
+        listing = Message(gettext_noop("organizations you may import into (code, name):")).bilingual()
+        none = Message(gettext_noop("(none)")).bilingual()
+        raise CommandError(f"{head}\n{listing}\n{choices or '  ' + none}", returncode=2)
 
     def _apply_overrides(self, plan: Any, opts: dict[str, Any]) -> None:
         by_key = {c.source: c for c in plan.columns} | {c.name: c for c in plan.columns}
@@ -184,7 +196,11 @@ class Command(BaseCommand):
             for item in opts[option]:
                 col, sep, value = item.partition("=")
                 if not sep or col not in by_key:
-                    raise ValueError(f"列「{col}」がありません / no column '{col}' ({item})")
+                    raise ValueError(
+                        Message(
+                            gettext_noop("no column '%(col)s' (%(item)s)"), col=col, item=item
+                        ).bilingual()
+                    )
                 if attr == "classification":
                     value = Level.parse(value).value
                 setattr(by_key[col], attr, value)
@@ -213,8 +229,9 @@ def _header_rows(text: str | None) -> list[int] | None:
         rows = [-1]
     if min(rows) < 0:
         raise CommandError(
-            f"--header-rows「{text}」は 3,4 のような行番号（1 から）です / "
-            f"--header-rows '{text}' takes row numbers from 1, e.g. 3,4",
+            Message(
+                gettext_noop("--header-rows '%(text)s' takes row numbers from 1, e.g. 3,4"), text=text
+            ).bilingual(),
             returncode=2,
         )
     return rows
@@ -233,16 +250,21 @@ def _check_values(opts: dict[str, Any]) -> None:
     reasons = [r.value for r in RestrictionReason]
     if opts["restriction_reason"] and opts["restriction_reason"] not in reasons:
         refuse(
-            f"--restriction-reason「{opts['restriction_reason']}」は不明です / unknown --restriction-reason "
-            f"'{opts['restriction_reason']}': {', '.join(reasons)}"
+            Message(
+                gettext_noop("unknown --restriction-reason '%(name)s': %(value)s"),
+                name=opts["restriction_reason"],
+                value=", ".join(reasons),
+            ).bilingual()
         )
     if opts["encoding"]:
         try:
             codecs.lookup(opts["encoding"])
         except LookupError:
             refuse(
-                f"文字コード --encoding「{opts['encoding']}」は不明です / unknown --encoding "
-                f"'{opts['encoding']}' (e.g. utf-8, cp932, euc_jp)"
+                Message(
+                    gettext_noop("unknown --encoding '%(name)s' (e.g. utf-8, cp932, euc_jp)"),
+                    name=opts["encoding"],
+                ).bilingual()
             )
     types = [t.value for t in FieldType]
     for option, form in (("column_classification", "COL=LEVEL"), ("type", "COL=TYPE")):
@@ -250,9 +272,20 @@ def _check_values(opts: dict[str, Any]) -> None:
         for item in opts[option]:
             col, sep, value = item.partition("=")
             if not (sep and col and value):
-                refuse(f"{flag}「{item}」は {form} の形で指定します / {flag} '{item}' takes {form}")
+                refuse(
+                    Message(
+                        gettext_noop("%(flag)s '%(item)s' takes %(form)s"), flag=flag, item=item, form=form
+                    ).bilingual()
+                )
             if option == "type" and value not in types:
-                refuse(f"型「{value}」は不明です / unknown {flag} '{value}': {', '.join(types)}")
+                refuse(
+                    Message(
+                        gettext_noop("unknown %(flag)s '%(value)s': %(value2)s"),
+                        flag=flag,
+                        value=value,
+                        value2=", ".join(types),
+                    ).bilingual()
+                )
             if option == "column_classification":
                 try:
                     Level.parse(value)

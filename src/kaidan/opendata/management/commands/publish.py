@@ -10,10 +10,11 @@ from kaidan.catalog.models import Dataset
 from kaidan.core.actors import actor_for
 from kaidan.core.errors import DomainError
 from kaidan.opendata import services
+from kaidan.values.messages import Message, gettext_noop
 
 
 class Command(BaseCommand):
-    help = "Publish a dataset as open data (its master, live) / データセットをオープンデータとして公開"
+    help = Message(gettext_noop("Publish a dataset as open data (its master, live)")).bilingual()
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("dataset")
@@ -29,20 +30,26 @@ class Command(BaseCommand):
         dataset = Dataset.objects.filter(name=opts["dataset"]).first()
         if dataset is None:
             raise CommandError(
-                f"データセット「{opts['dataset']}」がありません / no dataset '{opts['dataset']}'"
+                Message(gettext_noop("no dataset '%(name)s'"), name=opts["dataset"]).bilingual()
             )
         try:
             services.publish(actor, dataset, reason=opts.get("reason", ""))
         except services.PublishWarned as exc:
             listed = "\n".join(f"- {services.describe(f)}" for f in exc.findings)
             raise CommandError(
-                "個人情報に見える値があります。理由を --reason で記録すれば公開できます / values look personal: "
-                f"publish with --reason to record why:\n{listed}",
+                Message(
+                    gettext_noop("values look personal: publish with --reason to record why:")
+                ).bilingual()
+                + "\n"
+                + listed,
                 returncode=2,
             ) from exc
         except services.PublishRefused as exc:
             reasons = "\n".join(f"- {r}" for r in exc.reasons)
-            raise CommandError(f"公開できません / cannot publish:\n{reasons}", returncode=2) from exc
+            raise CommandError(
+                Message(gettext_noop("cannot publish:")).bilingual() + "\n" + reasons,
+                returncode=2,
+            ) from exc
         except DomainError as exc:
             raise CommandError(exc.bilingual(), returncode=exc.exit_code) from exc
-        self.stdout.write("公開しました / published: " + dataset.name)
+        self.stdout.write(Message(gettext_noop("published: ")).bilingual() + dataset.name)

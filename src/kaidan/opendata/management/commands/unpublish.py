@@ -10,10 +10,11 @@ from kaidan.catalog.models import Dataset
 from kaidan.core.actors import actor_for
 from kaidan.core.errors import DomainError
 from kaidan.opendata import services
+from kaidan.values.messages import Message, gettext_noop
 
 
 class Command(BaseCommand):
-    help = "Stop publishing a dataset as open data / オープンデータの公開をやめる"
+    help = Message(gettext_noop("Stop publishing a dataset as open data")).bilingual()
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("dataset")
@@ -24,13 +25,16 @@ class Command(BaseCommand):
         dataset = Dataset.objects.filter(name=opts["dataset"]).first()
         if dataset is None:
             raise CommandError(
-                f"データセット「{opts['dataset']}」がありません / no dataset '{opts['dataset']}'"
+                Message(gettext_noop("no dataset '%(name)s'"), name=opts["dataset"]).bilingual()
             )
         try:
             services.unpublish(actor, dataset)
         except services.PublishRefused as exc:
             reasons = "\n".join(f"- {r}" for r in exc.reasons)
-            raise CommandError(f"公開できません / cannot publish:\n{reasons}", returncode=2) from exc
+            raise CommandError(
+                Message(gettext_noop("cannot unpublish:")).bilingual() + "\n" + reasons,
+                returncode=2,
+            ) from exc
         except DomainError as exc:
             raise CommandError(exc.bilingual(), returncode=exc.exit_code) from exc
-        self.stdout.write("公開をやめました / unpublished: " + dataset.name)
+        self.stdout.write(Message(gettext_noop("unpublished: ")).bilingual() + dataset.name)

@@ -10,10 +10,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from kaidan.catalog.models import Dataset
 from kaidan.documents.models import Document
 from kaidan.search import index
+from kaidan.values.messages import Message, gettext_noop
 
 
 class Command(BaseCommand):
-    help = "Rebuild the search index / 検索索引を作り直す (kaidan search reindex [NAME …])"
+    help = Message(gettext_noop("Rebuild the search index")).bilingual()
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["reindex"])
@@ -24,16 +25,33 @@ class Command(BaseCommand):
         datasets = list(Dataset.objects.filter(name__in=names) if names else Dataset.objects.all())
         missing = set(names) - {d.name for d in datasets}
         if missing:
-            raise CommandError(f"データセットがありません / no such dataset: {', '.join(sorted(missing))}")
+            raise CommandError(
+                Message(
+                    gettext_noop("no such dataset: %(value)s"), value=", ".join(sorted(missing))
+                ).bilingual()
+            )
         for dataset in datasets:
 
             def progress(done: int, total: int, name: str = dataset.name) -> None:
-                sys.stderr.write(f"\r{name}: {done:,}/{total:,} 行 / rows")
+                sys.stderr.write(
+                    "\r"
+                    + Message(
+                        gettext_noop("%(name)s: %(done)s/%(total)s rows"),
+                        name=name,
+                        done=f"{done:,}",
+                        total=f"{total:,}",
+                    ).bilingual()
+                )
 
             rows = index.reindex_dataset(dataset, progress=progress)
             sys.stderr.write("\n")
-            self.stdout.write(f"{dataset.name}: {rows:,} 行を索引しました / rows indexed")
+            self.stdout.write(
+                Message(
+                    gettext_noop("%(name)s: %(rows)s rows indexed"), name=dataset.name, rows=f"{rows:,}"
+                ).bilingual()
+            )
         if not names:
             for document in Document.objects.all():
                 index.index_document(document)
-            self.stdout.write(f"{Document.objects.count():,} 件の文書を索引しました / documents indexed")
+            count = f"{Document.objects.count():,}"
+            self.stdout.write(Message(gettext_noop("%(count)s documents indexed"), count=count).bilingual())

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from kaidan.sharing.services import release_due
+from kaidan.values.messages import Message, gettext_noop
 
 
 class Command(BaseCommand):
@@ -18,5 +19,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         released = release_due()
         for obj in released:
-            self.stdout.write(f"released / 公開しました: {obj._meta.verbose_name} {obj}")
-        self.stdout.write(f"{len(released)} released / {len(released)} 件を公開しました")
+            self.stdout.write(
+                Message(
+                    gettext_noop("released: %(kind)s %(name)s"), kind=obj._meta.verbose_name, name=obj
+                ).bilingual()
+            )
+        self.stdout.write(Message(gettext_noop("%(value)s released"), value=len(released)).bilingual())

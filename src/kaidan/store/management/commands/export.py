@@ -13,6 +13,7 @@ from kaidan.catalog.services import ExportRejected, export_dataset
 from kaidan.core.actors import actor_for
 from kaidan.core.errors import Forbidden, NotFound
 from kaidan.store.exports import FORMATS
+from kaidan.values.messages import Message, gettext_noop
 
 # Written to stdout only when it is not a terminal (a pipe or a redirect): bytes a screen cannot show.
 BINARY = ("xlsx", "parquet", "csv-sjis")
@@ -33,8 +34,13 @@ class Command(BaseCommand):
         if opts["output"] == "-" and fmt in BINARY and sys.stdout.isatty():
             suggestion = f"{opts['dataset']}.{FORMATS[fmt][1]}"
             raise CommandError(
-                f"{fmt} は端末には書き出しません。-o でファイルを指定してください（例: -o {suggestion}） / "
-                f"{fmt} is not written to a terminal: give a file with -o (e.g. -o {suggestion}), or pipe it",
+                Message(
+                    gettext_noop(
+                        "%(fmt)s is not written to a terminal: give a file with -o (e.g. -o %(suggestion)s), or pipe it"
+                    ),
+                    fmt=fmt,
+                    suggestion=suggestion,
+                ).bilingual(),
                 returncode=2,
             )
         actor = actor_for(opts["user"])
@@ -42,7 +48,7 @@ class Command(BaseCommand):
             dataset = get_dataset(actor, opts["dataset"], "object.export")
         except (NotFound, Forbidden) as exc:
             raise CommandError(
-                f"データセット「{opts['dataset']}」がありません / no dataset '{opts['dataset']}'"
+                Message(gettext_noop("no dataset '%(name)s'"), name=opts["dataset"]).bilingual()
             ) from exc
         try:
             if opts["output"] == "-":
