@@ -24,6 +24,7 @@ from kaidan.audit.services import record
 from kaidan.catalog.models import Dataset
 from kaidan.documents import files as document_files
 from kaidan.documents.services import upload_document
+from kaidan.values.messages import Message, gettext_noop
 
 from . import mail, records, tokens
 from .actors import ApplicantActor
@@ -77,7 +78,7 @@ def check_file(upload: Any) -> document_files.CheckedFile:
     if size > limit:
         human = f"{limit // (1024 * 1024)} MB"
         raise ValidationError(
-            f"ファイルが大きすぎます。上限は {human} です。 / The file is too large: the limit is {human}."
+            str(Message(gettext_noop("The file is too large: the limit is %(limit)s."), limit=human))
         )
     try:
         checked = document_files.check_upload(upload)
@@ -86,8 +87,7 @@ def check_file(upload: Any) -> document_files.CheckedFile:
         raise ValidationError(messages) from None
     if checked.kind not in RESIDENT_KINDS:
         raise ValidationError(
-            "添付できるのは PDF と画像（PNG・JPEG・GIF・WebP）です。 / "
-            "You can attach PDF files and images (PNG, JPEG, GIF, WebP)."
+            str(Message(gettext_noop("You can attach PDF files and images (PNG, JPEG, GIF, WebP).")))
         )
     return checked
 
@@ -146,7 +146,7 @@ def _store_documents(
                 restriction_reason=dataset.restriction_reason,
                 dataset=dataset,
                 record_id=submission.row_id,
-                description=f"申請 {submission.receipt} の添付 / attachment of application {submission.receipt}",
+                description=f"申請 {submission.receipt} の添付",
             )
         attachment.document = document
         attachment.submission = submission
@@ -254,9 +254,7 @@ def correct(submission: Submission, answers: Mapping[str, Any], uploads: Mapping
             .get(pk=submission.pk)
         )
         if locked.status != CaseStatus.RETURNED:
-            raise ValidationError(
-                "この申請は今は訂正できません。 / This application cannot be corrected now."
-            )
+            raise ValidationError(str(Message(gettext_noop("This application cannot be corrected now."))))
         defs = load(locked.version.fields)
         actor = ApplicantActor(locked.receipt)
         previous = dict(locked.answers)

@@ -15,6 +15,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from kaidan.values.messages import Message, gettext_noop
 from kaidan.values.normalize import normalize_text, parse_phone, parse_postal_code
 from kaidan.values.personal import is_email
 from kaidan.values.types import FieldType, convert
@@ -110,36 +111,38 @@ def load(fields: list[dict[str, Any]]) -> list[FieldDef]:
     return [FieldDef.from_dict(f) for f in fields]
 
 
-def problems(defs: list[FieldDef]) -> list[tuple[str, str]]:
-    """What is wrong with a list of definitions, as (Japanese, English) pairs; empty when publishable."""
-    found: list[tuple[str, str]] = []
+def problems(defs: list[FieldDef]) -> list[Message]:
+    """What is wrong with a list of definitions (messages for the catalogue); empty when publishable."""
+    found: list[Message] = []
     seen: dict[str, FieldDef] = {}
     for d in defs:
         if not KEY_RE.fullmatch(d.key) or d.key in RESERVED_KEYS or "__" in d.key:
             found.append(
-                (
-                    f"項目「{d.label}」の機械名「{d.key}」は使えません（英小文字で始まる英小文字・数字・_）",
-                    f"field '{d.label}': the machine name '{d.key}' is not allowed "
-                    "(lower-case letters, digits and _, starting with a letter)",
+                Message(
+                    gettext_noop(
+                        "field '%(label)s': the machine name '%(value)s' is not allowed "
+                        "(lower-case letters, digits and _, starting with a letter)"
+                    ),
+                    label=d.label,
+                    value=d.key,
                 )
             )
         if d.key in seen:
-            found.append((f"機械名「{d.key}」が重複しています", f"the machine name '{d.key}' is used twice"))
+            found.append(Message(gettext_noop("the machine name '%(value)s' is used twice"), value=d.key))
         if not d.label.strip():
-            found.append((f"項目「{d.key}」に見出しがありません", f"field '{d.key}' has no label"))
+            found.append(Message(gettext_noop("field '%(value)s' has no label"), value=d.key))
         if d.kind is Kind.CHOICE and len(d.choices) < 2:
             found.append(
-                (f"選択項目「{d.label}」には選択肢が2つ以上必要です", f"choice '{d.label}' needs two options")
+                Message(gettext_noop("choice '%(label)s' needs at least two options"), label=d.label)
             )
-        if d.show_if_field:
-            target = seen.get(d.show_if_field)
-            if target is None:
-                found.append(
-                    (
-                        f"項目「{d.label}」の表示条件は、前にある項目を指定してください（{d.show_if_field}）",
-                        f"field '{d.label}': its condition must name an earlier field ({d.show_if_field})",
-                    )
+        if d.show_if_field and d.show_if_field not in seen:
+            found.append(
+                Message(
+                    gettext_noop("field '%(label)s': its condition must name an earlier field (%(value)s)"),
+                    label=d.label,
+                    value=d.show_if_field,
                 )
+            )
         seen[d.key] = d
     return found
 

@@ -19,6 +19,7 @@ from kaidan.access.services import rights
 from kaidan.accounts.models import Organization
 from kaidan.audit.services import record
 from kaidan.core.errors import Forbidden, NotFound
+from kaidan.values.messages import Message, gettext_noop
 
 from . import records
 from .models import Procedure, ProcedureVersion
@@ -47,11 +48,11 @@ def voice_template() -> list[FieldDef]:
 
 
 class ProcedureRejected(ValueError):
-    """The change was refused; nothing was written. `problems` are (Japanese, English) pairs."""
+    """The change was refused; nothing was written. `problems` say why (kaidan.values.messages)."""
 
-    def __init__(self, found: Sequence[tuple[str, str]]) -> None:
+    def __init__(self, found: Sequence[Message]) -> None:
         self.problems = list(found)
-        super().__init__("; ".join(f"{ja} / {en}" for ja, en in self.problems))
+        super().__init__("; ".join(m.bilingual() for m in self.problems))
 
 
 def can_create_in(actor: Actor, owner: Organization) -> bool:
@@ -83,9 +84,7 @@ def create_procedure(
     if not can_create_in(actor, owner):
         raise Forbidden()
     if Procedure.objects.filter(slug=slug).exists():
-        raise ProcedureRejected(
-            [(f"機械名「{slug}」は既に使われています", f"the machine name '{slug}' is taken")]
-        )
+        raise ProcedureRejected([Message(gettext_noop("the machine name '%(value)s' is taken"), value=slug)])
     procedure = Procedure(
         owner=owner, slug=slug, title=title.strip(), kind=kind, created_by=account_of(actor)
     )
@@ -176,7 +175,7 @@ def publish(actor: Actor, procedure: Procedure) -> ProcedureVersion:
     defs = load(procedure.draft_fields)
     found = problems(defs)
     if not defs:
-        found.append(("項目が1つもありません", "the form has no fields"))
+        found.append(Message(gettext_noop("the form has no fields")))
     if found:
         raise ProcedureRejected(found)
     with transaction.atomic():

@@ -22,8 +22,8 @@ KINDS = dict(KIND_LABELS)
 
 
 def _rejected(request: HttpRequest, exc: ProcedureRejected) -> None:
-    for ja, en in exc.problems:
-        messages.error(request, f"{ja} / {en}")
+    for problem in exc.problems:
+        messages.error(request, str(problem))
 
 
 def _shown(value: object) -> str:
@@ -70,7 +70,7 @@ def create(request: HttpRequest) -> HttpResponse:
                     **{k: data[k] for k in ("purpose", "eligibility", "bring", "fees")},
                 )
             except ProcedureRejected as exc:
-                form.add_error("slug", " ".join(f"{ja} / {en}" for ja, en in exc.problems))
+                form.add_error("slug", " ".join(str(p) for p in exc.problems))
             else:
                 return redirect("procedures:builder", slug=procedure.slug)
     return render(request, "procedures/create.html", {"form": form, "nav_procedures": True})
