@@ -152,7 +152,7 @@ def test_a_resident_applies_staff_return_it_the_resident_corrects_and_staff_comp
     clerk.reload()
     clerk.get_by_label("完了").check()
     with clerk.expect_navigation():
-        clerk.get_by_role("button", name="状態を変更").first.click()
+        clerk.get_by_role("button", name="状況を変える").first.click()
     assert clerk.locator("#case-status").inner_text() == "完了"
 
     resident.reload()
