@@ -25,12 +25,14 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_analysis_snapshots():
-    """Each test starts without cached analysis snapshots (ids are reused between tests)."""
+def _fresh_caches():
+    """Each test starts without cached counts or analysis snapshots: rolled-back tests reuse dataset ids
+    and revision numbers."""
     from kaidan.analysis import snapshots
+    from kaidan.store import readcache
 
+    readcache.clear()
     snapshots.clear()
-    yield
 
 
 @pytest.fixture

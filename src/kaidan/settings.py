@@ -48,6 +48,8 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = _env_bool("KAIDAN_DEBUG")
+WSGI_THREADS = _env_int("KAIDAN_WSGI_THREADS", 4)
+"""Threads per `kaidan serve` worker process for the (synchronous) pages: kaidan/asgi.py."""
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("KAIDAN_ALLOWED_HOSTS", "*").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("KAIDAN_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
@@ -86,6 +88,8 @@ INSTALLED_APPS = [
     "kaidan.analysis",
     "kaidan.procedures",
     "kaidan.problems",
+    "kaidan.api",
+    "ninja",  # django-ninja: the REST API and its OpenAPI document (Swagger UI served from its static files)
     "django_tasks",
     "django_tasks_db",
 ]
@@ -136,7 +140,16 @@ def _database_config(url: str | None) -> dict[str, object]:
     if not url:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{DATA_DIR / 'kaidan.sqlite3'}"
-    config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
+    # Persistent connections: `kaidan serve` runs sync views in a fixed pool of threads (kaidan/asgi.py), each
+    # keeping its connection instead of opening one per request (a new SQLite connection and its PRAGMAs cost
+    # more than a small page). Health checks drop a connection the server closed.
+    config: dict[str, object] = dict(
+        dj_database_url.parse(
+            url,
+            conn_max_age=_env_int("KAIDAN_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        )
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers work while an import writes; IMMEDIATE avoids lock-upgrade deadlocks.
         config["OPTIONS"] = {
@@ -262,6 +275,12 @@ X_FRAME_OPTIONS = "DENY"
 CSP_REPORT_ONLY = _env_bool("KAIDAN_CSP_REPORT_ONLY")
 # Behind a reverse proxy that terminates TLS: trust its X-Forwarded-Proto (the proxy must overwrite it).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("KAIDAN_BEHIND_PROXY") else None
+
+# The open-data portal's maps (kaidan.opendata): a tile URL such as
+# https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png (地理院タイル) and its attribution. Empty (the
+# default): points on a plain background, nothing fetched from elsewhere (docs/opendata.md).
+MAP_TILE_URL = os.environ.get("KAIDAN_MAP_TILE_URL", "").strip()
+MAP_TILE_ATTRIBUTION = os.environ.get("KAIDAN_MAP_TILE_ATTRIBUTION", "").strip()
 
 LOGGING = {
     "version": 1,

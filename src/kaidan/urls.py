@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.views.generic.base import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
+from kaidan.api.urls import api_urls
+
 urlpatterns = [
     path("", include("kaidan.core.urls")),
     path("accounts/", include("kaidan.accounts.urls")),
@@ -23,6 +25,8 @@ urlpatterns = [
     path("analysis/", include("kaidan.analysis.urls")),
     path("procedures/", include("kaidan.procedures.urls")),
     path("problems/", include("kaidan.problems.urls")),
+    path("api/v1/", api_urls),
+    path("integrations/", include("kaidan.api.urls")),
     path("admin/", admin.site.urls),
     path(
         "favicon.ico", RedirectView.as_view(url=static("kaidan/favicon.svg"), permanent=False), name="favicon"

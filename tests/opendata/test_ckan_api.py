@@ -53,7 +53,7 @@ def test_package_show_by_name_or_id_post_or_get(client, ward):
     assert [r["format"] for r in by_name["resources"]] == ["CSV", "JSON", "XLSX", "Parquet"]
     csv = by_name["resources"][0]
     assert csv["datastore_active"] is True and csv["package_id"] == by_name["id"]
-    assert csv["url"].endswith("/datasets/aed/export?format=csv")
+    assert csv["url"].endswith("/dataset/aed/download?format=csv")  # the portal's streamed download
     assert call(client, "resource_show", id=csv["id"])[1]["result"] == csv
 
 

@@ -25,7 +25,7 @@ def test_the_catalogue_is_dcat_in_every_serialization_with_hydra_paging(client, 
     distributions = list(graph.objects(datasets[0], DCAT.distribution))
     assert len(distributions) == 4
     assert any(
-        str(u).endswith("/datasets/aed/export?format=csv")
+        str(u).endswith("/dataset/aed/download?format=csv")
         for d in distributions
         for u in graph.objects(d, DCAT.downloadURL)
     )
@@ -64,7 +64,7 @@ def test_the_data_package_validates_offline_with_frictionless(client, ward, tmp_
     assert descriptor["profile"] == "tabular-data-package"
     resource = descriptor["resources"][0]
     assert [f["name"] for f in resource["schema"]["fields"]][:2] == ["都道府県コード又は市区町村コード", "NO"]
-    csv = b"".join(client.get("/datasets/aed/export?format=csv").streaming_content)
+    csv = b"".join(client.get("/dataset/aed/download?format=csv").streaming_content)
     (tmp_path / "aed.csv").write_bytes(csv)
     resource["path"] = (
         "aed.csv"  # the published descriptor points at the live export URL; offline: the download
@@ -94,7 +94,7 @@ def test_feeds_sitemap_robots_and_conditional_get(client, ward):
     assert feed["Content-Type"].startswith("application/atom+xml") and len(entries) == 1
     assert client.get("/opendata/feed.atom", headers={"If-None-Match": feed["ETag"]}).status_code == 304
     sitemap = client.get("/sitemap.xml").content.decode()
-    assert "/datasets/aed/" in sitemap and "mimamori" not in sitemap
+    assert "/dataset/aed/" in sitemap and "mimamori" not in sitemap  # the portal page
     assert "Sitemap:" in client.get("/robots.txt").content.decode()
     api = client.get("/api/3/action/package_show", {"id": "aed"})
     assert (

@@ -50,6 +50,7 @@ DELETED_ROW = "QSECDELETEDROW"
 RECLASSIFIED = "QRECLASSIFIEDV"  # a 限定 column raised to 秘 after the fact: hidden in every revision
 LEFT_SCOPE = "QLEFTSCOPEV"  # a public value of a row that left the partners' 池尻 scope later
 REV_MESSAGE = "QREVMESSAGEV"  # a revision message: about the whole dataset, not for row-scoped readers
+PUBLISHED_SECRET = "QPUBSECRETV"  # a column of a published dataset raised to 秘 after publishing
 
 ALL_SECRETS = {
     INT_COL,
@@ -64,7 +65,7 @@ ALL_SECRETS = {
     INT_DOC,
     SEC_DOC,
 }
-ALL_SECRETS |= {DELETED_ROW, RECLASSIFIED, LEFT_SCOPE, REV_MESSAGE}
+ALL_SECRETS |= {DELETED_ROW, RECLASSIFIED, LEFT_SCOPE, REV_MESSAGE, PUBLISHED_SECRET}
 
 # What each actor may legitimately see; everything else in ALL_SECRETS must never appear.
 ALLOWED: dict[str, set[str]] = {
@@ -181,6 +182,15 @@ def world(tmp_path, make_org, make_user, settings):
     import_dataset(tmp_path, "gentei", owner, f"a,b\n{LIM_DS}1,x\n", classification="limited")
     import_dataset(tmp_path, "himitsu", owner, f"a,b\n{SEC_DS}1,x\n", classification="restricted")
     undecided = import_dataset(tmp_path, "mikettei", bosai, f"a,b\n{UNDECIDED}1,x\n")
+    # Open data: a published dataset whose column was raised to 秘 after publishing (the portal, the API,
+    # every download and every past revision must drop it at once).
+    from kaidan.opendata.services import publish
+
+    opened = import_dataset(
+        tmp_path, "opened", owner, f"名称,memo,緯度,経度\n{PUB}5,{PUBLISHED_SECRET}5,35.6,139.7\n"
+    )
+    publish(SYSTEM, opened)
+    set_field_classification(editor, opened, "memo", "restricted")
     undecided.undecided = True
     undecided.save()
     for title, level in ((INT_DOC, "internal"), (SEC_DOC, "restricted"), ("public doc", "public")):
@@ -224,6 +234,7 @@ def fillers(world: dict[str, Any]) -> dict[str, list[Any]]:
         "action": sorted(ACTIONS),
         "key": list(Dataset.objects.values_list("name", flat=True)),
         "action_id": [1],
+        "prefix": ["00000000"],
     }
 
 
@@ -271,11 +282,49 @@ VARIANTS: dict[str, list[str]] = {
         "all_fields=true",
     ],
     "opendata:action_unversioned": ["id=himitsu", "name=package_show"],
+    # the public portal: search, filters, chart and downloads asked for the raised column
+    "opendata:portal": ["", f"q={PUBLISHED_SECRET[1:]}", f"q={SEC_COL[1:]}", "q=QPUB"],
+    "opendata:portal_dataset": [
+        "",
+        "chart=memo",
+        "memo__contains=Q&chart=memo",
+        f"q={PUBLISHED_SECRET[1:]}",
+        "秘メモ__contains=Q&chart=秘メモ",
+    ],
+    "opendata:portal_download": [
+        f"format={fmt}{extra}"
+        for fmt in ("csv", "csv-utf8", "csv-sjis", "json", "geojson", "xlsx", "parquet")
+        for extra in (
+            "",
+            "&revision=1",
+            "&memo__contains=Q",
+            f"&q={PUBLISHED_SECRET[1:]}",
+            "&秘メモ__contains=Q",
+        )
+    ],
     # the SQL console, asked for every dataset whole (GET with run=1 runs the query)
     "analysis:console": [
         f"sql=SELECT * FROM {name}&run=1" for name in ("mixed", "naisho", "gentei", "himitsu", "mikettei")
     ]
     + ["sql=SELECT * FROM mixed&run=1&as_of=1"],
+    # the REST API (kaidan.api): the grid's query, past revisions, every export format, diffs both ways
+    "api:list_records": [
+        "",
+        "秘メモ__contains=Q&sort=秘メモ",
+        "地区__exact=太子堂",
+        "as_of=1",
+        "as_of=3&名前__contains=Q",
+        f"q={SEC_COL[1:]}",
+        "size=500&page=1",
+    ],
+    "api:get_record": ["", "as_of=1", "as_of=3"],
+    "api:diff": ["from=1&to=3", "from=3&to=1", "from=0&to=4", "from=3&to=5", "from=0&to=1"],
+    "api:export": [
+        f"format={fmt}{extra}"
+        for fmt in ("csv", "xlsx", "json", "parquet")
+        for extra in ("", "&revision=1", "&revision=3")
+    ],
+    "api:list_revisions": ["", "page=2"],
     # the search box, asked for every secret (without its leading Q, so the echoed query is no marker)
     "search:search": [f"q={marker[1:]}" for marker in sorted(ALL_SECRETS)]
     + [
@@ -395,10 +444,22 @@ def test_the_owner_editor_sees_every_marker_somewhere_so_the_markers_are_real(wo
             "/datasets/mixed/diff?from=1&to=3",
             "/datasets/mixed/revisions/",
             "/datasets/himitsu/export?format=json",
+            "/datasets/opened/export?format=csv",
             "/documents/",
         ]
     )
-    for marker in (SEC_COL, SEC_OLD, SEC_DS, INT_COL, LIM_COL, OUT_SCOPE, SEC_DOC, DELETED_ROW, RECLASSIFIED):
+    for marker in (
+        SEC_COL,
+        SEC_OLD,
+        SEC_DS,
+        INT_COL,
+        LIM_COL,
+        OUT_SCOPE,
+        SEC_DOC,
+        DELETED_ROW,
+        RECLASSIFIED,
+        PUBLISHED_SECRET,
+    ):
         assert marker in text, marker
 
 
@@ -427,3 +488,57 @@ def test_writes_outside_the_scoped_editors_relation_change_nothing_and_name_noth
     assert after[2] == before[2] and after[4] == before[4]  # 太子堂 rows untouched
     assert set(after) == set(before) | {row_id for row_id in after if after[row_id][2] == "池尻"}
     assert all(values[2] == "池尻" for row_id, values in after.items() if row_id not in before)
+
+
+def test_the_portal_shows_the_published_dataset_without_its_raised_column(world):
+    """The portal URLs above reach real content: the published dataset's public values, not the raised one."""
+    client = Client()
+    assert "/dataset/opened/" in client.get("/dataset/").content.decode()
+    for url in (
+        "/dataset/opened/",
+        "/dataset/opened/download?format=csv&revision=1",
+        "/dataset/opened/download?format=geojson",
+    ):
+        response = client.get(url)
+        text = body_text(response)
+        assert response.status_code == 200 and PUB in text and PUBLISHED_SECRET not in text, url
+
+
+# API tokens act for their organization, capped: the partner's system (granted 限定 on `mixed`, rows of 池尻)
+# and the owner's system capped at 庁内. Only the API is asked (elsewhere a token is an anonymous visitor).
+TOKEN_ALLOWED: dict[str, set[str]] = {
+    "shakyo": {INT_COL, LIM_COL},
+    "hokenfukushi": {OUT_SCOPE, LEFT_SCOPE, REV_MESSAGE, INT_COL, INT_DS},
+}
+
+
+@pytest.mark.parametrize("org_code", list(TOKEN_ALLOWED))
+def test_no_api_response_to_a_token_reveals_what_its_organization_and_cap_may_not_see(org_code, world):
+    from kaidan.api.services import create_token
+
+    org = Organization.objects.get(code=org_code)
+    _token, secret = create_token(
+        org,
+        actor=SYSTEM,
+        name="system",
+        scopes=["object.view", "object.export", "object.edit"],
+        clearance="restricted" if org_code == "shakyo" else "internal",
+    )
+    client = Client(headers={"Authorization": f"Bearer {secret}"})
+    forbidden = ALL_SECRETS - TOKEN_ALLOWED[org_code]
+    leaks: list[str] = []
+    reached: set[str] = set()
+    seen = 0
+    for name, url in urls(world):
+        if not url.startswith("/api/v1/"):
+            continue
+        response = client.get(url)
+        text = body_text(response)
+        seen += 1
+        found = sorted(m for m in forbidden if m in text)
+        if found:
+            leaks.append(f"{name} {url} [{response.status_code}]: {found}")
+        reached |= {m for m in TOKEN_ALLOWED[org_code] | {PUB} if m in text}
+    assert seen > 50
+    assert not leaks, f"{org_code}'s token saw what it may not:\n" + "\n".join(leaks)
+    assert reached == TOKEN_ALLOWED[org_code] | {PUB}

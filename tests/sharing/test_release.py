@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from kaidan.access.services import rights
 from kaidan.audit.models import AuditEntry
-from kaidan.sharing.jobs import start_release_loop
+from kaidan.core import periodic
 from kaidan.sharing.services import grant_access, mark_undecided, release, release_due
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +92,7 @@ def test_the_background_loop_of_kaidan_serve_releases_due_objects(make_dataset, 
     dataset = make_dataset("second")
     mark_undecided(manager, dataset, planned_release=timezone.localdate())
 
-    stop = start_release_loop(interval=0.05)
+    stop = periodic.start(interval=0.05)
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

@@ -4,8 +4,9 @@ An actor is one of
 - a logged-in account (`kaidan.accounts.models.User`),
 - an anonymous visitor (Django's `AnonymousUser`, or None from code that has no request),
 - the system (`SYSTEM`: the operator at the command line, or a background job acting for nobody),
-- someone acting through a delegation — today a share link's recipient (`kaidan.links.actors.LinkActor`);
-  API tokens and procedure applicants will be delegated actors too (`ActorKind.TOKEN`, `APPLICANT`).
+- someone acting through a delegation — a share link's recipient (`kaidan.links.actors.LinkActor`), or an
+  organization acting through an API token (`OrganizationActor`: `kaidan.api.actors.TokenActor`, and the
+  receiver of a webhook); procedure applicants will be delegated actors too (`APPLICANT`).
 
 Services ask these functions instead of probing attributes with getattr, so a new kind of actor is added
 here once, and mypy sees the union everywhere an actor is passed.
@@ -13,6 +14,7 @@ here once, and mypy sees the union everywhere an actor is passed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -73,6 +75,34 @@ class DelegatedActor:
     def audit_label(self) -> str:
         """How the audit log names the actor (subclasses name the delegation, e.g. "link:12 a@b.jp")."""
         return f"{self.kind.value}:{self}"
+
+
+class OrganizationActor(DelegatedActor):
+    """An organization acting without a person: a business system holding an API token, or the receiver
+    of a webhook.
+
+    The access service gives it what a member of `organization` at `role` (by default the highest) would
+    have, capped at `clearance` and confined to the named operations in `scopes`
+    (kaidan.access.operations.OPERATIONS): it never sees or changes more than its organization may.
+    """
+
+    kind = ActorKind.TOKEN
+    organization: Any
+    role: str = "admin"
+    scopes: frozenset[str] = frozenset()
+
+    def __init__(
+        self, organization: Any, *, scopes: Iterable[str], clearance: str, active: bool = True
+    ) -> None:
+        self.organization = organization
+        self.scopes = frozenset(scopes)
+        self.clearance = clearance
+        self.active = active
+        self.target = None
+        self.sharer = None
+
+    def __str__(self) -> str:
+        return f"{self.organization.code}"
 
 
 Actor: TypeAlias = "User | AnonymousUser | SystemActor | DelegatedActor | None"

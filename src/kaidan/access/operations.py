@@ -94,6 +94,19 @@ def _actions() -> dict[str, AuditAction]:
             pgettext_lazy("audit action", "Open data publication stopped"),
             "object.manage",
         ),
+        AuditAction("api.token.create", pgettext_lazy("audit action", "API token created")),
+        AuditAction("api.token.revoke", pgettext_lazy("audit action", "API token revoked")),
+        AuditAction("api.token.use", pgettext_lazy("audit action", "API token used")),
+        AuditAction(
+            "api.token.refused", pgettext_lazy("audit action", "Expired or revoked API token refused")
+        ),
+        AuditAction("api.webhook.create", pgettext_lazy("audit action", "Webhook added"), "object.share"),
+        AuditAction("api.webhook.delete", pgettext_lazy("audit action", "Webhook removed"), "object.share"),
+        AuditAction(
+            "api.webhook.disable",
+            pgettext_lazy("audit action", "Webhook disabled after failures"),
+            "object.share",
+        ),
         AuditAction("auth.login", pgettext_lazy("audit action", "Logged in")),
         AuditAction("auth.login_failed", pgettext_lazy("audit action", "Failed login")),
         AuditAction("auth.logout", pgettext_lazy("audit action", "Logged out")),

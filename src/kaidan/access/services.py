@@ -17,7 +17,10 @@ Two cases override the table above:
 - an undecided (未決定) object is seen only by the owner organization's members (no grants, no public)
   until it is released;
 - a share link's recipient (kaidan.links.actors.LinkActor, a DelegatedActor) gets nothing but the link's
-  target, and on it the sharer's rights computed now, capped at the link's clearance, read-only.
+  target, and on it the sharer's rights computed now, capped at the link's clearance, read-only;
+- an organization acting through an API token or as a webhook's receiver (OrganizationActor) gets what a
+  member of the organization would (at the highest role), capped at the token's clearance and confined to
+  the operations named in its scopes; a revoked or expired token gets nothing.
 
 Actors are typed (kaidan.access.actors): accounts, anonymous visitors, the system, delegated actors.
 """
@@ -35,7 +38,7 @@ from kaidan.accounts.models import Membership, Organization, Role
 from kaidan.core.errors import Forbidden
 
 from .actors import SYSTEM as SYSTEM  # re-exported: callers import the system actor from here
-from .actors import Actor, DelegatedActor, account_of, is_superuser
+from .actors import Actor, DelegatedActor, OrganizationActor, account_of, is_superuser
 from .actors import SystemActor as SystemActor
 from .levels import LEVEL_ORDER, Level, at_most
 from .models import AccessGrant, Permission
@@ -70,9 +73,13 @@ class Rights:
     Conditions name columns by field id ({"field_id", "op", "value"}), never by name."""
     edit_filters: tuple[tuple[dict[str, Any], ...], ...] = ()
     """Row scopes that confine the actor's writes (from edit grants only); empty means all rows."""
+    operations: frozenset[str] | None = None
+    """The only operations allowed (an API token's scopes); None means every operation the needs allow."""
 
     def allows(self, operation: str) -> bool:
         """May the actor perform the named operation (see operations.py)?"""
+        if self.operations is not None and operation not in self.operations:
+            return False
         need = OPERATIONS[operation].need
         if need is Need.READ:
             return self.can_read
@@ -100,6 +107,8 @@ def bump_generation(**_kwargs: Any) -> None:
 
 def _memberships(actor: Actor) -> list[Membership]:
     """The actor's memberships, cached on the account object for the request."""
+    if isinstance(actor, OrganizationActor):  # as a member of its organization (never saved)
+        return [Membership(organization=actor.organization, role=actor.role)]
     if isinstance(actor, DelegatedActor):  # a share link's recipient: row scopes as the sharer's
         return _memberships(actor.sharer)
     user = account_of(actor)
@@ -135,7 +144,7 @@ def _max_level(levels: Iterable[Level | None]) -> Level | None:
 
 def rights(actor: Actor, obj: ClassifiedObject) -> Rights:
     """The actor's rights on an object: the single source of truth (computed once per request)."""
-    user = account_of(actor)
+    user: Any = actor if isinstance(actor, OrganizationActor) else account_of(actor)
     pk = getattr(obj, "pk", None)
     if user is None or pk is None:
         return _rights(actor, obj)
@@ -148,6 +157,7 @@ def rights(actor: Actor, obj: ClassifiedObject) -> Rights:
         user.is_superuser,
         user.is_active,
         _current[0],
+        getattr(user, "active", True),
     )
     cache: dict[tuple[Any, ...], Rights] = user.__dict__.setdefault("_kaidan_rights", {})
     found = cache.get(key)
@@ -157,10 +167,17 @@ def rights(actor: Actor, obj: ClassifiedObject) -> Rights:
 
 
 def _rights(actor: Actor, obj: ClassifiedObject) -> Rights:
+    if isinstance(actor, OrganizationActor):
+        return _organization_rights(actor, obj)
     if isinstance(actor, DelegatedActor):
         return _link_rights(actor, obj)
     if is_superuser(actor):
         return Rights(Level.RESTRICTED, True, True, True)
+    return _member_rights(actor, obj)
+
+
+def _member_rights(actor: Actor, obj: ClassifiedObject) -> Rights:
+    """Rights from memberships, ownership and grants (accounts, and organizations acting by token)."""
     memberships = _memberships(actor)
     if getattr(obj, "undecided", False):
         return _undecided_rights(obj, memberships)
@@ -199,6 +216,32 @@ def _rights(actor: Actor, obj: ClassifiedObject) -> Rights:
         can_manage=can_read and can_manage,
         row_filters=() if unscoped else tuple(row_filters),
         edit_filters=() if edit_unscoped else tuple(edit_filters),
+    )
+
+
+def _organization_rights(actor: OrganizationActor, obj: ClassifiedObject) -> Rights:
+    """An organization acting through a token: a member's rights (computed now), capped at the token's
+    clearance, with reading, editing and managing each only when a scope names an operation needing it."""
+    nothing = Rights(None, False, False, False, operations=frozenset())
+    if not actor.active or actor.organization is None:
+        return nothing
+    base = _member_rights(actor, obj)
+    if not base.can_read or base.clearance is None:
+        return nothing
+    cap = Level(actor.clearance)
+    clearance = cap if cap.rank < base.clearance.rank else base.clearance
+    needs = {OPERATIONS[name].need for name in actor.scopes if name in OPERATIONS}
+    can_read = at_most(obj.classification, clearance) and "object.view" in actor.scopes
+    if not can_read:
+        return nothing
+    return Rights(
+        clearance=clearance,
+        can_read=True,
+        can_edit=base.can_edit and Need.EDIT in needs,
+        can_manage=base.can_manage and Need.MANAGE in needs,
+        row_filters=base.row_filters,
+        edit_filters=base.edit_filters,
+        operations=actor.scopes,
     )
 
 
@@ -256,6 +299,10 @@ def readable_filter(actor: Actor, target_type: str) -> Q:
     Callers still confirm each shown object with `rights`, so a divergence could hide an object, never leak one.
     """
     nothing = Q(pk__in=[])
+    if isinstance(actor, OrganizationActor):
+        if not actor.active or "object.view" not in actor.scopes:
+            return nothing
+        return _member_filter(actor, target_type) & Q(classification__in=levels_up_to(Level(actor.clearance)))
     if isinstance(actor, DelegatedActor):
         target = actor.target
         if target is None or target.access_target[0] != target_type or not rights(actor, target).can_read:
@@ -263,6 +310,11 @@ def readable_filter(actor: Actor, target_type: str) -> Q:
         return Q(pk=target.pk)
     if is_superuser(actor):
         return Q()
+    return _member_filter(actor, target_type)
+
+
+def _member_filter(actor: Actor, target_type: str) -> Q:
+    nothing = Q(pk__in=[])
     memberships = _memberships(actor)
     decided = Q(classification__in=levels_up_to(Level.INTERNAL if is_staff_member(actor) else Level.PUBLIC))
     undecided = nothing

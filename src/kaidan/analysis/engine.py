@@ -32,6 +32,7 @@ from kaidan.audit.services import record
 from kaidan.catalog.models import Dataset
 from kaidan.catalog.selectors import audit_read, list_datasets
 from kaidan.core.errors import DomainError
+from kaidan.store import arrow
 from kaidan.store.relation import VisibleRelation, compile_relation
 
 from . import snapshots
@@ -70,7 +71,15 @@ def _quote(name: str) -> str:
 
 
 def snapshot(rel: VisibleRelation) -> pa.Table:
-    """The relation's visible columns as an Arrow table (in batches of rows, column by column)."""
+    """The relation's visible columns as an Arrow table: current rows column by column from the store,
+    rows as of a past revision through the relation's row reader (their values are patched in Python)."""
+    if rel.as_of is None:
+        return arrow.snapshot(rel)
+    return row_snapshot(rel)
+
+
+def row_snapshot(rel: VisibleRelation) -> pa.Table:
+    """The relation's rows through its row reader (any revision), turned into columns."""
     index = {f.pk: i for i, f in enumerate(rel.fields)}
     columns: dict[int, list[Any]] = {f.pk: [] for f in rel.visible}
     for _row_id, _rev, values in rel.rows():

@@ -1,10 +1,10 @@
 """Arrow snapshots of visible relations, cached per view and revision.
 
 A snapshot is what one view of one dataset holds at one revision: the visible columns (by their current
-classification) and the rows of the row scope. Its key names exactly that — the dataset, the revision read,
-whether it is as of a past revision, the visible fields (id, machine name, type) and the row scope's compiled
-SQL with its parameters — so two actors with the same view share a snapshot and two different views never
-do. A write makes a new revision, hence a new key: a cached snapshot is never stale, only unused, and the
+classification) and the rows of the row scope. Its key is the relation's fingerprint
+(`VisibleRelation.fingerprint`, also the key of kaidan.store.readcache: the dataset, the revision read, the
+visible fields with their classification, the row scope's compiled SQL with its parameters), so two actors
+with the same view share a snapshot and two different views never do. A write makes a new revision, hence a new key: a cached snapshot is never stale, only unused, and the
 least recently used ones are dropped beyond `KAIDAN_ANALYSIS_CACHE_MB` (per process; 0 turns caching off).
 """
 
@@ -25,17 +25,8 @@ _bytes = 0
 
 
 def key(rel: VisibleRelation) -> Hashable:
-    scope_sql, scope_params = rel.scope.sql()
-    return (
-        rel.dataset.pk,
-        rel.dataset.created_at.isoformat(),  # ids are reused after a restore or a rolled-back test
-        rel.number,
-        rel.as_of is not None,
-        tuple((f.pk, f.name, f.type) for f in rel.visible),
-        scope_sql,
-        tuple(str(p) for p in scope_params),
-        rel.scope.everything,
-    )
+    """The relation's fingerprint (the one readcache keys by) and the column names the snapshot uses."""
+    return (rel.fingerprint(), tuple(f.name for f in rel.visible))
 
 
 def _limit() -> int:

@@ -16,6 +16,7 @@ from kaidan.access.services import Rights, organizations_of, readable_filter, ri
 from kaidan.audit.services import record
 from kaidan.core.errors import Forbidden, NotFound
 from kaidan.store import selectors as store
+from kaidan.store.plainread import dataset_with_owner
 from kaidan.store.relation import Purpose, VisibleRelation, compile_relation
 
 from .models import Dataset, Field
@@ -52,7 +53,7 @@ def list_datasets(
 
 def get_dataset(actor: Actor, name: str, operation: str = "object.view") -> Dataset:
     """The dataset, or 404 when it does not exist *or* the actor may not see it (no existence leak)."""
-    dataset = Dataset.objects.select_related("owner").filter(name=name).first()
+    dataset = dataset_with_owner(name=name)  # select_related("owner").get(name=…), by a fixed statement
     if dataset is None:
         raise NotFound(detail=name)
     r = rights(actor, dataset)
@@ -85,6 +86,8 @@ class GridRow:
     rev: int
     values: list[Any]
     """In the order of the visible fields of the page (masked columns hold MASK)."""
+    fields: tuple[Field, ...] = ()
+    """The fields of `values`, when read alone (get_row: the visible fields of the relation read)."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,8 @@ class GridPage:
     facets: list[Facet] = dc_field(default_factory=list)
     as_of: int | None = None
     dataset_name: str = ""
+    field_count: int = 0
+    """Every field of the revision read, visible or not (the page says how many are hidden)."""
 
     @property
     def pages(self) -> int:
@@ -205,9 +210,29 @@ def grid_query(actor: Actor, dataset: Dataset, params: Any, *, as_of: int | None
     return replace(query, as_of=rel.as_of) if as_of is not None else query
 
 
-def query_rows(actor: Actor, dataset: Dataset, query: GridQuery, *, purpose: str = "view") -> GridPage:
-    """One page of the grid as the actor may see it: filtered, sorted, paged in SQL; facets counted."""
-    rel = relation(actor, dataset, as_of=query.as_of)
+def grid_page(actor: Actor, dataset: Dataset, params: Any) -> GridPage:
+    """The grid page a query string asks for (past the last page: the last page), the relation compiled once."""
+    rel = relation(actor, dataset, as_of=_int_or_none(params.get("as_of")))
+    query = GridQuery.from_params(rel.visible, params)
+    page = query_rows(actor, dataset, query, rel=rel)
+    if query.page > page.pages:  # past the end (?page=99999999999999999999): show the last page
+        page = query_rows(actor, dataset, replace(query, page=page.pages), rel=rel)
+    return page
+
+
+def query_rows(
+    actor: Actor,
+    dataset: Dataset,
+    query: GridQuery,
+    *,
+    purpose: str = "view",
+    rel: VisibleRelation | None = None,
+) -> GridPage:
+    """One page of the grid as the actor may see it: filtered, sorted, paged in SQL; facets counted.
+
+    `rel` is the actor's relation at `query.as_of` when the caller has compiled it already."""
+    if rel is None or rel.as_of != query.as_of:
+        rel = relation(actor, dataset, as_of=query.as_of)
     r = rel.rights
     if not rel.allowed:  # defence in depth: callers fetch datasets with get_dataset (404) first
         return GridPage(r, GridQuery(), [], [], [], 0, [], rel.as_of, dataset.name)
@@ -247,7 +272,7 @@ def query_rows(actor: Actor, dataset: Dataset, query: GridQuery, *, purpose: str
         )
         rows = [GridRow(row_id, rev, cells(values)) for row_id, rev, values in page]
         for target in query.facets:
-            counts = store.facet_counts(dataset, target, where=where, params=params)
+            counts = rel.facet_counts(target, filters, filter_params)
             facets.append(Facet(target, [(v, n, query.with_facet_value(target, v)) for v, n in counts]))
     else:
         wanted = _search_set(actor, dataset, query)
@@ -272,7 +297,7 @@ def query_rows(actor: Actor, dataset: Dataset, query: GridQuery, *, purpose: str
                 tally[values[index[target.pk]]] = tally.get(values[index[target.pk]], 0) + 1
             top = sorted(tally.items(), key=lambda kv: -kv[1])[:20]
             facets.append(Facet(target, [(v, n, query.with_facet_value(target, v)) for v, n in top]))
-    return GridPage(r, query, visible, columns, rows, total, facets, rel.as_of, dataset.name)
+    return GridPage(r, query, visible, columns, rows, total, facets, rel.as_of, dataset.name, len(all_fields))
 
 
 def get_row(actor: Actor, dataset: Dataset, row_id: int, as_of: int | None = None) -> GridRow | None:
@@ -284,7 +309,7 @@ def get_row(actor: Actor, dataset: Dataset, row_id: int, as_of: int | None = Non
     rev, values = found
     index = {f.pk: i for i, f in enumerate(rel.fields)}
     audit_read(actor, dataset, rel.visible, "record", {"revision": rel.number})
-    return GridRow(row_id, rev, [values[index[f.pk]] for f in rel.visible])
+    return GridRow(row_id, rev, [values[index[f.pk]] for f in rel.visible], tuple(rel.visible))
 
 
 def matching_row_ids(
@@ -327,8 +352,9 @@ def _filters_sql(actor: Actor, dataset: Dataset, query: GridQuery | None) -> tup
         params += values
     ids = _search_ids(actor, dataset, query)
     if ids is not None:
-        parts.append(f"_id IN ({', '.join(['%s'] * len(ids))})" if ids else "1 = 0")
-        params += ids
+        sql, id_params = store.with_ids(ids, dataset.row_count, query.size if query is not None else 50)
+        parts.append(sql)
+        params += id_params
     return " AND ".join(f"({p})" for p in parts), params
 
 

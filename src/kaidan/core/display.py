@@ -34,7 +34,11 @@ def display_value(value: Any) -> str:
             return f"{formats.date_format(naive, 'DATE_FORMAT')} {formats.date_format(naive, 'G:i')}"
         return naive.isoformat(sep=" ", timespec="minutes")
     if isinstance(value, date):
-        return formats.date_format(value, "DATE_FORMAT") if _japanese() else value.isoformat()
+        if not _japanese():
+            return value.isoformat()
+        if formats.get_format("DATE_FORMAT") == "Y年n月j日":  # the Japanese format, without a format parser
+            return f"{value.year}年{value.month}月{value.day}日"
+        return formats.date_format(value, "DATE_FORMAT")
     if isinstance(value, time):
         return value.isoformat(timespec="minutes" if not value.second else "seconds")
     return str(value)

@@ -63,7 +63,9 @@ def _stale_context(stale: services.StaleRecord) -> dict[str, Any]:
 def _record_context(
     request: HttpRequest, dataset: Dataset, r: Rights, row: Any, as_of: int | None = None
 ) -> dict[str, Any]:
-    if as_of is not None:
+    if row.fields:  # read with the row, from the same relation
+        fields = list(row.fields)
+    elif as_of is not None:
         fields = catalog.visible_fields(request.user, dataset, fields_at(dataset, as_of))
     else:
         fields = _fields(request.user, dataset)

@@ -60,6 +60,10 @@ class ColumnPlan:
     include: bool = True
     evidence_ja: str = ""
     evidence_en: str = ""
+    restriction_reason: str = ""
+    """Why the plan proposes 秘 ("personal": kaidan.ingest.personal), with the evidence in both languages."""
+    personal_ja: str = ""
+    personal_en: str = ""
 
 
 @dataclass
@@ -175,6 +179,11 @@ def redetect_plan(
             old.label,
             old.name,
             old.classification,
+        )
+        col.restriction_reason, col.personal_ja, col.personal_en = (
+            old.restriction_reason,
+            old.personal_ja,
+            old.personal_en,
         )
         if old.source in guessed and old.type != guessed[old.source]:
             col.type = old.type  # the user's own choice

@@ -30,6 +30,7 @@ from . import progress
 from .errors import ReadError
 from .forms import MODE_CHOICES, PlanForm, RedetectForm, UploadForm
 from .models import ImportJob
+from .personal import propose as propose_personal
 from .plan import Analysis, iter_records
 from .selectors import (
     dataset_name_from,
@@ -163,6 +164,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 organization=org.code,
                 mode=data["mode"],
             )
+            propose_personal(plan, analysis)
         except (ReadError, ValueError) as exc:
             # This file cannot be read: it is not kept, the user chooses another one.
             shutil.rmtree(_uploads_dir(stored.token), ignore_errors=True)
@@ -239,6 +241,7 @@ def plan_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
         _apply_choices(plan, form.cleaned_data)
         if redetect.is_valid():
             data = redetect.cleaned_data
+            known = {c.source for c in plan.columns}
             try:
                 new_plan, analysis = redetect_plan(
                     plan,
@@ -247,6 +250,7 @@ def plan_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
                     header_rows=data["header_rows"],
                     guessed_types=job.summary.get("types"),
                 )
+                propose_personal(new_plan, analysis, only={c.source for c in new_plan.columns} - known)
             except (ReadError, ValueError) as exc:
                 redetect.add_error(None, read_error_message(exc, plan.original_name, plan.path))
             else:
@@ -277,6 +281,7 @@ def plan_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
             "issues": issues,
             "evidence": "evidence_en" if english else "evidence_ja",
             "mode_label": dict(MODE_CHOICES).get(plan.mode, plan.mode),
+            "personal": [c.label for c in plan.columns if c.personal_ja],
         },
     )
 

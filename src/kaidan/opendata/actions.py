@@ -189,7 +189,7 @@ def resource_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 def datastore_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """Search the rows of a DataStore resource (filters, q, fields, sort, limit, offset, include_total)."""
     key = _required(params, "resource_id")
-    found = catalog.find_resource(key)
+    found = catalog.find_resource(key, tags=False)
     if found is None or found[1] != catalog.FORMATS[0][1]:
         raise NotFoundError(f'Resource "{key}" was not found.')
     try:

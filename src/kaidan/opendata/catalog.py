@@ -15,6 +15,7 @@ from kaidan.access.levels import Level
 from kaidan.access.services import readable_filter, rights
 from kaidan.accounts.models import Organization
 from kaidan.catalog.models import Dataset
+from kaidan.store.plainread import dataset_with_owner
 
 NAMESPACE = uuid.UUID("6b8f0f5e-2a55-4a43-9d0e-6b0b3f1e9a11")
 
@@ -50,14 +51,13 @@ def organization_id(org: Organization) -> str:
     return str(uuid.uuid5(NAMESPACE, f"organization:{org.pk}"))
 
 
-def published() -> list[Dataset]:
-    """The published datasets, confirmed one by one with the anonymous visitor's rights."""
-    found = (
-        Dataset.objects.filter(readable_filter(None, Dataset._meta.label_lower), published=True)
-        .select_related("owner")
-        .prefetch_related("tags")
-        .order_by("pk")
-    )
+def published(pk: int | None = None) -> list[Dataset]:
+    """The published datasets (or the one with this `pk`), confirmed one by one with the anonymous visitor's
+    rights."""
+    found = Dataset.objects.filter(readable_filter(None, Dataset._meta.label_lower), published=True)
+    if pk is not None:
+        found = found.filter(pk=pk)
+    found = found.select_related("owner").prefetch_related("tags").order_by("pk")
     return [d for d in found if d.classification == Level.PUBLIC and rights(None, d).can_read]
 
 
@@ -65,12 +65,34 @@ def find_package(key: str) -> Dataset | None:
     return next((d for d in published() if key in (d.name, package_id(d))), None)
 
 
-def find_resource(key: str) -> tuple[Dataset, str] | None:
-    for dataset in published():
-        for _fmt, export, _mime in FORMATS:
-            if key == resource_id(dataset, export):
-                return dataset, export
-    return None
+_resource_keys: dict[str, tuple[int, str]] = {}
+"""resource id → (dataset pk, export format): the ids are derived from the pk, so this never goes stale; it
+spares every datastore_search loading the whole published catalogue to find its resource."""
+
+
+def find_resource(key: str, *, tags: bool = True) -> tuple[Dataset, str] | None:
+    """The published dataset and export format of a resource id (`tags=False`: its tags are not needed)."""
+    if key not in _resource_keys:
+        for pk in Dataset.objects.filter(published=True).values_list("pk", flat=True):
+            for _fmt, export, _mime in FORMATS:
+                _resource_keys[str(uuid.uuid5(NAMESPACE, f"resource:{pk}:{export}"))] = (pk, export)
+    if key not in _resource_keys:
+        return None
+    pk, export = _resource_keys[key]
+    if tags:
+        found = published(pk)  # published now, public and readable by the anonymous visitor
+        return (found[0], export) if found else None
+    # datastore_search: the same conditions on the one dataset, read by the catalog's fixed statement
+    dataset = dataset_with_owner(pk=pk)
+    if (
+        dataset is None
+        or not dataset.published
+        or dataset.undecided
+        or dataset.classification != Level.PUBLIC
+        or not rights(None, dataset).can_read
+    ):
+        return None
+    return dataset, export
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -112,7 +134,7 @@ def resource_dict(
         "format": fmt,
         "mimetype": mime,
         "mimetype_inner": None,
-        "url": f"{base_url}/datasets/{dataset.name}/export?format={export}",
+        "url": f"{base_url}/dataset/{dataset.name}/download?format={export}",  # streamed (downloads.py)
         "url_type": None,
         "position": position,
         "state": "active",
@@ -148,7 +170,7 @@ def package_dict(dataset: Dataset, base_url: str) -> dict[str, Any]:
         "license_title": title,
         "license_url": url,
         "isopen": licence in LICENCES,
-        "url": f"{base_url}/datasets/{dataset.name}/",
+        "url": f"{base_url}/dataset/{dataset.name}/",  # the portal page
         "version": str(dataset.current_revision),
         "author": None,
         "author_email": None,

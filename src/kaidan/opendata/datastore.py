@@ -104,8 +104,9 @@ def search(dataset: Dataset, resource_id: str, params: dict[str, Any], base_path
         from kaidan.search.selectors import matching_row_ids
 
         ids = matching_row_ids(None, dataset, str(q), limit=30_000)  # within every database's parameter limit
-        parts.append(f"_id IN ({', '.join(['%s'] * len(ids))})" if ids else "1 = 0")
-        values += ids
+        sql, id_params = store.with_ids(ids, dataset.row_count, limit)
+        parts.append(sql)
+        values += id_params
     chosen = _fields(params, rel.visible, by_name)
     order, descending = _sort(params, by_name)
     where, where_params = rel.where(" AND ".join(f"({p})" for p in parts), values)
@@ -120,9 +121,9 @@ def search(dataset: Dataset, resource_id: str, params: dict[str, Any], base_path
         limit=limit,
     )
     index = {f.pk: i for i, f in enumerate(rel.fields)}
+    picks = [(f.name, index[f.pk]) for f in chosen]
     records = [
-        {"_id": row_id, **{f.name: _record_value(row[index[f.pk]]) for f in chosen}}
-        for row_id, _rev, row in page
+        {"_id": row_id, **{name: _record_value(row[i]) for name, i in picks}} for row_id, _rev, row in page
     ]
     query = {k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for k, v in params.items()}
     query["resource_id"] = resource_id

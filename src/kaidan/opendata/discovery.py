@@ -60,10 +60,10 @@ def atom_feed(request: HttpRequest) -> HttpResponse:
 def sitemap(request: HttpRequest) -> HttpResponse:
     base = site_url(request)
     datasets = catalog.published()
-    urls = [f"<url><loc>{escape(base)}/</loc></url>"]
+    urls = [f"<url><loc>{escape(base)}/</loc></url>", f"<url><loc>{escape(base)}/dataset/</loc></url>"]
     for dataset in datasets:
         urls.append(
-            f"<url><loc>{escape(base)}/datasets/{dataset.name}/</loc>"
+            f"<url><loc>{escape(base)}/dataset/{dataset.name}/</loc>"
             f"<lastmod>{catalog.iso(dataset.updated_at)}Z</lastmod></url>"
         )
     body = (

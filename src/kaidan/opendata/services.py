@@ -117,20 +117,38 @@ def personal_data(dataset: Dataset) -> list[Finding]:
 
 
 @transaction.atomic
-def publish(actor: Actor, dataset: Dataset, *, reason: str = "") -> Dataset:
-    """Publish, unless refused; values that look personal need a manager's recorded `reason`."""
+def publish(actor: Actor, dataset: Dataset, *, reason: str = "", licence: str | None = None) -> Dataset:
+    """Publish, unless refused; values that look personal need a manager's recorded `reason`.
+
+    `licence` (a key of kaidan.opendata.catalog.LICENCES) is the publisher's choice; the default is the
+    dataset's own (CC BY 4.0 unless changed). Publishing an already published dataset with another licence
+    changes only the licence (audited)."""
+    from .catalog import LICENCES
+
     require(actor, "object.manage", dataset)
+    if licence is not None and licence not in LICENCES:
+        raise PublishRefused(
+            [
+                _("Unknown licence “%(licence)s”: choose one of %(choices)s.")
+                % {"licence": licence, "choices": ", ".join(LICENCES)}
+            ]
+        )
     found = readiness(dataset)
     if not found.ready:
         raise PublishRefused(found.reasons)
     findings = personal_data(dataset)
     if findings and not reason.strip():
         raise PublishWarned(findings)
+    if licence is not None and licence != dataset.licence:
+        dataset.licence = licence
+        dataset.save(update_fields=["licence", "updated_at"])
+        if dataset.published:
+            record(actor, "catalog.dataset.publish", dataset, detail={"licence": licence})
     if not dataset.published:
         dataset.published = True
         dataset.published_at = timezone.now()
         dataset.save(update_fields=["published", "published_at", "updated_at"])
-        detail: dict[str, object] = {"revision": dataset.current_revision}
+        detail: dict[str, object] = {"revision": dataset.current_revision, "licence": dataset.licence}
         if findings:
             detail["override_reason"] = reason.strip()
             detail["warnings"] = [{"column": f.column, "kind": f.kind, "count": f.count} for f in findings]

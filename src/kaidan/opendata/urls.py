@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import discovery, views
+from . import discovery, portal_views, views
 
 app_name = "opendata"
 
@@ -16,6 +16,10 @@ urlpatterns = [
         path(f"dataset/<str:key>.{fmt}", views.dataset_rdf, {"fmt": fmt}, name=f"dataset_{fmt}")
         for fmt in ("ttl", "rdf", "jsonld")
     ),
+    # the public portal (CKAN's page addresses: /dataset/, /dataset/<name>/)
+    path("dataset/", portal_views.catalogue, name="portal"),
+    path("dataset/<slug:name>/", portal_views.dataset_page, name="portal_dataset"),
+    path("dataset/<slug:name>/download", portal_views.download, name="portal_download"),
     path("dataset/<str:key>/datapackage.json", views.datapackage_view, name="datapackage"),
     path("dataset/<str:key>/geojson", views.geojson_view, name="geojson"),
     path("opendata/feed.atom", discovery.atom_feed, name="feed"),

@@ -27,9 +27,9 @@ class Procedure(Classified):
     (they live in `dataset`, classified 秘 for personal information by default)."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        PUBLISHED = "published", _("Published")
-        CLOSED = "closed", _("Closed")
+        DRAFT = "draft", pgettext_lazy("procedure status", "Draft")
+        PUBLISHED = "published", pgettext_lazy("procedure status", "Published")
+        CLOSED = "closed", pgettext_lazy("procedure status", "Closed")
 
     class Kind(models.TextChoices):
         APPLICATION = "application", _("Application")

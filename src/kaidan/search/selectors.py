@@ -22,6 +22,7 @@ from kaidan.catalog.models import Dataset
 from kaidan.catalog.selectors import list_datasets
 from kaidan.documents.models import Document
 from kaidan.documents.selectors import visible_documents
+from kaidan.store import readcache
 from kaidan.store.models import Revision
 from kaidan.store.relation import VisibleRelation, compile_relation
 from kaidan.values.textsearch import Query, parse, snippet
@@ -268,4 +269,15 @@ def matching_row_ids(actor: Actor, dataset: Dataset, text: str, *, limit: int = 
     query = parse(text)
     if query.empty:
         return []
-    return sorted(_record_cells(query, dataset, compile_relation(actor, dataset), limit))
+    rel = compile_relation(actor, dataset)
+    # Cached like the grid's counts (kaidan.store.readcache): per revision and per visible relation, so only a
+    # reader who sees the same rows and columns shares the answer. A big import is indexed by a background
+    # task after its revision, so the answer is also kept no longer than SEARCH_TTL seconds.
+    key = readcache.digest("search", rel.fingerprint(), text, limit)
+    found = readcache.get_or_compute(
+        key, lambda: sorted(_record_cells(query, dataset, rel, limit)), ttl=SEARCH_TTL
+    )
+    return list(found)  # the cached list stays as it was
+
+
+SEARCH_TTL = 30.0

@@ -30,7 +30,7 @@ from kaidan.access.services import Rights, organizations_of, rights
 from kaidan.catalog.models import Dataset, Field
 from kaidan.values.types import convert
 
-from . import history, selectors, tables
+from . import history, readcache, selectors, tables
 from .values import to_db, to_json
 
 
@@ -216,8 +216,25 @@ class VisibleRelation:
             return rev, values
         return None
 
+    def fingerprint(self) -> tuple[Any, ...]:
+        """What this relation lets its reader see, as data: two relations with the same fingerprint show the
+        same rows and columns (the key of kaidan.store.readcache, together with the question asked)."""
+        scope_sql, scope_params = self.scope.sql()
+        return (
+            self.dataset.pk,
+            self.dataset.current_revision,
+            self.dataset.updated_at,  # a database restored from a backup may reuse revision numbers
+            self.number,
+            self.as_of,
+            str(self.purpose),
+            self.allowed,
+            tuple((f.pk, f.column, f.type, f.classification) for f in self.visible),
+            scope_sql,
+            tuple(scope_params),
+        )
+
     def count(self, where: str = "", params: Sequence[Any] = ()) -> int:
-        """Rows of the relation (current revision) matching `where`."""
+        """Rows of the relation (current revision) matching `where` (cached per revision: readcache)."""
         if not self.allowed:
             return 0
         if self.as_of is not None:  # identity conditions only, as for rows()
@@ -225,7 +242,24 @@ class VisibleRelation:
         sql, sql_params = self.where(where, params)
         if not sql:
             return self.dataset.row_count
-        return selectors.count_rows(self.dataset, where=sql, params=sql_params)
+        key = readcache.digest("count", self.fingerprint(), where, tuple(params))
+        return readcache.get_or_compute(
+            key, lambda: selectors.count_rows(self.dataset, where=sql, params=sql_params)
+        )
+
+    def facet_counts(
+        self, target: Field, where: str = "", params: Sequence[Any] = (), limit: int = 20
+    ) -> list[tuple[Any, int]]:
+        """The most frequent values of a visible column among the current rows of the relation matching
+        `where` (cached per revision: readcache). A column the reader may not see has no facet."""
+        if not self.allowed or self.as_of is not None or target.pk not in self.visible_ids():
+            return []
+        sql, sql_params = self.where(where, params)
+        key = readcache.digest("facet", self.fingerprint(), target.pk, where, tuple(params), limit)
+        return readcache.get_or_compute(
+            key,
+            lambda: selectors.facet_counts(self.dataset, target, where=sql, params=sql_params, limit=limit),
+        )
 
     def latest_in_scope(self, row_id: int) -> bool:
         """Is the row's latest stored version (alive or deleted) inside the scope?"""

@@ -16,7 +16,7 @@ from kaidan.catalog.models import Dataset, Field
 
 from . import tables
 from .models import Revision, RowChange
-from .values import from_db, from_json
+from .values import from_db, from_json, reader
 
 PAGE = 5000
 
@@ -215,10 +215,30 @@ def _page(
             f"ORDER BY {order_by} LIMIT {int(limit)} OFFSET {int(offset)}",
             list(params),
         )
+        readers = [reader(f.type) for f in fields]
         return [
-            (int(row[0]), int(row[1]), [from_db(v, f.type) for v, f in zip(row[2:], fields, strict=True)])
+            (
+                int(row[0]),
+                int(row[1]),
+                [v if v is None or r is None else r(v) for v, r in zip(row[2:], readers, strict=True)],
+            )
             for row in cursor.fetchall()
         ]
+
+
+def with_ids(ids: Sequence[int], row_count: int, page: int = 50) -> tuple[str, list[int]]:
+    """The condition "the row is one of `ids`" (the rows a search found), for a page in display order.
+
+    Asked as `_id IN (…)`, both databases look every id up and sort them all before taking a page: 14 ms for
+    the 3,556 rows one district word finds among 100,000. When the ids are many, `+_id IN (…)` (an expression,
+    so no index on `_id` serves it) lets the database walk the display-order index and stop after a page:
+    1.4 ms. Many means walking to a page costs less than looking them all up: page / density < len(ids).
+    """
+    if not ids:
+        return "1 = 0", []
+    marks = ", ".join(["%s"] * len(ids))
+    column = "+_id" if len(ids) ** 2 > page * max(row_count, 1) else "_id"
+    return f"{column} IN ({marks})", list(ids)
 
 
 def facet_counts(

@@ -91,6 +91,21 @@ def index_column(dataset: Dataset, field: Field) -> None:
         )
 
 
+def index_for_grid(dataset: Dataset, field: Field) -> None:
+    """An index on one column *and the display order* of the current rows, for the grid.
+
+    A filter `column = value` then reads its first page as 50 index entries in display order (with an index
+    on the column alone both databases fetched and sorted every match: 35,515 rows for one district of 1M),
+    a sort reads the column in order, and a facet counts the index without touching the table.
+    """
+    name = f"{dataset.table_name}_{field.column}_grid"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE INDEX IF NOT EXISTS {q(name)} ON {q(dataset.table_name)} "
+            f"({q(field.column)}, _ord, _id) WHERE {ALIVE}"
+        )
+
+
 def analyze(dataset: Dataset) -> None:
     """Refresh the planner's statistics after a big write or a new index.
 

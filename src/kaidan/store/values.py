@@ -7,7 +7,7 @@ PostgreSQL gets real DATE, TIMESTAMP, TIME, NUMERIC and BOOLEAN columns.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -76,6 +76,27 @@ def from_db(value: Any, field_type: str) -> Any:
     if field_type == FieldType.INTEGER:
         return int(value)
     return value
+
+
+def _iso(parse: Callable[[str], Any]) -> Callable[[Any], Any]:
+    return lambda value: parse(value) if isinstance(value, str) else value
+
+
+_READERS: dict[str, Callable[[Any], Any]] = {
+    FieldType.DATE: _iso(date.fromisoformat),
+    FieldType.DATETIME: _iso(datetime.fromisoformat),
+    FieldType.TIME: _iso(time.fromisoformat),
+    FieldType.BOOLEAN: bool,
+    FieldType.INTEGER: int,
+}
+
+
+def reader(field_type: str) -> Callable[[Any], Any] | None:
+    """`from_db` for one type as a function, for reading many values of a column (None: the stored value is
+    the value: text and its kin). The caller passes None through itself."""
+    if field_type in NUMERIC:
+        return _decimal
+    return _READERS.get(field_type)
 
 
 def _decimal(value: Any) -> Decimal:

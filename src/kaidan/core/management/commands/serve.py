@@ -46,9 +46,9 @@ class Command(BaseCommand):
         if not options["no_worker"]:
             # Background jobs (imports) run in a separate process from django-tasks' database queue.
             worker = subprocess.Popen([sys.executable, "-m", "kaidan.cli", "db_worker"])  # noqa: S603
-        from kaidan.sharing.jobs import start_release_loop
+        from kaidan.core import periodic
 
-        stop_releases = start_release_loop()  # releases undecided (未決定) objects at their planned date
+        stop_releases = periodic.start()  # releases due undecided (未決定) objects, sends due webhooks
         # uvicorn re-raises the SIGTERM it handled once it has stopped; with the default handler that ends the
         # process at once, before the `finally` below, and the background worker would be left running.
         signal.signal(signal.SIGTERM, _exit)

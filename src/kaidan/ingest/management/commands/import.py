@@ -19,6 +19,7 @@ from kaidan.core.actors import actor_for
 from kaidan.core.errors import Forbidden
 from kaidan.ingest.errors import ReadError
 from kaidan.ingest.exceptions import ImportRejected, report_csv
+from kaidan.ingest.personal import propose as propose_personal
 from kaidan.ingest.services import MODES, plan_import, run_import
 from kaidan.values.messages import Message, gettext_noop
 from kaidan.values.types import FieldType
@@ -82,6 +83,7 @@ class Command(BaseCommand):
                 on_error="skip" if opts["skip_bad_rows"] else "abort",
                 message=opts["message"],
             )
+            propose_personal(plan, analysis)  # 秘 for what looks personal, unless overridden below
             self._apply_overrides(plan, opts)
         except ReadError as exc:  # the file is refused: a message and exit status 2, never a traceback
             raise CommandError(str(exc), returncode=2) from exc
@@ -203,6 +205,8 @@ class Command(BaseCommand):
                     )
                 if attr == "classification":
                     value = Level.parse(value).value
+                    by_key[col].restriction_reason = ""
+                    by_key[col].personal_ja = by_key[col].personal_en = ""
                 setattr(by_key[col], attr, value)
 
     def _describe(self, plan: Any, analysis: Any) -> None:
@@ -215,6 +219,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {col.label} → {col.name} [{col.type}, {col.classification}] {col.evidence_ja}"
             )
+            if col.personal_ja:
+                self.stdout.write(f"    ! 秘 (personal): {col.personal_ja} / {col.personal_en}")
         for issue in analysis.issues:
             self.stdout.write(f"  ! {issue}")
 

@@ -25,6 +25,12 @@ class Command(BaseCommand):
             help="Why values that look personal may be published (recorded in the audit log).",
         )
 
+        parser.add_argument(
+            "--licence",
+            default=None,
+            help="The licence: CC-BY-4.0 (default), CC0-1.0 or PDL-1.0 (公共データ利用規約).",
+        )
+
     def handle(self, *args: Any, **opts: Any) -> None:
         actor = actor_for(opts["user"])
         dataset = Dataset.objects.filter(name=opts["dataset"]).first()
@@ -33,7 +39,7 @@ class Command(BaseCommand):
                 Message(gettext_noop("no dataset '%(name)s'"), name=opts["dataset"]).bilingual()
             )
         try:
-            services.publish(actor, dataset, reason=opts.get("reason", ""))
+            services.publish(actor, dataset, reason=opts.get("reason", ""), licence=opts.get("licence"))
         except services.PublishWarned as exc:
             listed = "\n".join(f"- {services.describe(f)}" for f in exc.findings)
             raise CommandError(

@@ -1,0 +1,49 @@
+"""The periodic jobs `kaidan serve` runs every minute in a background thread.
+
+- releasing undecided (未決定) datasets and documents whose planned date has come (kaidan.sharing);
+- sending webhook deliveries that are due — retries, and any left pending by a worker that died
+  (kaidan.api.webhooks: the outbox is the source of truth, this sweep is the safety net).
+
+Each job runs on its own: one failing (a database hiccup, a receiver down) is logged and the others still run.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from django.db import close_old_connections
+
+log = logging.getLogger(__name__)
+
+
+def _jobs() -> list[tuple[str, Callable[[], object]]]:
+    from kaidan.api.webhooks import deliver_due
+    from kaidan.sharing.services import release_due
+
+    return [("release_due", release_due), ("webhooks.deliver_due", deliver_due)]
+
+
+def run_once() -> None:
+    for name, job in _jobs():
+        try:
+            close_old_connections()
+            job()
+        except Exception:  # the loop must survive a failing job
+            log.exception("%s failed", name)
+        finally:
+            close_old_connections()
+
+
+def start(interval: float = 60.0) -> threading.Event:
+    """Run the jobs now and then every `interval` seconds in a daemon thread; set the event to stop it."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            run_once()
+            stop.wait(interval)
+
+    threading.Thread(target=loop, name="kaidan-periodic", daemon=True).start()
+    return stop
