@@ -215,6 +215,10 @@ DOCUMENTS_MAX_UPLOAD_SIZE = min(
     _env_int("KAIDAN_DOCUMENTS_MAX_UPLOAD_SIZE", 100 * 1024 * 1024), MAX_UPLOAD_SIZE
 )
 MAX_IMPORT_ROWS = _env_int("KAIDAN_MAX_IMPORT_ROWS", 2_000_000)
+# The municipality publishing (the オープンデータ一覧 names it in every row).
+MUNICIPALITY_CODE = os.environ.get("KAIDAN_MUNICIPALITY_CODE", "131121")  # 全国地方公共団体コード
+PREFECTURE_NAME = os.environ.get("KAIDAN_PREFECTURE_NAME", "東京都")
+MUNICIPALITY_NAME = os.environ.get("KAIDAN_MUNICIPALITY_NAME", "世田谷区")
 ANALYSIS_CACHE_MB = _env_int("KAIDAN_ANALYSIS_CACHE_MB", 256)  # Arrow snapshots kept per process
 MAX_IMPORT_COLUMNS = _env_int("KAIDAN_MAX_IMPORT_COLUMNS", 1000)
 MAX_IMPORT_UNPACKED_SIZE = _env_int("KAIDAN_MAX_IMPORT_UNPACKED_MB", 1024) * 1024 * 1024

@@ -73,6 +73,15 @@ def sitemap(request: HttpRequest) -> HttpResponse:
     return _conditional(request, HttpResponse(body, content_type="application/xml; charset=utf-8"), datasets)
 
 
+def open_data_list(request: HttpRequest) -> HttpResponse:
+    """The ward's オープンデータ一覧 (自治体標準オープンデータセット layout), generated from the catalogue."""
+    from .standards import open_data_list as build
+
+    response = HttpResponse(build(site_url(request)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="opendata_list.csv"'
+    return _conditional(request, response, catalog.published())
+
+
 def robots(request: HttpRequest) -> HttpResponse:
     base = site_url(request)
     lines = [

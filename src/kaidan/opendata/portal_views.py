@@ -22,7 +22,7 @@ from kaidan.catalog.query import OPS
 from kaidan.core.csp import POLICY, header_name
 from kaidan.values.messages import Message, gettext_noop
 
-from . import catalog, downloads, portal
+from . import catalog, downloads, portal, standards
 from .views import site_url
 
 MAP_LIMIT = 10_000  # points drawn on a map at most (more: filter first, or download GeoJSON)
@@ -128,6 +128,7 @@ def dataset_page(request: HttpRequest, name: str) -> HttpResponse:
                 (flt.field.label, OPS[flt.op], flt.value, query.without_filter(flt)) for flt in query.filters
             ],
             "map_limit": MAP_LIMIT,
+            "conformance": standards.cached_check(dataset),
             "has_map": has_map,
             "map_tiles": settings.MAP_TILE_URL,
             "map_attribution": settings.MAP_TILE_ATTRIBUTION,

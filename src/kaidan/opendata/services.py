@@ -63,7 +63,31 @@ def readiness(dataset: Dataset) -> Readiness:
         )
     if dataset.current_revision < 1:
         reasons.append(_("The dataset has no data yet."))
+    elif not reasons:
+        reasons += _standard_reasons(dataset)
     return Readiness(reasons)
+
+
+def _standard_reasons(dataset: Dataset) -> list[str]:
+    """A dataset in a standard layout (自治体標準オープンデータセット) is published only when its content keeps
+    the layout's value rules: each broken value is named by row, column and value."""
+    from .standards import check
+
+    result = check(dataset)
+    if result.standard is None or result.conforms:
+        return []
+    reasons = [
+        _(
+            "The dataset follows the standard layout “%(standard)s”, but %(count)s values do not keep its rules:"
+        )
+        % {"standard": result.standard.title, "count": result.count}
+    ]
+    for v in result.violations:
+        reasons.append(
+            _("row %(row)s, column “%(column)s”, value “%(value)s”: %(reason)s")
+            % {"row": v.row, "column": v.column, "value": v.value, "reason": v.reason}
+        )
+    return reasons
 
 
 SAMPLE_ROWS = 2000

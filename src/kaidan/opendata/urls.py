@@ -23,6 +23,7 @@ urlpatterns = [
     path("dataset/<str:key>/datapackage.json", views.datapackage_view, name="datapackage"),
     path("dataset/<str:key>/geojson", views.geojson_view, name="geojson"),
     path("opendata/feed.atom", discovery.atom_feed, name="feed"),
+    path("opendata/list.csv", discovery.open_data_list, name="open_data_list"),
     path("sitemap.xml", discovery.sitemap, name="sitemap"),
     path("robots.txt", discovery.robots, name="robots"),
 ]
