@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "kaidan.opendata",
     "kaidan.search",
     "kaidan.analysis",
+    "kaidan.procedures",
     "kaidan.problems",
     "kaidan.api",
     "ninja",  # django-ninja: the REST API and its OpenAPI document (Swagger UI served from its static files)

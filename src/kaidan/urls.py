@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("kaidan.opendata.urls")),
     path("search/", include("kaidan.search.urls")),
     path("analysis/", include("kaidan.analysis.urls")),
+    path("procedures/", include("kaidan.procedures.urls")),
     path("problems/", include("kaidan.problems.urls")),
     path("api/v1/", api_urls),
     path("integrations/", include("kaidan.api.urls")),

@@ -29,7 +29,7 @@ def test_demo_is_idempotent_and_prints_the_logins():
     call_command("demo", stdout=second)
 
     assert _counts() == counts
-    assert counts == (11, len(USERS), len(USERS))
+    assert counts == (12, len(USERS), len(USERS))
     output = first.getvalue()
     assert DEMO_PASSWORD in output
     for spec in USERS:
@@ -56,7 +56,15 @@ def test_the_demo_ward_shows_sharing_at_work(client):
     from kaidan.catalog.models import Dataset
 
     call_command("demo", stdout=StringIO())
-    assert set(Dataset.objects.values_list("name", flat=True)) == {"aed", "mimamori", "budget-draft"}
+    assert set(Dataset.objects.values_list("name", flat=True)) == {
+        "aed",
+        "mimamori",
+        "budget-draft",
+        "procedure-sodai-gomi",  # the demo procedures' applications (kaidan.procedures)
+        "procedure-jidou-teate-genkyo",
+        "procedure-kumin-no-koe",
+        "postal-codes",  # the address lookup of the procedures' forms
+    }
     client.force_login(User.objects.get(username="shakyo.staff"))
     page = client.get("/datasets/mimamori/").content.decode()
     assert "20 行" in page and "池尻地域包括支援センター</td>" not in page and "（架空）" not in page

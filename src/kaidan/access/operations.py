@@ -71,6 +71,7 @@ READ_PURPOSES: dict[str, str | Promise] = {
     "stale": pgettext_lazy("audit read", "a conflicting change"),
     "sql": pgettext_lazy("audit read", "an SQL query"),
     "datastore_sql": pgettext_lazy("audit read", "an open-data SQL query"),
+    "case": pgettext_lazy("audit read", "a procedure case"),
     "kpi": pgettext_lazy("audit read", "a KPI"),
 }
 
@@ -197,6 +198,7 @@ def _actions() -> dict[str, AuditAction]:
             "sharing.invitation.revoke", pgettext_lazy("audit action", "Invitation revoked"), "object.share"
         ),
     ]
+    actions += _procedure_actions()
     for purpose, where in READ_PURPOSES.items():
         actions.append(
             AuditAction(
@@ -215,6 +217,53 @@ def _actions() -> dict[str, AuditAction]:
             )
         )
     return {a.name: a for a in actions}
+
+
+def _procedure_actions() -> list[AuditAction]:
+    """Online procedures (kaidan.procedures): the form builder, applications and the staff workflow."""
+    return [
+        AuditAction(
+            "procedures.procedure.create", pgettext_lazy("audit action", "Procedure created"), "object.edit"
+        ),
+        AuditAction(
+            "procedures.procedure.update", pgettext_lazy("audit action", "Procedure changed"), "object.edit"
+        ),
+        AuditAction(
+            "procedures.procedure.publish",
+            pgettext_lazy("audit action", "Procedure version published"),
+            "object.manage",
+        ),
+        AuditAction(
+            "procedures.procedure.close", pgettext_lazy("audit action", "Procedure closed"), "object.manage"
+        ),
+        AuditAction(
+            "procedures.submission.create",
+            pgettext_lazy("audit action", "Application received"),
+            "object.edit",
+        ),
+        AuditAction(
+            "procedures.submission.counter",
+            pgettext_lazy("audit action", "Application submitted at the counter for the resident"),
+            "object.edit",
+        ),
+        AuditAction(
+            "procedures.submission.correct",
+            pgettext_lazy("audit action", "Application corrected by the applicant"),
+            "object.edit",
+        ),
+        AuditAction(
+            "procedures.case.status", pgettext_lazy("audit action", "Case status changed"), "object.edit"
+        ),
+        AuditAction("procedures.case.assign", pgettext_lazy("audit action", "Case assigned"), "object.edit"),
+        AuditAction(
+            "procedures.case.comment", pgettext_lazy("audit action", "Case comment added"), "object.edit"
+        ),
+        AuditAction(
+            "procedures.case.request_correction",
+            pgettext_lazy("audit action", "Correction requested"),
+            "object.edit",
+        ),
+    ]
 
 
 AUDIT_ACTIONS: dict[str, AuditAction] = _actions()

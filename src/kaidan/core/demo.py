@@ -22,6 +22,7 @@ DEPARTMENTS = [
     ("bosai", "防災課", "地域防災計画、避難所、備蓄。"),
     ("zaisei", "財政課", "予算編成、決算、財政分析。"),
     ("kodomo", "子ども家庭課", "子育て支援、児童相談の連携。"),
+    ("seisou", "清掃・リサイクル課", "ごみの収集、粗大ごみ、リサイクル。"),
 ]
 PARTNERS = [
     ("shakyo", "社会福祉協議会", "地域福祉活動の推進。"),
@@ -49,6 +50,8 @@ USERS = [
     DemoUser("bosai.editor", "防災 三郎", "bosai", Role.EDITOR),
     DemoUser("zaisei.viewer", "財政 四郎", "zaisei", Role.VIEWER),
     DemoUser("kodomo.manager", "子ども 桜", "kodomo", Role.MANAGER),
+    DemoUser("seisou.manager", "清掃 七海", "seisou", Role.MANAGER),
+    DemoUser("seisou.editor", "清掃 八郎", "seisou", Role.EDITOR),
     DemoUser("shakyo.staff", "社協 五郎", "shakyo", Role.VIEWER),
     DemoUser("houkatsu.staff", "包括 六子", "houkatsu-ikejiri", Role.EDITOR),
 ]
@@ -86,13 +89,25 @@ def create_datasets() -> None:
     create()
 
 
+def create_procedures() -> None:
+    from kaidan.procedures.demo import create_procedures as create
+
+    create()
+
+
 def create_problems() -> None:
     from kaidan.problems.demo import create_problems as create
 
     create()
 
 
-DEMO_STEPS: list[Callable[[], None]] = [create_organizations, create_users, create_datasets, create_problems]
+DEMO_STEPS: list[Callable[[], None]] = [
+    create_organizations,
+    create_users,
+    create_datasets,
+    create_procedures,
+    create_problems,
+]
 
 
 @transaction.atomic
