@@ -84,9 +84,9 @@ def main() -> None:
         from kaidan.analysis import engine, snapshots
 
         call_command("migrate", verbosity=0)
-        org = create_organization(None, code="seisaku", name="政策企画課", kind="department")
+        org = create_organization(actor=None, code="seisaku", name="政策企画課", kind="department")
         clerk = User.objects.create_user(username="clerk", password="x" * 12)
-        set_membership(None, user=clerk, organization=org, role="viewer")
+        set_membership(actor=None, user=clerk, organization=org, role="viewer")
         call_command("import", str(data), dataset="log", org="seisaku", yes=True, verbosity=0)
         call_command("import", str(districts), dataset="districts", org="seisaku", yes=True, verbosity=0)
 
@@ -107,13 +107,13 @@ def main() -> None:
 
             def cold(sql: str = sql) -> None:
                 snapshots.clear()
-                engine.run(clerk, sql)
+                engine.run(sql, actor=clerk)
 
             def warm(sql: str = sql) -> None:
-                engine.run(clerk, sql)
+                engine.run(sql, actor=clerk)
 
             answers = {
-                "kaidan": engine.run(clerk, sql).rows,
+                "kaidan": engine.run(sql, actor=clerk).rows,
                 "duckdb": duck.execute(sql).fetchall(),
                 "sqlite": lite.execute(sql).fetchall(),
             }

@@ -58,9 +58,9 @@ def run_kaidan(csv_path: Path, planted: list[frozenset[str]], data_dir: Path, re
     from kaidan.store.selectors import iter_rows, iter_rows_with_rev
 
     call_command("migrate", verbosity=0)
-    org = create_organization(None, code="kucho", name="区長室", kind="department")
+    org = create_organization(actor=None, code="kucho", name="区長室", kind="department")
     clerk = User.objects.create_user(username="clerk", password="x" * 12)
-    set_membership(None, user=clerk, organization=org, role="manager")
+    set_membership(actor=None, user=clerk, organization=org, role="manager")
     started = time.perf_counter()
     call_command("import", str(csv_path), dataset="voices", org="kucho", yes=True, verbosity=0)
     imported = time.perf_counter() - started
@@ -74,13 +74,13 @@ def run_kaidan(csv_path: Path, planted: list[frozenset[str]], data_dir: Path, re
     by_row = {row_id: int(values[0]) - 1 for row_id, values in iter_rows(dataset, [number])}
     quality = {}
     for query in QUERIES:
-        found = {by_row[r] for r in matching_row_ids(clerk, dataset, query.text, limit=10_000_000)}
+        found = {by_row[r] for r in matching_row_ids(dataset, query.text, actor=clerk, limit=10_000_000)}
         quality[query.text] = score(found, query.answer(planted))
     latencies: list[float] = []
     for _ in range(repeat):
         for query in QUERIES:
             started = time.perf_counter()
-            search(clerk, query.text, dataset=dataset, kinds=("record",))
+            search(query.text, actor=clerk, dataset=dataset, kinds=("record",))
             latencies.append(time.perf_counter() - started)
     # one record edited, then indexed again (the revision's own transaction does it)
     from kaidan.editing.services import edit_record
@@ -88,7 +88,7 @@ def run_kaidan(csv_path: Path, planted: list[frozenset[str]], data_dir: Path, re
     field = dataset.live_fields()[1]
     row_id, rev, _values = next(iter(iter_rows_with_rev(dataset, [field])))
     started = time.perf_counter()
-    edit_record(clerk, dataset, row_id, {field.name: "相談の内容を修正しました。"}, rev)
+    edit_record(dataset, row_id, {field.name: "相談の内容を修正しました。"}, rev, actor=clerk)
     edit = time.perf_counter() - started
     return {
         "engine": f"Kaidan ({connection.vendor})",

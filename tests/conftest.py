@@ -38,7 +38,7 @@ def _fresh_caches():
 @pytest.fixture
 def make_org(db):
     def make(code: str, kind: str = Organization.Kind.DEPARTMENT, name: str | None = None) -> Organization:
-        return create_organization(None, code=code, name=name or code, kind=kind)
+        return create_organization(actor=None, code=code, name=name or code, kind=kind)
 
     return make
 
@@ -50,7 +50,7 @@ def make_user(db):
             username=username, password="correct-horse-battery", email=f"{username}@example.jp", **extra
         )
         if org is not None:
-            set_membership(None, user=user, organization=org, role=role)
+            set_membership(actor=None, user=user, organization=org, role=role)
         return user
 
     return make

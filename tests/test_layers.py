@@ -63,3 +63,18 @@ def test_nothing_imports_the_importer_for_value_handling():
             assert module not in {"kaidan.ingest.infer", "kaidan.ingest.normalize", "kaidan.ingest.wareki"}, (
                 f"{path.relative_to(ROOT)} imports {module}: use kaidan.values"
             )
+
+
+def test_the_actor_is_passed_keyword_only():
+    """Every service, selector and helper that acts for someone takes `actor` keyword-only (`f(x, *, actor)`),
+    so a call can never pass a user where a dataset or an organization was meant, or the other way round."""
+    positional = []
+    for path in ROOT.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                names = [a.arg for a in node.args.posonlyargs + node.args.args]
+                if "actor" in names:
+                    positional.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert not positional, "\n".join(positional)

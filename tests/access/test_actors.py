@@ -31,12 +31,16 @@ def test_every_kind_of_actor_is_named_once(make_org, make_user):
         created_by=user,
         expires_at=timezone.now() + timedelta(days=1),
     )
-    assert kind_of(user) is ActorKind.USER and account_of(user) == user
-    assert kind_of(None) is kind_of(AnonymousUser()) is ActorKind.ANONYMOUS
-    assert kind_of(SYSTEM) is ActorKind.SYSTEM and is_superuser(SYSTEM) and account_of(SYSTEM) is None
+    assert kind_of(actor=user) is ActorKind.USER and account_of(actor=user) == user
+    assert kind_of(actor=None) is kind_of(actor=AnonymousUser()) is ActorKind.ANONYMOUS
+    assert (
+        kind_of(actor=SYSTEM) is ActorKind.SYSTEM
+        and is_superuser(actor=SYSTEM)
+        and account_of(actor=SYSTEM) is None
+    )
     recipient = LinkActor(link)
-    assert kind_of(recipient) is ActorKind.LINK and account_of(recipient) is None
-    assert not is_superuser(recipient)
+    assert kind_of(actor=recipient) is ActorKind.LINK and account_of(actor=recipient) is None
+    assert not is_superuser(actor=recipient)
 
 
 def test_rights_are_computed_once_per_request_and_follow_every_grant_change(
@@ -46,14 +50,14 @@ def test_rights_are_computed_once_per_request_and_follow_every_grant_change(
     partner = make_org("shakyo", kind=Organization.Kind.PARTNER)
     dataset = Dataset.objects.create(name="d", title="d", owner=owner, classification=Level.LIMITED)
     reader = make_user("p", partner, "viewer")
-    assert not rights(reader, dataset).can_read
+    assert not rights(dataset, actor=reader).can_read
     with django_assert_num_queries(0):  # the second ask in the same request costs nothing
-        assert not rights(reader, dataset).can_read
+        assert not rights(dataset, actor=reader).can_read
     grant = AccessGrant.objects.create(
         target_type="catalog.dataset", target_id=dataset.pk, organization=partner, clearance="limited"
     )
-    assert rights(reader, dataset).can_read  # the same account object sees the new grant at once
+    assert rights(dataset, actor=reader).can_read  # the same account object sees the new grant at once
     grant.delete()
-    assert not rights(reader, dataset).can_read
+    assert not rights(dataset, actor=reader).can_read
     dataset.classification = Level.PUBLIC
-    assert rights(reader, dataset).can_read  # a changed object is a new question
+    assert rights(dataset, actor=reader).can_read  # a changed object is a new question

@@ -37,7 +37,7 @@ def catalog(make_org, make_user):
         "two_orgs": make_user("both", other, "viewer"),
         "system": SYSTEM,
     }
-    set_membership(None, user=people["two_orgs"], organization=owner, role="editor")
+    set_membership(actor=None, user=people["two_orgs"], organization=owner, role="editor")
     datasets = []
     for org, level, undecided in itertools.product([owner, other], list(Level), [False, True]):
         datasets.append(
@@ -64,12 +64,14 @@ def catalog(make_org, make_user):
 def test_the_database_filter_agrees_with_rights_for_every_actor_and_dataset(catalog):
     people, datasets = catalog
     for name, actor in people.items():
-        expected = {d.name for d in datasets if rights(actor, d).can_read}
+        expected = {d.name for d in datasets if rights(d, actor=actor).can_read}
         got = set(
-            Dataset.objects.filter(readable_filter(actor, "catalog.dataset")).values_list("name", flat=True)
+            Dataset.objects.filter(readable_filter("catalog.dataset", actor=actor)).values_list(
+                "name", flat=True
+            )
         )
         assert got == expected, name
-        assert {d.name for d in list_datasets(actor)} == expected, name
+        assert {d.name for d in list_datasets(actor=actor)} == expected, name
 
 
 def test_the_catalog_list_narrows_by_owner_classification_and_tag(catalog):
@@ -77,6 +79,6 @@ def test_the_catalog_list_narrows_by_owner_classification_and_tag(catalog):
     tagged = datasets[0]
     tagged.tags.create(name="福祉")
     editor = people["owner_editor"]
-    assert {d.owner.code for d in list_datasets(editor, owner_code="bosai")} == {"bosai"}
-    assert {d.classification for d in list_datasets(editor, classification="limited")} == {"limited"}
-    assert [d.name for d in list_datasets(editor, tag="福祉")] == [tagged.name]
+    assert {d.owner.code for d in list_datasets(actor=editor, owner_code="bosai")} == {"bosai"}
+    assert {d.classification for d in list_datasets(actor=editor, classification="limited")} == {"limited"}
+    assert [d.name for d in list_datasets(actor=editor, tag="福祉")] == [tagged.name]

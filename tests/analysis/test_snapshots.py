@@ -35,7 +35,7 @@ def typed(tmp_path, make_org, make_user):
 
 def test_the_columnar_snapshot_equals_the_row_readers_for_every_type(typed):
     clerk, dataset = typed
-    rel = compile_relation(clerk, dataset)
+    rel = compile_relation(dataset, actor=clerk)
     assert {f.type for f in rel.visible} >= {"integer", "decimal", "date", "datetime", "time", "boolean"}
     assert arrow.snapshot(rel).equals(row_snapshot(rel))
 
@@ -44,7 +44,7 @@ def test_the_columnar_snapshot_keeps_the_row_scope_and_the_visible_columns():
     call_command("demo", stdout=io.StringIO())
     mimamori = Dataset.objects.get(name="mimamori")
     for username in ("shakyo.staff", "houkatsu.staff", "fukushi.viewer"):
-        rel = compile_relation(User.objects.get(username=username), mimamori)
+        rel = compile_relation(mimamori, actor=User.objects.get(username=username))
         columnar, rows = arrow.snapshot(rel), row_snapshot(rel)
         assert columnar.equals(rows), username
         assert columnar.num_rows == rel.count() and columnar.column_names == [f.name for f in rel.visible]

@@ -27,29 +27,30 @@ def user(name: str) -> User:
 
 
 def scalar(actor, sql: str):
-    return run(actor, sql).rows[0][0]
+    return run(sql, actor=actor).rows[0][0]
 
 
 def test_a_partner_counts_only_its_rows_and_sees_only_its_columns(ward):
     assert scalar(user("fukushi.editor"), "SELECT count(*) FROM mimamori") == 40
     assert scalar(user("shakyo.staff"), "SELECT count(*) FROM mimamori") == 20
     with pytest.raises(QueryRefused):
-        run(user("shakyo.staff"), "SELECT 氏名 FROM mimamori")  # 秘: the column is not there at all
+        run("SELECT 氏名 FROM mimamori", actor=user("shakyo.staff"))  # 秘: the column is not there at all
     assert scalar(user("fukushi.editor"), "SELECT count(DISTINCT 氏名) FROM mimamori") > 1
 
 
 def test_japanese_names_for_tables_and_columns(ward):
     result = run(
-        user("shakyo.staff"), "SELECT 地区, count(*) AS n FROM 見守り対象者名簿 GROUP BY 地区 ORDER BY 地区"
+        "SELECT 地区, count(*) AS n FROM 見守り対象者名簿 GROUP BY 地区 ORDER BY 地区",
+        actor=user("shakyo.staff"),
     )
     assert result.columns == ["地区", "n"] and sum(n for _d, n in result.rows) == 20
 
 
 def test_what_one_may_not_see_is_not_there_to_be_read(ward):
     with pytest.raises(QueryRefused):
-        run(None, "SELECT * FROM mimamori")  # 限定: not a table for residents
+        run("SELECT * FROM mimamori", actor=None)  # 限定: not a table for residents
     with pytest.raises(QueryRefused):
-        run(user("shakyo.staff"), 'SELECT * FROM "budget-draft"')  # undecided
+        run('SELECT * FROM "budget-draft"', actor=user("shakyo.staff"))  # undecided
     assert scalar(None, "SELECT count(*) FROM aed") > 0
 
 
@@ -63,20 +64,20 @@ def test_only_one_select_and_no_files_network_or_settings(ward):
         "ATTACH 'x.db'",
     ):
         with pytest.raises(QueryRefused):
-            run(editor, sql)
+            run(sql, actor=editor)
     with pytest.raises(QueryRefused):
-        run(editor, "SELECT * FROM read_csv('/etc/passwd')")
+        run("SELECT * FROM read_csv('/etc/passwd')", actor=editor)
 
 
 def test_a_time_limit_and_a_row_cap(ward):
     with pytest.raises(QueryRefused) as slow:
         run(
-            user("fukushi.editor"),
             "SELECT count(*) FROM range(100000000) a, range(100000000) b",
+            actor=user("fukushi.editor"),
             time_limit=0.3,
         )
     assert "0.3" in str(slow.value)
-    capped = run(user("fukushi.editor"), "SELECT * FROM range(50)", row_limit=10)
+    capped = run("SELECT * FROM range(50)", actor=user("fukushi.editor"), row_limit=10)
     assert len(capped.rows) == 10 and capped.truncated
 
 
@@ -84,17 +85,19 @@ def test_queries_over_a_past_revision(ward):
     from kaidan.catalog.models import Dataset
 
     register = Dataset.objects.get(name="mimamori")
-    now = run(user("fukushi.editor"), "SELECT count(*) FROM mimamori WHERE 最終訪問日 = DATE '2026-11-20'")
+    now = run(
+        "SELECT count(*) FROM mimamori WHERE 最終訪問日 = DATE '2026-11-20'", actor=user("fukushi.editor")
+    )
     then = run(
-        user("fukushi.editor"),
         "SELECT count(*) FROM mimamori WHERE 最終訪問日 = DATE '2026-11-20'",
+        actor=user("fukushi.editor"),
         as_of={register.pk: 1},
     )
     assert now.rows[0][0] == 1 and then.rows[0][0] == 0  # the demo's edit (revision 2) set that date
 
 
 def test_every_query_is_audited_and_reads_of_secret_columns_too(ward):
-    run(user("fukushi.editor"), "SELECT count(*) FROM mimamori")
+    run("SELECT count(*) FROM mimamori", actor=user("fukushi.editor"))
     entry = AuditEntry.objects.filter(action="analysis.sql").latest("seq")
     assert entry.detail["datasets"] == ["mimamori"] and "count(*)" in entry.detail["sql"]
     assert AuditEntry.objects.filter(action="store.read_restricted.sql").exists()
@@ -130,13 +133,13 @@ def test_snapshots_are_shared_by_equal_views_only_and_never_stale(ward):
 
     editor, viewer, partner = user("fukushi.editor"), user("fukushi.viewer"), user("shakyo.staff")
     mimamori = Dataset.objects.get(name="mimamori")
-    assert snapshots.key(compile_relation(editor, mimamori)) != snapshots.key(
-        compile_relation(partner, mimamori)
+    assert snapshots.key(compile_relation(mimamori, actor=editor)) != snapshots.key(
+        compile_relation(mimamori, actor=partner)
     )
     assert scalar(partner, "SELECT count(*) FROM mimamori") == 20
     assert scalar(editor, "SELECT count(*) FROM mimamori") == 40  # not the partner's cached 20
     before = scalar(viewer, "SELECT max(年齢) FROM mimamori")
     field = next(f for f in mimamori.live_fields() if f.label == "年齢")
     row_id, rev, _values = next(iter_rows_with_rev(mimamori, [field]))
-    edit_record(editor, mimamori, row_id, {field.name: "120"}, rev)
+    edit_record(mimamori, row_id, {field.name: "120"}, rev, actor=editor)
     assert before < 120 == scalar(viewer, "SELECT max(年齢) FROM mimamori")  # a new revision: a new snapshot

@@ -31,7 +31,7 @@ def import_csv(tmp_path, name: str, owner: Organization, text: str, **levels: st
     plan.key = "番号"
     for column in plan.columns:
         column.classification = levels.get(column.label, "public")
-    run_import(SYSTEM, plan)
+    run_import(plan, actor=SYSTEM)
     return Dataset.objects.get(name=name)
 
 
@@ -43,8 +43,8 @@ def world(tmp_path, make_org, make_user) -> dict[str, Any]:
     manager = make_user("manager", owner, "manager")
     dataset = import_csv(tmp_path, "meibo", owner, CSV, **LEVELS)
     grant_access(
-        SYSTEM,
         dataset,
+        actor=SYSTEM,
         organization=partner,
         permission="edit",
         clearance="limited",

@@ -44,7 +44,7 @@ def test_a_token_of_the_owner_sees_columns_up_to_its_clearance(world, token_for)
         ("public", {"秘メモ", "限定メモ", "庁内メモ"}),
     ]:
         actor = authenticate(token_for(world["owner"], clearance=clearance))
-        visible = set(names(compile_relation(actor, dataset)))
+        visible = set(names(compile_relation(dataset, actor=actor)))
         assert not visible & hidden
         assert {"番号", "名前", "地区"} <= visible
 
@@ -53,33 +53,33 @@ def test_a_partners_token_sees_only_the_granted_rows_and_never_above_the_grant(w
     actor = authenticate(
         token_for(world["partner"], scopes=["object.view", "object.edit"], clearance="restricted")
     )
-    rel = compile_relation(actor, world["dataset"])
+    rel = compile_relation(world["dataset"], actor=actor)
     assert "秘メモ" not in names(rel)  # the grant gives 限定: the token's higher cap adds nothing
     districts = {values[2] for _id, _rev, values in rel.rows()}
     assert districts == {"池尻"}
-    edit = compile_relation(actor, world["dataset"], purpose=Purpose.EDIT)
+    edit = compile_relation(world["dataset"], actor=actor, purpose=Purpose.EDIT)
     assert edit.allowed and edit.scoped
 
 
 def test_an_unrelated_organizations_token_sees_public_data_only(world, token_for, tmp_path):
     actor = authenticate(token_for(world["other"]))
-    r = rights(actor, world["dataset"])
+    r = rights(world["dataset"], actor=actor)
     assert r.can_read and r.clearance == "internal"  # ward staff: 庁内
     assert not r.can_edit
-    assert Dataset.objects.filter(readable_filter(actor, "catalog.dataset")).count() == 1
+    assert Dataset.objects.filter(readable_filter("catalog.dataset", actor=actor)).count() == 1
 
 
 def test_scopes_confine_the_operations(world, token_for):
     dataset = world["dataset"]
     reader = authenticate(token_for(world["owner"], scopes=["object.view"]))
-    r = rights(reader, dataset)
+    r = rights(dataset, actor=reader)
     assert r.allows("object.view") and not r.allows("object.export") and not r.allows("object.edit")
-    assert not compile_relation(reader, dataset, purpose=Purpose.EDIT).allowed
+    assert not compile_relation(dataset, actor=reader, purpose=Purpose.EDIT).allowed
     exporter = authenticate(token_for(world["owner"], scopes=["object.export"]))  # no view: sees nothing
-    assert not rights(exporter, dataset).can_read
-    assert Dataset.objects.filter(readable_filter(exporter, "catalog.dataset")).count() == 0
+    assert not rights(dataset, actor=exporter).can_read
+    assert Dataset.objects.filter(readable_filter("catalog.dataset", actor=exporter)).count() == 0
     editor = authenticate(token_for(world["owner"], scopes=["object.view", "object.edit"]))
-    r = rights(editor, dataset)
+    r = rights(dataset, actor=editor)
     assert r.can_edit and not r.can_manage and not r.allows("object.manage")
 
 
@@ -91,7 +91,7 @@ def test_revoked_and_expired_tokens_open_nothing_and_their_use_is_audited(world,
     revoke_token(token, actor=SYSTEM)
     assert authenticate(secret) is None
     actor.active = False  # an actor built before the revocation is refused by the access service too
-    assert not rights(actor, world["dataset"]).can_read
+    assert not rights(world["dataset"], actor=actor).can_read
     expired = token_for(world["owner"])
     ApiToken.objects.filter(secret_hash=hash_secret(expired)).update(
         expires_at=timezone.now() - timedelta(seconds=1)

@@ -47,7 +47,7 @@ def test_a_change_is_delivered_after_commit_signed_with_a_timestamp(
 ):
     _sub, secret = subscribe(world, receiver)
     with django_capture_on_commit_callbacks(execute=True):
-        add_record(world["manager"], world["dataset"], {"番号": "9", "名前": "新井", "地区": "池尻"})
+        add_record(world["dataset"], {"番号": "9", "名前": "新井", "地区": "池尻"}, actor=world["manager"])
     assert len(receiver.requests) == 1
     headers, body = receiver.requests[0]
     assert verify(secret, headers, body)
@@ -64,7 +64,7 @@ def test_nothing_is_written_or_sent_for_a_rolled_back_change(
     subscribe(world, receiver)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(RuntimeError), transaction.atomic():
-            add_record(world["manager"], world["dataset"], {"番号": "9"})
+            add_record(world["dataset"], {"番号": "9"}, actor=world["manager"])
             assert Delivery.objects.count() == 1  # written in the revision's own transaction
             raise RuntimeError("the caller fails after the revision")
     assert Delivery.objects.count() == 0
@@ -78,7 +78,7 @@ def test_nothing_is_lost_when_the_worker_dies_before_delivery(
     pending, and the sweep (`kaidan webhooks deliver`, e.g. from cron, or the next worker) sends it."""
     _sub, secret = subscribe(world, receiver)
     with django_capture_on_commit_callbacks(execute=True):
-        add_record(world["manager"], world["dataset"], {"番号": "9"})
+        add_record(world["dataset"], {"番号": "9"}, actor=world["manager"])
     delivery = Delivery.objects.get()
     assert delivery.status == Delivery.Status.PENDING and receiver.requests == []
     call_command("webhooks", "deliver")
@@ -91,7 +91,7 @@ def test_nothing_is_lost_when_the_worker_dies_before_delivery(
 
 def test_a_claimed_delivery_whose_worker_died_mid_send_is_sent_again_after_the_lease(world, receiver):
     subscribe(world, receiver)
-    add_record(world["manager"], world["dataset"], {"番号": "9"})
+    add_record(world["dataset"], {"番号": "9"}, actor=world["manager"])
     delivery = Delivery.objects.get()
     assert webhooks._claim(delivery.pk) is not None  # a worker took it … and died
     assert webhooks.deliver_due() == []  # not again while the lease holds
@@ -103,7 +103,7 @@ def test_failures_are_retried_with_back_off_and_a_failing_webhook_is_disabled(wo
     settings.KAIDAN_WEBHOOK_BACKOFF = 10
     sub, _secret = subscribe(world, receiver)
     receiver.status = 500
-    add_record(world["manager"], world["dataset"], {"番号": "9"})
+    add_record(world["dataset"], {"番号": "9"}, actor=world["manager"])
     delivery = Delivery.objects.get()
     before = timezone.now()
     webhooks.deliver(delivery.pk)
@@ -120,7 +120,7 @@ def test_failures_are_retried_with_back_off_and_a_failing_webhook_is_disabled(wo
     assert AuditEntry.objects.filter(action="api.webhook.disable").count() == 1
     assert len(receiver.requests) == webhooks.DISABLE_AFTER
     receiver.status = 200
-    add_record(world["manager"], world["dataset"], {"番号": "10"})
+    add_record(world["dataset"], {"番号": "10"}, actor=world["manager"])
     assert Delivery.objects.count() == 1  # a disabled webhook gets no new deliveries
 
 
@@ -144,7 +144,7 @@ def test_the_payload_is_cut_to_the_receiving_organizations_permissions(world, re
 
 def test_the_delivery_log_page_is_for_the_datasets_managers(world, receiver, client, make_user):
     sub, _secret = subscribe(world, receiver)
-    add_record(world["manager"], world["dataset"], {"番号": "9"})
+    add_record(world["dataset"], {"番号": "9"}, actor=world["manager"])
     webhooks.deliver_due()
     client.force_login(world["manager"])
     page = client.get("/integrations/webhooks/meibo/")

@@ -31,5 +31,5 @@ def chain(make_user, audit_key):
     AuditEntry.objects.all().delete()
     AuditHead.objects.all().delete()
     for i in range(5):
-        record(user, "auth.login", detail={"i": i})
+        record("auth.login", actor=user, detail={"i": i})
     return user

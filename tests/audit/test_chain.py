@@ -75,7 +75,7 @@ def test_only_registered_actions_are_recorded():
     from kaidan.audit.services import record
 
     with pytest.raises(ValueError, match="unregistered audit action"):
-        record(None, "made.up")
+        record("made.up", actor=None)
     from django.utils import translation
 
     with translation.override("ja"):

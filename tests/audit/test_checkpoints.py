@@ -64,7 +64,7 @@ def test_the_checkpoint_goes_to_stdout_without_o(chain):
 
 
 def test_entries_appended_after_the_checkpoint_verify(checkpoint, chain):
-    record(chain, "auth.logout")
+    record("auth.logout", actor=chain)
     assert "#5" in verify_with(checkpoint)
 
 
@@ -75,7 +75,7 @@ def test_without_a_checkpoint_someone_with_the_key_can_remove_the_newest_entries
 
 
 def test_removing_entries_up_to_the_checkpoint_is_detected_even_with_the_key(checkpoint, chain):
-    record(chain, "auth.logout")
+    record("auth.logout", actor=chain)
     truncate_after(3, head_mac=lambda seq, tip_hash: head_mac(THE_KEY, seq, tip_hash))
     assert verify() == []
     message = fails_with(checkpoint)

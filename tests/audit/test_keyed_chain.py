@@ -45,8 +45,8 @@ def two_users_chain(make_user, audit_key):
     AuditEntry.objects.all().delete()
     AuditHead.objects.all().delete()
     for i in range(3):
-        record(alice, "auth.login", detail={"i": i})
-        record(bob, "auth.login", detail={"i": i})
+        record("auth.login", actor=alice, detail={"i": i})
+        record("auth.login", actor=bob, detail={"i": i})
     return alice, bob
 
 
@@ -146,7 +146,7 @@ def upgraded_chain(make_user, audit_key, empty_log):
     sign_existing_head()
     assert verify() == []
     for i in range(2):
-        record(user, "auth.login", detail={"i": i})
+        record("auth.login", actor=user, detail={"i": i})
     return user
 
 
@@ -175,7 +175,7 @@ def test_without_KAIDAN_AUDIT_KEY_a_key_file_is_created_that_only_its_owner_can_
 ):
     settings.AUDIT_KEY = ""
     settings.AUDIT_KEY_FILE = tmp_path / "audit.key"
-    entry = record(None, "auth.login")
+    entry = record("auth.login", actor=None)
     assert stat.S_IMODE(settings.AUDIT_KEY_FILE.stat().st_mode) == 0o600
     assert entry.key_id == AuditKey.from_secret(settings.AUDIT_KEY_FILE.read_text().strip().encode()).id
     assert verify() == []
@@ -191,7 +191,7 @@ def test_a_key_file_that_the_group_or_others_can_read_is_refused(settings, tmp_p
     settings.AUDIT_KEY_FILE.write_text("k" * 64)
     settings.AUDIT_KEY_FILE.chmod(0o644)
     with pytest.raises(AuditKeyError, match="chmod 600"):
-        record(None, "auth.login")
+        record("auth.login", actor=None)
     assert not AuditEntry.objects.exists()
     message = fails_verification()
     assert str(settings.AUDIT_KEY_FILE) in message and "0644" in message
@@ -201,4 +201,4 @@ def test_a_short_KAIDAN_AUDIT_KEY_is_refused(settings, tmp_path, empty_log):  # 
     settings.AUDIT_KEY = "secret"
     settings.AUDIT_KEY_FILE = tmp_path / "audit.key"
     with pytest.raises(AuditKeyError, match="too short"):
-        record(None, "auth.login")
+        record("auth.login", actor=None)

@@ -21,7 +21,7 @@ def public_dataset(make_org, tmp_path):
     path = tmp_path / "施設.csv"
     path.write_text("番号,施設名\n" + "".join(f"{n},施設{n:03d}\n" for n in range(1, 121)), encoding="utf-8")
     plan, _ = plan_import(path, dataset="facilities", organization=org.code, classification="public")
-    run_import(SYSTEM, plan)
+    run_import(plan, actor=SYSTEM)
     return reverse("catalog:dataset", kwargs={"name": "facilities"})
 
 

@@ -20,7 +20,7 @@ def ds(make_org, tmp_path, client, make_user):
     path = tmp_path / "名簿.csv"
     path.write_text(CSV, encoding="utf-8")
     plan, _ = plan_import(path, dataset="meibo", organization=org.code, title="名簿")
-    run_import(SYSTEM, plan)
+    run_import(plan, actor=SYSTEM)
     client.force_login(make_user("editor", org, "editor"))
     return Dataset.objects.get(name="meibo")
 

@@ -54,7 +54,7 @@ def world(make_org, make_user, tmp_path):
     for column in plan.columns:
         if column.label == "所得":
             column.classification = "restricted"
-    run_import(SYSTEM, plan)
+    run_import(plan, actor=SYSTEM)
     ds = Dataset.objects.get(name="facilities")
     return {
         "ds": ds,
@@ -66,7 +66,7 @@ def world(make_org, make_user, tmp_path):
 
 
 def grid(actor, ds, qs: str = ""):
-    return query_rows(actor, ds, grid_query(actor, ds, QueryDict(qs)))
+    return query_rows(ds, grid_query(ds, QueryDict(qs), actor=actor), actor=actor)
 
 
 def names(page) -> list[str]:
@@ -154,8 +154,8 @@ def test_a_masked_dataset_shows_the_column_but_never_its_values(world):
 def test_a_row_scope_confines_a_partner_in_the_grid_the_record_and_the_export(world):
     ds, partner = world["ds"], world["partner"]
     grant_access(
-        SYSTEM,
         ds,
+        actor=SYSTEM,
         organization=world["partner_org"],
         clearance="limited",
         row_filter=[{"field": "地区", "op": "in", "value": ["池尻"]}],
@@ -163,19 +163,19 @@ def test_a_row_scope_confines_a_partner_in_the_grid_the_record_and_the_export(wo
     page = grid(partner, ds)
     assert page.total == 2 and names(page) == ["池尻小学校", "池尻児童館"]
     assert grid(partner, ds, "地区__exact=太子堂").total == 0
-    rows = list(iter_visible_rows(partner, ds).rows)
+    rows = list(iter_visible_rows(ds, actor=partner).rows)
     assert len(rows) == 2
     other_id = next(r.row_id for r in grid(world["editor"], ds).rows if "太子堂" in r.values)
-    assert get_row(partner, ds, other_id) is None
-    assert get_row(world["editor"], ds, other_id) is not None
-    assert len(matching_row_ids(partner, ds, grid_query(partner, ds, QueryDict("")))) == 2
+    assert get_row(ds, other_id, actor=partner) is None
+    assert get_row(ds, other_id, actor=world["editor"]) is not None
+    assert len(matching_row_ids(ds, grid_query(ds, QueryDict(""), actor=partner), actor=partner)) == 2
 
 
 def test_a_row_scope_can_follow_the_viewers_own_organization(world, make_org, make_user):
     ds = world["ds"]
     grant_access(
-        SYSTEM,
         ds,
+        actor=SYSTEM,
         organization=world["partner_org"],
         clearance="limited",
         row_filter=[{"field": "地区", "op": "viewer_org"}],
@@ -183,8 +183,8 @@ def test_a_row_scope_can_follow_the_viewers_own_organization(world, make_org, ma
     assert grid(world["partner"], ds).total == 0  # no row's 地区 is 社会福祉協議会
     ikejiri = make_org("ikejiri", kind=Organization.Kind.PARTNER, name="池尻")
     grant_access(
-        SYSTEM,
         ds,
+        actor=SYSTEM,
         organization=ikejiri,
         clearance="limited",
         row_filter=[{"field": "地区", "op": "viewer_org"}],
@@ -199,7 +199,7 @@ def test_the_grid_reads_any_past_revision_with_the_same_filters(world):
     from django.db import transaction
 
     with transaction.atomic():
-        revision = open_revision(SYSTEM, ds, source="edit")
+        revision = open_revision(ds, actor=SYSTEM, source="edit")
         writer = RevisionWriter(ds, revision, fields)
         row_id, values = next(store.iter_rows(ds, fields))
         new = list(values)
@@ -240,7 +240,7 @@ def test_an_actor_who_may_not_read_gets_no_rows_even_from_the_selectors(world, m
     outsider = make_user("outsider", make_org("zaisei"), "viewer")
     page = grid(outsider, ds)
     assert page.total == 0 and page.rows == [] and page.columns == []
-    assert list(iter_visible_rows(outsider, ds).rows) == []
+    assert list(iter_visible_rows(ds, actor=outsider).rows) == []
 
 
 def test_reads_of_shared_limited_data_by_a_partner_are_logged_for_who_saw_this(world):
@@ -278,8 +278,8 @@ def test_sorted_pages_cross_from_values_to_empty_values_without_losing_or_repeat
 def test_a_scoped_partner_is_not_told_how_many_rows_the_whole_dataset_has(world, client):
     ds = world["ds"]
     grant_access(
-        SYSTEM,
         ds,
+        actor=SYSTEM,
         organization=world["partner_org"],
         clearance="limited",
         row_filter=[{"field": "地区", "op": "in", "value": ["池尻"]}],

@@ -28,7 +28,7 @@ def ds(make_org, tmp_path):
     for column in plan.columns:
         if column.label == "所得":
             column.classification = "restricted"
-    run_import(SYSTEM, plan)
+    run_import(plan, actor=SYSTEM)
     return Dataset.objects.get(name="facilities")
 
 

@@ -39,7 +39,7 @@ def ward(make_org, make_user):
     editor = make_user("fukushi.editor", orgs["hokenfukushi"], "editor")
     from kaidan.accounts.services import set_membership
 
-    set_membership(None, user=editor, organization=orgs["bosai"], role="viewer")
+    set_membership(actor=None, user=editor, organization=orgs["bosai"], role="viewer")
     return orgs
 
 

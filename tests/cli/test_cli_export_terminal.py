@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def shelters(ward, csv_file):
     plan, analysis = plan_import(csv_file, dataset="shelters", organization="hokenfukushi")
-    return run_import(SYSTEM, plan, analysis=analysis).dataset
+    return run_import(plan, actor=SYSTEM, analysis=analysis).dataset
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ def existing(ward, csv_file, make_user):
         plan, analysis = plan_import(
             csv_file, dataset=name, organization="hokenfukushi", classification="limited", key=key
         )
-        run_import(SYSTEM, plan, analysis=analysis)
+        run_import(plan, actor=SYSTEM, analysis=analysis)
     make_user("bosai.editor", ward["bosai"], "editor")
     make_user("fukushi.viewer", ward["hokenfukushi"], "viewer")
 

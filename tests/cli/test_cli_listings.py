@@ -49,15 +49,15 @@ def catalog(tmp_path, ward):
         plan, analysis = plan_import(
             path, dataset=name, title=title, organization=org, classification=classification, mode=mode
         )
-        return run_import(SYSTEM, plan, analysis=analysis).dataset
+        return run_import(plan, actor=SYSTEM, analysis=analysis).dataset
 
     load("aed", "AED設置場所", "名称\n区役所\n池尻小学校\n三宿中学校\n", "bosai", "public")
     rows = "氏名,地区\n区 太郎,池尻\n区 花子,太子堂\n区 次郎,三宿\n"
     load("mimamori", "見守り対象者名簿", rows, "hokenfukushi", "limited")
     mimamori = load("mimamori", "", rows + "区 三郎,太子堂\n", "", "limited", mode="replace")
     grant_access(
-        SYSTEM,
         mimamori,
+        actor=SYSTEM,
         organization=ward["shakyo"],
         clearance="limited",
         row_filter=[{"field": "地区", "op": "in", "value": ["池尻"]}],

@@ -33,7 +33,7 @@ def test_the_staff_home_lists_the_users_organizations_and_roles(client, make_org
     from kaidan.accounts.services import set_membership
 
     set_membership(
-        None,
+        actor=None,
         user=user,
         organization=make_org("shakyo", Organization.Kind.PARTNER, "社会福祉協議会"),
         role="viewer",

@@ -34,7 +34,7 @@ def _upload(world, *, data: bytes | None = None, name="計画.pdf", **extra) -> 
         "file": upload(name, data if data is not None else make_pdf("plan")),
         "classification": Level.INTERNAL,
     } | extra
-    return services.upload_document(world["editor"], **values)
+    return services.upload_document(actor=world["editor"], **values)
 
 
 def _edit(actor, document, **changes):
@@ -46,7 +46,7 @@ def _edit(actor, document, **changes):
         "undecided": document.undecided,
         "planned_release": document.planned_release,
     } | changes
-    return services.update_document(actor, document=document, **values)
+    return services.update_document(actor=actor, document=document, **values)
 
 
 def _stored(document: Document):
@@ -140,11 +140,11 @@ def test_an_undecided_upload_is_seen_only_by_the_owner_organization(world):
     document = _upload(world, classification=Level.PUBLIC, undecided=True, planned_release=release)
 
     assert document.undecided and document.planned_release == release
-    assert document in selectors.list_documents(world["viewer"])
-    assert document not in selectors.list_documents(world["other_staff"])
-    assert document not in selectors.list_documents(None)
+    assert document in selectors.list_documents(actor=world["viewer"])
+    assert document not in selectors.list_documents(actor=world["other_staff"])
+    assert document not in selectors.list_documents(actor=None)
     with pytest.raises(NotFound):
-        selectors.get_document(world["other_staff"], document.pk)
+        selectors.get_document(document.pk, actor=world["other_staff"])
 
 
 def test_a_planned_release_date_needs_the_undecided_flag(world):
@@ -175,7 +175,7 @@ def test_marking_a_document_undecided_is_a_reclassification(world, manager):
     entry = AuditEntry.objects.get(action="documents.document.reclassify")
     assert entry.detail["old"] == {"undecided": False, "planned_release": None}
     assert entry.detail["new"] == {"undecided": True, "planned_release": release.isoformat()}
-    assert document not in selectors.list_documents(world["other_staff"])
+    assert document not in selectors.list_documents(actor=world["other_staff"])
 
 
 # --- delete --------------------------------------------------------------------------------------
@@ -189,16 +189,16 @@ def test_a_deleted_document_disappears_and_its_unshared_file_is_removed_after_co
     assert stored.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.delete_document(manager, document=document)
+        services.delete_document(actor=manager, document=document)
 
     assert not stored.exists()
     assert not Document.objects.filter(pk=document.pk).exists()
     kept = Document.all_objects.get(pk=document.pk)
     assert kept.deleted_at is not None and kept.deleted_by == manager
-    assert document not in selectors.list_documents(world["superuser"])
+    assert document not in selectors.list_documents(actor=world["superuser"])
     for actor in (manager, world["superuser"]):
         with pytest.raises(NotFound):
-            selectors.get_document(actor, document.pk)
+            selectors.get_document(document.pk, actor=actor)
     entry = AuditEntry.objects.get(action="documents.document.delete", object_id=str(document.pk))
     assert entry.detail["title"] == "防災計画" and entry.detail["versions"][0]["filename"] == "計画.pdf"
     assert entry.detail["files_removed"] == [entry.detail["versions"][0]["sha256"]]
@@ -214,17 +214,17 @@ def test_the_file_stays_while_another_document_has_the_same_content(
     stored = _stored(first)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.delete_document(manager, document=first)
+        services.delete_document(actor=manager, document=first)
 
     assert stored.exists()
-    download = services.open_version_for_download(world["editor"], document=second)
+    download = services.open_version_for_download(actor=world["editor"], document=second)
     with download.file as handle:
         assert handle.read() == data
     entry = AuditEntry.objects.get(action="documents.document.delete")
     assert entry.detail["files_removed"] == [] and len(entry.detail["files_kept"]) == 1
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.delete_document(manager, document=second)
+        services.delete_document(actor=manager, document=second)
 
     assert not stored.exists()
 
@@ -234,14 +234,17 @@ def test_the_file_stays_while_an_older_version_of_another_document_has_it(
 ):
     data = make_pdf("shared")
     other = _upload(world, data=data, title="別の文書")
-    services.add_version(world["editor"], document=other, file=upload("v2.pdf", make_pdf("newer")))
+    services.add_version(actor=world["editor"], document=other, file=upload("v2.pdf", make_pdf("newer")))
     doomed = _upload(world, data=data, title="削除する文書")
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.delete_document(manager, document=doomed)
+        services.delete_document(actor=manager, document=doomed)
 
     assert _stored(other).exists()
-    assert services.open_version_for_download(world["editor"], document=other, number=1).version.number == 1
+    assert (
+        services.open_version_for_download(actor=world["editor"], document=other, number=1).version.number
+        == 1
+    )
 
 
 def test_the_file_stays_while_an_import_source_has_the_same_content(
@@ -253,7 +256,7 @@ def test_the_file_stays_while_an_import_source_has_the_same_content(
     Blob.objects.create(sha256=version.sha256, size=version.size)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.delete_document(manager, document=document)
+        services.delete_document(actor=manager, document=document)
 
     assert _stored(document).exists()
 
@@ -264,7 +267,7 @@ def test_a_rolled_back_delete_keeps_document_and_file(world, manager):
     document = _upload(world)
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.delete_document(manager, document=document)
+        services.delete_document(actor=manager, document=document)
         raise RuntimeError("later failure")
 
     assert Document.objects.filter(pk=document.pk).exists()
@@ -276,29 +279,29 @@ def test_only_managers_of_the_owner_may_delete(world, who):
     document = _upload(world)
 
     with pytest.raises(Forbidden):
-        services.delete_document(world[who], document=document)
+        services.delete_document(actor=world[who], document=document)
 
     assert Document.objects.filter(pk=document.pk).exists()
 
 
 def test_a_deleted_document_cannot_get_new_versions_or_downloads(world, manager):
     document = _upload(world)
-    services.delete_document(manager, document=document)
+    services.delete_document(actor=manager, document=document)
 
     with pytest.raises(NotFound):
-        services.add_version(world["editor"], document=document, file=upload("x.pdf", make_pdf("x")))
+        services.add_version(actor=world["editor"], document=document, file=upload("x.pdf", make_pdf("x")))
     with pytest.raises(NotFound):
-        services.open_version_for_download(world["editor"], document=document)
+        services.open_version_for_download(actor=world["editor"], document=document)
 
 
 def test_the_audit_trail_of_a_deleted_document_stays_visible_to_superusers_only(world, manager):
     document = _upload(world)
-    services.delete_document(manager, document=document)
+    services.delete_document(actor=manager, document=document)
 
-    found, entries = selectors.audit_trail_of(world["superuser"], document.pk)
+    found, entries = selectors.audit_trail_of(document.pk, actor=world["superuser"])
 
     assert found.pk == document.pk
     assert [e.action for e in entries] == ["documents.document.delete", "documents.document.upload"]
     for actor in (manager, world["editor"], world["other_staff"], None):
         with pytest.raises(NotFound):
-            selectors.audit_trail_of(actor, document.pk)
+            selectors.audit_trail_of(document.pk, actor=actor)

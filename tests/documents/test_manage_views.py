@@ -31,7 +31,7 @@ def _document(world, *, data: bytes | None = None, name: str = "マニュアル.
         "file": upload(name, data if data is not None else make_docx()),
         "classification": Level.INTERNAL,
     } | extra
-    return services.upload_document(world["editor"], **values)
+    return services.upload_document(actor=world["editor"], **values)
 
 
 def _edit_data(document: Document, **changes) -> dict:
@@ -241,7 +241,7 @@ def test_a_deleted_documents_download_is_404_but_the_file_stays_for_the_version_
 ):
     data = make_pdf("shared content")
     other = _document(world, data=make_docx(), title="別の文書")
-    services.add_version(world["editor"], document=other, file=upload("same.pdf", data))
+    services.add_version(actor=world["editor"], document=other, file=upload("same.pdf", data))
     doomed = _document(world, data=data, name="消す.pdf", title="消す文書")
     client.force_login(manager)
 
@@ -266,7 +266,7 @@ def test_a_viewer_without_manage_rights_cannot_delete(client, world, who):
 
 def test_the_audit_trail_page_of_a_deleted_document_is_for_superusers(client, world, manager, login_verified):
     document = _document(world)
-    services.delete_document(manager, document=document)
+    services.delete_document(actor=manager, document=document)
     url = reverse("documents:audit", args=[document.pk])
 
     login_verified(client, world["superuser"])
@@ -298,7 +298,7 @@ def test_the_list_filters_by_classification_and_owner(client, world):
     _document(world, title="庁内の手引き")
     _document(world, title="公開の手引き", classification=Level.PUBLIC)
     services.upload_document(
-        world["other_staff"],
+        actor=world["other_staff"],
         owner=world["other"],
         title="防災課の資料",
         file=upload("a.pdf", make_pdf("a")),
@@ -338,7 +338,7 @@ def test_the_audit_page_shows_the_address_and_the_browser_in_words(client, world
 
     document = _document(world)
     ua = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 Version/17.1 Safari/604.1"
-    record(manager, "link.access", document, detail={"user_agent": ua}, source="192.0.2.7")
+    record("link.access", document, actor=manager, detail={"user_agent": ua}, source="192.0.2.7")
     client.force_login(manager)
 
     page = client.get(reverse("documents:audit", args=[document.pk])).content.decode()

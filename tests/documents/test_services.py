@@ -29,7 +29,7 @@ def _upload(world, *, classification=Level.INTERNAL, **extra) -> Document:
         "file": upload("マニュアル.docx", make_docx()),
         "classification": classification,
     } | extra
-    return services.upload_document(world["editor"], **values)
+    return services.upload_document(actor=world["editor"], **values)
 
 
 def _read(download) -> bytes:
@@ -57,15 +57,18 @@ def test_versions_increment_and_old_versions_stay_downloadable(world):
     document = _upload(world, file=upload("plan.pdf", make_pdf("version one")))
 
     version = services.add_version(
-        world["editor"], document=document, file=upload("plan.pdf", make_pdf("version two")), comment="改訂"
+        actor=world["editor"],
+        document=document,
+        file=upload("plan.pdf", make_pdf("version two")),
+        comment="改訂",
     )
 
     document.refresh_from_db()
     assert version.number == 2 and document.current_version == 2
     assert [v.number for v in selectors.versions_of(document)] == [2, 1]
-    old = services.open_version_for_download(world["viewer"], document=document, number=1)
+    old = services.open_version_for_download(actor=world["viewer"], document=document, number=1)
     assert b"version one" in _read(old)
-    current = services.open_version_for_download(world["viewer"], document=document)
+    current = services.open_version_for_download(actor=world["viewer"], document=document)
     assert current.version.number == 2 and b"version two" in _read(current)
 
 
@@ -81,20 +84,20 @@ def test_a_restricted_document_is_hidden_from_other_staff_and_anonymous(world):
 
     for actor in (world["other_staff"], AnonymousUser(), world["viewer"]):
         with pytest.raises(NotFound):
-            selectors.get_document(actor, document.pk)
-        assert selectors.list_documents(actor) == []
+            selectors.get_document(document.pk, actor=actor)
+        assert selectors.list_documents(actor=actor) == []
         with pytest.raises(Forbidden):
-            services.open_version_for_download(actor, document=document)
-    assert selectors.get_document(world["editor"], document.pk) == document
-    assert selectors.list_documents(world["editor"]) == [document]
+            services.open_version_for_download(actor=actor, document=document)
+    assert selectors.get_document(document.pk, actor=world["editor"]) == document
+    assert selectors.list_documents(actor=world["editor"]) == [document]
 
 
 def test_every_download_is_audited_even_of_restricted_and_public_documents(world):
     secret = _upload(world, classification=Level.RESTRICTED, restriction_reason="personal")
     public = _upload(world, classification=Level.PUBLIC, file=upload("photo.png", PNG))
 
-    _read(services.open_version_for_download(world["editor"], document=secret))
-    _read(services.open_version_for_download(AnonymousUser(), document=public))
+    _read(services.open_version_for_download(actor=world["editor"], document=secret))
+    _read(services.open_version_for_download(actor=AnonymousUser(), document=public))
 
     downloads = AuditEntry.objects.filter(action="documents.document.download").order_by("seq")
     assert [(e.object_id, e.actor_label) for e in downloads] == [
@@ -108,7 +111,7 @@ def test_every_download_is_audited_even_of_restricted_and_public_documents(world
 def test_only_editors_of_the_owner_may_upload(world):
     with pytest.raises(Forbidden):
         services.upload_document(
-            world["viewer"],
+            actor=world["viewer"],
             owner=world["owner"],
             title="x",
             file=upload("a.txt", b"x"),
@@ -116,7 +119,7 @@ def test_only_editors_of_the_owner_may_upload(world):
         )
     with pytest.raises(Forbidden):
         services.upload_document(
-            world["other_staff"],
+            actor=world["other_staff"],
             owner=world["owner"],
             title="x",
             file=upload("a.txt", b"x"),
@@ -124,9 +127,9 @@ def test_only_editors_of_the_owner_may_upload(world):
         )
     document = _upload(world)
     with pytest.raises(Forbidden):
-        services.add_version(world["viewer"], document=document, file=upload("a.txt", b"x"))
+        services.add_version(actor=world["viewer"], document=document, file=upload("a.txt", b"x"))
     assert services.upload_document(
-        world["superuser"],
+        actor=world["superuser"],
         owner=world["owner"],
         title="x",
         file=upload("a.txt", b"x"),
@@ -178,8 +181,8 @@ def test_a_document_can_be_attached_to_a_dataset_record(world):
 
     document = _upload(world, dataset=dataset, record_id=42)
 
-    assert selectors.list_documents(world["viewer"], dataset=dataset) == [document]
-    assert selectors.list_documents(world["viewer"], dataset=other) == []
+    assert selectors.list_documents(actor=world["viewer"], dataset=dataset) == [document]
+    assert selectors.list_documents(actor=world["viewer"], dataset=other) == []
     with pytest.raises(ValidationError):  # a dataset the uploader cannot see
         _upload(world, dataset=other)
     with pytest.raises(ValidationError):  # a record without its dataset

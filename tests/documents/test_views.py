@@ -24,7 +24,7 @@ def _document(world, classification=Level.INTERNAL, **extra) -> Document:
         "file": upload("手引き 2025.docx", make_docx()),
         "classification": classification,
     } | extra
-    return services.upload_document(world["editor"], **values)
+    return services.upload_document(actor=world["editor"], **values)
 
 
 def _body(response) -> bytes:

@@ -34,7 +34,7 @@ def library(world, make_org, make_user):
         "inactive_superuser": make_user("gone", None, is_superuser=True, is_active=False),
         "both": make_user("both", world["other"], "viewer"),
     }
-    set_membership(None, user=people["both"], organization=world["owner"], role="editor")
+    set_membership(actor=None, user=people["both"], organization=world["owner"], role="editor")
     documents = []
     for owner, level, undecided in itertools.product(
         [world["owner"], world["other"]], list(Level), [False, True]
@@ -64,8 +64,8 @@ def library(world, make_org, make_user):
 def test_the_database_filter_agrees_with_rights_for_every_actor_and_document(library):
     people, documents = library
     for name, actor in people.items():
-        expected = {d.title for d in documents if rights(actor, d).can_read}
-        got = {d.title for d in selectors.visible_documents(actor)}
+        expected = {d.title for d in documents if rights(d, actor=actor).can_read}
+        got = {d.title for d in selectors.visible_documents(actor=actor)}
         assert got == expected, name
         assert "deleted" not in got
 
@@ -80,9 +80,9 @@ def test_the_list_narrows_by_classification_owner_and_dataset(library, world):
     attached.save()
     editor = people["editor"]
 
-    limited = selectors.list_documents(editor, classification=Level.LIMITED)
+    limited = selectors.list_documents(actor=editor, classification=Level.LIMITED)
     assert {d.classification for d in limited} == {Level.LIMITED}
-    assert {d.owner for d in selectors.list_documents(editor, owner=world["other"])} == {world["other"]}
-    assert selectors.list_documents(editor, dataset=shelters) == [attached]
-    owners, datasets = selectors.filter_choices(people["anonymous"])
+    assert {d.owner for d in selectors.list_documents(actor=editor, owner=world["other"])} == {world["other"]}
+    assert selectors.list_documents(actor=editor, dataset=shelters) == [attached]
+    owners, datasets = selectors.filter_choices(actor=people["anonymous"])
     assert datasets == [shelters] and sorted(o.code for o in owners) == ["bosai", "fukushi"]

@@ -25,7 +25,7 @@ def budget(make_org, make_user):
     plan, analysis = plan_import(
         BUDGET, dataset="ippan", organization="zaisei", title="一般歳出", classification="internal"
     )
-    dataset = run_import(SYSTEM, plan, analysis=analysis).dataset
+    dataset = run_import(plan, actor=SYSTEM, analysis=analysis).dataset
     assert dataset.row_count > 10_000 and len(dataset.live_fields()) >= 90
     return dataset
 

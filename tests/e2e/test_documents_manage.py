@@ -27,7 +27,7 @@ def document(settings, tmp_path, make_org, make_user):
     editor = make_user("editor", owner, "editor")
     make_user("kanrisha", owner, "manager", display_name="福祉 花子")
     return services.upload_document(
-        editor,
+        actor=editor,
         owner=owner,
         title="介護保険事業計画（第9期）の策定に関する検討資料とりまとめ",
         file=SimpleUploadedFile("介護保険事業計画_検討資料_2025年度版.pdf", PDF),

@@ -55,12 +55,12 @@ def test_the_second_save_of_a_record_is_refused_with_the_first_editors_value(
     assert other_page.get_by_label("定員").input_value() == "130"
     assert "150" in other_page.locator(".conflict").inner_text()
     assert_accessible(other_page)
-    assert get_row(world.editor, Dataset.objects.get(pk=ds.pk), row).values[4] == 150
+    assert get_row(Dataset.objects.get(pk=ds.pk), row, actor=world.editor).values[4] == 150
 
     # Having seen it, B saves again on purpose: now it is B's value.
     with other_page.expect_navigation():
         other_page.get_by_role("button", name="保存", exact=True).click()
-    assert get_row(world.editor, Dataset.objects.get(pk=ds.pk), row).values[4] == 130
+    assert get_row(Dataset.objects.get(pk=ds.pk), row, actor=world.editor).values[4] == 130
 
 
 def test_a_stale_grid_cell_is_refused_with_the_other_persons_value_and_name(page, other_page, world, login):
@@ -94,7 +94,7 @@ def test_a_stale_grid_cell_is_refused_with_the_other_persons_value_and_name(page
     assert "三宿中学校（体育館）" in alert.inner_text()
     assert alert.get_attribute("role") == "alert"
     assert stale_editor.input_value() == "三宿中"
-    assert get_row(world.editor, Dataset.objects.get(pk=ds.pk), row).values[1] == "三宿中学校（体育館）"
+    assert get_row(Dataset.objects.get(pk=ds.pk), row, actor=world.editor).values[1] == "三宿中学校（体育館）"
 
     # Escape cancels the edit and shows the saved value again.
     stale_editor.press("Escape")

@@ -28,7 +28,7 @@ def editor(make_org, make_user, tmp_path):
     path = tmp_path / "施設.csv"
     path.write_text(CSV, encoding="utf-8")
     plan, _ = plan_import(path, dataset="facilities", organization=org.code, title="施設一覧")
-    run_import(SYSTEM, plan)
+    run_import(plan, actor=SYSTEM)
     return make_user("editor", org, "editor")
 
 
@@ -90,7 +90,7 @@ def wide(make_org, make_user, tmp_path):
     path = tmp_path / "wide.csv"
     path.write_text(wide_csv(), encoding="utf-8")
     plan, _ = plan_import(path, dataset="wide", organization=org.code, title="横に長い表", key="番号")
-    run_import(SYSTEM, plan)
+    run_import(plan, actor=SYSTEM)
     return make_user("zaisei.editor", org, "editor")
 
 
@@ -168,7 +168,7 @@ def test_the_real_aed_list_is_one_line_per_row(page, make_org, make_user, login)
     org = make_org("bosai")
     path = Path(__file__).resolve().parent.parent / "fixtures" / "real" / "yaizu-opendata" / "222127_aed.csv"
     plan, _ = plan_import(path, dataset="aed", organization=org.code, title="AED設置箇所一覧")
-    run_import(SYSTEM, plan)
+    run_import(plan, actor=SYSTEM)
     make_user("bosai.editor", org, "editor")
     login(page, "bosai.editor")
     page.goto("/datasets/aed/?size=50")

@@ -18,7 +18,7 @@ def shelters(make_org, make_user, tmp_path):
     path = tmp_path / "shelters.csv"
     path.write_text(V1, encoding="utf-8")
     plan, _analysis = plan_import(path, dataset="shelters", organization=org.code, key="番号", title="避難所")
-    ds = run_import(SYSTEM, plan).dataset
+    ds = run_import(plan, actor=SYSTEM).dataset
     set_cell(ds, 1, "定員", 320)
     delete_rows(ds, 2)
     add_field(ds, "電話", "電話番号", values={1: "03-1111-2222"})

@@ -25,7 +25,7 @@ def test_a_clerk_skips_the_rows_with_bad_values_and_lands_on_the_dataset(
     from kaidan.accounts.services import set_membership
 
     clerk = make_user("clerk", make_org("hokenfukushi", name="保健福祉政策課"), "editor")
-    set_membership(None, user=clerk, organization=make_org("bosai", name="防災課"), role="viewer")
+    set_membership(actor=None, user=clerk, organization=make_org("bosai", name="防災課"), role="viewer")
     shots = Path(os.environ.get("KAIDAN_E2E_SCREENSHOTS") or tmp_path / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
 

@@ -55,7 +55,7 @@ def test_a_resident_applies_staff_return_it_the_resident_corrects_and_staff_comp
     plan, _ = plan_import(
         postal, dataset="postal-codes", organization="seisou", title="郵便番号", classification="public"
     )
-    run_import(SYSTEM, plan)
+    run_import(plan, actor=SYSTEM)
     phone = browser.new_context(
         base_url=live_server.url, viewport={"width": 375, "height": 740}, locale="ja-JP"
     )
@@ -232,7 +232,7 @@ def test_at_the_counter_staff_prefill_from_a_record_and_the_resident_checks_the_
         classification="restricted",
         restriction_reason="personal",
     )
-    run_import(SYSTEM, plan)
+    run_import(plan, actor=SYSTEM)
     login(page, "gomi.editor")
     page.goto(f"/procedures/manage/{ward['procedure'].slug}/inbox/")
     with page.expect_navigation():

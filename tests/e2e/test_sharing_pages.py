@@ -30,7 +30,7 @@ def ward(make_org, make_user, tmp_path):
     )
     for column in plan.columns:
         column.classification = CLASSES[column.label]
-    dataset = run_import(SYSTEM, plan).dataset
+    dataset = run_import(plan, actor=SYSTEM).dataset
     return {"manager": manager, "shakyo": shakyo, "dataset": dataset}
 
 
@@ -67,7 +67,7 @@ def test_a_manager_shares_a_dataset_with_a_partner_on_an_accessible_page(
 
 
 def test_the_access_log_page_is_accessible(page, ward, login, assert_accessible):
-    grant_access(ward["manager"], ward["dataset"], organization=ward["shakyo"])
+    grant_access(ward["dataset"], actor=ward["manager"], organization=ward["shakyo"])
     login(page, "fukushi.manager")
     page.goto("/datasets/kaigo/access-log")
     assert (
@@ -89,8 +89,8 @@ def test_the_invitation_accept_page_is_accessible_and_logs_the_partner_in(
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     from django.core import mail
 
-    grant_access(ward["manager"], ward["dataset"], organization=ward["shakyo"])
-    invite(ward["manager"], email="sato@shakyo.example.jp", organization=ward["shakyo"])
+    grant_access(ward["dataset"], actor=ward["manager"], organization=ward["shakyo"])
+    invite(actor=ward["manager"], email="sato@shakyo.example.jp", organization=ward["shakyo"])
     link = re.search(r"https?://[^/\s]+(/invitations/accept/\S+/)", mail.outbox[0].body).group(1)
 
     page.goto(link)

@@ -27,7 +27,7 @@ def world(db, tmp_path, make_org, make_user):
     for column in plan.columns:
         if column.label == "連絡先メモ":
             column.classification = "restricted"
-    run_import(SYSTEM, plan)
+    run_import(plan, actor=SYSTEM)
     dataset = Dataset.objects.get(name="shelters")
 
     class World:

@@ -77,8 +77,10 @@ def test_a_stale_form_is_refused_showing_their_values_and_name_and_keeping_the_i
     ds = world.dataset
     row = row_ids(ds)["S001"]
     page = login(client, world.editor).get(record_url(ds, row))
-    seen = get_row(world.editor2, ds, row).rev
-    services.edit_record(world.editor2, ds, row, {"定員": "150", "施設名": "池尻小学校（体育館）"}, seen)
+    seen = get_row(ds, row, actor=world.editor2).rev
+    services.edit_record(
+        ds, row, {"定員": "150", "施設名": "池尻小学校（体育館）"}, seen, actor=world.editor2
+    )
 
     data = form_data(page.context["inputs"], 定員="130")
     data["rev"] = page.context["rev"]
@@ -93,13 +95,13 @@ def test_a_stale_form_is_refused_showing_their_values_and_name_and_keeping_the_i
     assert inputs["定員"].conflict == "150"
     assert inputs["施設名"].text == "池尻小学校（体育館）"  # untouched columns take their value
     assert response.context["rev"] == refresh(ds).current_revision
-    assert get_row(world.editor, refresh(ds), row).values[4] == 150
+    assert get_row(refresh(ds), row, actor=world.editor).values[4] == 150
 
     # Saving again now is a knowing decision: only the user's own change is written.
     again = form_data(response.context["inputs"])
     again["rev"] = response.context["rev"]
     assert client.post(record_url(ds, row), again).status_code == 302
-    saved = get_row(world.editor, refresh(ds), row)
+    saved = get_row(refresh(ds), row, actor=world.editor)
     assert saved.values[4] == 130 and saved.values[1] == "池尻小学校（体育館）"
 
 
@@ -152,7 +154,7 @@ def test_the_cell_endpoint_saves_and_answers_409_when_stale(client, world):
     row = row_ids(ds)["S001"]
     url = reverse("editing:cell", args=[ds.name, row])
     login(client, world.editor)
-    rev = get_row(world.editor, ds, row).rev
+    rev = get_row(ds, row, actor=world.editor).rev
     field = world.fields["開設日"].pk
     response = client.post(url, {"field": field, "value": "R2.4.1", "rev": rev})
     assert response.status_code == 200
@@ -181,7 +183,7 @@ def test_bulk_edit_previews_the_count_then_applies_to_the_filtered_rows(client, 
     assert applied.status_code == 302
     ds = refresh(ds)
     assert ds.revisions.first().changed == 2
-    budgets = sorted(get_row(world.editor, ds, r).values[5] for r in row_ids(ds).values())
+    budgets = sorted(get_row(ds, r, actor=world.editor).values[5] for r in row_ids(ds).values())
     assert budgets == [-50, -10, -10]
 
 
@@ -228,7 +230,7 @@ def test_saving_a_record_deleted_meanwhile_says_so_and_returns_to_the_dataset(cl
     ds = world.dataset
     row = row_ids(ds)["S003"]
     page = login(client, world.editor).get(record_url(ds, row))
-    services.delete_records(world.editor2, ds, {row: page.context["rev"]})
+    services.delete_records(ds, {row: page.context["rev"]}, actor=world.editor2)
     data = form_data(page.context["inputs"], 定員="1")
     data["rev"] = page.context["rev"]
     response = client.post(record_url(ds, row), data, follow=True)

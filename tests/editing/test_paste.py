@@ -21,13 +21,13 @@ from .conftest import refresh, row_ids
 
 
 def values_of(actor, dataset, row_id):
-    row = get_row(actor, refresh(dataset), row_id)
+    row = get_row(refresh(dataset), row_id, actor=actor)
     return dict(zip([f.name for f in refresh(dataset).live_fields()], row.values, strict=False))
 
 
 def revs(world, *keys):
     ids = row_ids(world.dataset)
-    return {ids[k]: get_row(world.editor, world.dataset, ids[k]).rev for k in keys}
+    return {ids[k]: get_row(world.dataset, ids[k], actor=world.editor).rev for k in keys}
 
 
 def test_a_block_of_cells_is_saved_as_one_revision(world):
@@ -36,7 +36,6 @@ def test_a_block_of_cells_is_saved_as_one_revision(world):
     before = refresh(ds).current_revision
     expected = revs(world, "S001", "S002", "S003")
     pasted = services.paste_block(
-        world.editor,
         ds,
         {
             ids["S001"]: {"地区": "池尻", "定員": "１２５"},  # 池尻 unchanged; full-width digits
@@ -44,6 +43,7 @@ def test_a_block_of_cells_is_saved_as_one_revision(world):
             ids["S003"]: {"地区": "太子堂", "定員": "△0"},
         },
         expected,
+        actor=world.editor,
         message="Excel から貼り付け",
     )
     ds = refresh(ds)
@@ -57,7 +57,7 @@ def test_a_block_of_cells_is_saved_as_one_revision(world):
     assert set(pasted.revs.values()) == {pasted.revision.number}
 
     # Undo: the previous values, as a new revision, through the same service.
-    undone = services.paste_block(world.editor, ds, pasted.previous, pasted.revs, message="元に戻す")
+    undone = services.paste_block(ds, pasted.previous, pasted.revs, actor=world.editor, message="元に戻す")
     assert undone.revision.number == pasted.revision.number + 1
     assert values_of(world.editor, ds, ids["S002"])["地区"] == "三宿"
     assert values_of(world.editor, ds, ids["S003"])["定員"] == 80
@@ -69,10 +69,10 @@ def test_one_invalid_cell_refuses_the_whole_block_naming_the_cell(world):
     before = refresh(ds).current_revision
     with pytest.raises(services.InvalidValues) as caught:
         services.paste_block(
-            world.editor,
             ds,
             {ids["S001"]: {"定員": "130"}, ids["S002"]: {"定員": "たくさん", "開設日": "R2.5.1"}},
             revs(world, "S001", "S002"),
+            actor=world.editor,
         )
     (problem,) = caught.value.problems
     assert (problem.row, problem.field) == (ids["S002"], "定員")
@@ -85,11 +85,11 @@ def test_a_stale_row_refuses_the_block_and_nothing_is_written(world):
     ds = world.dataset
     ids = row_ids(ds)
     expected = revs(world, "S001", "S002")
-    services.edit_record(world.editor2, ds, ids["S002"], {"定員": "305"}, expected[ids["S002"]])
+    services.edit_record(ds, ids["S002"], {"定員": "305"}, expected[ids["S002"]], actor=world.editor2)
     before = refresh(ds).current_revision
     with pytest.raises(services.StaleBlock) as caught:
         services.paste_block(
-            world.editor, ds, {ids["S001"]: {"定員": "1"}, ids["S002"]: {"定員": "2"}}, expected
+            ds, {ids["S001"]: {"定員": "1"}, ids["S002"]: {"定員": "2"}}, expected, actor=world.editor
         )
     assert [p.row for p in caught.value.problems] == [ids["S002"]]
     assert "鈴木 一郎" in caught.value.problems[0].ja
@@ -102,18 +102,18 @@ def test_key_values_stay_unique_within_the_block(world):
     ids = row_ids(ds)
     with pytest.raises(services.InvalidValues) as caught:
         services.paste_block(
-            world.editor,
             ds,
             {ids["S001"]: {"施設番号": "S009"}, ids["S002"]: {"施設番号": "S009"}},
             revs(world, "S001", "S002"),
+            actor=world.editor,
         )
     assert any(p.row == ids["S002"] and p.field == "施設番号" for p in caught.value.problems)
     # Swapping two keys within one block is fine.
     services.paste_block(
-        world.editor,
         ds,
         {ids["S001"]: {"施設番号": "S002"}, ids["S002"]: {"施設番号": "S001"}},
         revs(world, "S001", "S002"),
+        actor=world.editor,
     )
     assert values_of(world.editor, ds, ids["S001"])["施設番号"] == "S002"
 
@@ -121,8 +121,8 @@ def test_key_values_stay_unique_within_the_block(world):
 @pytest.fixture
 def scoped_partner(world):
     grant_access(
-        SYSTEM,
         world.dataset,
+        actor=SYSTEM,
         organization=world.partner_org,
         permission=Permission.EDIT,
         clearance="limited",
@@ -138,21 +138,21 @@ def test_a_scoped_editor_is_refused_a_block_reaching_outside_the_scope(world, sc
     expected = revs(world, "S001", "S002")
     with pytest.raises(NotFound):  # a row outside the scope: as if it did not exist
         services.paste_block(
-            scoped_partner, ds, {ids["S001"]: {"定員": "1"}, ids["S002"]: {"定員": "2"}}, expected
+            ds, {ids["S001"]: {"定員": "1"}, ids["S002"]: {"定員": "2"}}, expected, actor=scoped_partner
         )
     with pytest.raises(services.InvalidValues) as caught:  # a row the block would move out of the scope
-        services.paste_block(scoped_partner, ds, {ids["S001"]: {"地区": "三宿"}}, expected)
+        services.paste_block(ds, {ids["S001"]: {"地区": "三宿"}}, expected, actor=scoped_partner)
     assert caught.value.problems[0].row == ids["S001"]
     assert refresh(ds).current_revision == before
-    services.paste_block(scoped_partner, ds, {ids["S001"]: {"定員": "99"}}, expected)
+    services.paste_block(ds, {ids["S001"]: {"定員": "99"}}, expected, actor=scoped_partner)
     assert values_of(world.editor, ds, ids["S001"])["定員"] == 99
 
 
 def test_a_partner_reading_more_rows_than_it_may_edit_is_told_which_rows(world):
     for role, permission, rows in [("viewer", Permission.VIEW, []), ("editor", Permission.EDIT, [池尻])]:
         grant_access(
-            SYSTEM,
             world.dataset,
+            actor=SYSTEM,
             organization=world.partner_org,
             min_role=role,
             permission=permission,
@@ -164,10 +164,10 @@ def test_a_partner_reading_more_rows_than_it_may_edit_is_told_which_rows(world):
     ids = row_ids(ds)
     with pytest.raises(services.InvalidValues) as caught:
         services.paste_block(
-            scoped_partner,
             ds,
             {ids["S001"]: {"定員": "1"}, ids["S002"]: {"定員": "2"}},
             revs(world, "S001", "S002"),
+            actor=scoped_partner,
         )
     assert [p.row for p in caught.value.problems] == [ids["S002"]]
     assert values_of(world.editor, ds, ids["S001"])["定員"] == 120

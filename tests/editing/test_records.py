@@ -20,7 +20,7 @@ from .conftest import refresh, row_ids
 
 
 def values_of(actor, dataset, row_id):
-    row = get_row(actor, refresh(dataset), row_id)
+    row = get_row(refresh(dataset), row_id, actor=actor)
     fields = [f.name for f in refresh(dataset).live_fields()]
     return dict(zip(fields, row.values, strict=False)) if row else None
 
@@ -28,14 +28,14 @@ def values_of(actor, dataset, row_id):
 def test_a_save_parses_japanese_forms_and_becomes_one_edit_revision(world):
     ds = world.dataset
     row = row_ids(ds)["S001"]
-    rev = get_row(world.editor, ds, row).rev
+    rev = get_row(ds, row, actor=world.editor).rev
 
     revision = services.edit_record(
-        world.editor,
         ds,
         row,
         {"開設日": "令和5年4月1日", "定員": "１，２３４", "予算": "△100"},
         rev,
+        actor=world.editor,
         message="年度替わりの更新",
     )
 
@@ -50,7 +50,7 @@ def test_a_save_parses_japanese_forms_and_becomes_one_edit_revision(world):
     change = RowChange.objects.get(revision=revision)
     assert change.row_id == row
     assert set(change.old) == {world.fields[n].column for n in ("開設日", "定員", "予算")}
-    assert get_row(world.editor, refresh(ds), row).rev == revision.number
+    assert get_row(refresh(ds), row, actor=world.editor).rev == revision.number
     entry = AuditEntry.objects.filter(action="store.revision.edit").last()
     assert entry.detail["row"] == row and entry.detail["revision"] == revision.number
 
@@ -58,8 +58,8 @@ def test_a_save_parses_japanese_forms_and_becomes_one_edit_revision(world):
 def test_short_wareki_and_empty_text_work_too(world):
     ds = world.dataset
     row = row_ids(ds)["S002"]
-    rev = get_row(world.editor, ds, row).rev
-    services.edit_record(world.editor, ds, row, {"開設日": "R5.4.1", "予算": ""}, rev)
+    rev = get_row(ds, row, actor=world.editor).rev
+    services.edit_record(ds, row, {"開設日": "R5.4.1", "予算": ""}, rev, actor=world.editor)
     values = values_of(world.editor, ds, row)
     assert values["開設日"] == date(2023, 4, 1)
     assert values["予算"] is None
@@ -68,11 +68,11 @@ def test_short_wareki_and_empty_text_work_too(world):
 def test_invalid_values_are_refused_with_bilingual_messages_naming_column_and_value(world):
     ds = world.dataset
     row = row_ids(ds)["S001"]
-    rev = get_row(world.editor, ds, row).rev
+    rev = get_row(ds, row, actor=world.editor).rev
     before = refresh(ds).current_revision
 
     with pytest.raises(services.InvalidValues) as caught:
-        services.edit_record(world.editor, ds, row, {"開設日": "4月ごろ", "定員": "たくさん"}, rev)
+        services.edit_record(ds, row, {"開設日": "4月ごろ", "定員": "たくさん"}, rev, actor=world.editor)
 
     errors = caught.value.by_field()
     assert set(errors) == {"開設日", "定員"}
@@ -85,11 +85,11 @@ def test_invalid_values_are_refused_with_bilingual_messages_naming_column_and_va
 def test_a_save_from_a_stale_form_is_refused_with_the_other_persons_values_and_name(world):
     ds = world.dataset
     row = row_ids(ds)["S001"]
-    seen = get_row(world.editor, ds, row).rev
-    first = services.edit_record(world.editor2, ds, row, {"定員": "150"}, seen)
+    seen = get_row(ds, row, actor=world.editor).rev
+    first = services.edit_record(ds, row, {"定員": "150"}, seen, actor=world.editor2)
 
     with pytest.raises(services.StaleRecord) as caught:
-        services.edit_record(world.editor, ds, row, {"定員": "130", "施設名": "池尻小"}, seen)
+        services.edit_record(ds, row, {"定員": "130", "施設名": "池尻小"}, seen, actor=world.editor)
 
     stale = caught.value
     assert stale.rev == first.number
@@ -112,11 +112,11 @@ def test_the_stale_refusal_shows_only_columns_the_user_may_see(world, make_user)
         clearance="limited",
     )
     row = row_ids(ds)["S001"]
-    seen = get_row(world.partner, ds, row).rev
-    services.edit_record(world.editor, ds, row, {"連絡先メモ": "新しい秘密"}, seen)
+    seen = get_row(ds, row, actor=world.partner).rev
+    services.edit_record(ds, row, {"連絡先メモ": "新しい秘密"}, seen, actor=world.editor)
 
     with pytest.raises(services.StaleRecord) as caught:
-        services.edit_record(world.partner, ds, row, {"定員": "1"}, seen)
+        services.edit_record(ds, row, {"定員": "1"}, seen, actor=world.partner)
 
     assert "連絡先メモ" not in caught.value.current
     assert "定員" in caught.value.current
@@ -125,11 +125,11 @@ def test_the_stale_refusal_shows_only_columns_the_user_may_see(world, make_user)
 def test_a_row_deleted_meanwhile_is_a_stale_refusal_too(world):
     ds = world.dataset
     row = row_ids(ds)["S003"]
-    seen = get_row(world.editor, ds, row).rev
-    services.delete_records(world.editor2, ds, {row: seen})
+    seen = get_row(ds, row, actor=world.editor).rev
+    services.delete_records(ds, {row: seen}, actor=world.editor2)
 
     with pytest.raises(services.StaleRecord) as caught:
-        services.edit_record(world.editor, ds, row, {"定員": "1"}, seen)
+        services.edit_record(ds, row, {"定員": "1"}, seen, actor=world.editor)
     assert caught.value.deleted
     assert caught.value.changed_by == "鈴木 一郎"
 
@@ -137,13 +137,13 @@ def test_a_row_deleted_meanwhile_is_a_stale_refusal_too(world):
 def test_viewers_cannot_edit_and_nothing_is_written(world):
     ds = world.dataset
     row = row_ids(ds)["S001"]
-    rev = get_row(world.viewer, ds, row).rev
+    rev = get_row(ds, row, actor=world.viewer).rev
     with pytest.raises(Forbidden):
-        services.edit_record(world.viewer, ds, row, {"定員": "1"}, rev)
+        services.edit_record(ds, row, {"定員": "1"}, rev, actor=world.viewer)
     with pytest.raises(Forbidden):
-        services.add_record(world.viewer, ds, {"施設番号": "S009"})
+        services.add_record(ds, {"施設番号": "S009"}, actor=world.viewer)
     with pytest.raises(Forbidden):
-        services.delete_records(world.viewer, ds, {row: rev})
+        services.delete_records(ds, {row: rev}, actor=world.viewer)
 
 
 def test_a_column_the_actor_may_not_see_cannot_be_edited(world):
@@ -156,9 +156,9 @@ def test_a_column_the_actor_may_not_see_cannot_be_edited(world):
         clearance="limited",
     )
     row = row_ids(ds)["S001"]
-    rev = get_row(world.partner, ds, row).rev
+    rev = get_row(ds, row, actor=world.partner).rev
     with pytest.raises(services.InvalidValues) as caught:
-        services.edit_record(world.partner, ds, row, {"連絡先メモ": "上書き"}, rev)
+        services.edit_record(ds, row, {"連絡先メモ": "上書き"}, rev, actor=world.partner)
     assert caught.value.problems[0].field == "連絡先メモ"
     assert "上書き" not in str(caught.value)
     assert values_of(world.editor, ds, row)["連絡先メモ"] == "校長室"
@@ -167,8 +167,8 @@ def test_a_column_the_actor_may_not_see_cannot_be_edited(world):
 @pytest.fixture
 def scoped_partner(world):
     grant_access(
-        SYSTEM,
         world.dataset,
+        actor=SYSTEM,
         organization=world.partner_org,
         permission=Permission.EDIT,
         clearance="limited",
@@ -180,49 +180,51 @@ def scoped_partner(world):
 def test_a_partner_with_a_row_scope_edits_only_its_rows(world, scoped_partner):
     ds = world.dataset
     ids = row_ids(ds)
-    rev = get_row(world.editor, ds, ids["S001"]).rev
-    services.edit_record(scoped_partner, ds, ids["S001"], {"定員": "99"}, rev)
+    rev = get_row(ds, ids["S001"], actor=world.editor).rev
+    services.edit_record(ds, ids["S001"], {"定員": "99"}, rev, actor=scoped_partner)
     assert values_of(world.editor, ds, ids["S001"])["定員"] == 99
 
-    other_rev = get_row(world.editor, ds, ids["S002"]).rev
+    other_rev = get_row(ds, ids["S002"], actor=world.editor).rev
     with pytest.raises(NotFound):
-        services.edit_record(scoped_partner, ds, ids["S002"], {"定員": "1"}, other_rev)
+        services.edit_record(ds, ids["S002"], {"定員": "1"}, other_rev, actor=scoped_partner)
     with pytest.raises(NotFound):
-        services.delete_records(scoped_partner, ds, {ids["S002"]: other_rev})
+        services.delete_records(ds, {ids["S002"]: other_rev}, actor=scoped_partner)
 
 
 def test_a_scoped_partner_cannot_move_a_row_out_of_its_scope_or_add_one_outside(world, scoped_partner):
     ds = world.dataset
     row = row_ids(ds)["S001"]
-    rev = get_row(scoped_partner, ds, row).rev
+    rev = get_row(ds, row, actor=scoped_partner).rev
     with pytest.raises(services.InvalidValues) as caught:
-        services.edit_record(scoped_partner, ds, row, {"地区": "三宿"}, rev)
+        services.edit_record(ds, row, {"地区": "三宿"}, rev, actor=scoped_partner)
     assert "担当範囲" in caught.value.problems[0].ja
     with pytest.raises(services.InvalidValues):
-        services.add_record(scoped_partner, ds, {"施設番号": "S010", "地区": "三宿"})
-    added = services.add_record(scoped_partner, ds, {"施設番号": "S011", "地区": "池尻"})
-    assert get_row(scoped_partner, refresh(ds), added.row_id) is not None
+        services.add_record(ds, {"施設番号": "S010", "地区": "三宿"}, actor=scoped_partner)
+    added = services.add_record(ds, {"施設番号": "S011", "地区": "池尻"}, actor=scoped_partner)
+    assert get_row(refresh(ds), added.row_id, actor=scoped_partner) is not None
 
 
 def test_the_key_column_stays_unique_and_filled(world):
     ds = world.dataset
     ids = row_ids(ds)
-    rev = get_row(world.editor, ds, ids["S002"]).rev
+    rev = get_row(ds, ids["S002"], actor=world.editor).rev
     with pytest.raises(services.InvalidValues) as caught:
-        services.edit_record(world.editor, ds, ids["S002"], {"施設番号": "S001"}, rev)
+        services.edit_record(ds, ids["S002"], {"施設番号": "S001"}, rev, actor=world.editor)
     problem = caught.value.problems[0]
     assert problem.field == "施設番号" and "S001" in problem.ja and "already" in problem.en
     with pytest.raises(services.InvalidValues):
-        services.add_record(world.editor, ds, {"施設番号": "S003", "施設名": "重複"})
+        services.add_record(ds, {"施設番号": "S003", "施設名": "重複"}, actor=world.editor)
     with pytest.raises(services.InvalidValues) as caught:
-        services.add_record(world.editor, ds, {"施設名": "キーなし"})
+        services.add_record(ds, {"施設名": "キーなし"}, actor=world.editor)
     assert "空" in caught.value.problems[0].ja
 
 
 def test_adding_a_record_writes_a_revision_with_the_typed_values(world):
     ds = world.dataset
     added = services.add_record(
-        world.editor, ds, {"施設番号": "S004", "施設名": "新設避難所", "開設日": "H31.4.30", "定員": "50"}
+        ds,
+        {"施設番号": "S004", "施設名": "新設避難所", "開設日": "H31.4.30", "定員": "50"},
+        actor=world.editor,
     )
     assert added.revision.added == 1 and added.revision.source == "edit"
     values = values_of(world.editor, ds, added.row_id)
@@ -234,39 +236,39 @@ def test_adding_a_record_writes_a_revision_with_the_typed_values(world):
 def test_deleting_records_checks_each_rev_and_keeps_history(world):
     ds = world.dataset
     ids = row_ids(ds)
-    revs = {ids[k]: get_row(world.editor, ds, ids[k]).rev for k in ("S001", "S002")}
-    revision = services.delete_records(world.editor, ds, revs, message="閉鎖")
+    revs = {ids[k]: get_row(ds, ids[k], actor=world.editor).rev for k in ("S001", "S002")}
+    revision = services.delete_records(ds, revs, actor=world.editor, message="閉鎖")
     assert revision.removed == 2
     assert refresh(ds).row_count == 1
-    assert get_row(world.editor, refresh(ds), ids["S001"]) is None
-    assert get_row(world.editor, refresh(ds), ids["S001"], as_of=revision.number - 1) is not None
+    assert get_row(refresh(ds), ids["S001"], actor=world.editor) is None
+    assert get_row(refresh(ds), ids["S001"], actor=world.editor, as_of=revision.number - 1) is not None
 
 
 def test_a_stale_delete_is_refused(world):
     ds = world.dataset
     row = row_ids(ds)["S001"]
-    seen = get_row(world.editor, ds, row).rev
-    services.edit_record(world.editor2, ds, row, {"定員": "7"}, seen)
+    seen = get_row(ds, row, actor=world.editor).rev
+    services.edit_record(ds, row, {"定員": "7"}, seen, actor=world.editor2)
     with pytest.raises(services.StaleRecord):
-        services.delete_records(world.editor, ds, {row: seen})
+        services.delete_records(ds, {row: seen}, actor=world.editor)
     assert refresh(ds).row_count == 3
 
 
 def test_a_decimal_column_keeps_its_precision(world):
     ds = world.dataset
-    services.add_field(world.manager, ds, label="面積", name="area", type="decimal")
+    services.add_field(ds, actor=world.manager, label="面積", name="area", type="decimal")
     row = row_ids(ds)["S001"]
-    rev = get_row(world.editor, refresh(ds), row).rev
-    services.edit_record(world.editor, refresh(ds), row, {"area": "1,234.5"}, rev)
+    rev = get_row(refresh(ds), row, actor=world.editor).rev
+    services.edit_record(refresh(ds), row, {"area": "1,234.5"}, rev, actor=world.editor)
     assert values_of(world.editor, ds, row)["area"] == Decimal("1234.5")
 
 
 def test_saving_without_changes_writes_no_revision(world):
     ds = world.dataset
     row = row_ids(ds)["S001"]
-    rev = get_row(world.editor, ds, row).rev
+    rev = get_row(ds, row, actor=world.editor).rev
     before = refresh(ds).current_revision
-    answer = services.edit_record(world.editor, ds, row, {"定員": "１２０"}, rev)
+    answer = services.edit_record(ds, row, {"定員": "１２０"}, rev, actor=world.editor)
     assert answer.number == rev
     assert refresh(ds).current_revision == before
 
@@ -275,10 +277,10 @@ def test_bulk_edit_never_moves_rows_out_of_a_partners_scope(world, scoped_partne
     from kaidan.catalog.selectors import grid_query
 
     ds = world.dataset
-    query = grid_query(scoped_partner, ds, {})
-    assert services.count_matching(scoped_partner, ds, query) == 1
+    query = grid_query(ds, {}, actor=scoped_partner)
+    assert services.count_matching(ds, query, actor=scoped_partner) == 1
     with pytest.raises(services.InvalidValues):
-        services.bulk_edit(scoped_partner, ds, query, "地区", "三宿")
-    revision = services.bulk_edit(scoped_partner, ds, query, "定員", "10")
+        services.bulk_edit(ds, query, "地区", "三宿", actor=scoped_partner)
+    revision = services.bulk_edit(ds, query, "定員", "10", actor=scoped_partner)
     assert revision.changed == 1
     assert values_of(world.editor, ds, row_ids(ds)["S002"])["定員"] == 300

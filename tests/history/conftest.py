@@ -49,7 +49,7 @@ def do_import(db, owner):
         for column in plan.columns:
             if column.name in secret:
                 column.classification = "restricted"
-        return run_import(actor, plan)
+        return run_import(plan, actor=actor)
 
     return run
 
@@ -68,7 +68,7 @@ def edit(
 ) -> Revision:
     """One edit revision written with RevisionWriter (as the editing app does)."""
     with transaction.atomic():
-        revision = open_revision(actor, dataset, source=source, message="edit")
+        revision = open_revision(dataset, actor=actor, source=source, message="edit")
         live = dataset.live_fields()
         writer = RevisionWriter(dataset, revision, live)
         change(writer, rows_of(dataset))
@@ -112,7 +112,7 @@ def add_field(
             classification=classification,
         )
         tables.add_column(dataset, fld)
-        revision = open_revision(SYSTEM, dataset, source=Revision.Source.SCHEMA, message=f"add {name}")
+        revision = open_revision(dataset, actor=SYSTEM, source=Revision.Source.SCHEMA, message=f"add {name}")
         live = dataset.live_fields()
         writer = RevisionWriter(dataset, revision, live)
         current = rows_of(dataset)
@@ -133,7 +133,7 @@ def change_schema(
             Field.objects.filter(dataset=dataset, name=remove).update(removed=True)
         if relabel:
             Field.objects.filter(dataset=dataset, name=relabel[0]).update(label=relabel[1])
-        revision = open_revision(SYSTEM, dataset, source=Revision.Source.SCHEMA, message="schema")
+        revision = open_revision(dataset, actor=SYSTEM, source=Revision.Source.SCHEMA, message="schema")
         return RevisionWriter(dataset, revision, dataset.live_fields()).finish()
 
 

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 def export(dataset: Dataset, fmt: str, revision: int | None = None) -> bytes:
     out = io.BytesIO()
-    export_dataset(SYSTEM, dataset, fmt=fmt, revision=revision, out=out)
+    export_dataset(dataset, actor=SYSTEM, fmt=fmt, revision=revision, out=out)
     return out.getvalue()
 
 
@@ -57,7 +57,7 @@ def test_after_restoring_to_n_every_export_is_byte_identical_to_revision_n(long_
     ds = long_history
     assert ds.current_revision == 8
     before = {fmt: export(ds, fmt, target) for fmt in FORMATS}
-    revision = restore_dataset(SYSTEM, ds, target)
+    revision = restore_dataset(ds, target, actor=SYSTEM)
     ds = fresh(ds)
     assert revision.number == ds.current_revision == 9
     assert revision.source == Revision.Source.RESTORE
@@ -71,12 +71,12 @@ def test_after_restoring_to_n_every_export_is_byte_identical_to_revision_n(long_
 def test_restoring_twice_and_then_forward_again_keeps_every_revision_exportable(long_history):
     ds = long_history
     at = {n: export(ds, "csv", n) for n in range(1, 9)}
-    restore_dataset(SYSTEM, ds, 1)  # 9
+    restore_dataset(ds, 1, actor=SYSTEM)  # 9
     ds = fresh(ds)
-    restore_dataset(SYSTEM, ds, 5)  # 10
+    restore_dataset(ds, 5, actor=SYSTEM)  # 10
     ds = fresh(ds)
     assert export(ds, "csv") == at[5]
-    restore_dataset(SYSTEM, ds, 8)  # 11
+    restore_dataset(ds, 8, actor=SYSTEM)  # 11
     ds = fresh(ds)
     assert export(ds, "parquet") == export(ds, "parquet", 8)
     assert export(ds, "csv") == at[8]
@@ -87,7 +87,7 @@ def test_restoring_twice_and_then_forward_again_keeps_every_revision_exportable(
 
 def test_restoring_the_dataset_brings_back_the_schema_of_that_revision(long_history):
     ds = long_history
-    restore_dataset(SYSTEM, ds, 4)
+    restore_dataset(ds, 4, actor=SYSTEM)
     ds = fresh(ds)
     live = ds.live_fields()
     assert [(f.name, f.label) for f in live] == [
@@ -102,7 +102,7 @@ def test_restoring_the_dataset_brings_back_the_schema_of_that_revision(long_hist
 
 def test_the_dataset_restore_is_audited_and_counts_its_changes(long_history):
     ds = long_history
-    revision = restore_dataset(SYSTEM, ds, 4)
+    revision = restore_dataset(ds, 4, actor=SYSTEM)
     entry = AuditEntry.objects.filter(action="store.revision.restore").get()
     assert entry.detail["restored_to"] == 4 and entry.detail["revision"] == revision.number
     # at 4: rows 1, 2, 4, 5 alive; now: 1, 6 → 6 deleted, 2, 4, 5 back, 1 changed
@@ -111,7 +111,7 @@ def test_the_dataset_restore_is_audited_and_counts_its_changes(long_history):
 
 def test_the_confirm_summary_is_the_diff_from_now_to_the_revision(long_history):
     ds = long_history
-    plan = plan_dataset_restore(SYSTEM, ds, 4)
+    plan = plan_dataset_restore(ds, 4, actor=SYSTEM)
     assert plan.counts() == {"added": 3, "removed": 1, "changed": 1}
     assert {c.kind for c in plan.schema} >= {"added", "removed"}
 
@@ -119,22 +119,22 @@ def test_the_confirm_summary_is_the_diff_from_now_to_the_revision(long_history):
 def test_a_restore_over_changes_made_after_the_confirm_page_is_refused(long_history):
     ds = long_history
     with pytest.raises(RestoreRejected, match="after you confirmed"):
-        restore_dataset(SYSTEM, ds, 4, expected_revision=7)
+        restore_dataset(ds, 4, actor=SYSTEM, expected_revision=7)
     assert fresh(ds).current_revision == 8
 
 
 def test_restoring_the_dataset_needs_the_manage_right(long_history, make_user, owner):
     editor = make_user("editor", owner, role="editor")
     with pytest.raises(Forbidden):
-        restore_dataset(editor, long_history, 4)
+        restore_dataset(long_history, 4, actor=editor)
 
 
 def test_restoring_a_record_changes_only_its_cells(long_history, make_user, owner):
     ds = long_history
     editor = make_user("editor", owner, role="editor")
-    plan = plan_record_restore(editor, ds, 1, 2)
+    plan = plan_record_restore(ds, 1, 2, actor=editor)
     assert [(c.field.name, c.old, c.new) for c in plan.cells] == [("定員", 340, 320)]
-    revision, row_id = restore_record(editor, ds, 1, 2)
+    revision, row_id = restore_record(ds, 1, 2, actor=editor)
     assert row_id == 1 and revision.source == "restore" and "restored to revision 2" in revision.message
     assert rows_of(fresh(ds))[1][2] == 320
     assert AuditEntry.objects.filter(action="store.row.restore").count() == 1
@@ -142,7 +142,7 @@ def test_restoring_a_record_changes_only_its_cells(long_history, make_user, owne
 
 def test_a_deleted_record_comes_back_in_its_old_place(long_history):
     ds = long_history
-    revision, row_id = restore_record(SYSTEM, ds, 3, 3)
+    revision, row_id = restore_record(ds, 3, 3, actor=SYSTEM)
     ds = fresh(ds)
     assert row_id != 3 and revision.added == 1
     rows = list(rows_of(ds).items())
@@ -152,12 +152,12 @@ def test_a_deleted_record_comes_back_in_its_old_place(long_history):
 
 def test_restoring_a_record_to_a_revision_before_it_existed_is_refused(long_history):
     with pytest.raises(RestoreRejected, match="did not exist"):
-        restore_record(SYSTEM, long_history, 6, 1)
+        restore_record(long_history, 6, 1, actor=SYSTEM)
 
 
 def test_restoring_a_record_that_already_has_those_values_is_refused(long_history):
     with pytest.raises(RestoreRejected, match="already has"):
-        restore_record(SYSTEM, long_history, 1, 8)
+        restore_record(long_history, 1, 8, actor=SYSTEM)
 
 
 def test_an_editor_without_clearance_restores_only_the_columns_they_see(
@@ -181,7 +181,7 @@ def test_an_editor_without_clearance_restores_only_the_columns_they_see(
         clearance="limited",
     )
     ds = fresh(ds)
-    plan = plan_record_restore(editor, ds, 1, 1)
+    plan = plan_record_restore(ds, 1, 1, actor=editor)
     assert [(c.field.name, c.old, c.new) for c in plan.cells] == [("名称", "池尻小", "池尻小学校")]
-    restore_record(editor, ds, 1, 1)
+    restore_record(ds, 1, 1, actor=editor)
     assert rows_of(fresh(ds))[1][1:] == ["池尻小学校", "山田太郎"]

@@ -254,12 +254,14 @@ def test_a_restore_preview_without_secret_values_is_not_logged_as_a_restricted_r
 def test_a_scoped_partner_sees_no_rows_outside_the_scope(client, people, make_user):
     from kaidan.accounts.services import create_organization
 
-    partner = create_organization(None, code="houkatsu", name="池尻包括", kind=Organization.Kind.PARTNER)
+    partner = create_organization(
+        actor=None, code="houkatsu", name="池尻包括", kind=Organization.Kind.PARTNER
+    )
     user = make_user("partner", partner, role="viewer")
     target_type, target_id = people.access_target
     grant_access(
-        SYSTEM,
         people,
+        actor=SYSTEM,
         organization=partner,
         clearance="limited",
         row_filter=[{"field": "地区", "op": "eq", "value": "池尻"}],

@@ -150,7 +150,7 @@ def test_bulk_insert_stores_what_row_by_row_insert_stores(db, make_org) -> None:
         ]
         tables.create_table(dataset, fields)
         with transaction.atomic():
-            revision = open_revision(SYSTEM, dataset, source="import")
+            revision = open_revision(dataset, actor=SYSTEM, source="import")
             writer = RevisionWriter(dataset, revision, fields)
             if name == "one":
                 for values in rows:

@@ -50,7 +50,7 @@ def clerk(client, ward, make_user):
     from kaidan.accounts.services import set_membership
 
     user = make_user("clerk", ward["fukushi"], "editor")
-    set_membership(None, user=user, organization=ward["bosai"], role="viewer")
+    set_membership(actor=None, user=user, organization=ward["bosai"], role="viewer")
     client.force_login(user)
     return user
 
@@ -83,7 +83,7 @@ def make_dataset(owner, name: str = "shelters", title: str = "避難所") -> Dat
 
     plan, _ = plan_import(FACILITIES, dataset=name, title=title, organization=owner.code)
     plan.on_error = "skip"
-    return run_import(SYSTEM, plan).dataset
+    return run_import(plan, actor=SYSTEM).dataset
 
 
 # 1. Everything the import needs is asked and checked up front.
@@ -193,7 +193,11 @@ def test_a_partner_viewer_with_an_edit_grant_may_import_into_that_dataset_only(c
 
     dataset = make_dataset(ward["fukushi"], "shared", "共有の施設")
     grant_access(
-        SYSTEM, dataset, organization=ward["shakyo"], permission=Permission.EDIT, clearance=Level.LIMITED
+        dataset,
+        actor=SYSTEM,
+        organization=ward["shakyo"],
+        permission=Permission.EDIT,
+        clearance=Level.LIMITED,
     )
     client.force_login(make_user("partner", ward["shakyo"], "viewer"))
 

@@ -48,10 +48,10 @@ def ward(make_org, make_user, tmp_path):
     for column in plan.columns:
         if column.label == "所得":
             column.classification = "restricted"
-    run_import(SYSTEM, plan)
+    run_import(plan, actor=SYSTEM)
     manager = make_user("sato", owner, "manager", display_name="佐藤 花子")
     document = upload_document(
-        manager,
+        actor=manager,
         owner=owner,
         title="避難所運営会議録",
         file=SimpleUploadedFile("会議録.txt", DOCUMENT_BYTES),

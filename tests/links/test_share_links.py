@@ -329,7 +329,7 @@ def test_verification_opens_only_the_verified_link(client, ward, smtp_server):
 def test_a_restricted_column_stays_hidden_through_a_link_unless_the_sharer_caps_it_at_restricted(
     client, ward, smtp_server
 ):
-    manager_sees = rights(ward["manager"], ward["dataset"]).visible(ward["dataset"].live_fields())
+    manager_sees = rights(ward["dataset"], actor=ward["manager"]).visible(ward["dataset"].live_fields())
     assert "所得" in [f.label for f in manager_sees]
 
     limited = share(client, ward)
@@ -369,7 +369,7 @@ def test_when_the_sharer_loses_access_the_link_shows_nothing(client, ward, smtp_
     recipient = Client()
     verify(recipient, path, smtp_server)
 
-    remove_membership(None, user=ward["manager"], organization=ward["owner"])
+    remove_membership(actor=None, user=ward["manager"], organization=ward["owner"])
 
     assert_refused(recipient.get(path), 410, ward["dataset"].title.encode())
     assert outcomes(link_for(path))[-1] == "no_access"
@@ -379,10 +379,10 @@ def test_a_link_actor_has_no_rights_on_any_other_object_and_never_edits(client, 
     share(client, ward)
     actor = LinkActor(ShareLink.objects.get())
 
-    on_target = rights(actor, ward["dataset"])
+    on_target = rights(ward["dataset"], actor=actor)
     assert on_target.can_read and not on_target.can_edit and not on_target.can_manage
     assert on_target.clearance == "limited"
-    assert not rights(actor, ward["document"]).can_read
+    assert not rights(ward["document"], actor=actor).can_read
 
 
 # -- the sharer's side ----------------------------------------------------------------------------------
@@ -451,7 +451,7 @@ def test_a_deleted_document_is_no_longer_shared(client, ward, smtp_server):
     recipient = Client()
     verify(recipient, path, smtp_server)
 
-    delete_document(ward["manager"], document=ward["document"])
+    delete_document(actor=ward["manager"], document=ward["document"])
 
     assert_refused(recipient.get(path), 410, ward["document"].title.encode())
     assert_refused(recipient.post(f"{path}download/"), 410, DOCUMENT_BYTES)

@@ -27,7 +27,7 @@ def make_dataset(tmp_path: Path, org_code: str, name: str = "shelters") -> Datas
     for column in plan.columns:
         if column.label == "担当者電話":
             column.classification = Level.RESTRICTED
-    return run_import(SYSTEM, plan).dataset
+    return run_import(plan, actor=SYSTEM).dataset
 
 
 def change_cell(
@@ -41,7 +41,7 @@ def change_cell(
     new = list(old)
     new[[f.label for f in fields].index(label)] = value
     with transaction.atomic():
-        revision = open_revision(actor, dataset, source="edit", message=message)
+        revision = open_revision(dataset, actor=actor, source="edit", message=message)
         writer = RevisionWriter(dataset, revision, fields)
         writer.update(row_id, old, new)
         writer.finish()

@@ -179,7 +179,7 @@ def test_the_stream_stops_when_the_readers_membership_is_removed(
     client.force_login(reader)
     response, stream = open_stream(client, shelters)
     next(stream)
-    remove_membership(None, user=reader, organization=bousai)
+    remove_membership(actor=None, user=reader, organization=bousai)
 
     [message] = next_messages(stream)
     assert (message.event, message.data["reason"]) == ("closed", "revoked")

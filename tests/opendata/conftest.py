@@ -16,6 +16,6 @@ def ward(db):
     aed = Dataset.objects.get(name="aed")
     from kaidan.accounts.models import User
 
-    publish(User.objects.get(username="admin"), aed, reason="施設の代表番号")
+    publish(aed, actor=User.objects.get(username="admin"), reason="施設の代表番号")
     aed.refresh_from_db()
     return aed

@@ -144,7 +144,7 @@ def test_a_column_reclassified_after_publishing_leaves_the_api_at_once(client, w
     from kaidan.accounts.models import User
     from kaidan.editing.services import set_field_classification
 
-    set_field_classification(User.objects.get(username="admin"), ward, "電話番号", "limited")
+    set_field_classification(ward, "電話番号", "limited", actor=User.objects.get(username="admin"))
     result = call(client, "datastore_search", resource_id=_resource(client), limit=3)[1]["result"]
     assert "電話番号" not in [f["id"] for f in result["fields"]]
     assert all("電話番号" not in r for r in result["records"])

@@ -21,7 +21,9 @@ from kaidan.opendata.services import publish
 @pytest.fixture
 def site(live_server, transactional_db):
     call_command("demo", stdout=io.StringIO())
-    publish(User.objects.get(username="admin"), Dataset.objects.get(name="aed"), reason="施設の代表番号")
+    publish(
+        Dataset.objects.get(name="aed"), actor=User.objects.get(username="admin"), reason="施設の代表番号"
+    )
     return live_server.url
 
 

@@ -71,7 +71,7 @@ def test_the_dataset_page_shows_metadata_licence_history_preview_chart_and_map(c
 
 
 def test_the_publisher_chooses_the_licence(client, ward):
-    publish(User.objects.get(username="admin"), ward, reason="施設の代表番号", licence="CC0-1.0")
+    publish(ward, actor=User.objects.get(username="admin"), reason="施設の代表番号", licence="CC0-1.0")
     html = page(client, "/dataset/aed/")
     assert "CC0 1.0" in html and "publicdomain/zero" in html
     out = io.StringIO()
@@ -159,12 +159,12 @@ def kanji(ward, tmp_path):
     )
     plan, analysis = plan_import(path, dataset="places", organization=ward.owner.code, title="公共空間")
     plan.classification = "public"
-    run_import(SYSTEM, plan, analysis=analysis)
+    run_import(plan, actor=SYSTEM, analysis=analysis)
     places = Dataset.objects.get(name="places")
-    publish(User.objects.get(username="admin"), places)
+    publish(places, actor=User.objects.get(username="admin"))
     fields = places.live_fields()
     row_id, rev, _values = next(iter(store.iter_rows_with_rev(places, fields)))
-    edit_record(SYSTEM, places, row_id, {"施設名": "中央広場"}, expected_rev=rev)
+    edit_record(places, row_id, {"施設名": "中央広場"}, actor=SYSTEM, expected_rev=rev)
     places.refresh_from_db()
     return places
 
@@ -191,7 +191,7 @@ def test_a_column_raised_above_public_after_publishing_leaves_the_portal(client,
     from kaidan.access.actors import SYSTEM
     from kaidan.editing.services import set_field_classification
 
-    set_field_classification(SYSTEM, kanji, "施設名", "restricted")
+    set_field_classification(kanji, "施設名", "restricted", actor=SYSTEM)
     assert "中央広場" not in page(client, "/dataset/places/")
     for fmt in ("csv", "csv-utf8", "csv-sjis", "json", "geojson", "xlsx", "parquet"):
         for extra in ("", "&revision=1"):
@@ -211,9 +211,9 @@ def test_a_big_download_is_streamed_in_chunks(ward, tmp_path):
     path.write_text("番号,地区\n" + "".join(f"{i},池尻\n" for i in range(30_000)), encoding="utf-8")
     plan, analysis = plan_import(path, dataset="big", organization=ward.owner.code, title="大きな表")
     plan.classification = "public"
-    run_import(SYSTEM, plan, analysis=analysis)
+    run_import(plan, actor=SYSTEM, analysis=analysis)
     big = Dataset.objects.get(name="big")
-    publish(User.objects.get(username="admin"), big)
+    publish(big, actor=User.objects.get(username="admin"))
     for fmt in ("csv", "json", "xlsx"):
         chunks = downloads.stream(big, fmt)
         first = next(chunks)
@@ -272,8 +272,8 @@ def test_the_catalogue_pages_twenty_at_a_time_without_overlap(client, ward, tmp_
             path, dataset=f"table-{i:02d}", organization=ward.owner.code, title=f"表{i:02d}"
         )
         plan.classification = "public"
-        run_import(SYSTEM, plan, analysis=analysis)
-        publish(User.objects.get(username="admin"), Dataset.objects.get(name=f"table-{i:02d}"))
+        run_import(plan, actor=SYSTEM, analysis=analysis)
+        publish(Dataset.objects.get(name=f"table-{i:02d}"), actor=User.objects.get(username="admin"))
     first = page(client, "/dataset/?sort=title")
     second = page(client, "/dataset/?sort=title&page=2")
     names = [re.findall(r'class="dataset-title" href="/dataset/([\w-]+)/"', html) for html in (first, second)]

@@ -27,7 +27,7 @@ def test_a_dataset_with_limited_or_secret_columns_cannot_be_published(demo):
     reasons = " ".join(readiness(register).reasons)
     assert "氏名" in reasons and "電話" in reasons and "備考" in reasons
     with pytest.raises(PublishRefused):
-        publish(User.objects.get(username="fukushi.manager"), register)
+        publish(register, actor=User.objects.get(username="fukushi.manager"))
     register.refresh_from_db()
     assert not register.published
 
@@ -36,20 +36,20 @@ def test_an_undecided_dataset_cannot_be_published(demo):
     draft = Dataset.objects.get(name="budget-draft")
     assert readiness(draft).reasons
     with pytest.raises(PublishRefused):
-        publish(User.objects.get(username="admin"), draft)
+        publish(draft, actor=User.objects.get(username="admin"))
 
 
 def test_publishing_is_a_managers_act_and_audited(demo):
     aed = Dataset.objects.get(name="aed")
     assert aed.published  # the demo publishes its AED list
-    unpublish(User.objects.get(username="admin"), aed)
+    unpublish(aed, actor=User.objects.get(username="admin"))
     with pytest.raises(Forbidden):
-        publish(User.objects.get(username="bosai.editor"), aed)
-    publish(User.objects.get(username="admin"), aed, reason="施設の代表番号")
+        publish(aed, actor=User.objects.get(username="bosai.editor"))
+    publish(aed, actor=User.objects.get(username="admin"), reason="施設の代表番号")
     aed.refresh_from_db()
     assert aed.published and aed.published_at is not None
     assert AuditEntry.objects.filter(action="catalog.dataset.publish", object_id=str(aed.pk)).exists()
-    unpublish(User.objects.get(username="admin"), aed)
+    unpublish(aed, actor=User.objects.get(username="admin"))
     aed.refresh_from_db()
     assert not aed.published
 
@@ -71,15 +71,15 @@ def test_values_that_look_personal_need_a_managers_recorded_reason(demo):
 
     admin = User.objects.get(username="admin")
     aed = Dataset.objects.get(name="aed")
-    unpublish(admin, aed)
+    unpublish(aed, actor=admin)
     with pytest.raises(PublishWarned) as warned:
-        publish(admin, aed)  # the AED list has phone numbers (the facilities' own)
+        publish(aed, actor=admin)  # the AED list has phone numbers (the facilities' own)
     assert any(f.column == "電話番号" and f.kind == "phone" for f in warned.value.findings)
     assert "054-***-1139" in str(warned.value)  # examples, partly hidden
     assert not any(f.column == "NO" for f in warned.value.findings)  # 0000000001 is no phone number
     aed.refresh_from_db()
     assert not aed.published
-    publish(admin, aed, reason="施設の代表電話番号で、個人の情報ではない")
+    publish(aed, actor=admin, reason="施設の代表電話番号で、個人の情報ではない")
     entry = AuditEntry.objects.filter(action="catalog.dataset.publish").latest("seq")
     assert entry.detail["override_reason"] == "施設の代表電話番号で、個人の情報ではない"
     assert "電話番号" in [w["column"] for w in entry.detail["warnings"]]

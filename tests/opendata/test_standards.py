@@ -80,7 +80,7 @@ def test_a_standard_dataset_that_breaks_a_rule_is_not_published_and_the_refusal_
     assert result.standard.key == "aed" and result.count == 1
     assert (result.violations[0].row, result.violations[0].column) == (2, "緯度")
     with pytest.raises(PublishRefused) as refused:
-        publish(SYSTEM, dataset, reason="施設の代表番号")
+        publish(dataset, actor=SYSTEM, reason="施設の代表番号")
     assert "AED設置箇所一覧" in str(refused.value) and "135.66" in str(refused.value)
 
 

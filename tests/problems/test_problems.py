@@ -60,22 +60,22 @@ def visit(ward, number: int) -> None:
     fields = dataset.live_fields()
     for row_id, rev, values in iter_rows_with_rev(dataset, fields):
         if values[0] == number:
-            edit_record(ward["manager"], dataset, row_id, {fields[2].name: "はい"}, rev)
+            edit_record(dataset, row_id, {fields[2].name: "はい"}, rev, actor=ward["manager"])
             return
 
 
 def test_a_kpi_shows_reality_the_ideal_and_the_gap_and_follows_the_data(ward):
-    measured = measure(ward["clerk"], ward["kpi"])
+    measured = measure(ward["kpi"], actor=ward["clerk"])
     assert (measured.actual, measured.gap, measured.met) == (4, 3, False)
     visit(ward, 3)
     visit(ward, 4)
-    again = measure(ward["clerk"], ward["kpi"], trend=True)
+    again = measure(ward["kpi"], actor=ward["clerk"], trend=True)
     assert (again.actual, again.gap, again.gap_percent) == (2, 1, 100)
     assert [(p.revision, p.value) for p in again.trend] == [(1, 4), (2, 3), (3, 2)]
 
 
 def test_a_kpi_over_data_the_reader_may_not_see_shows_no_value(ward):
-    measured = measure(ward["outsider"], ward["kpi"])
+    measured = measure(ward["kpi"], actor=ward["outsider"])
     assert measured.actual is None and measured.error == "no-access"
     assert selectors.visible_kpis(actor=ward["outsider"]) == []
 

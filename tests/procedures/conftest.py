@@ -77,7 +77,7 @@ def ward(make_org, make_user, settings) -> dict[str, Any]:
         "partner": make_user("shakyo.staff", partner, "editor"),
     }
     procedure = services.create_procedure(
-        users["editor"],
+        actor=users["editor"],
         owner=seisou,
         slug="sodai-gomi",
         title="粗大ごみ収集の申込み",
@@ -85,7 +85,7 @@ def ward(make_org, make_user, settings) -> dict[str, Any]:
         fees="1点 400円から",
     )
     for d in FIELDS:
-        services.add_field(users["editor"], procedure, d)
-    services.publish(users["manager"], procedure)
+        services.add_field(procedure, d, actor=users["editor"])
+    services.publish(procedure, actor=users["manager"])
     procedure.refresh_from_db()
     return {"procedure": procedure, "org": seisou, "partner_org": partner, **users}

@@ -33,7 +33,7 @@ def register(ward, tmp_path):
         classification="restricted",
         restriction_reason="personal",
     )
-    run_import(SYSTEM, plan)
+    run_import(plan, actor=SYSTEM)
     return Dataset.objects.get(name="jumin")
 
 
@@ -87,8 +87,8 @@ def test_a_clerk_cannot_prefill_from_data_they_may_not_read(ward, register):
     from kaidan.sharing.services import grant_access
 
     grant_access(
-        SYSTEM,
         Dataset.objects.get(pk=procedure.dataset_id),
+        actor=SYSTEM,
         organization=ward["partner_org"],
         permission="edit",
         clearance="restricted",

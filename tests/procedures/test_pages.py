@@ -209,8 +209,8 @@ def test_a_draft_started_on_an_old_version_is_submitted_on_that_version(ward):
     from kaidan.procedures import services
     from kaidan.procedures.schema import FieldDef, Kind
 
-    services.add_field(ward["editor"], procedure, FieldDef("floor", Kind.NUMBER, "階数", required=True))
-    services.publish(ward["manager"], procedure)
+    services.add_field(procedure, FieldDef("floor", Kind.NUMBER, "階数", required=True), actor=ward["editor"])
+    services.publish(procedure, actor=ward["manager"])
     client.post(confirm_url)
     assert Submission.objects.get().version.number == 1
     assert applications  # (module used above through the pages)
@@ -235,7 +235,7 @@ def test_a_postal_code_fills_the_town_from_the_wards_dataset(ward, tmp_path, set
     plan, _ = plan_import(
         path, dataset="postal-codes", organization="seisou", title="郵便番号", classification="public"
     )
-    run_import(SYSTEM, plan)
+    run_import(plan, actor=SYSTEM)
     client = Client()
     found = client.get("/procedures/postal", {"code": "１５４０００１"})
     assert found.status_code == 200 and found.json() == {"address": "東京都世田谷区池尻"}
@@ -272,7 +272,7 @@ def test_a_mail_that_cannot_be_sent_waits_in_the_outbox_and_goes_with_the_next(
     )
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
-        cases.change_status(ward["editor"], procedure, submission.pk, CaseStatus.REVIEWING)
+        cases.change_status(procedure, submission.pk, CaseStatus.REVIEWING, actor=ward["editor"])
     assert Notice.objects.filter(sent_at=None).count() == 0
     assert [m.subject.split(" / ")[0] for m in mail.outbox] == [
         "【審査中】粗大ごみ収集の申込み",

@@ -37,24 +37,24 @@ def shown(results) -> list[str]:
 
 def test_a_cell_that_is_the_word_comes_first_then_the_word_as_a_word_then_inside_another(voices):
     clerk, dataset = voices
-    results = search(clerk, "京都", dataset=dataset)
+    results = search("京都", actor=clerk, dataset=dataset)
     assert results.counts["record"] == 3  # all three are found: 東京都 holds 京都 too
     assert shown(results) == ["京都", "京都市の窓口について", "東京都庁の窓口について"]
 
 
 def test_a_query_without_hits_is_offered_as_its_words_and_in_its_normal_spelling(voices):
     clerk, dataset = voices
-    results = search(clerk, "介護保険料", dataset=dataset)
+    results = search("介護保険料", actor=clerk, dataset=dataset)
     assert results.total == 0
     assert results.suggestions == [("介護 保険 料", 1)]
-    misspelt = search(clerk, "シュミレーション", dataset=dataset)
+    misspelt = search("シュミレーション", actor=clerk, dataset=dataset)
     assert misspelt.total == 0 and misspelt.suggestions == [("シミュレーション", 1)]
 
 
 def test_suggestions_with_no_hits_are_not_offered_and_found_queries_get_none(voices):
     clerk, dataset = voices
-    assert search(clerk, "図書館利用料", dataset=dataset).suggestions == []
-    assert search(clerk, "窓口", dataset=dataset).suggestions == []
+    assert search("図書館利用料", actor=clerk, dataset=dataset).suggestions == []
+    assert search("窓口", actor=clerk, dataset=dataset).suggestions == []
 
 
 def test_the_analyser_reads_words_not_characters():

@@ -33,7 +33,7 @@ def user(name: str) -> User:
 
 def records(actor, text: str, dataset: str = "mimamori") -> int:
     """Record hits inside one dataset (the AED list has 階段 too: 「階段踊り場」)."""
-    return search(actor, text, dataset=Dataset.objects.get(name=dataset)).counts["record"]
+    return search(text, actor=actor, dataset=Dataset.objects.get(name=dataset)).counts["record"]
 
 
 def test_a_two_character_word_inside_a_sentence_is_found(ward):
@@ -57,8 +57,8 @@ def test_what_a_reader_may_not_see_is_never_a_hit_nor_a_count(ward):
     assert records(user("fukushi.editor"), family) >= 1  # 秘 readers find names
     assert records(user("shakyo.staff"), family) == 0  # 氏名 is 秘: not even a count
     assert records(user("fukushi.viewer"), family) == 0  # a viewer's clearance is 限定
-    assert search(None, "予算").counts["dataset"] == 0  # the undecided draft stays hidden
-    assert search(user("admin"), "予算").counts["dataset"] >= 0
+    assert search("予算", actor=None).counts["dataset"] == 0  # the undecided draft stays hidden
+    assert search("予算", actor=user("admin")).counts["dataset"] >= 0
 
 
 def _names(dataset: Dataset) -> list[tuple[int, str]]:
@@ -68,11 +68,11 @@ def _names(dataset: Dataset) -> list[tuple[int, str]]:
 
 def test_residents_find_public_records_and_datasets(ward):
     assert records(None, "階段", "aed") >= 1  # 設置位置 of the public AED list
-    results = search(None, "市役所")
+    results = search("市役所", actor=None)
     assert results.counts["record"] >= 1
     assert all("AED" in h.title for h in results.hits["record"])
-    assert search(None, "ＡＥＤ").counts["dataset"] == 1  # full width finds the title
-    assert search(None, "aed").hits["dataset"][0].exact_title
+    assert search("ＡＥＤ", actor=None).counts["dataset"] == 1  # full width finds the title
+    assert search("aed", actor=None).hits["dataset"][0].exact_title
 
 
 def test_the_index_follows_every_revision_in_its_transaction(ward):
@@ -80,17 +80,17 @@ def test_the_index_follows_every_revision_in_its_transaction(ward):
     viewer = user("fukushi.viewer")
     fields = ward.live_fields()
     row_id, rev, _values = next(store.iter_rows_with_rev(ward, fields, where="_id = %s", params=[5]))
-    edit_record(editor, ward, row_id, {"備考": "新しい手すりを設置済み"}, expected_rev=rev)
+    edit_record(ward, row_id, {"備考": "新しい手すりを設置済み"}, actor=editor, expected_rev=rev)
     assert records(viewer, "手すり") == 1 and records(viewer, "階段") == 7
     ward.refresh_from_db()
     row_id, rev, _values = next(store.iter_rows_with_rev(ward, fields, where="_id = %s", params=[10]))
-    delete_records(editor, ward, {row_id: rev})
+    delete_records(ward, {row_id: rev}, actor=editor)
     assert records(viewer, "階段") == 6
     try:
         with transaction.atomic():
             ward.refresh_from_db()
             row_id, rev, _values = next(store.iter_rows_with_rev(ward, fields, where="_id = %s", params=[15]))
-            edit_record(editor, ward, row_id, {"備考": "巻き戻される変更"}, expected_rev=rev)
+            edit_record(ward, row_id, {"備考": "巻き戻される変更"}, actor=editor, expected_rev=rev)
             assert records(viewer, "巻き戻") == 1
             raise RuntimeError("roll back")
     except RuntimeError:
@@ -101,7 +101,7 @@ def test_the_index_follows_every_revision_in_its_transaction(ward):
 def test_a_column_raised_to_secret_leaves_the_hits_at_once(ward):
     from kaidan.editing.services import set_field_classification
 
-    set_field_classification(user("fukushi.manager"), ward, "備考", "restricted")
+    set_field_classification(ward, "備考", "restricted", actor=user("fukushi.manager"))
     assert records(user("fukushi.viewer"), "階段") == 0
     assert records(user("fukushi.editor"), "階段") == 8
 
@@ -112,7 +112,7 @@ def test_documents_are_found_by_their_text(ward, tmp_path):
     from kaidan.documents.services import upload_document
 
     upload_document(
-        user("fukushi.editor"),
+        actor=user("fukushi.editor"),
         owner=ward.owner,
         title="見守り活動の手引き",
         file=SimpleUploadedFile(
@@ -120,8 +120,8 @@ def test_documents_are_found_by_their_text(ward, tmp_path):
         ),
         classification="internal",
     )
-    assert search(user("fukushi.viewer"), "民生").counts["document"] == 1
-    assert search(None, "民生").counts["document"] == 0  # 庁内: not for residents
+    assert search("民生", actor=user("fukushi.viewer")).counts["document"] == 1
+    assert search("民生", actor=None).counts["document"] == 0  # 庁内: not for residents
 
 
 def test_reindex_rebuilds_the_same_answers(ward):
@@ -153,7 +153,7 @@ def test_a_big_revision_is_indexed_by_a_background_task_after_it_commits(
         path, dataset="yoyaku", organization="hokenfukushi", classification="internal"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        run_import(user("fukushi.editor"), plan, analysis=analysis)
+        run_import(plan, actor=user("fukushi.editor"), analysis=analysis)
     assert records(user("fukushi.viewer"), "会議", "yoyaku") == 10
 
 
@@ -171,7 +171,7 @@ def test_the_grid_finds_rows_by_words_as_its_reader_may_see_them(client, ward):
 
     def total(name: str, params: str) -> int:
         actor = user(name)
-        return query_rows(actor, ward, grid_query(actor, ward, QueryDict(params))).total
+        return query_rows(ward, grid_query(ward, QueryDict(params), actor=actor), actor=actor).total
 
     assert total("fukushi.viewer", "q=階段") == 8
     assert total("shakyo.staff", "q=階段") == 4  # its rows only

@@ -20,7 +20,7 @@ def pages(make_org, make_user, tmp_path, client):
     path = tmp_path / "施設.csv"
     path.write_text("番号,施設名\n1,池尻小学校\n", encoding="utf-8")
     plan, _ = plan_import(path, dataset="facilities", organization=org.code, classification="public")
-    run_import(SYSTEM, plan)
+    run_import(plan, actor=SYSTEM)
     return [
         reverse("core:home"),
         reverse("catalog:catalog"),

@@ -107,7 +107,7 @@ def import_dataset(tmp_path, name: str, owner: Organization, text: str, *, class
             column.classification = levels[column.label]
             if levels[column.label] == "restricted":
                 column.restriction_reason = "personal" if hasattr(column, "restriction_reason") else ""
-    run_import(SYSTEM, plan)
+    run_import(plan, actor=SYSTEM)
     return Dataset.objects.get(name=name)
 
 
@@ -143,36 +143,36 @@ def world(tmp_path, make_org, make_user, settings):
     fields = mixed.live_fields()
     rows = {values[0]: (row_id, rev) for row_id, rev, values in store.iter_rows_with_rev(mixed, fields)}
     edit_record(
-        editor,
         mixed,
         rows[1][0],
         {"秘メモ": f"{SEC_COL}1"},
+        actor=editor,
         expected_rev=rows[1][1],
         message=f"{REV_MESSAGE}1",
     )
     mixed.refresh_from_db()
     with transaction.atomic():
-        revision = open_revision(editor, mixed, source="edit")
+        revision = open_revision(mixed, actor=editor, source="edit")
         writer = RevisionWriter(mixed, revision, fields)
         writer.delete([rows[3][0]])
         writer.finish()
     mixed.refresh_from_db()
     # Revision 4: row 4 leaves 池尻; revision 5: 再分類メモ is raised from 限定 to 秘.
     _id, rev, _values = next(r for r in store.iter_rows_with_rev(mixed, fields) if r[2][0] == 4)
-    edit_record(editor, mixed, _id, {"地区": "太子堂"}, expected_rev=rev)
-    set_field_classification(editor, mixed, "再分類メモ", "restricted")
+    edit_record(mixed, _id, {"地区": "太子堂"}, actor=editor, expected_rev=rev)
+    set_field_classification(mixed, "再分類メモ", "restricted", actor=editor)
     mixed.refresh_from_db()
     grant_access(
-        SYSTEM,
         mixed,
+        actor=SYSTEM,
         organization=houkatsu,
         permission="edit",
         clearance="limited",
         row_filter=[{"field": "地区", "op": "in", "value": ["池尻"]}],
     )
     grant_access(
-        SYSTEM,
         mixed,
+        actor=SYSTEM,
         organization=partner,
         clearance="limited",
         row_filter=[{"field": "地区", "op": "in", "value": ["池尻"]}],
@@ -189,13 +189,13 @@ def world(tmp_path, make_org, make_user, settings):
     opened = import_dataset(
         tmp_path, "opened", owner, f"名称,memo,緯度,経度\n{PUB}5,{PUBLISHED_SECRET}5,35.6,139.7\n"
     )
-    publish(SYSTEM, opened)
-    set_field_classification(editor, opened, "memo", "restricted")
+    publish(opened, actor=SYSTEM)
+    set_field_classification(opened, "memo", "restricted", actor=editor)
     undecided.undecided = True
     undecided.save()
     for title, level in ((INT_DOC, "internal"), (SEC_DOC, "restricted"), ("public doc", "public")):
         upload_document(
-            editor,
+            actor=editor,
             owner=owner,
             title=title,
             file=SimpleUploadedFile(f"{level}.txt", f"{title} body".encode(), content_type="text/plain"),
@@ -206,14 +206,14 @@ def world(tmp_path, make_org, make_user, settings):
     from kaidan.sharing.services import invite
 
     link, token = create_link(
-        editor,
+        actor=editor,
         target=mixed,
         kind="view",
         recipient_name="外部 太郎",
         recipient_email="taro@example.org",
         clearance="limited",
     )
-    invitation = invite(editor, email="new.partner@example.org", organization=partner)
+    invitation = invite(actor=editor, email="new.partner@example.org", organization=partner)
     return {"users": users, "link": link, "token": token, "invitation": invitation, "mixed": mixed}
 
 

@@ -59,7 +59,7 @@ def import_as(actor: User, tmp_path: Path, text: str, *, mode: str, **options: o
     path = tmp_path / "p.csv"
     path.write_text(text, encoding="utf-8")
     plan, analysis = plan_import(path, dataset="mimamori", mode=mode, key="番号", **options)  # type: ignore[arg-type]
-    return run_import(actor, plan, analysis=analysis)
+    return run_import(plan, actor=actor, analysis=analysis)
 
 
 def rev_of(dataset: Dataset, number: int) -> tuple[int, int]:
@@ -152,8 +152,8 @@ def test_a_column_above_the_importers_clearance_is_not_written(ward, tmp_path):
     houkatsu = user("houkatsu.staff").memberships.get().organization
     AccessGrant.objects.filter(organization=houkatsu).delete()
     grant_access(
-        SYSTEM,
         ward,
+        actor=SYSTEM,
         organization=houkatsu,
         permission=Permission.EDIT,
         clearance="limited",
@@ -171,7 +171,7 @@ def test_a_column_above_the_importers_clearance_is_not_written(ward, tmp_path):
 @pytest.fixture
 def note_made_secret(ward):
     """A manager raises 備考 to 秘 after revision 2 (the demo's import and edit)."""
-    set_field_classification(user("fukushi.manager"), ward, "備考", "restricted")
+    set_field_classification(ward, "備考", "restricted", actor=user("fukushi.manager"))
     ward.refresh_from_db()
     return ward
 
@@ -204,7 +204,9 @@ def test_an_as_of_export_cannot_filter_on_a_column_hidden_now(note_made_secret):
 def row_10_handed_over(ward):
     """Row 10 moves from 社会福祉協議会 to 池尻地域包括支援センター (revision 3)."""
     row_id, rev = rev_of(ward, 10)
-    edit_record(user("fukushi.editor"), ward, row_id, {"担当": "池尻地域包括支援センター"}, expected_rev=rev)
+    edit_record(
+        ward, row_id, {"担当": "池尻地域包括支援センター"}, actor=user("fukushi.editor"), expected_rev=rev
+    )
     ward.refresh_from_db()
     return row_id
 
@@ -257,7 +259,7 @@ def test_live_events_to_a_row_scoped_reader_carry_no_counts_or_message(ward):
 def _shakyo_rows(dataset: Dataset) -> list[int]:
     from kaidan.catalog.selectors import iter_visible_rows
 
-    view = iter_visible_rows(user("shakyo.staff"), dataset)
+    view = iter_visible_rows(dataset, actor=user("shakyo.staff"))
     index = [f.name for f in view.fields].index("番号")
     return sorted(int(row[index]) for row in view.rows)
 
@@ -265,7 +267,7 @@ def _shakyo_rows(dataset: Dataset) -> list[int]:
 def test_renaming_the_scope_column_changes_nothing(ward):
     before = _shakyo_rows(ward)
     assert len(before) == 20
-    rename_field(user("fukushi.manager"), ward, "担当", name="tanto", label="担当者")
+    rename_field(ward, "担当", actor=user("fukushi.manager"), name="tanto", label="担当者")
     ward.refresh_from_db()
     assert _shakyo_rows(ward) == before
 
@@ -273,8 +275,8 @@ def test_renaming_the_scope_column_changes_nothing(ward):
 def test_giving_another_column_the_scope_columns_name_changes_nothing(ward):
     before = _shakyo_rows(ward)
     manager = user("fukushi.manager")
-    rename_field(manager, ward, "担当", name="tanto", label="担当者")
-    rename_field(manager, ward, "地区", name="担当", label="担当")
+    rename_field(ward, "担当", actor=manager, name="tanto", label="担当者")
+    rename_field(ward, "地区", actor=manager, name="担当", label="担当")
     ward.refresh_from_db()
     assert _shakyo_rows(ward) == before
 
@@ -286,12 +288,12 @@ def test_a_key_clash_names_no_row_the_editor_cannot_see(ward):
     houkatsu = user("houkatsu.staff")
     row_id, rev = rev_of(ward, 4)
     with pytest.raises(InvalidValues) as caught:
-        edit_record(houkatsu, ward, row_id, {"番号": "5"}, expected_rev=rev)
+        edit_record(ward, row_id, {"番号": "5"}, actor=houkatsu, expected_rev=rev)
     text = " ".join(p.ja + p.en for p in caught.value.problems)
     assert "行 5" not in text and "row 5" not in text
     # the owner's editor, who sees row 5, is told which row
     with pytest.raises(InvalidValues) as told:
-        edit_record(user("fukushi.editor"), ward, row_id, {"番号": "5"}, expected_rev=rev)
+        edit_record(ward, row_id, {"番号": "5"}, actor=user("fukushi.editor"), expected_rev=rev)
     assert any("行 5" in p.ja for p in told.value.problems)
 
 
@@ -305,12 +307,12 @@ def test_import_errors_do_not_tell_a_hidden_dataset_from_a_missing_one(ward, tmp
     for name in ("budget-draft", "no-such-dataset"):
         plan, analysis = plan_import(path, dataset=name, mode="append")
         with pytest.raises(ImportRejected) as caught:
-            run_import(user("shakyo.staff"), plan, analysis=analysis)
+            run_import(plan, actor=user("shakyo.staff"), analysis=analysis)
         answers[name] = caught.value.message_en.replace(name, "NAME")
     assert answers["budget-draft"] == answers["no-such-dataset"]
     plan, analysis = plan_import(path, dataset="budget-draft", mode="create", organization="shakyo")
     with pytest.raises(ImportRejected) as exists:
-        run_import(user("shakyo.staff"), plan, analysis=analysis)
+        run_import(plan, actor=user("shakyo.staff"), analysis=analysis)
     assert "already exists" not in exists.value.message_en
 
 
@@ -321,7 +323,7 @@ def test_a_document_attached_to_a_hidden_dataset_does_not_show_its_title(ward):
 
     budget = Dataset.objects.get(name="budget-draft")
     document = upload_document(
-        user("admin"),
+        actor=user("admin"),
         owner=budget.owner,
         title="予算説明資料（公開）",
         file=SimpleUploadedFile("setsumei.txt", b"public text", content_type="text/plain"),

@@ -62,7 +62,7 @@ def make_dataset(world, tmp_path):
         )
         for column in plan.columns:
             column.classification = CLASSES.get(column.label, "public")
-        return run_import(SYSTEM, plan).dataset
+        return run_import(plan, actor=SYSTEM).dataset
 
     return make
 

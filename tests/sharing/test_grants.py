@@ -20,17 +20,17 @@ pytestmark = pytest.mark.django_db
 
 
 def _seen(user, dataset):
-    view = iter_visible_rows(user, dataset)
+    view = iter_visible_rows(dataset, actor=user)
     return [f.label for f in view.fields], list(view.rows)
 
 
 def test_grants_change_what_a_partner_sees(dataset, world, manager, make_user):
     staff = make_user("shakyo.staff", world.shakyo)
-    assert not rights(staff, dataset).can_read
+    assert not rights(dataset, actor=staff).can_read
 
     grant = grant_access(
-        manager,
         dataset,
+        actor=manager,
         organization=world.shakyo,
         clearance="limited",
         row_filter=[{"field": "地区", "op": "in", "value": ["池尻"]}],
@@ -39,20 +39,24 @@ def test_grants_change_what_a_partner_sees(dataset, world, manager, make_user):
     assert columns == ["地区", "担当", "年齢", "支援開始日"]  # 氏名 is 秘: above the grant's clearance
     assert [r[0] for r in rows] == ["池尻", "池尻"]
 
-    change_grant(manager, grant, clearance="restricted", row_filter=[{"field": "担当", "op": "viewer_org"}])
+    change_grant(
+        grant, actor=manager, clearance="restricted", row_filter=[{"field": "担当", "op": "viewer_org"}]
+    )
     columns, rows = _seen(staff, dataset)
     assert columns[0] == "氏名"
     assert sorted(r[0] for r in rows) == ["山田太郎", "高橋美咲"]  # rows whose 担当 is 社会福祉協議会
 
-    revoke_access(manager, grant)
-    assert not rights(staff, dataset).can_read
+    revoke_access(grant, actor=manager)
+    assert not rights(dataset, actor=staff).can_read
 
 
 def test_each_grant_change_is_audited_with_its_details(dataset, world, manager):
-    grant = grant_access(manager, dataset, organization=world.shakyo, permission="view", clearance="limited")
-    change_grant(manager, grant, permission="edit")
-    revoke_access(manager, grant)
-    set_masking(manager, dataset, "masked")
+    grant = grant_access(
+        dataset, actor=manager, organization=world.shakyo, permission="view", clearance="limited"
+    )
+    change_grant(grant, actor=manager, permission="edit")
+    revoke_access(grant, actor=manager)
+    set_masking(dataset, "masked", actor=manager)
 
     entries = list(
         AuditEntry.objects.filter(object_id=str(dataset.pk), action__startswith="access.").order_by("seq")
@@ -72,8 +76,8 @@ def test_each_grant_change_is_audited_with_its_details(dataset, world, manager):
 
 def test_row_scope_values_are_typed_like_imported_cells(dataset, world, manager):
     grant = grant_access(
-        manager,
         dataset,
+        actor=manager,
         organization=world.shakyo,
         row_filter=[
             {"field": "年齢", "op": "in", "value": ["８２", "90"]},
@@ -89,8 +93,8 @@ def test_row_scope_values_are_typed_like_imported_cells(dataset, world, manager)
 def test_a_bad_row_scope_is_refused_naming_the_condition_column_and_value(dataset, world, manager):
     with translation.override("en"), pytest.raises(ValidationError) as caught:
         grant_access(
-            manager,
             dataset,
+            actor=manager,
             organization=world.shakyo,
             clearance="limited",
             row_filter=[
@@ -105,8 +109,8 @@ def test_a_bad_row_scope_is_refused_naming_the_condition_column_and_value(datase
     assert "Condition 3" in messages[2] and "“電話”" in messages[2]
     with translation.override("ja"), pytest.raises(ValidationError) as caught:
         grant_access(
-            manager,
             dataset,
+            actor=manager,
             organization=world.shakyo,
             row_filter=[{"field": "年齢", "op": "in", "value": ["x"]}],
         )
@@ -117,20 +121,20 @@ def test_a_bad_row_scope_is_refused_naming_the_condition_column_and_value(datase
 def test_a_grant_below_the_datasets_classification_is_refused(make_dataset, world, manager):
     secret = make_dataset("kaigo-secret", classification="restricted")
     with pytest.raises(ValidationError):
-        grant_access(manager, secret, organization=world.shakyo, clearance="limited")
+        grant_access(secret, actor=manager, organization=world.shakyo, clearance="limited")
 
 
 def test_only_managers_may_grant(dataset, world, make_user):
     editor = make_user("fukushi.editor", world.fukushi, role="editor")
     with pytest.raises(Forbidden):
-        grant_access(editor, dataset, organization=world.shakyo)
+        grant_access(dataset, actor=editor, organization=world.shakyo)
 
 
 def test_the_explanation_says_in_plain_japanese_what_the_grantee_sees(dataset, world, manager):
-    set_masking(manager, dataset, "masked")
+    set_masking(dataset, "masked", actor=manager)
     grant = grant_access(
-        manager,
         dataset,
+        actor=manager,
         organization=world.shakyo,
         row_filter=[
             {"field": "地区", "op": "in", "value": ["池尻", "太子堂"]},
@@ -151,11 +155,11 @@ def test_the_explanation_says_in_plain_japanese_what_the_grantee_sees(dataset, w
 
 def test_masking_accepts_only_known_values(dataset, manager):
     with pytest.raises(ValidationError):
-        set_masking(manager, dataset, "blurred")
+        set_masking(dataset, "blurred", actor=manager)
 
 
 def test_the_planned_date_must_not_be_in_the_past(dataset, manager):
     from kaidan.sharing.services import mark_undecided
 
     with pytest.raises(ValidationError):
-        mark_undecided(manager, dataset, planned_release=date(2000, 1, 1))
+        mark_undecided(dataset, actor=manager, planned_release=date(2000, 1, 1))

@@ -35,7 +35,7 @@ def test_a_partner_invited_by_mail_sees_only_its_granted_rows_and_columns(
     settings.BASE_URL = "https://kaidan.city.example.lg.jp"
     other = make_dataset("other")
     grant_access(
-        manager, dataset, organization=world.shakyo, row_filter=[{"field": "担当", "op": "viewer_org"}]
+        dataset, actor=manager, organization=world.shakyo, row_filter=[{"field": "担当", "op": "viewer_org"}]
     )
     client.force_login(manager)
 
@@ -84,11 +84,11 @@ def test_a_partner_invited_by_mail_sees_only_its_granted_rows_and_columns(
 
 def test_expired_and_revoked_invitations_show_a_clear_page(client, world, manager, smtp_server, make_user):
     make_user("shakyo.manager", world.shakyo, role="manager")
-    invite(manager_of(world), email="a@example.jp", organization=world.shakyo)
-    invite(manager_of(world), email="b@example.jp", organization=world.shakyo)
+    invite(actor=manager_of(world), email="a@example.jp", organization=world.shakyo)
+    invite(actor=manager_of(world), email="b@example.jp", organization=world.shakyo)
     expired_link, revoked_link = (_link(m) for m in smtp_server.messages)
     Invitation.objects.filter(email="a@example.jp").update(expires_at=timezone.now() - timedelta(seconds=1))
-    revoke_invitation(manager_of(world), Invitation.objects.get(email="b@example.jp"))
+    revoke_invitation(Invitation.objects.get(email="b@example.jp"), actor=manager_of(world))
 
     expired = client.get(expired_link)
     assert expired.status_code == 410 and "有効期限" in expired.content.decode()
@@ -112,17 +112,17 @@ def test_who_may_invite_and_with_which_role(dataset, world, manager, make_user):
     admin = make_user("admin", world.fukushi, role="admin")
     bosai_manager = make_user("bosai.manager", world.bosai, role="manager")
 
-    assert invitable_roles(shakyo_manager, world.shakyo) == ["viewer", "editor", "manager"]
-    assert invitable_roles(shakyo_viewer, world.shakyo) == []
-    assert invitable_roles(admin, world.houkatsu) == ["viewer", "editor", "manager"]
-    assert invitable_roles(manager, world.shakyo) == []  # not yet sharing anything with them
-    grant_access(manager, dataset, organization=world.shakyo)
-    assert invitable_roles(manager, world.shakyo) == ["viewer", "editor"]
-    assert invitable_roles(bosai_manager, world.shakyo) == []
+    assert invitable_roles(world.shakyo, actor=shakyo_manager) == ["viewer", "editor", "manager"]
+    assert invitable_roles(world.shakyo, actor=shakyo_viewer) == []
+    assert invitable_roles(world.houkatsu, actor=admin) == ["viewer", "editor", "manager"]
+    assert invitable_roles(world.shakyo, actor=manager) == []  # not yet sharing anything with them
+    grant_access(dataset, actor=manager, organization=world.shakyo)
+    assert invitable_roles(world.shakyo, actor=manager) == ["viewer", "editor"]
+    assert invitable_roles(world.shakyo, actor=bosai_manager) == []
     with pytest.raises(Forbidden):
-        invite(bosai_manager, email="x@example.jp", organization=world.shakyo)
+        invite(actor=bosai_manager, email="x@example.jp", organization=world.shakyo)
     with pytest.raises(ValidationError):
-        invite(manager, email="x@example.jp", organization=world.shakyo, role="manager")
+        invite(actor=manager, email="x@example.jp", organization=world.shakyo, role="manager")
 
 
 def test_a_failed_mail_leaves_no_invitation(world, make_user, settings):
@@ -130,14 +130,14 @@ def test_a_failed_mail_leaves_no_invitation(world, make_user, settings):
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nobody listens
     shakyo_manager = make_user("shakyo.manager", world.shakyo, role="manager")
     with pytest.raises(OSError):
-        invite(shakyo_manager, email="x@example.jp", organization=world.shakyo)
+        invite(actor=shakyo_manager, email="x@example.jp", organization=world.shakyo)
     assert not Invitation.objects.exists()
     assert not AuditEntry.objects.filter(action="sharing.invitation.create").exists()
 
 
 def test_the_invitations_page_lists_pending_ones_and_revokes(client, world, make_user, smtp_server):
     shakyo_manager = make_user("shakyo.manager", world.shakyo, role="manager")
-    invite(shakyo_manager, email="pending@example.jp", organization=world.shakyo)
+    invite(actor=shakyo_manager, email="pending@example.jp", organization=world.shakyo)
     client.force_login(shakyo_manager)
     page = client.get(reverse("sharing_site:invitations"))
     assert "pending@example.jp" in page.content.decode()

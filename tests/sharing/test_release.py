@@ -34,23 +34,23 @@ def test_an_undecided_dataset_is_hidden_from_others_until_released_and_the_relea
     make_dataset, world, manager, people
 ):
     dataset = make_dataset("kaigo", classification="internal")
-    grant_access(manager, dataset, organization=world.shakyo)
-    mark_undecided(manager, dataset, planned_release=timezone.localdate() + timedelta(days=30))
-    assert rights(people["own"], dataset).can_read
-    assert not rights(people["staff"], dataset).can_read
-    assert not rights(people["partner"], dataset).can_read
+    grant_access(dataset, actor=manager, organization=world.shakyo)
+    mark_undecided(dataset, actor=manager, planned_release=timezone.localdate() + timedelta(days=30))
+    assert rights(dataset, actor=people["own"]).can_read
+    assert not rights(dataset, actor=people["staff"]).can_read
+    assert not rights(dataset, actor=people["partner"]).can_read
 
-    assert release(manager, dataset) is True
+    assert release(dataset, actor=manager) is True
 
     dataset.refresh_from_db()
     assert not dataset.undecided
-    assert rights(people["staff"], dataset).can_read
-    assert rights(people["partner"], dataset).can_read
+    assert rights(dataset, actor=people["staff"]).can_read
+    assert rights(dataset, actor=people["partner"]).can_read
     entry = AuditEntry.objects.get(action="object.release")
     assert entry.actor_label == "fukushi.manager"
     assert entry.object_id == str(dataset.pk)
     assert entry.detail["automatic"] is False
-    assert release(manager, dataset) is False  # already released: nothing happens, nothing logged
+    assert release(dataset, actor=manager) is False  # already released: nothing happens, nothing logged
     assert AuditEntry.objects.filter(action="object.release").count() == 1
 
 
@@ -59,15 +59,15 @@ def test_release_due_releases_what_is_due_and_nothing_else(make_dataset, manager
     due = make_dataset("due", classification="internal")
     later = make_dataset("later", classification="internal")
     manual = make_dataset("manual", classification="internal")
-    mark_undecided(manager, due, planned_release=today)
-    mark_undecided(manager, later, planned_release=today + timedelta(days=1))
-    mark_undecided(manager, manual)
+    mark_undecided(due, actor=manager, planned_release=today)
+    mark_undecided(later, actor=manager, planned_release=today + timedelta(days=1))
+    mark_undecided(manual, actor=manager)
 
     released = release_due()
 
     assert [d.name for d in released] == ["due"]
-    assert rights(people["staff"], type(due).objects.get(pk=due.pk)).can_read
-    assert not rights(people["staff"], type(later).objects.get(pk=later.pk)).can_read
+    assert rights(type(due).objects.get(pk=due.pk), actor=people["staff"]).can_read
+    assert not rights(type(later).objects.get(pk=later.pk), actor=people["staff"]).can_read
     entry = AuditEntry.objects.get(action="object.release")
     assert entry.actor_label == "system" and entry.detail["automatic"] is True
     # the next day, the later one is due
@@ -79,7 +79,7 @@ def test_release_due_releases_what_is_due_and_nothing_else(make_dataset, manager
 
 def test_the_release_due_command_releases_due_objects(make_dataset, manager):
     first = make_dataset("first")
-    mark_undecided(manager, first, planned_release=timezone.localdate())
+    mark_undecided(first, actor=manager, planned_release=timezone.localdate())
     out = io.StringIO()
     call_command("release_due", stdout=out)
     assert "1 released" in out.getvalue()
@@ -90,7 +90,7 @@ def test_the_release_due_command_releases_due_objects(make_dataset, manager):
 @pytest.mark.django_db(transaction=True)
 def test_the_background_loop_of_kaidan_serve_releases_due_objects(make_dataset, manager):
     dataset = make_dataset("second")
-    mark_undecided(manager, dataset, planned_release=timezone.localdate())
+    mark_undecided(dataset, actor=manager, planned_release=timezone.localdate())
 
     stop = periodic.start(interval=0.05)
     try:
@@ -110,18 +110,18 @@ def test_documents_are_released_the_same_way(world, manager, people, client):
     from kaidan.documents.services import upload_document
 
     document = upload_document(
-        manager,
+        actor=manager,
         title="議会答弁案",
         owner=world.fukushi,
         classification="internal",
         file=SimpleUploadedFile("toben.txt", "答弁案".encode()),
     )
-    mark_undecided(manager, document, planned_release=timezone.localdate())
-    assert not rights(people["staff"], document).can_read
+    mark_undecided(document, actor=manager, planned_release=timezone.localdate())
+    assert not rights(document, actor=people["staff"]).can_read
 
     assert [d.pk for d in release_due()] == [document.pk]
     document.refresh_from_db()
-    assert rights(people["staff"], document).can_read
+    assert rights(document, actor=people["staff"]).can_read
     assert AuditEntry.objects.get(action="object.release").object_type == "documents.document"
 
 
@@ -129,7 +129,7 @@ def test_the_document_page_marks_and_releases_with_confirmation(world, manager, 
     from kaidan.documents.services import upload_document
 
     document = upload_document(
-        manager,
+        actor=manager,
         title="計画案",
         owner=world.fukushi,
         classification="internal",

@@ -95,7 +95,7 @@ def test_a_bad_condition_is_shown_next_to_the_form_in_both_languages(client, dat
 
 
 def test_a_manager_changes_a_grant_on_its_own_page(client, dataset, world, manager):
-    grant = grant_access(manager, dataset, organization=world.shakyo)
+    grant = grant_access(dataset, actor=manager, organization=world.shakyo)
     client.force_login(manager)
     url = reverse("sharing:grant_edit", args=[dataset.name, grant.pk])
     assert client.get(url).status_code == 200
@@ -134,11 +134,11 @@ def test_the_access_log_lists_this_datasets_entries_newest_first_filters_and_dow
     client, dataset, make_dataset, world, manager, make_user
 ):
     other = make_dataset("other")
-    grant_access(manager, dataset, organization=world.shakyo)
-    record(manager, "store.export", dataset, detail={"format": "csv", "revision": None})
-    record(manager, "store.read_restricted.view", dataset, detail={"revision": 1})
-    record(manager, "link.access", None, detail={"dataset": dataset.name})
-    record(manager, "store.export", other, detail={"format": "csv"})
+    grant_access(dataset, actor=manager, organization=world.shakyo)
+    record("store.export", dataset, actor=manager, detail={"format": "csv", "revision": None})
+    record("store.read_restricted.view", dataset, actor=manager, detail={"revision": 1})
+    record("link.access", None, actor=manager, detail={"dataset": dataset.name})
+    record("store.export", other, actor=manager, detail={"format": "csv"})
     url = reverse("sharing:access_log", args=[dataset.name])
 
     client.force_login(make_user("fukushi.editor", world.fukushi, role="editor"))
@@ -165,7 +165,7 @@ def test_the_access_log_lists_this_datasets_entries_newest_first_filters_and_dow
 
 def test_the_access_log_is_paginated(client, dataset, manager):
     for i in range(60):
-        record(manager, "store.export", dataset, detail={"n": i})
+        record("store.export", dataset, actor=manager, detail={"n": i})
     client.force_login(manager)
     url = reverse("sharing:access_log", args=[dataset.name])
     first = client.get(url, {"kind": "export"})
@@ -186,7 +186,7 @@ def test_superusers_verify_and_export_the_audit_log_for_a_date_range(
     assert page.status_code == 200 and page.context["problems"] == []
     assert url in client.get(reverse("core:staff_home")).content.decode()
 
-    old = record(manager, "store.export", dataset, at=timezone.now() - timedelta(days=10))
+    old = record("store.export", dataset, actor=manager, at=timezone.now() - timedelta(days=10))
     today = timezone.localdate().isoformat()
     response = client.get(url, {"since": today, "until": today, "format": "csv"})
     assert response.content.startswith("\ufeff".encode())
@@ -199,7 +199,7 @@ def test_superusers_verify_and_export_the_audit_log_for_a_date_range(
 
 
 def test_the_audit_page_reports_a_broken_chain(client, make_user, manager, dataset, login_verified):
-    entry = record(manager, "store.export", dataset)
+    entry = record("store.export", dataset, actor=manager)
     AuditEntry.objects.filter(pk=entry.pk).update(actor_label="someone-else")
     login_verified(client, make_user("root", is_superuser=True))
     page = client.get(reverse("sharing_site:audit_export"))
@@ -215,7 +215,7 @@ def test_the_invitations_link_is_in_the_nav_for_managers(client, world, manager,
 
 def test_the_access_log_heads_the_address_column_ip_and_names_the_browser_in_words(client, dataset, manager):
     ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
-    record(manager, "link.access", None, detail={"dataset": dataset.name, "user_agent": ua})
+    record("link.access", None, actor=manager, detail={"dataset": dataset.name, "user_agent": ua})
     client.force_login(manager)
 
     html = client.get(reverse("sharing:access_log", args=[dataset.name])).content.decode()
@@ -226,7 +226,7 @@ def test_the_access_log_heads_the_address_column_ip_and_names_the_browser_in_wor
 
 
 def test_the_access_log_says_queries_and_row_scopes_in_words(client, dataset, manager):
-    record(manager, "view.create", dataset, detail={"query": "地区__exact=池尻"})
+    record("view.create", dataset, actor=manager, detail={"query": "地区__exact=池尻"})
     client.force_login(manager)
 
     html = client.get(reverse("sharing:access_log", args=[dataset.name])).content.decode()

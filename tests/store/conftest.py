@@ -25,6 +25,6 @@ def do_import(db, make_org):
     def run(path: Path, *, dataset: str = "shelters", actor=SYSTEM, **options):
         options.setdefault("organization", org.code)
         plan, _analysis = plan_import(path, dataset=dataset, **options)
-        return run_import(actor, plan)
+        return run_import(plan, actor=actor)
 
     return run

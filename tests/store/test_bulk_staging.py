@@ -141,9 +141,9 @@ def test_a_staged_import_stores_exactly_what_the_row_wise_import_stores(tmp_path
     for way, threshold in (("rows", 10**9), ("staged", 1000)):
         monkeypatch.setattr(services, "STAGING_FROM_ROWS", threshold)
         plan, analysis = plan_import(first, dataset=f"t-{way}", organization=org.code)
-        run_import(SYSTEM, plan, analysis=analysis)
+        run_import(plan, actor=SYSTEM, analysis=analysis)
         plan, analysis = plan_import(more, dataset=f"t-{way}", mode="append")
-        run_import(SYSTEM, plan, analysis=analysis)
+        run_import(plan, actor=SYSTEM, analysis=analysis)
         dataset = Dataset.objects.get(name=f"t-{way}")
         stored[way] = (_stored_rows(dataset), dataset.row_count, dataset.current_revision)
         if connection.vendor == "postgresql":
@@ -182,7 +182,7 @@ def test_staging_of_a_dead_import_is_removed_by_the_next_import_and_a_live_one_i
         holder.execute(f"SELECT pg_advisory_lock({staging._LOCK_SPACE}, {staging._lock_key('cafe')})")
         holder.execute("CREATE TABLE kd_stage_cafe (_id BIGINT)")
     plan, analysis = plan_import(_csv(tmp_path, "a.csv", 2000), dataset="t", organization=org.code)
-    run_import(SYSTEM, plan, analysis=analysis)
+    run_import(plan, actor=SYSTEM, analysis=analysis)
     if connection.vendor == "sqlite":
         assert _leftovers() == ["cafe.lock", "cafe.sqlite3"]
         os.close(live)
@@ -198,7 +198,7 @@ def test_a_failed_staged_import_writes_nothing_and_leaves_no_staging(tmp_path, m
     org = make_org("dx")
     monkeypatch.setattr(services, "STAGING_FROM_ROWS", 1000)
     plan, analysis = plan_import(_csv(tmp_path, "a.csv", 2000), dataset="t", organization=org.code)
-    run_import(SYSTEM, plan, analysis=analysis)
+    run_import(plan, actor=SYSTEM, analysis=analysis)
     before = _stored_rows(Dataset.objects.get(name="t"))
 
     def fail(*args, **kwargs):
@@ -207,7 +207,7 @@ def test_a_failed_staged_import_writes_nothing_and_leaves_no_staging(tmp_path, m
     monkeypatch.setattr(services.RevisionWriter, "finish", fail)
     plan, analysis = plan_import(_csv(tmp_path, "b.csv", 3000, start=5000), dataset="t", mode="append")
     with pytest.raises(RuntimeError):
-        run_import(SYSTEM, plan, analysis=analysis)
+        run_import(plan, actor=SYSTEM, analysis=analysis)
     dataset = Dataset.objects.get(name="t")
     assert (dataset.current_revision, _stored_rows(dataset)) == (1, before)
     assert _leftovers() == []
@@ -277,7 +277,7 @@ def test_a_staged_spreadsheet_or_json_import_stores_the_cell_by_cell_conversion(
     types = [c.type for c in plan.columns]
     assert types[4] in ("date", "datetime")
     assert types[:4] + types[5:] == ["integer", "text", "integer", "decimal", "boolean", "code"]
-    result = run_import(SYSTEM, plan, analysis=analysis)
+    result = run_import(plan, actor=SYSTEM, analysis=analysis)
     fields = result.dataset.live_fields()
     expected = []
     for _number, raw in iter_records(analysis):
@@ -333,9 +333,9 @@ def test_a_staged_upsert_by_key_records_exactly_what_the_row_wise_upsert_records
     for way, threshold in (("rows", 10**9), ("staged", 1000)):
         monkeypatch.setattr(services, "STAGING_FROM_ROWS", threshold)
         plan, analysis = plan_import(first, dataset=f"t-{way}", organization=org.code, key="番号")
-        run_import(SYSTEM, plan, analysis=analysis)
+        run_import(plan, actor=SYSTEM, analysis=analysis)
         plan, analysis = plan_import(again, dataset=f"t-{way}", mode=mode)
-        result = run_import(SYSTEM, plan, analysis=analysis)
+        result = run_import(plan, actor=SYSTEM, analysis=analysis)
         revision = Revision.objects.get(pk=result.revision.pk)
         name = {f.column: f.name for f in result.dataset.live_fields()}
         changes = sorted(

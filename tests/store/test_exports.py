@@ -116,7 +116,7 @@ def test_the_audit_export_quotes_a_formula_label_in_csv_and_keeps_it_exact_in_js
         def __str__(self) -> str:
             return EXFILTRATE
 
-    entry = record(SYSTEM, "auth.login", Named())
+    entry = record("auth.login", Named(), actor=SYSTEM)
     text = io.StringIO()
     export_entries(text, "csv", [entry])
     header, row = csv_rows(text.getvalue().encode(), "utf-8")

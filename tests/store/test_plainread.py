@@ -24,7 +24,7 @@ def dataset(make_org, tmp_path):
     path = tmp_path / "施設.csv"
     path.write_text("番号,施設名,定員\n1,池尻小学校,300\n2,太子堂中学校,\n", encoding="utf-8")
     plan, _analysis = plan_import(path, dataset="facilities", organization=owner.code)
-    ds = run_import(SYSTEM, plan).dataset
+    ds = run_import(plan, actor=SYSTEM).dataset
     ds.published, ds.published_at, ds.planned_release = True, timezone.now(), date(2027, 4, 1)
     ds.save()
     removed = ds.live_fields()[-1]

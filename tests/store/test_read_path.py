@@ -16,7 +16,7 @@ def test_rows_found_by_a_search_read_the_same_as_lookups_or_as_a_walk_in_display
     path = tmp_path / "施設.csv"
     path.write_text("番号,施設名\n" + "".join(f"{i},施設{i}\n" for i in range(1, 41)), encoding="utf-8")
     plan, _analysis = plan_import(path, dataset="facilities", organization=owner.code)
-    ds = run_import(SYSTEM, plan).dataset
+    ds = run_import(plan, actor=SYSTEM).dataset
     fields = ds.live_fields()
     ids = [3, 7, 8, 12, 20, 21, 25, 33, 39, 40]
     few, few_params = store.with_ids(ids, ds.row_count, page=50)  # 10² < 50 × 40 rows: looked up

@@ -39,7 +39,7 @@ def world(make_org, make_user, tmp_path):
     for column in plan.columns:
         if column.label == "所得":
             column.classification = "restricted"
-    run_import(SYSTEM, plan)
+    run_import(plan, actor=SYSTEM)
     return {
         "ds": Dataset.objects.get(name="facilities"),
         "editor": make_user("editor", owner, "editor"),
@@ -51,7 +51,7 @@ def world(make_org, make_user, tmp_path):
 
 def grid(actor, qs: str):
     ds = Dataset.objects.get(name="facilities")  # as each request reads it
-    return query_rows(actor, ds, grid_query(actor, ds, QueryDict(qs)))
+    return query_rows(ds, grid_query(ds, QueryDict(qs), actor=actor), actor=actor)
 
 
 def facet(page) -> dict[str, int]:
@@ -71,8 +71,8 @@ def test_a_repeated_facet_and_filtered_count_come_from_the_cache(world):
 
 def test_a_partner_with_a_row_scope_never_gets_the_whole_datasets_cached_counts(world):
     grant_access(
-        SYSTEM,
         world["ds"],
+        actor=SYSTEM,
         organization=world["partner_org"],
         clearance="limited",
         row_filter=[{"field": "地区", "op": "in", "value": ["池尻"]}],
@@ -88,15 +88,15 @@ def test_a_partner_with_a_row_scope_never_gets_the_whole_datasets_cached_counts(
 
 def test_rights_changed_after_caching_give_a_new_answer(world):
     grant = grant_access(
-        SYSTEM,
         world["ds"],
+        actor=SYSTEM,
         organization=world["partner_org"],
         clearance="limited",
         row_filter=[{"field": "地区", "op": "in", "value": ["池尻"]}],
     )
     assert facet(grid(world["partner"], "facet=地区")) == {"池尻": 2}
-    revoke_access(SYSTEM, grant)
-    grant_access(SYSTEM, world["ds"], organization=world["partner_org"], clearance="limited")
+    revoke_access(grant, actor=SYSTEM)
+    grant_access(world["ds"], actor=SYSTEM, organization=world["partner_org"], clearance="limited")
     partner = type(world["partner"]).objects.get(pk=world["partner"].pk)  # a new request, rights anew
     assert facet(grid(partner, "facet=地区")) == {"池尻": 2, "太子堂": 2, "三宿": 1}
 
@@ -104,12 +104,14 @@ def test_rights_changed_after_caching_give_a_new_answer(world):
 def test_a_column_above_a_readers_clearance_has_no_facet_even_when_another_reader_cached_one(world):
     assert facet(grid(world["editor"], "facet=所得")) == {100: 1, 200: 1, 300: 1, 400: 1, 500: 1}
     ds = Dataset.objects.get(name="facilities")
-    staff_rel = query_rows(world["staff"], ds, grid_query(world["staff"], ds, QueryDict("facet=所得")))
+    staff_rel = query_rows(
+        ds, grid_query(ds, QueryDict("facet=所得"), actor=world["staff"]), actor=world["staff"]
+    )
     assert staff_rel.facets == []  # the facet on 秘 was dropped for staff, not served from the cache
     from kaidan.store.relation import compile_relation
 
     secret = next(f for f in ds.live_fields() if f.label == "所得")
-    assert compile_relation(world["staff"], ds).facet_counts(secret) == []
+    assert compile_relation(ds, actor=world["staff"]).facet_counts(secret) == []
 
 
 def test_a_new_revision_is_a_new_question(world):
@@ -117,7 +119,7 @@ def test_a_new_revision_is_a_new_question(world):
     ds = Dataset.objects.get(name="facilities")
     page = grid(world["editor"], "地区__exact=三宿")
     row = page.rows[0]
-    edit_record(world["editor"], ds, row.row_id, {"地区": "池尻"}, row.rev)
+    edit_record(ds, row.row_id, {"地区": "池尻"}, row.rev, actor=world["editor"])
     assert facet(grid(world["editor"], "facet=地区")) == {"池尻": 3, "太子堂": 2}
     assert grid(world["editor"], "地区__exact=三宿").total == 0
 
@@ -126,8 +128,8 @@ def test_the_fingerprint_differs_between_readers_who_see_different_columns(world
     from kaidan.store.relation import compile_relation
 
     ds = world["ds"]
-    editor = compile_relation(world["editor"], ds).fingerprint()
-    staff = compile_relation(world["staff"], ds).fingerprint()
+    editor = compile_relation(ds, actor=world["editor"]).fingerprint()
+    staff = compile_relation(ds, actor=world["staff"]).fingerprint()
     assert editor != staff
     readcache.clear()
     assert readcache.size() == 0
@@ -137,16 +139,16 @@ def test_search_words_cached_for_the_editor_do_not_widen_a_partners_search(world
     from kaidan.search.selectors import matching_row_ids
 
     grant_access(
-        SYSTEM,
         world["ds"],
+        actor=SYSTEM,
         organization=world["partner_org"],
         clearance="limited",
         row_filter=[{"field": "地区", "op": "in", "value": ["池尻"]}],
     )
     ds = Dataset.objects.get(name="facilities")
-    everyone = matching_row_ids(world["editor"], ds, "太子堂")
+    everyone = matching_row_ids(ds, "太子堂", actor=world["editor"])
     assert len(everyone) == 2
-    assert matching_row_ids(world["partner"], ds, "太子堂") == []
+    assert matching_row_ids(ds, "太子堂", actor=world["partner"]) == []
     assert grid(world["partner"], "q=太子堂").total == 0
     assert grid(world["editor"], "q=太子堂").total == 2
 

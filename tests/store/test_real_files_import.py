@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def test_real_file_imports_with_its_detected_columns_and_rows(path, make_org):
     org = make_org("dx")
     plan, analysis = plan_import(path, dataset="real", organization=org.code, on_error="skip")
-    result = run_import(SYSTEM, plan)
+    result = run_import(plan, actor=SYSTEM)
     dataset = result.dataset
     assert [f.label for f in dataset.live_fields()] == [c.label for c in plan.columns]
     assert [f.type for f in dataset.live_fields()] == [c.type for c in plan.columns]

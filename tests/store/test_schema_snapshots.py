@@ -12,7 +12,7 @@ from kaidan.store.services import RevisionWriter, open_revision
 
 def edit_first_row(dataset, fields, new_value) -> None:
     with transaction.atomic():
-        revision = open_revision(SYSTEM, dataset, source="edit")
+        revision = open_revision(dataset, actor=SYSTEM, source="edit")
         writer = RevisionWriter(dataset, revision, fields)
         row_id, values = next(selectors.iter_rows(dataset, fields))
         writer.update(row_id, values, [new_value, *values[1:]])

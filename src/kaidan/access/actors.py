@@ -108,7 +108,7 @@ class OrganizationActor(DelegatedActor):
 Actor: TypeAlias = "User | AnonymousUser | SystemActor | DelegatedActor | None"
 
 
-def kind_of(actor: Actor) -> ActorKind:
+def kind_of(*, actor: Actor) -> ActorKind:
     if isinstance(actor, SystemActor | DelegatedActor):
         return actor.kind
     if actor is None or isinstance(actor, AnonymousUser) or not actor.is_authenticated:
@@ -116,18 +116,18 @@ def kind_of(actor: Actor) -> ActorKind:
     return ActorKind.USER
 
 
-def account_of(actor: Actor) -> User | None:
+def account_of(*, actor: Actor) -> User | None:
     """The logged-in account acting (for authorship: created_by, revision authors), else None."""
-    return actor if kind_of(actor) is ActorKind.USER else None  # type: ignore[return-value]
+    return actor if kind_of(actor=actor) is ActorKind.USER else None  # type: ignore[return-value]
 
 
-def is_superuser(actor: Actor) -> bool:
+def is_superuser(*, actor: Actor) -> bool:
     """An active superuser account, or the system."""
     if isinstance(actor, SystemActor):
         return True
-    user = account_of(actor)
+    user = account_of(actor=actor)
     return bool(user is not None and user.is_superuser and user.is_active)
 
 
-def is_delegated(actor: Actor) -> bool:
+def is_delegated(*, actor: Actor) -> bool:
     return isinstance(actor, DelegatedActor)

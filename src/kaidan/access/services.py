@@ -105,13 +105,13 @@ def bump_generation(**_kwargs: Any) -> None:
     _current[0] = next(_generation)
 
 
-def _memberships(actor: Actor) -> list[Membership]:
+def _memberships(*, actor: Actor) -> list[Membership]:
     """The actor's memberships, cached on the account object for the request."""
     if isinstance(actor, OrganizationActor):  # as a member of its organization (never saved)
         return [Membership(organization=actor.organization, role=actor.role)]
     if isinstance(actor, DelegatedActor):  # a share link's recipient: row scopes as the sharer's
-        return _memberships(actor.sharer)
-    user = account_of(actor)
+        return _memberships(actor=actor.sharer)
+    user = account_of(actor=actor)
     if user is None:
         return []
     cached: tuple[int, list[Membership]] | None = getattr(user, "_kaidan_memberships", None)
@@ -126,12 +126,12 @@ def owner_clearance(role: str) -> Level:
     return Level.RESTRICTED if Role.rank(role) >= Role.rank(Role.EDITOR) else Level.LIMITED
 
 
-def organizations_of(actor: Actor) -> list[Organization]:
-    return [m.organization for m in _memberships(actor)]
+def organizations_of(*, actor: Actor) -> list[Organization]:
+    return [m.organization for m in _memberships(actor=actor)]
 
 
-def is_staff_member(actor: Actor) -> bool:
-    return any(m.organization.kind == Organization.Kind.DEPARTMENT for m in _memberships(actor))
+def is_staff_member(*, actor: Actor) -> bool:
+    return any(m.organization.kind == Organization.Kind.DEPARTMENT for m in _memberships(actor=actor))
 
 
 def _max_level(levels: Iterable[Level | None]) -> Level | None:
@@ -142,12 +142,12 @@ def _max_level(levels: Iterable[Level | None]) -> Level | None:
     return best
 
 
-def rights(actor: Actor, obj: ClassifiedObject) -> Rights:
+def rights(obj: ClassifiedObject, *, actor: Actor) -> Rights:
     """The actor's rights on an object: the single source of truth (computed once per request)."""
-    user: Any = actor if isinstance(actor, OrganizationActor) else account_of(actor)
+    user: Any = actor if isinstance(actor, OrganizationActor) else account_of(actor=actor)
     pk = getattr(obj, "pk", None)
     if user is None or pk is None:
-        return _rights(actor, obj)
+        return _rights(obj, actor=actor)
     key = (
         type(obj),
         pk,
@@ -162,29 +162,29 @@ def rights(actor: Actor, obj: ClassifiedObject) -> Rights:
     cache: dict[tuple[Any, ...], Rights] = user.__dict__.setdefault("_kaidan_rights", {})
     found = cache.get(key)
     if found is None:
-        found = cache[key] = _rights(actor, obj)
+        found = cache[key] = _rights(obj, actor=actor)
     return found
 
 
-def _rights(actor: Actor, obj: ClassifiedObject) -> Rights:
+def _rights(obj: ClassifiedObject, *, actor: Actor) -> Rights:
     if isinstance(actor, OrganizationActor):
-        return _organization_rights(actor, obj)
+        return _organization_rights(obj, actor=actor)
     if isinstance(actor, DelegatedActor):
-        return _link_rights(actor, obj)
-    if is_superuser(actor):
+        return _link_rights(obj, actor=actor)
+    if is_superuser(actor=actor):
         return Rights(Level.RESTRICTED, True, True, True)
-    return _member_rights(actor, obj)
+    return _member_rights(obj, actor=actor)
 
 
-def _member_rights(actor: Actor, obj: ClassifiedObject) -> Rights:
+def _member_rights(obj: ClassifiedObject, *, actor: Actor) -> Rights:
     """Rights from memberships, ownership and grants (accounts, and organizations acting by token)."""
-    memberships = _memberships(actor)
+    memberships = _memberships(actor=actor)
     if getattr(obj, "undecided", False):
         return _undecided_rights(obj, memberships)
     candidates: list[Level | None] = [Level.PUBLIC]
     can_edit = False
     can_manage = False
-    if is_staff_member(actor):
+    if is_staff_member(actor=actor):
         candidates.append(Level.INTERNAL)
     for membership in memberships:
         if membership.organization_id == obj.owner_id:
@@ -196,7 +196,7 @@ def _member_rights(actor: Actor, obj: ClassifiedObject) -> Rights:
     edit_filters: list[tuple[dict[str, Any], ...]] = []
     unscoped = bool(candidates[1:])  # staff and owners see all rows of what they are cleared for
     edit_unscoped = can_edit  # the owner's editors change every row
-    for grant in _grants_for(actor, obj, memberships):
+    for grant in _grants_for(obj, memberships, actor=actor):
         candidates.append(Level(grant.clearance))
         edits = grant.permission == Permission.EDIT
         can_edit = can_edit or edits
@@ -219,13 +219,13 @@ def _member_rights(actor: Actor, obj: ClassifiedObject) -> Rights:
     )
 
 
-def _organization_rights(actor: OrganizationActor, obj: ClassifiedObject) -> Rights:
+def _organization_rights(obj: ClassifiedObject, *, actor: OrganizationActor) -> Rights:
     """An organization acting through a token: a member's rights (computed now), capped at the token's
     clearance, with reading, editing and managing each only when a scope names an operation needing it."""
     nothing = Rights(None, False, False, False, operations=frozenset())
     if not actor.active or actor.organization is None:
         return nothing
-    base = _member_rights(actor, obj)
+    base = _member_rights(obj, actor=actor)
     if not base.can_read or base.clearance is None:
         return nothing
     cap = Level(actor.clearance)
@@ -245,7 +245,7 @@ def _organization_rights(actor: OrganizationActor, obj: ClassifiedObject) -> Rig
     )
 
 
-def _link_rights(actor: DelegatedActor, obj: ClassifiedObject) -> Rights:
+def _link_rights(obj: ClassifiedObject, *, actor: DelegatedActor) -> Rights:
     """A recipient acting through one share link (kaidan.links.actors.LinkActor): nothing but the link's
     target; on the target, the sharer's rights computed now, capped at the link's clearance, read-only.
     A revoked or expired link, or a sharer who lost access, gives nothing."""
@@ -255,7 +255,7 @@ def _link_rights(actor: DelegatedActor, obj: ClassifiedObject) -> Rights:
         return nothing
     if obj.access_target != target.access_target or not sharer.is_active:
         return nothing
-    base = rights(sharer, obj)
+    base = rights(obj, actor=sharer)
     if not base.can_read or base.clearance is None:
         return nothing
     cap = Level(actor.clearance)
@@ -281,7 +281,9 @@ def _undecided_rights(obj: ClassifiedObject, memberships: Sequence[Membership]) 
     )
 
 
-def _grants_for(actor: Actor, obj: ClassifiedObject, memberships: Sequence[Membership]) -> list[AccessGrant]:
+def _grants_for(
+    obj: ClassifiedObject, memberships: Sequence[Membership], *, actor: Actor
+) -> list[AccessGrant]:
     if not memberships or getattr(obj, "pk", None) is None:
         return []
     target_type, target_id = obj.access_target
@@ -292,7 +294,7 @@ def _grants_for(actor: Actor, obj: ClassifiedObject, memberships: Sequence[Membe
     return [g for g in grants if Role.rank(by_org[g.organization_id].role) >= Role.rank(g.min_role)]
 
 
-def readable_filter(actor: Actor, target_type: str) -> Q:
+def readable_filter(target_type: str, *, actor: Actor) -> Q:
     """A Q over a Classified model (`target_type` like "catalog.dataset") selecting exactly the objects
     `rights(actor, obj).can_read` allows: lists and search filter in the database with the same rules.
 
@@ -302,21 +304,29 @@ def readable_filter(actor: Actor, target_type: str) -> Q:
     if isinstance(actor, OrganizationActor):
         if not actor.active or "object.view" not in actor.scopes:
             return nothing
-        return _member_filter(actor, target_type) & Q(classification__in=levels_up_to(Level(actor.clearance)))
+        return _member_filter(target_type, actor=actor) & Q(
+            classification__in=levels_up_to(Level(actor.clearance))
+        )
     if isinstance(actor, DelegatedActor):
         target = actor.target
-        if target is None or target.access_target[0] != target_type or not rights(actor, target).can_read:
+        if (
+            target is None
+            or target.access_target[0] != target_type
+            or not rights(target, actor=actor).can_read
+        ):
             return nothing
         return Q(pk=target.pk)
-    if is_superuser(actor):
+    if is_superuser(actor=actor):
         return Q()
-    return _member_filter(actor, target_type)
+    return _member_filter(target_type, actor=actor)
 
 
-def _member_filter(actor: Actor, target_type: str) -> Q:
+def _member_filter(target_type: str, *, actor: Actor) -> Q:
     nothing = Q(pk__in=[])
-    memberships = _memberships(actor)
-    decided = Q(classification__in=levels_up_to(Level.INTERNAL if is_staff_member(actor) else Level.PUBLIC))
+    memberships = _memberships(actor=actor)
+    decided = Q(
+        classification__in=levels_up_to(Level.INTERNAL if is_staff_member(actor=actor) else Level.PUBLIC)
+    )
     undecided = nothing
     best_role: dict[int, str] = {}
     for m in memberships:
@@ -338,22 +348,22 @@ def _member_filter(actor: Actor, target_type: str) -> Q:
     return (Q(undecided=False) & decided) | (Q(undecided=True) & undecided)
 
 
-def can(actor: Actor, operation: str, obj: ClassifiedObject) -> bool:
+def can(operation: str, obj: ClassifiedObject, *, actor: Actor) -> bool:
     """May `actor` perform the named operation on `obj`?"""
-    return rights(actor, obj).allows(operation)
+    return rights(obj, actor=actor).allows(operation)
 
 
-def require(actor: Actor, operation: str, obj: ClassifiedObject) -> Rights:
+def require(operation: str, obj: ClassifiedObject, *, actor: Actor) -> Rights:
     """Raise Forbidden unless allowed; return the rights for further masking."""
-    r = rights(actor, obj)
+    r = rights(obj, actor=actor)
     if not r.allows(operation):
         raise Forbidden()
     return r
 
 
-def visible_columns(actor: Actor, obj: ClassifiedObject, columns: Iterable[C]) -> list[C]:
+def visible_columns(obj: ClassifiedObject, columns: Iterable[C], *, actor: Actor) -> list[C]:
     """The columns (anything with a `classification`) the actor may read on `obj`."""
-    return rights(actor, obj).visible(columns)
+    return rights(obj, actor=actor).visible(columns)
 
 
 def levels_up_to(clearance: Level | None) -> list[Level]:

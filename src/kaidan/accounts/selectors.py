@@ -39,22 +39,24 @@ def resolve_organization(text: str) -> Organization | None:
     return found[0] if len(found) == 1 else None
 
 
-def _creator_organizations(actor: Actor) -> QuerySet[Organization]:
+def _creator_organizations(*, actor: Actor) -> QuerySet[Organization]:
     """Organizations where the actor (an account) is an editor, manager or administrator."""
-    user = account_of(actor)
+    user = account_of(actor=actor)
     if user is None:
         return Organization.objects.none()
     return Organization.objects.filter(memberships__user=user, memberships__role__in=CREATOR_ROLES).distinct()
 
 
-def importable_organizations(actor: Actor) -> list[Organization]:
+def importable_organizations(*, actor: Actor) -> list[Organization]:
     """Organizations the actor may create datasets in: every one for a superuser or the system
     operator, otherwise those where the actor is an editor, manager or administrator."""
-    if is_superuser(actor):
+    if is_superuser(actor=actor):
         return list(Organization.objects.order_by("kind", "code"))
-    return list(_creator_organizations(actor).order_by("kind", "code"))
+    return list(_creator_organizations(actor=actor).order_by("kind", "code"))
 
 
-def may_create_datasets_in(actor: Actor, organization: Organization) -> bool:
+def may_create_datasets_in(organization: Organization, *, actor: Actor) -> bool:
     """The one rule `run_import` applies to a new dataset (and the lists above offer)."""
-    return is_superuser(actor) or _creator_organizations(actor).filter(pk=organization.pk).exists()
+    return (
+        is_superuser(actor=actor) or _creator_organizations(actor=actor).filter(pk=organization.pk).exists()
+    )

@@ -12,31 +12,31 @@ from kaidan.core.errors import Forbidden
 from .models import Membership, Organization, Role, User
 
 
-def _require_site_admin(actor: Actor) -> None:
-    user = account_of(actor)
+def _require_site_admin(*, actor: Actor) -> None:
+    user = account_of(actor=actor)
     if actor is not None and not (
-        is_superuser(actor) or (user is not None and user.memberships.filter(role=Role.ADMIN).exists())
+        is_superuser(actor=actor) or (user is not None and user.memberships.filter(role=Role.ADMIN).exists())
     ):
         raise Forbidden(gettext_lazy("Only administrators can change organizations and memberships."))
 
 
 @transaction.atomic
 def create_organization(
-    actor: Actor, *, code: str, name: str, kind: str, description: str = ""
+    *, actor: Actor, code: str, name: str, kind: str, description: str = ""
 ) -> Organization:
     """Create (or update, keeping the code) an organization. `actor=None` means the system (demo, CLI)."""
-    _require_site_admin(actor)
+    _require_site_admin(actor=actor)
     org, created = Organization.objects.update_or_create(
         code=code, defaults={"name": name, "kind": kind, "description": description}
     )
-    record(actor, "accounts.organization.create" if created else "accounts.organization.update", org)
+    record("accounts.organization.create" if created else "accounts.organization.update", org, actor=actor)
     return org
 
 
 @transaction.atomic
-def set_membership(actor: Actor, *, user: User, organization: Organization, role: str) -> Membership:
+def set_membership(*, actor: Actor, user: User, organization: Organization, role: str) -> Membership:
     """Grant or change a user's role in an organization."""
-    _require_site_admin(actor)
+    _require_site_admin(actor=actor)
     membership, created = Membership.objects.get_or_create(
         user=user, organization=organization, defaults={"role": role}
     )
@@ -45,17 +45,17 @@ def set_membership(actor: Actor, *, user: User, organization: Organization, role
         membership.role = role
         membership.save(update_fields=["role"])
         record(
-            actor,
             "accounts.membership.set",
             organization,
+            actor=actor,
             detail={"user": user.get_username(), "old_role": old, "new_role": role},
         )
     return membership
 
 
 @transaction.atomic
-def remove_membership(actor: Actor, *, user: User, organization: Organization) -> None:
-    _require_site_admin(actor)
+def remove_membership(*, actor: Actor, user: User, organization: Organization) -> None:
+    _require_site_admin(actor=actor)
     deleted, _count = Membership.objects.filter(user=user, organization=organization).delete()
     if deleted:
-        record(actor, "accounts.membership.remove", organization, detail={"user": user.get_username()})
+        record("accounts.membership.remove", organization, actor=actor, detail={"user": user.get_username()})

@@ -12,15 +12,15 @@ from kaidan.audit.services import record
 
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    record(user, "auth.login", user)
+    record("auth.login", user, actor=user)
 
 
 @receiver(user_logged_out)
 def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        record(user, "auth.logout", user)
+        record("auth.logout", user, actor=user)
 
 
 @receiver(user_login_failed)
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
-    record(None, "auth.login_failed", detail={"username": str(credentials.get("username", ""))[:150]})
+    record("auth.login_failed", actor=None, detail={"username": str(credentials.get("username", ""))[:150]})

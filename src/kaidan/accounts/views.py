@@ -74,7 +74,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
                 target = resolve_url(settings.LOGIN_REDIRECT_URL)
             return HttpResponseRedirect(target)
         pending["tries"] += 1
-        record(user, "auth.two_factor_failed", user)
+        record("auth.two_factor_failed", user, actor=user)
         if pending["tries"] >= MAX_TOKEN_ATTEMPTS:
             del request.session[PENDING_KEY]
             messages.error(request, _("Too many wrong codes. Please log in again."))
@@ -105,7 +105,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
-            record(request.user, "auth.two_factor_enabled", request.user)
+            record("auth.two_factor_enabled", request.user, actor=request.user)
             messages.success(request, _("Two-factor authentication is now on."))
             return redirect("core:staff_home")
         form.add_error("token", error)
@@ -130,7 +130,7 @@ def _recheck(request: HttpRequest, device: Any) -> HttpResponse:
             request.session.pop(RECHECK_TRIES_KEY, None)
             otp_login(request, device)
             return redirect("core:staff_home")
-        record(request.user, "auth.two_factor_failed", request.user)
+        record("auth.two_factor_failed", request.user, actor=request.user)
         tries = int(request.session.get(RECHECK_TRIES_KEY, 0)) + 1
         if tries >= MAX_TOKEN_ATTEMPTS:
             logout(request)

@@ -130,9 +130,9 @@ def _mentioned(sql: str, dataset: Dataset, aliases: tuple[str, ...]) -> bool:
 
 
 def run(
-    actor: Actor,
     sql: str,
     *,
+    actor: Actor,
     as_of: Mapping[int, int] | None = None,
     row_limit: int = ROW_LIMIT,
     time_limit: float = TIME_LIMIT,
@@ -146,13 +146,13 @@ def run(
     candidates = (
         [(name, ds, (name,)) for name, ds in tables.items()]
         if tables is not None
-        else [(ds.name, ds, ()) for ds in list_datasets(actor)]
+        else [(ds.name, ds, ()) for ds in list_datasets(actor=actor)]
     )
     loaded: list[str] = []
     for name, dataset, aliases in candidates:
         if not _mentioned(sql, dataset, aliases):
             continue
-        rel = compile_relation(actor, dataset, as_of=(as_of or {}).get(dataset.pk))
+        rel = compile_relation(dataset, actor=actor, as_of=(as_of or {}).get(dataset.pk))
         if not rel.allowed:
             continue
         con.register(f"__kaidan_{dataset.pk}", snapshots.cached(rel, snapshot))
@@ -162,7 +162,7 @@ def run(
             for title in _titles(dataset):
                 if title != name and title not in loaded:
                     con.execute(f"CREATE VIEW {_quote(title)} AS SELECT {labels} FROM __kaidan_{dataset.pk}")
-        audit_read(actor, dataset, rel.visible, purpose, {"revision": rel.number})
+        audit_read(dataset, rel.visible, purpose, {"revision": rel.number}, actor=actor)
         loaded.append(name)
     _lock(con)
     timer = threading.Timer(time_limit, con.interrupt)
@@ -183,9 +183,9 @@ def run(
         timer.cancel()
         elapsed = (time.monotonic() - started) * 1000
     record(
-        actor,
         "analysis.sql",
         None,
+        actor=actor,
         detail={"sql": sql[:2000], "datasets": loaded, "rows": min(len(rows), row_limit)},
     )
     con.close()

@@ -29,11 +29,11 @@ def _as_of(request: HttpRequest) -> dict[int, int] | None:
     if not text.isdigit():
         return None
     number = int(text)
-    return {d.pk: number for d in list_datasets(request.user)}
+    return {d.pk: number for d in list_datasets(actor=request.user)}
 
 
 def _saved(request: HttpRequest) -> Any:
-    orgs = [o.pk for o in organizations_of(request.user)]
+    orgs = [o.pk for o in organizations_of(actor=request.user)]
     return SavedQuery.objects.filter(Q(created_by=request.user) | Q(shared_with__in=orgs)).select_related(
         "created_by", "shared_with"
     )
@@ -48,7 +48,7 @@ def console(request: HttpRequest) -> HttpResponse:
     result = error = None
     if sql and (request.method == "POST" or "run" in request.GET):
         try:
-            result = engine.run(request.user, sql, as_of=_as_of(request))
+            result = engine.run(sql, actor=request.user, as_of=_as_of(request))
         except engine.QueryRefused as exc:
             error = str(exc)
     if result is not None and request.POST.get("format") == "csv":
@@ -69,9 +69,9 @@ def console(request: HttpRequest) -> HttpResponse:
             "result": result,
             "error": error,
             "as_of": request.POST.get("as_of") or request.GET.get("as_of") or "",
-            "datasets": list_datasets(request.user),
+            "datasets": list_datasets(actor=request.user),
             "saved": _saved(request),
-            "organizations": organizations_of(request.user),
+            "organizations": organizations_of(actor=request.user),
             "row_limit": engine.ROW_LIMIT,
         },
         status=status,
@@ -85,8 +85,8 @@ def save(request: HttpRequest) -> HttpResponse:
     sql = request.POST.get("sql", "").strip()[:MAX_SQL]
     title = request.POST.get("title", "").strip()[:200] or _("Untitled query")
     shared = request.POST.get("shared_with", "")
-    org = next((o for o in organizations_of(request.user) if str(o.pk) == shared), None)
-    author = account_of(request.user)
+    org = next((o for o in organizations_of(actor=request.user) if str(o.pk) == shared), None)
+    author = account_of(actor=request.user)
     if sql and author is not None:
         query = SavedQuery.objects.create(title=title, sql=sql, created_by=author, shared_with=org)
         return redirect(f"/analysis/?saved={query.pk}")

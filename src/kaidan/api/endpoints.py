@@ -149,11 +149,11 @@ ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 
 
 
 def _dataset(request: HttpRequest, name: str, operation: str = "object.view") -> Dataset:
-    return catalog.get_dataset(actor_of(request), name, operation)
+    return catalog.get_dataset(name, operation, actor=actor_of(request))
 
 
-def _summary(actor: Any, d: Dataset) -> dict[str, Any]:
-    r = rights(actor, d)
+def _summary(d: Dataset, *, actor: Any) -> dict[str, Any]:
+    r = rights(d, actor=actor)
     return {
         "name": d.name,
         "title": d.title,
@@ -184,7 +184,7 @@ def _texts(values: dict[str, Any]) -> dict[str, str | None]:
 def list_datasets(request: HttpRequest, search: str = "") -> Any:
     """The datasets the caller may see."""
     actor = actor_of(request)
-    return [_summary(actor, d) for d in catalog.list_datasets(actor, search=search)]
+    return [_summary(d, actor=actor) for d in catalog.list_datasets(actor=actor, search=search)]
 
 
 @api.get("/datasets/{name}", response={200: DatasetDetail, **ERRORS}, tags=["datasets"])
@@ -202,9 +202,13 @@ def dataset_detail(request: HttpRequest, name: str) -> Any:
             "description": f.description,
             "key": f.pk == d.key_field_id,
         }
-        for f in catalog.visible_fields(actor, d)
+        for f in catalog.visible_fields(d, actor=actor)
     ]
-    return {**_summary(actor, d), "fields": fields, "can_edit": rights(actor, d).allows("object.edit")}
+    return {
+        **_summary(d, actor=actor),
+        "fields": fields,
+        "can_edit": rights(d, actor=actor).allows("object.edit"),
+    }
 
 
 # -- records ----------------------------------------------------------------------------------------
@@ -216,10 +220,10 @@ def list_records(request: HttpRequest, name: str, params: Query[RecordsQuery]) -
     gte, lt, lte, in, isnull, notnull …), sorted and paged like the grid (the same query)."""
     actor = actor_of(request)
     d = _dataset(request, name)
-    query = catalog.grid_query(actor, d, request.GET)
+    query = catalog.grid_query(d, request.GET, actor=actor)
     if query.errors:
         raise ApiRejected(query.errors[0])
-    page = catalog.query_rows(actor, d, query, purpose="view")
+    page = catalog.query_rows(d, query, actor=actor, purpose="view")
     names = [c.field.name for c in page.columns if not c.masked]
     shown = [i for i, c in enumerate(page.columns) if not c.masked]
     records = [
@@ -237,10 +241,10 @@ def list_records(request: HttpRequest, name: str, params: Query[RecordsQuery]) -
 def get_record(request: HttpRequest, name: str, row_id: int, as_of: int | None = None) -> Any:
     actor = actor_of(request)
     d = _dataset(request, name)
-    row = catalog.get_row(actor, d, row_id, as_of=as_of)
+    row = catalog.get_row(d, row_id, actor=actor, as_of=as_of)
     if row is None:
         raise NotFound(detail=row_id)
-    fields = catalog.relation(actor, d, as_of=as_of).visible
+    fields = catalog.relation(d, actor=actor, as_of=as_of).visible
     return {
         "row_id": row.row_id,
         "rev": row.rev,
@@ -252,7 +256,7 @@ def get_record(request: HttpRequest, name: str, row_id: int, as_of: int | None =
 def create_record(request: HttpRequest, name: str, body: RecordIn) -> Any:
     """Add one record (one revision). Columns not given stay empty."""
     d = _dataset(request, name)
-    added = editing.add_record(actor_of(request), d, _texts(body.values), body.message)
+    added = editing.add_record(d, _texts(body.values), body.message, actor=actor_of(request))
     return Status(201, {"revision": added.revision.number, "row_id": added.row_id})
 
 
@@ -262,7 +266,9 @@ def create_record(request: HttpRequest, name: str, body: RecordIn) -> Any:
 def update_record(request: HttpRequest, name: str, row_id: int, body: RecordChange) -> Any:
     """Change some columns of one record, unless it changed since revision `rev` (409 then)."""
     d = _dataset(request, name)
-    revision = editing.edit_record(actor_of(request), d, row_id, _texts(body.values), body.rev, body.message)
+    revision = editing.edit_record(
+        d, row_id, _texts(body.values), body.rev, body.message, actor=actor_of(request)
+    )
     return {"revision": revision.number, "row_id": row_id}
 
 
@@ -272,7 +278,7 @@ def update_record(request: HttpRequest, name: str, row_id: int, body: RecordChan
 def delete_record(request: HttpRequest, name: str, row_id: int, rev: int, message: str = "") -> Any:
     """Delete one record, unless it changed since revision `rev` (409 then)."""
     d = _dataset(request, name)
-    revision = editing.delete_records(actor_of(request), d, {row_id: rev}, message)
+    revision = editing.delete_records(d, {row_id: rev}, message, actor=actor_of(request))
     return {"revision": revision.number, "row_id": row_id}
 
 
@@ -295,7 +301,7 @@ def list_revisions(request: HttpRequest, name: str, page: int = 1) -> Any:
     dataset's messages and counts."""
     actor = actor_of(request)
     d = _dataset(request, name)
-    whole = not rights(actor, d).row_filters
+    whole = not rights(d, actor=actor).row_filters
     start = (max(page, 1) - 1) * 100
     out = []
     for rev in history.list_revisions(d)[start : start + 100]:
@@ -345,7 +351,7 @@ def diff(request: HttpRequest, name: str, from_: int = Query(..., alias="from"),
                     current_revision=d.current_revision,
                 )
             )
-    found = history.diff(actor, d, from_, to)
+    found = history.diff(d, from_, to, actor=actor)
     return StreamingHttpResponse(_diff_stream(found), content_type="application/json")
 
 
@@ -361,7 +367,7 @@ def export(request: HttpRequest, name: str, format: str = "csv", revision: int |
             )
         )
     spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 — closed by FileResponse
-    export_dataset(actor, d, fmt=format, revision=revision, out=spool)  # type: ignore[arg-type]
+    export_dataset(d, actor=actor, fmt=format, revision=revision, out=spool)  # type: ignore[arg-type]
     spool.seek(0)
     content_type, ext = FORMATS[format]
     suffix = f"-r{revision}" if revision else ""

@@ -12,9 +12,9 @@ from .models import ApiToken
 
 def manageable_organizations(*, actor: Actor) -> QuerySet[Organization]:
     """Organizations whose tokens the actor manages (managers and administrators; all for superusers)."""
-    if is_superuser(actor):
+    if is_superuser(actor=actor):
         return Organization.objects.order_by("code")
-    user = account_of(actor)
+    user = account_of(actor=actor)
     if user is None:
         return Organization.objects.none()
     return Organization.objects.filter(

@@ -47,9 +47,9 @@ def hash_secret(secret: str) -> str:
 
 def may_manage_tokens(organization: Organization, *, actor: Actor) -> bool:
     """The organization's managers (and administrators), superusers and the system."""
-    if is_superuser(actor):
+    if is_superuser(actor=actor):
         return True
-    user = account_of(actor)
+    user = account_of(actor=actor)
     if user is None:
         return False
     return Membership.objects.filter(
@@ -111,12 +111,12 @@ def create_token(
             scopes=chosen,
             clearance=level,
             expires_at=timezone.now() + timedelta(days=days),
-            created_by=account_of(actor),
+            created_by=account_of(actor=actor),
         )
         record(
-            actor,
             "api.token.create",
             organization,
+            actor=actor,
             detail={"token": prefix, "name": name, "scopes": chosen, "clearance": level, "days": days},
         )
     return token, secret
@@ -135,7 +135,7 @@ def revoke_token(token: ApiToken, *, actor: Actor) -> ApiToken:
         with transaction.atomic():
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
-            record(actor, "api.token.revoke", token.organization, detail={"token": token.prefix})
+            record("api.token.revoke", token.organization, actor=actor, detail={"token": token.prefix})
     return token
 
 
@@ -150,8 +150,10 @@ def authenticate(secret: str, *, source: str = "") -> TokenActor | None:
     now = timezone.now()
     actor = TokenActor(token)
     if not token.is_active(now):
-        record(actor, "api.token.refused", token.organization, detail={"token": prefix, "where": source})
+        record(
+            "api.token.refused", token.organization, actor=actor, detail={"token": prefix, "where": source}
+        )
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    record(actor, "api.token.use", token.organization, detail={"token": prefix, "where": source})
+    record("api.token.use", token.organization, actor=actor, detail={"token": prefix, "where": source})
     return actor

@@ -63,7 +63,7 @@ def bulk_upsert(
         raise ApiRejected(
             Message(gettext_noop("at most %(max)s rows a call, not %(count)s"), max=MAX_ROWS, count=len(rows))
         )
-    editable = compile_relation(actor, dataset, purpose=Purpose.EDIT)
+    editable = compile_relation(dataset, actor=actor, purpose=Purpose.EDIT)
     by_name = {f.name: f for f in editable.visible}
     names = list(rows[0])
     unknown = [n for n in names if n not in by_name]
@@ -136,7 +136,7 @@ def bulk_upsert(
             data_rows=len(rows),
         )
         try:
-            return run_import(actor, plan)
+            return run_import(plan, actor=actor)
         except ImportRejected as exc:
             # the file's row numbers (header on line 1) back to indexes of `rows`, labels to names
             label_to_name = {by_name[n].label: n for n in names}

@@ -100,7 +100,7 @@ def revoke(request: HttpRequest, prefix: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def webhooks_page(request: HttpRequest, name: str) -> HttpResponse:
-    dataset = get_dataset(request.user, name, "object.share")
+    dataset = get_dataset(name, "object.share", actor=request.user)
     subs = webhooks.subscriptions_of(dataset, actor=request.user)
     form = SubscriptionForm(request.POST or None, initial={"clearance": Level.INTERNAL})
     secret = ""

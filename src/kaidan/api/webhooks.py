@@ -78,7 +78,7 @@ def create_subscription(
 ) -> tuple[Subscription, str]:
     """Subscribe `url` to the dataset's changes for `organization` (the dataset's managers); return the
     subscription and its signing secret (shown once to the manager; the receiver keeps it)."""
-    require(actor, "object.share", dataset)
+    require("object.share", dataset, actor=actor)
     if not url.startswith(("https://", "http://")) or len(url) > 500:
         raise ApiRejected(Message(gettext_noop("the URL must start with https:// or http://")))
     chosen = sorted(set(events))
@@ -95,22 +95,24 @@ def create_subscription(
             secret=secret,
             events=chosen,
             clearance=Level.parse(clearance),
-            created_by=account_of(actor),
+            created_by=account_of(actor=actor),
         )
-        record(actor, "api.webhook.create", dataset, detail={"subscription": sub.pk, "url": url})
+        record("api.webhook.create", dataset, actor=actor, detail={"subscription": sub.pk, "url": url})
     return sub, secret
 
 
 def delete_subscription(sub: Subscription, *, actor: Actor) -> None:
-    require(actor, "object.share", sub.dataset)
+    require("object.share", sub.dataset, actor=actor)
     with transaction.atomic():
-        record(actor, "api.webhook.delete", sub.dataset, detail={"subscription": sub.pk, "url": sub.url})
+        record(
+            "api.webhook.delete", sub.dataset, actor=actor, detail={"subscription": sub.pk, "url": sub.url}
+        )
         sub.delete()
 
 
 def subscriptions_of(dataset: Dataset, *, actor: Actor) -> list[Subscription]:
     """The dataset's subscriptions, for its managers (NotFound for anyone else)."""
-    if not rights(actor, dataset).allows("object.share"):
+    if not rights(dataset, actor=actor).allows("object.share"):
         raise NotFound(detail=dataset.name)
     return list(Subscription.objects.filter(dataset=dataset).select_related("organization"))
 
@@ -159,12 +161,12 @@ def payload(delivery: Delivery) -> dict[str, Any] | None:
     if dataset is None:
         return None
     actor = ReceiverActor(sub.organization, scopes=["object.view"], clearance=sub.clearance)
-    if not rights(actor, dataset).can_read:
+    if not rights(dataset, actor=actor).can_read:
         return None
     number = min(delivery.revision, dataset.current_revision)
     changes: list[dict[str, Any]] = []
     truncated = False
-    found = diff(actor, dataset, number - 1, number, purpose="diff")
+    found = diff(dataset, number - 1, number, actor=actor, purpose="diff")
     for row in found.rows():
         if len(changes) >= MAX_ROWS:
             truncated = True
@@ -267,9 +269,9 @@ def _count_failure(sub: Subscription) -> None:
             sub.disabled_reason = str(gettext_lazy("Disabled after repeated failures."))
             sub.save(update_fields=["active", "disabled_reason"])
             record(
-                None,
                 "api.webhook.disable",
                 sub.dataset,
+                actor=None,
                 detail={"subscription": sub.pk, "url": sub.url, "failures": sub.failures},
             )
 

@@ -63,13 +63,13 @@ def keyed_hash(entry: AuditEntry, key: AuditKey) -> str:
     return key.mac(ENTRY, _canonical(entry, keyed=True))
 
 
-def _actor_fields(actor: Actor) -> tuple[int | None, str]:
-    kind = kind_of(actor)
+def _actor_fields(*, actor: Actor) -> tuple[int | None, str]:
+    kind = kind_of(actor=actor)
     if kind is ActorKind.SYSTEM:
         return None, "system"
     if isinstance(actor, DelegatedActor):  # e.g. a share link's recipient: "link:12 a@b.jp"
         return None, str(actor.audit_label)[:200]
-    user = account_of(actor)
+    user = account_of(actor=actor)
     if user is None:
         return None, "anonymous"
     return int(user.pk), str(user.get_username())
@@ -84,10 +84,10 @@ def _object_fields(obj: Any) -> tuple[str, str, str]:
 
 
 def record(
-    actor: Actor,
     action: str,
     obj: Any = None,
     *,
+    actor: Actor,
     detail: dict[str, Any] | None = None,
     source: str | None = None,
     at: datetime | None = None,
@@ -97,7 +97,7 @@ def record(
     `action` must be named in kaidan.access.operations.AUDIT_ACTIONS (the one registry of operations)."""
     if action not in AUDIT_ACTIONS:
         raise ValueError(f"unregistered audit action {action!r}: add it to kaidan.access.operations")
-    actor_id, actor_label = _actor_fields(actor)
+    actor_id, actor_label = _actor_fields(actor=actor)
     object_type, object_id, object_label = _object_fields(obj)
     key = audit_key()
     with transaction.atomic():

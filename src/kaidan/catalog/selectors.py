@@ -24,14 +24,14 @@ from .query import GridQuery
 
 
 def list_datasets(
-    actor: Actor, *, owner_code: str = "", classification: str = "", tag: str = "", search: str = ""
+    *, actor: Actor, owner_code: str = "", classification: str = "", tag: str = "", search: str = ""
 ) -> list[Dataset]:
     """Datasets the actor may see, filtered in the database by the access service's rules (and each one
     confirmed with `rights`, so a divergence could only hide a dataset, never show one).
 
     `search` keeps those whose title or description contains every word of it (a simple catalog filter;
     full-text search comes later)."""
-    datasets = Dataset.objects.filter(readable_filter(actor, Dataset._meta.label_lower))
+    datasets = Dataset.objects.filter(readable_filter(Dataset._meta.label_lower, actor=actor))
     for word in search.split()[:10]:  # also splits at the full-width space
         datasets = datasets.filter(Q(title__icontains=word) | Q(description__icontains=word))
     if owner_code:
@@ -43,7 +43,7 @@ def list_datasets(
     datasets = datasets.select_related("owner").prefetch_related("tags").order_by("title", "pk")
     shown = []
     for d in datasets:
-        r = rights(actor, d)
+        r = rights(d, actor=actor)
         if r.can_read:
             # a reader confined to some rows is not told the whole dataset's row count
             d.visible_rows = None if r.row_filters else d.row_count  # type: ignore[attr-defined]
@@ -51,12 +51,12 @@ def list_datasets(
     return shown
 
 
-def get_dataset(actor: Actor, name: str, operation: str = "object.view") -> Dataset:
+def get_dataset(name: str, operation: str = "object.view", *, actor: Actor) -> Dataset:
     """The dataset, or 404 when it does not exist *or* the actor may not see it (no existence leak)."""
     dataset = dataset_with_owner(name=name)  # select_related("owner").get(name=…), by a fixed statement
     if dataset is None:
         raise NotFound(detail=name)
-    r = rights(actor, dataset)
+    r = rights(dataset, actor=actor)
     if not r.can_read:
         raise NotFound(detail=name)
     if not r.allows(operation):
@@ -64,8 +64,8 @@ def get_dataset(actor: Actor, name: str, operation: str = "object.view") -> Data
     return dataset
 
 
-def visible_fields(actor: Actor, dataset: Dataset, fields: Sequence[Field] | None = None) -> list[Field]:
-    return visible_columns(actor, dataset, fields if fields is not None else dataset.live_fields())
+def visible_fields(dataset: Dataset, fields: Sequence[Field] | None = None, *, actor: Actor) -> list[Field]:
+    return visible_columns(dataset, fields if fields is not None else dataset.live_fields(), actor=actor)
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ class GridPage:
 
 
 def audit_read(
-    actor: Actor, dataset: Dataset, fields: Sequence[Field], purpose: str, detail: dict[str, Any]
+    dataset: Dataset, fields: Sequence[Field], purpose: str, detail: dict[str, Any], *, actor: Actor
 ) -> None:
     """Log the reads a manager must be able to account for ("who saw this dataset"):
 
@@ -137,27 +137,27 @@ def audit_read(
         any(f.classification == Level.RESTRICTED for f in fields)
         or dataset.classification == Level.RESTRICTED
     ):
-        record(actor, f"store.read_restricted.{purpose}", dataset, detail=detail)
+        record(f"store.read_restricted.{purpose}", dataset, actor=actor, detail=detail)
     elif (
         (dataset.classification == Level.LIMITED or any(f.classification == Level.LIMITED for f in fields))
-        and account_of(actor) is not None
-        and not is_superuser(actor)
-        and all(org.pk != dataset.owner_id for org in organizations_of(actor))
+        and account_of(actor=actor) is not None
+        and not is_superuser(actor=actor)
+        and all(org.pk != dataset.owner_id for org in organizations_of(actor=actor))
     ):
-        record(actor, f"store.read_shared.{purpose}", dataset, detail=detail)
+        record(f"store.read_shared.{purpose}", dataset, actor=actor, detail=detail)
 
 
 def relation(
-    actor: Actor, dataset: Dataset, *, as_of: int | None = None, purpose: Purpose = Purpose.READ
+    dataset: Dataset, *, actor: Actor, as_of: int | None = None, purpose: Purpose = Purpose.READ
 ) -> VisibleRelation:
     """What the actor may see (or change) of the dataset: the one gate (kaidan.store.relation)."""
-    return compile_relation(actor, dataset, as_of=as_of, purpose=purpose)
+    return compile_relation(dataset, actor=actor, as_of=as_of, purpose=purpose)
 
 
 def iter_visible_rows(
-    actor: Actor,
     dataset: Dataset,
     *,
+    actor: Actor,
     as_of: int | None = None,
     purpose: str = "view",
     query: GridQuery | None = None,
@@ -167,26 +167,26 @@ def iter_visible_rows(
     With a `query` (from `grid_query`), only its columns and matching rows, in its order; the query is
     confined to the columns visible in this relation, whatever it was parsed against.
     """
-    rel = relation(actor, dataset, as_of=as_of)
+    rel = relation(dataset, actor=actor, as_of=as_of)
     fields = rel.visible
     if query is not None:
         query = _confine(query, rel.visible_ids())
         if query.columns:
             chosen = {f.pk for f in query.columns}
             fields = [f for f in fields if f.pk in chosen]
-    audit_read(actor, dataset, fields, purpose, {"revision": rel.number})
+    audit_read(dataset, fields, purpose, {"revision": rel.number}, actor=actor)
     index = {f.pk: i for i, f in enumerate(rel.fields)}
     picks = [index[f.pk] for f in fields]
 
     def rows() -> Iterator[list[Any]]:
         if rel.as_of is None:
-            where, params = _filters_sql(actor, dataset, query)
+            where, params = _filters_sql(dataset, query, actor=actor)
             order = query.sort if query is not None else None
             desc = query.descending if query is not None else False
             for _row_id, _rev, values in rel.rows(where=where, params=params, order=order, descending=desc):
                 yield [values[i] for i in picks]
             return
-        wanted = _search_set(actor, dataset, query)
+        wanted = _search_set(dataset, query, actor=actor)
         matching: Iterator[list[Any]] = (
             values
             for row_id, _rev, values in rel.rows()
@@ -200,31 +200,31 @@ def iter_visible_rows(
     return VisibleRows(rel.rights, fields, rows())
 
 
-def grid_query(actor: Actor, dataset: Dataset, params: Any, *, as_of: int | None = None) -> GridQuery:
+def grid_query(dataset: Dataset, params: Any, *, actor: Actor, as_of: int | None = None) -> GridQuery:
     """Read a grid query string against the fields the actor may see (never any other field).
 
     The revision is `as_of` when given, else the query string's own `as_of`."""
     number = as_of if as_of is not None else _int_or_none(params.get("as_of"))
-    rel = relation(actor, dataset, as_of=number)
+    rel = relation(dataset, actor=actor, as_of=number)
     query = GridQuery.from_params(rel.visible, params)
     return replace(query, as_of=rel.as_of) if as_of is not None else query
 
 
-def grid_page(actor: Actor, dataset: Dataset, params: Any) -> GridPage:
+def grid_page(dataset: Dataset, params: Any, *, actor: Actor) -> GridPage:
     """The grid page a query string asks for (past the last page: the last page), the relation compiled once."""
-    rel = relation(actor, dataset, as_of=_int_or_none(params.get("as_of")))
+    rel = relation(dataset, actor=actor, as_of=_int_or_none(params.get("as_of")))
     query = GridQuery.from_params(rel.visible, params)
-    page = query_rows(actor, dataset, query, rel=rel)
+    page = query_rows(dataset, query, actor=actor, rel=rel)
     if query.page > page.pages:  # past the end (?page=99999999999999999999): show the last page
-        page = query_rows(actor, dataset, replace(query, page=page.pages), rel=rel)
+        page = query_rows(dataset, replace(query, page=page.pages), actor=actor, rel=rel)
     return page
 
 
 def query_rows(
-    actor: Actor,
     dataset: Dataset,
     query: GridQuery,
     *,
+    actor: Actor,
     purpose: str = "view",
     rel: VisibleRelation | None = None,
 ) -> GridPage:
@@ -232,7 +232,7 @@ def query_rows(
 
     `rel` is the actor's relation at `query.as_of` when the caller has compiled it already."""
     if rel is None or rel.as_of != query.as_of:
-        rel = relation(actor, dataset, as_of=query.as_of)
+        rel = relation(dataset, actor=actor, as_of=query.as_of)
     r = rel.rights
     if not rel.allowed:  # defence in depth: callers fetch datasets with get_dataset (404) first
         return GridPage(r, GridQuery(), [], [], [], 0, [], rel.as_of, dataset.name)
@@ -249,7 +249,7 @@ def query_rows(
         or (f.pk not in visible_ids and dataset.masking == "masked" and not query.columns)
     ]
     shown = [c.field for c in columns if not c.masked]
-    audit_read(actor, dataset, shown, purpose, {"revision": rel.number})
+    audit_read(dataset, shown, purpose, {"revision": rel.number}, actor=actor)
     index = {f.pk: i for i, f in enumerate(all_fields)}
 
     def cells(values: Sequence[Any]) -> list[Any]:
@@ -257,7 +257,7 @@ def query_rows(
 
     facets: list[Facet] = []
     if rel.as_of is None:
-        filters, filter_params = _filters_sql(actor, dataset, query)
+        filters, filter_params = _filters_sql(dataset, query, actor=actor)
         where, params = rel.where(filters, filter_params)
         total = rel.count(filters, filter_params)
         page = store.fetch_page(
@@ -275,7 +275,7 @@ def query_rows(
             counts = rel.facet_counts(target, filters, filter_params)
             facets.append(Facet(target, [(v, n, query.with_facet_value(target, v)) for v, n in counts]))
     else:
-        wanted = _search_set(actor, dataset, query)
+        wanted = _search_set(dataset, query, actor=actor)
         matching = [
             (row_id, values)
             for row_id, _rev, values in rel.rows()
@@ -300,49 +300,49 @@ def query_rows(
     return GridPage(r, query, visible, columns, rows, total, facets, rel.as_of, dataset.name, len(all_fields))
 
 
-def get_row(actor: Actor, dataset: Dataset, row_id: int, as_of: int | None = None) -> GridRow | None:
+def get_row(dataset: Dataset, row_id: int, as_of: int | None = None, *, actor: Actor) -> GridRow | None:
     """One record as the actor may see it (visible fields in order), or None when absent or out of scope."""
-    rel = relation(actor, dataset, as_of=as_of)
+    rel = relation(dataset, actor=actor, as_of=as_of)
     found = rel.row(row_id)
     if found is None:
         return None
     rev, values = found
     index = {f.pk: i for i, f in enumerate(rel.fields)}
-    audit_read(actor, dataset, rel.visible, "record", {"revision": rel.number})
+    audit_read(dataset, rel.visible, "record", {"revision": rel.number}, actor=actor)
     return GridRow(row_id, rev, [values[index[f.pk]] for f in rel.visible], tuple(rel.visible))
 
 
 def matching_row_ids(
-    actor: Actor, dataset: Dataset, query: GridQuery, *, purpose: Purpose = Purpose.READ
+    dataset: Dataset, query: GridQuery, *, actor: Actor, purpose: Purpose = Purpose.READ
 ) -> list[int]:
     """Ids of the current rows in the actor's relation (bulk edits: the EDIT one) matching the query."""
-    rel = relation(actor, dataset, purpose=purpose)
+    rel = relation(dataset, actor=actor, purpose=purpose)
     if not rel.allowed:
         return []
     query = _confine(query, rel.visible_ids())
-    filters, params = _filters_sql(actor, dataset, query)
+    filters, params = _filters_sql(dataset, query, actor=actor)
     return [row_id for row_id, _rev, _values in rel.rows(where=filters, params=params)]
 
 
 SEARCH_ROWS = 30_000  # matching rows a grid search may filter by (within every database's parameter limit)
 
 
-def _search_ids(actor: Actor, dataset: Dataset, query: GridQuery | None) -> list[int] | None:
+def _search_ids(dataset: Dataset, query: GridQuery | None, *, actor: Actor) -> list[int] | None:
     """The rows the query's search words find (None: no search), through the Japanese search engine."""
     if query is None or not query.search:
         return None
     from kaidan.search.selectors import matching_row_ids as search_rows  # the search app reads the catalog
 
-    return search_rows(actor, dataset, query.search, limit=SEARCH_ROWS)[:SEARCH_ROWS]
+    return search_rows(dataset, query.search, actor=actor, limit=SEARCH_ROWS)[:SEARCH_ROWS]
 
 
-def _search_set(actor: Actor, dataset: Dataset, query: GridQuery | None) -> set[int] | None:
+def _search_set(dataset: Dataset, query: GridQuery | None, *, actor: Actor) -> set[int] | None:
     """The rows the search words find, as a set for filtering rows read in Python (as of a revision)."""
-    found = _search_ids(actor, dataset, query)
+    found = _search_ids(dataset, query, actor=actor)
     return set(found) if found is not None else None
 
 
-def _filters_sql(actor: Actor, dataset: Dataset, query: GridQuery | None) -> tuple[str, list[Any]]:
+def _filters_sql(dataset: Dataset, query: GridQuery | None, *, actor: Actor) -> tuple[str, list[Any]]:
     """The query's column filters and search words as one SQL condition on the physical rows."""
     parts: list[str] = []
     params: list[Any] = []
@@ -350,7 +350,7 @@ def _filters_sql(actor: Actor, dataset: Dataset, query: GridQuery | None) -> tup
         sql, values = query.where(connection.vendor)
         parts.append(sql)
         params += values
-    ids = _search_ids(actor, dataset, query)
+    ids = _search_ids(dataset, query, actor=actor)
     if ids is not None:
         sql, id_params = store.with_ids(ids, dataset.row_count, query.size if query is not None else 50)
         parts.append(sql)

@@ -24,9 +24,9 @@ class ExportRejected(ValueError):
 
 
 def export_dataset(
-    actor: Actor,
     dataset: Dataset,
     *,
+    actor: Actor,
     fmt: str,
     revision: int | None,
     out: BinaryIO,
@@ -50,20 +50,20 @@ def export_dataset(
                 current_revision=dataset.current_revision,
             ).bilingual()
         )
-    view = iter_visible_rows(actor, dataset, as_of=revision, purpose="export", query=query)
+    view = iter_visible_rows(dataset, actor=actor, as_of=revision, purpose="export", query=query)
     detail: dict[str, Any] = {"format": fmt, "revision": revision}
     if query is not None:
         chosen: dict[str, list[str]] = {}
         for key, value in query.params(page=False):
             chosen.setdefault(key, []).append(value)
         detail["query"] = chosen
-    record(actor, "store.export", dataset, detail=detail)
+    record("store.export", dataset, actor=actor, detail=detail)
     write(fmt, view.fields, view.rows, out)
 
 
-def save_view(actor: Actor, dataset: Dataset, *, title: str, query: GridQuery) -> SavedView:
+def save_view(dataset: Dataset, *, actor: Actor, title: str, query: GridQuery) -> SavedView:
     """Save a grid query as a named view with its own link (editors of the dataset)."""
-    if not rights(actor, dataset).allows("object.edit"):
+    if not rights(dataset, actor=actor).allows("object.edit"):
         raise Forbidden()
     base = slugify(title) or "view"
     for attempt in range(1, 100):
@@ -75,24 +75,27 @@ def save_view(actor: Actor, dataset: Dataset, *, title: str, query: GridQuery) -
                     slug=slug,
                     title=title,
                     query=query.querystring(page=1),
-                    created_by=account_of(actor),
+                    created_by=account_of(actor=actor),
                 )
         except IntegrityError:
             continue
-        record(actor, "view.create", dataset, detail={"view": view.slug, "query": view.query})
+        record("view.create", dataset, actor=actor, detail={"view": view.slug, "query": view.query})
         return view
     raise ValueError(title)
 
 
-def delete_view(actor: Actor, view: SavedView) -> None:
+def delete_view(view: SavedView, *, actor: Actor) -> None:
     """Delete a saved view: its creator or a manager of the dataset."""
-    r = rights(actor, view.dataset)
+    r = rights(view.dataset, actor=actor)
     if not (
         r.can_manage
-        or (view.created_by_id is not None and view.created_by_id == getattr(account_of(actor), "pk", None))
+        or (
+            view.created_by_id is not None
+            and view.created_by_id == getattr(account_of(actor=actor), "pk", None)
+        )
     ):
         raise Forbidden()
-    record(actor, "view.delete", view.dataset, detail={"view": view.slug, "query": view.query})
+    record("view.delete", view.dataset, actor=actor, detail={"view": view.slug, "query": view.query})
     view.delete()
 
 

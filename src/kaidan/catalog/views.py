@@ -38,7 +38,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
     level = request.GET.get("classification", "")
     tag = request.GET.get("tag", "")
     search = request.GET.get("q", "").strip()[:100]
-    datasets = list_datasets(request.user, owner_code=org, classification=level, tag=tag, search=search)
+    datasets = list_datasets(actor=request.user, owner_code=org, classification=level, tag=tag, search=search)
     return render(
         request,
         "catalog/catalog.html",
@@ -52,7 +52,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 
 def dataset(request: HttpRequest, name: str) -> HttpResponse:
-    ds = get_dataset(request.user, name)
+    ds = get_dataset(name, actor=request.user)
     if "add_field" in request.GET:  # the "add a filter" form: turn it into a clean, shareable link
         params = request.GET.copy()
         field, op, value = (params.pop(k, [""])[-1] for k in ("add_field", "add_op", "add_value"))
@@ -64,7 +64,7 @@ def dataset(request: HttpRequest, name: str) -> HttpResponse:
 
 
 def saved_view(request: HttpRequest, name: str, slug: str) -> HttpResponse:
-    ds = get_dataset(request.user, name)
+    ds = get_dataset(name, actor=request.user)
     view = get_object_or_404(SavedView, dataset=ds, slug=slug)
     params = QueryDict(view.query, mutable=True)
     for key in ("page", "size"):
@@ -74,7 +74,7 @@ def saved_view(request: HttpRequest, name: str, slug: str) -> HttpResponse:
 
 
 def _grid_page(request: HttpRequest, ds: Dataset, params: Any, view: SavedView | None) -> HttpResponse:
-    page = grid_page(request.user, ds, params)
+    page = grid_page(ds, params, actor=request.user)
     if page.as_of is None:
         index_for_query(ds, page.query)
     context = {
@@ -253,15 +253,15 @@ def grid_body(
 @login_required
 @require_POST
 def create_view(request: HttpRequest, name: str) -> HttpResponse:
-    ds = get_dataset(request.user, name, "object.edit")
+    ds = get_dataset(name, "object.edit", actor=request.user)
     form = SavedViewForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(
             f"{reverse('catalog:dataset', kwargs={'name': ds.name})}?{request.POST.get('query', '')}"
         )
-    query = grid_query(request.user, ds, QueryDict(request.POST.get("query", "")))
-    view = save_view(request.user, ds, title=form.cleaned_data["title"], query=query)
+    query = grid_query(ds, QueryDict(request.POST.get("query", "")), actor=request.user)
+    view = save_view(ds, actor=request.user, title=form.cleaned_data["title"], query=query)
     messages.success(
         request, _("The view “%(title)s” was saved. Its link can be shared.") % {"title": view.title}
     )
@@ -271,25 +271,25 @@ def create_view(request: HttpRequest, name: str) -> HttpResponse:
 @login_required
 @require_POST
 def remove_view(request: HttpRequest, name: str, slug: str) -> HttpResponse:
-    ds = get_dataset(request.user, name)
+    ds = get_dataset(name, actor=request.user)
     view = get_object_or_404(SavedView, dataset=ds, slug=slug)
-    delete_view(request.user, view)
+    delete_view(view, actor=request.user)
     messages.success(request, _("The view “%(title)s” was deleted.") % {"title": view.title})
     return redirect("catalog:dataset", name=ds.name)
 
 
 def export(request: HttpRequest, name: str) -> HttpResponse | FileResponse:
-    ds = get_dataset(request.user, name, "object.export")
+    ds = get_dataset(name, "object.export", actor=request.user)
     fmt = request.GET.get("format", "csv")
     if fmt not in FORMATS:
         fmt = "csv"
     revision = request.GET.get("revision")
     as_of = int(revision) if revision and revision.isdigit() else None
     filtered = any(key not in {"format", "revision"} for key in request.GET)
-    query = grid_query(request.user, ds, request.GET) if filtered else None
+    query = grid_query(ds, request.GET, actor=request.user) if filtered else None
     spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 — closed by FileResponse
     try:
-        export_dataset(request.user, ds, fmt=fmt, revision=as_of, out=spool, query=query)  # type: ignore[arg-type]
+        export_dataset(ds, actor=request.user, fmt=fmt, revision=as_of, out=spool, query=query)  # type: ignore[arg-type]
     except ExportRejected as exc:
         spool.close()
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")

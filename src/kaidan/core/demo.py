@@ -60,13 +60,13 @@ USERS = [
 def create_organizations() -> None:
     for code, name, description in DEPARTMENTS:
         create_organization(
-            None, code=code, name=name, kind=Organization.Kind.DEPARTMENT, description=description
+            actor=None, code=code, name=name, kind=Organization.Kind.DEPARTMENT, description=description
         )
     for code, name, description in PARTNERS:
         create_organization(
-            None, code=code, name=name, kind=Organization.Kind.PARTNER, description=description
+            actor=None, code=code, name=name, kind=Organization.Kind.PARTNER, description=description
         )
-    create_organization(None, code="public", name="区民（一般公開）", kind=Organization.Kind.PUBLIC)
+    create_organization(actor=None, code="public", name="区民（一般公開）", kind=Organization.Kind.PUBLIC)
 
 
 def create_users() -> None:
@@ -80,7 +80,9 @@ def create_users() -> None:
         user.is_superuser = spec.superuser
         user.is_staff = spec.superuser
         user.save()
-        set_membership(None, user=user, organization=Organization.objects.get(code=spec.org), role=spec.role)
+        set_membership(
+            actor=None, user=user, organization=Organization.objects.get(code=spec.org), role=spec.role
+        )
 
 
 def create_datasets() -> None:

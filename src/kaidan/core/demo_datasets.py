@@ -36,9 +36,9 @@ DISTRICTS = ["池尻", "太子堂", "三軒茶屋", "三宿"]
 IN_CHARGE = ["社会福祉協議会", "池尻地域包括支援センター"]
 
 
-def _import(actor: User, path: Path, **options: object) -> Dataset:
+def _import(path: Path, *, actor: User, **options: object) -> Dataset:
     plan, _analysis = plan_import(path, **options)  # type: ignore[arg-type]
-    return run_import(actor, plan).dataset
+    return run_import(plan, actor=actor).dataset
 
 
 def _restrict(plan_columns: list, levels: dict[str, str]) -> None:
@@ -52,15 +52,17 @@ def create_datasets() -> None:
         return
     users = {u.username: u for u in User.objects.all()}
     _import(
-        users["bosai.editor"],
         DATA / "yaizu_aed.csv",
+        actor=users["bosai.editor"],
         dataset="aed",
         organization="bosai",
         title="AED設置箇所一覧（焼津市オープンデータ）",
         classification=Level.PUBLIC,
     )
     # open data on the CKAN-compatible API; its phone numbers are the facilities' own, not personal
-    publish(SYSTEM, Dataset.objects.get(name="aed"), reason="電話番号は施設の代表番号で、個人の情報ではない")
+    publish(
+        Dataset.objects.get(name="aed"), actor=SYSTEM, reason="電話番号は施設の代表番号で、個人の情報ではない"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         mimamori = _mimamori(users, Path(tmp))
         _budget(users, Path(tmp))
@@ -68,15 +70,15 @@ def create_datasets() -> None:
     houkatsu = Organization.objects.get(code="houkatsu-ikejiri")
     manager = users["fukushi.manager"]
     grant_access(
-        manager,
         mimamori,
+        actor=manager,
         organization=shakyo,
         clearance=Level.LIMITED,
         row_filter=[{"field": "担当", "op": "viewer_org"}],
     )
     grant_access(
-        manager,
         mimamori,
+        actor=manager,
         organization=houkatsu,
         min_role=Role.EDITOR,
         permission=Permission.EDIT,
@@ -85,14 +87,17 @@ def create_datasets() -> None:
     )
     editor = users["fukushi.editor"]
     save_view(
-        editor, mimamori, title="池尻地区", query=grid_query(editor, mimamori, QueryDict("地区__exact=池尻"))
+        mimamori,
+        actor=editor,
+        title="池尻地区",
+        query=grid_query(mimamori, QueryDict("地区__exact=池尻"), actor=editor),
     )
     row_id, rev, _values = next(store.iter_rows_with_rev(mimamori, mimamori.live_fields()))
     edit_record(
-        editor,
         mimamori,
         row_id,
         {"最終訪問日": "令和8年11月20日"},
+        actor=editor,
         expected_rev=rev,
         message="訪問記録の反映",
     )
@@ -125,7 +130,7 @@ def _mimamori(users: dict[str, User], tmp: Path) -> Dataset:
         classification=Level.LIMITED,
     )
     _restrict(plan.columns, {"氏名": Level.RESTRICTED, "電話": Level.RESTRICTED, "備考": Level.LIMITED})
-    return run_import(users["fukushi.editor"], plan).dataset
+    return run_import(plan, actor=users["fukushi.editor"]).dataset
 
 
 def _budget(users: dict[str, User], tmp: Path) -> None:
@@ -140,11 +145,11 @@ def _budget(users: dict[str, User], tmp: Path) -> None:
         encoding="utf-8",
     )
     budget = _import(
-        users["admin"],
         path,
+        actor=users["admin"],
         dataset="budget-draft",
         organization="zaisei",
         title="次年度予算案（未決定）",
         classification=Level.INTERNAL,
     )
-    mark_undecided(users["admin"], budget, planned_release=date(2027, 2, 15))
+    mark_undecided(budget, actor=users["admin"], planned_release=date(2027, 2, 15))

@@ -19,23 +19,23 @@ LATEST = 6
 
 def public_datasets(search: str = "", limit: int | None = None) -> list[Dataset]:
     """What a resident sees: the datasets open to anonymous visitors, newest change first."""
-    datasets = list_datasets(AnonymousUser(), search=search)
+    datasets = list_datasets(actor=AnonymousUser(), search=search)
     datasets.sort(key=lambda d: (d.updated_at, d.pk), reverse=True)
     return datasets[:limit] if limit else datasets
 
 
-def my_datasets(actor: Actor) -> list[Dataset]:
+def my_datasets(*, actor: Actor) -> list[Dataset]:
     """Datasets owned by the actor's organizations (that the actor may see), by title."""
-    orgs = {o.pk for o in organizations_of(actor)}
-    return [d for d in list_datasets(actor) if d.owner_id in orgs]
+    orgs = {o.pk for o in organizations_of(actor=actor)}
+    return [d for d in list_datasets(actor=actor) if d.owner_id in orgs]
 
 
-def recent_changes(actor: Actor, limit: int = 8) -> list[Revision]:
+def recent_changes(limit: int = 8, *, actor: Actor) -> list[Revision]:
     """The latest revisions of datasets the actor may see, newest first.
 
     Only who, when, which dataset and what kind of change: a revision's message and counts are about the
     whole dataset, which a row-scoped reader must not learn (as on the revisions page)."""
-    visible = [d.pk for d in list_datasets(actor)]
+    visible = [d.pk for d in list_datasets(actor=actor)]
     return list(
         Revision.objects.filter(dataset_id__in=visible)
         .select_related("dataset", "author")

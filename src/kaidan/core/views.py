@@ -38,9 +38,9 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         "core/staff_home.html",
         {
             "memberships": memberships,
-            "organizations": organizations_of(user),
-            "my_datasets": selectors.my_datasets(user),
-            "recent_changes": selectors.recent_changes(user),
+            "organizations": organizations_of(actor=user),
+            "my_datasets": selectors.my_datasets(actor=user),
+            "recent_changes": selectors.recent_changes(actor=user),
             "my_imports": selectors.my_imports(user),
             "expiring_links": expiring_links(user),
         },

@@ -102,17 +102,19 @@ class Download:
     content_type: str
 
 
-def _user(actor: Actor) -> Any:
-    return account_of(actor)
+def _user(*, actor: Actor) -> Any:
+    return account_of(actor=actor)
 
 
-def can_upload_to(actor: Actor, owner: Organization) -> bool:
+def can_upload_to(owner: Organization, *, actor: Actor) -> bool:
     """Editors (and above) of `owner`, and superusers, may create documents it owns."""
     probe = Document(owner=owner, classification=Level.RESTRICTED)
-    return rights(actor, probe).can_edit
+    return rights(probe, actor=actor).can_edit
 
 
-def _new_version(actor: Actor, document: Document, upload: Any, number: int, comment: str) -> DocumentVersion:
+def _new_version(
+    document: Document, upload: Any, number: int, comment: str, *, actor: Actor
+) -> DocumentVersion:
     checked = files.check_upload(upload)
     extracted = extract_text(checked.kind, upload)
     storage_name = files.store(upload, checked)
@@ -127,7 +129,7 @@ def _new_version(actor: Actor, document: Document, upload: Any, number: int, com
         extracted_text=extracted.text,
         extraction_note=extracted.note[:500],
         comment=comment[:500],
-        uploaded_by=_user(actor),
+        uploaded_by=_user(actor=actor),
     )
 
 
@@ -143,8 +145,8 @@ def _version_detail(version: DocumentVersion) -> dict[str, Any]:
 
 @transaction.atomic
 def upload_document(
-    actor: Actor,
     *,
+    actor: Actor,
     owner: Organization,
     title: str,
     file: Any,
@@ -157,11 +159,11 @@ def upload_document(
     planned_release: datetime.date | None = None,
 ) -> Document:
     """Create a document with its first version (optionally undecided, 未決定, until a planned date)."""
-    if not can_upload_to(actor, owner):
+    if not can_upload_to(owner, actor=actor):
         raise Forbidden(gettext_lazy("You must be an editor of the owner organization to upload documents."))
     if record_id is not None and dataset is None:
         raise ValidationError({"record_id": _("A record can only be given together with its dataset.")})
-    if dataset is not None and not can(actor, "object.view", dataset):
+    if dataset is not None and not can("object.view", dataset, actor=actor):
         raise ValidationError({"dataset": _("Choose a dataset you can see.")})
     errors = classification_errors(
         classification=classification,
@@ -181,16 +183,16 @@ def upload_document(
         record_id=record_id,
         undecided=undecided,
         planned_release=planned_release if undecided else None,
-        created_by=_user(actor),
+        created_by=_user(actor=actor),
         current_version=1,
     )
     document.full_clean()
     document.save()
-    version = _new_version(actor, document, file, 1, "")
+    version = _new_version(document, file, 1, "", actor=actor)
     record(
-        actor,
         "documents.document.upload",
         document,
+        actor=actor,
         detail={
             **_version_detail(version),
             "classification": document.classification,
@@ -205,31 +207,31 @@ def upload_document(
 
 
 @transaction.atomic
-def add_version(actor: Actor, *, document: Document, file: Any, comment: str = "") -> DocumentVersion:
+def add_version(*, actor: Actor, document: Document, file: Any, comment: str = "") -> DocumentVersion:
     """Upload a new version; the earlier versions stay available."""
-    if not can(actor, "object.edit", document):
+    if not can("object.edit", document, actor=actor):
         raise Forbidden(gettext_lazy("You may not change this document."))
     locked = Document.objects.select_for_update().filter(pk=document.pk).first()
     if locked is None:
         raise NotFound(detail="document")
     number = locked.current_version + 1
-    version = _new_version(actor, locked, file, number, comment.strip())
+    version = _new_version(locked, file, number, comment.strip(), actor=actor)
     locked.current_version = number
     locked.save(update_fields=["current_version", "updated_at"])
     document.current_version = number
     record(
-        actor,
         "documents.document.add_version",
         locked,
+        actor=actor,
         detail={**_version_detail(version), "comment": comment},
     )
     return version
 
 
 @transaction.atomic
-def open_version_for_download(actor: Actor, *, document: Document, number: int | None = None) -> Download:
+def open_version_for_download(*, actor: Actor, document: Document, number: int | None = None) -> Download:
     """Open a version (default: the current one) for download; every download is audited."""
-    require(actor, "object.export", document)
+    require("object.export", document, actor=actor)
     if document.deleted_at is not None:
         raise NotFound(detail="document")
     wanted = number if number is not None else document.current_version
@@ -241,21 +243,21 @@ def open_version_for_download(actor: Actor, *, document: Document, number: int |
     except (FileNotFoundError, OSError) as exc:
         raise NotFound(detail="file") from exc
     record(
-        actor,
         "documents.document.download",
         document,
+        actor=actor,
         detail={**_version_detail(version), "classification": document.classification},
     )
     return Download(version, handle, version.original_filename, version.content_type)
 
 
-def record_restricted_view(actor: Actor, document: Document) -> None:
+def record_restricted_view(document: Document, *, actor: Actor) -> None:
     """Reading a 秘 document's page (which shows its text) is audited, like reads of 秘 data."""
     if document.classification == Level.RESTRICTED:
         record(
-            actor,
             "documents.document.read_restricted",
             document,
+            actor=actor,
             detail={"version": document.current_version},
         )
 
@@ -266,8 +268,8 @@ CLASSIFICATION_FIELDS = ("classification", "restriction_reason", "undecided", "p
 
 @transaction.atomic
 def update_document(
-    actor: Actor,
     *,
+    actor: Actor,
     document: Document,
     title: str,
     description: str,
@@ -282,7 +284,7 @@ def update_document(
     or the planned release date change (with the old and new values of every changed field), otherwise
     as `documents.document.update`. Nothing changed: nothing is written.
     """
-    require(actor, "object.manage", document)
+    require("object.manage", document, actor=actor)
     locked = Document.objects.select_for_update().filter(pk=document.pk).first()
     if locked is None:
         raise NotFound(detail="document")
@@ -319,12 +321,7 @@ def update_document(
         if any(name in CLASSIFICATION_FIELDS for name in changed)
         else "documents.document.update"
     )
-    record(
-        actor,
-        action,
-        locked,
-        detail={"old": old, "new": {name: new[name] for name in changed}},
-    )
+    record(action, locked, actor=actor, detail={"old": old, "new": {name: new[name] for name in changed}})
     for name in changed:
         setattr(document, name, new[name])
     return locked
@@ -362,27 +359,27 @@ def remove_unreferenced_files(sha256s: set[str]) -> list[str]:
 
 
 @transaction.atomic
-def delete_document(actor: Actor, *, document: Document) -> Document:
+def delete_document(*, actor: Actor, document: Document) -> Document:
     """Delete a document (managers of the owner organization): a soft delete.
 
     The row stays with `deleted_at` set, so the audit trail keeps naming it; every page answers 404
     from now on. The stored files are removed after the commit unless another document's version or an
     import source has the same content (SHA-256).
     """
-    require(actor, "object.delete", document)
+    require("object.delete", document, actor=actor)
     locked = Document.objects.select_for_update().filter(pk=document.pk).first()
     if locked is None:
         raise NotFound(detail="document")
     versions = list(locked.versions.order_by("number"))
     locked.deleted_at = timezone.now()
-    locked.deleted_by = _user(actor)
+    locked.deleted_by = _user(actor=actor)
     locked.save(update_fields=["deleted_at", "deleted_by"])
     hashes = {v.sha256 for v in versions}
     to_remove = _unreferenced(hashes)
     record(
-        actor,
         "documents.document.delete",
         locked,
+        actor=actor,
         detail={
             "title": locked.title,
             "classification": locked.classification,

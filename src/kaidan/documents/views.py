@@ -72,7 +72,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
     classification = request.GET.get("classification") or ""
     if name := request.GET.get("dataset"):
         dataset = Dataset.objects.filter(name=name).first()
-        if dataset is None or not can(request.user, "object.view", dataset):
+        if dataset is None or not can("object.view", dataset, actor=request.user):
             return _not_found(request)
     if code := request.GET.get("owner"):
         owner = Organization.objects.filter(code=code).first()
@@ -81,10 +81,10 @@ def document_list(request: HttpRequest) -> HttpResponse:
     if classification and classification not in Level.values:
         classification = ""
     documents = selectors.visible_documents(
-        request.user, dataset=dataset, owner=owner, classification=classification
+        actor=request.user, dataset=dataset, owner=owner, classification=classification
     )
     page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
-    owners, datasets = selectors.filter_choices(request.user)
+    owners, datasets = selectors.filter_choices(actor=request.user)
     if owner is not None and owner not in owners:
         owners.append(owner)
     if dataset is not None and dataset not in datasets:
@@ -96,7 +96,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
         request,
         "documents/list.html",
         {
-            "documents": selectors.confirm_readable(request.user, page.object_list),
+            "documents": selectors.confirm_readable(page.object_list, actor=request.user),
             "page": page,
             "query": query.urlencode(),
             "dataset": dataset,
@@ -118,7 +118,7 @@ def document_new(request: HttpRequest) -> HttpResponse:
     owners = _upload_owners(request.user)
     if not owners:
         return render(request, "documents/cannot_upload.html", status=403)
-    datasets = list_datasets(request.user)
+    datasets = list_datasets(actor=request.user)
     initial: dict[str, Any] = {}
     if name := request.GET.get("dataset"):
         initial["dataset"] = next((d.pk for d in datasets if d.name == name), None)
@@ -132,7 +132,7 @@ def document_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             document = services.upload_document(
-                request.user,
+                actor=request.user,
                 owner=data["owner"],
                 title=data["title"],
                 file=data["file"],
@@ -166,10 +166,10 @@ def _render_new(request: HttpRequest, form: UploadForm, status: int, request_err
 @require_http_methods(["GET", "POST"])
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        document = selectors.get_document(request.user, pk)
+        document = selectors.get_document(pk, actor=request.user)
     except NotFound:
         return _not_found(request)
-    viewer_rights = rights(request.user, document)
+    viewer_rights = rights(document, actor=request.user)
     may_edit = viewer_rights.can_edit
     form = None
     status = 200
@@ -184,7 +184,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if request.method == "POST" and form.is_valid():
                 try:
                     version = services.add_version(
-                        request.user,
+                        actor=request.user,
                         document=document,
                         file=form.cleaned_data["file"],
                         comment=form.cleaned_data["comment"],
@@ -200,7 +200,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 status = 400
     elif request.method == "POST":
         raise PermissionDenied
-    services.record_restricted_view(request.user, document)
+    services.record_restricted_view(document, actor=request.user)
     current = selectors.current_version_of(document)
     preview = current.extracted_text[:PREVIEW_CHARS] if current else ""
     return render(
@@ -208,7 +208,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "documents/detail.html",
         {
             "document": document,
-            "shown_dataset": selectors.shown_dataset(request.user, document),
+            "shown_dataset": selectors.shown_dataset(document, actor=request.user),
             "versions": selectors.versions_of(document),
             "current": current,
             "preview": preview,
@@ -229,7 +229,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _document_or_404(request: HttpRequest, pk: int) -> Document | None:
     try:
-        return selectors.get_document(request.user, pk)
+        return selectors.get_document(pk, actor=request.user)
     except NotFound:
         return None
 
@@ -241,14 +241,14 @@ def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
     document = _document_or_404(request, pk)
     if document is None:
         return _not_found(request)
-    if not can(request.user, "object.manage", document):
+    if not can("object.manage", document, actor=request.user):
         raise PermissionDenied(_("Only managers of the owner organization can change this document."))
     form = EditForm(request.POST or None, document=document)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.update_document(
-                request.user,
+                actor=request.user,
                 document=document,
                 title=data["title"],
                 description=data["description"],
@@ -278,10 +278,10 @@ def document_delete(request: HttpRequest, pk: int) -> HttpResponse:
     document = _document_or_404(request, pk)
     if document is None:
         return _not_found(request)
-    if not can(request.user, "object.delete", document):
+    if not can("object.delete", document, actor=request.user):
         raise PermissionDenied(_("Only managers of the owner organization can delete this document."))
     if request.method == "POST":
-        services.delete_document(request.user, document=document)
+        services.delete_document(actor=request.user, document=document)
         messages.success(request, _("The document “%(title)s” was deleted.") % {"title": document.title})
         return redirect("documents:list")
     return render(
@@ -296,7 +296,7 @@ def document_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def document_audit(request: HttpRequest, pk: int) -> HttpResponse:
     """Who did what with a document; a deleted document's trail stays visible to superusers."""
     try:
-        document, entries = selectors.audit_trail_of(request.user, pk)
+        document, entries = selectors.audit_trail_of(pk, actor=request.user)
     except NotFound:
         return _not_found(request)
     return render(
@@ -309,8 +309,8 @@ def document_audit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def download(request: HttpRequest, pk: int, number: int | None = None) -> HttpResponseBase:
     try:
-        document = selectors.get_document(request.user, pk)
-        opened = services.open_version_for_download(request.user, document=document, number=number)
+        document = selectors.get_document(pk, actor=request.user)
+        opened = services.open_version_for_download(actor=request.user, document=document, number=number)
     except NotFound:
         return _not_found(request)
     response = FileResponse(opened.file, as_attachment=True, content_type=opened.content_type)

@@ -141,8 +141,8 @@ class AddedRecord(NamedTuple):
 # Helpers
 
 
-def _require(actor: Actor, dataset: Dataset, manage: bool = False) -> Rights:
-    r = rights(actor, dataset)
+def _require(dataset: Dataset, manage: bool = False, *, actor: Actor) -> Rights:
+    r = rights(dataset, actor=actor)
     if not r.can_read:
         raise NotFound(detail=dataset.name)
     if not (r.can_manage if manage else r.can_edit):
@@ -215,9 +215,9 @@ def _lock(dataset: Dataset) -> None:
     dataset.current_revision = locked.current_revision
 
 
-def _editable(actor: Actor, dataset: Dataset) -> VisibleRelation:
+def _editable(dataset: Dataset, *, actor: Actor) -> VisibleRelation:
     """The rows and columns the actor may change (the edit form of the one visible relation)."""
-    return compile_relation(actor, dataset, purpose=Purpose.EDIT)
+    return compile_relation(dataset, actor=actor, purpose=Purpose.EDIT)
 
 
 def _in_scope(rel: VisibleRelation, fields: Sequence[Field], values: Sequence[Any]) -> bool:
@@ -231,9 +231,9 @@ def _scope_problem() -> Problem:
     )
 
 
-def _stale(actor: Actor, dataset: Dataset, r: Rights, row_id: int, rev: int | None) -> StaleRecord:
+def _stale(dataset: Dataset, r: Rights, row_id: int, rev: int | None, *, actor: Actor) -> StaleRecord:
     """Describe the current state of a row someone else changed (visible fields only)."""
-    rel = catalog.relation(actor, dataset)
+    rel = catalog.relation(dataset, actor=actor)
     fields = rel.visible
     values: list[Any] = []
     deleted = rev is None
@@ -245,7 +245,7 @@ def _stale(actor: Actor, dataset: Dataset, r: Rights, row_id: int, rev: int | No
         index = {f.pk: i for i, f in enumerate(rel.fields)}
         values = [found[1][index[f.pk]] for f in fields] if found else [None] * len(fields)
         if found:  # the conflict page shows the row's current values: a read like any other
-            catalog.audit_read(actor, dataset, fields, "stale", {"row": row_id})
+            catalog.audit_read(dataset, fields, "stale", {"row": row_id}, actor=actor)
     revision = Revision.objects.filter(dataset=dataset, number=rev).select_related("author").first()
     return StaleRecord(
         row_id=row_id,
@@ -260,7 +260,7 @@ def _stale(actor: Actor, dataset: Dataset, r: Rights, row_id: int, rev: int | No
 
 
 def _check_key(
-    actor: Actor, dataset: Dataset, fields: Sequence[Field], values: Sequence[Any], row_id: int | None
+    dataset: Dataset, fields: Sequence[Field], values: Sequence[Any], row_id: int | None, *, actor: Actor
 ) -> list[Problem]:
     """The key must be filled and unique. A clash names the other row only when the actor may see it."""
     key = dataset.key_field
@@ -281,7 +281,7 @@ def _check_key(
     other = found.get(to_json(value))
     if other is not None and other[0] != row_id:
         shown = to_json(value)
-        if catalog.relation(actor, dataset).row(other[0]) is not None:
+        if catalog.relation(dataset, actor=actor).row(other[0]) is not None:
             return [
                 Problem(
                     Message(
@@ -308,19 +308,19 @@ def _check_key(
     return []
 
 
-def _visible_row(actor: Actor, dataset: Dataset, r: Rights, row_id: int) -> Any:
+def _visible_row(dataset: Dataset, r: Rights, row_id: int, *, actor: Actor) -> Any:
     """The row as the actor sees it; NotFound when absent or outside the actor's row scope.
 
     A row deleted since the user loaded it (and which the actor could see before) is a StaleRecord.
     """
-    row = catalog.get_row(actor, dataset, row_id)
+    row = catalog.get_row(dataset, row_id, actor=actor)
     if row is not None:
-        if _editable(actor, dataset).row(row_id) is None:
+        if _editable(dataset, actor=actor).row(row_id) is None:
             raise EditRejected.one(Message(gettext_noop("you may not change this row")))
         return row
     deleted = deleted_rev(dataset, row_id)
-    if deleted is not None and catalog.get_row(actor, dataset, row_id, as_of=deleted - 1) is not None:
-        raise _stale(actor, dataset, r, row_id, None)
+    if deleted is not None and catalog.get_row(dataset, row_id, actor=actor, as_of=deleted - 1) is not None:
+        raise _stale(dataset, r, row_id, None, actor=actor)
     raise NotFound(detail=f"{dataset.name} row {row_id}")
 
 
@@ -329,28 +329,29 @@ def _visible_row(actor: Actor, dataset: Dataset, r: Rights, row_id: int) -> Any:
 
 
 def edit_record(
-    actor: Actor,
     dataset: Dataset,
     row_id: int,
     changes: Mapping[str, str | None],
     expected_rev: int,
     message: str = "",
+    *,
+    actor: Actor,
 ) -> Revision:
     """Save the user's changes to one row as a new revision, unless someone else saved it first.
 
     `changes` maps field machine names to the user's text ("" → empty). Raises NotFound (row absent or
     outside the actor's scope), Forbidden, InvalidValues or StaleRecord; nothing is written then.
     """
-    r = _require(actor, dataset)
+    r = _require(dataset, actor=actor)
     visible = r.visible(dataset.live_fields())
     parsed, problems = _parse_changes(visible, changes)
     with transaction.atomic():
         _lock(dataset)
-        _visible_row(actor, dataset, r, row_id)
+        _visible_row(dataset, r, row_id, actor=actor)
         fields = dataset.live_fields()
         current = _read_row(dataset, fields, row_id)
         if current is None or current[0] != expected_rev:
-            raise _stale(actor, dataset, r, row_id, current[0] if current else None)
+            raise _stale(dataset, r, row_id, current[0] if current else None, actor=actor)
         if problems:
             raise InvalidValues(problems)
         old = current[1]
@@ -358,30 +359,30 @@ def edit_record(
         if [to_json(v) for v in old] == [to_json(v) for v in new]:
             # Nothing to change: no empty revision; the answer is the revision that last wrote the row.
             return Revision.objects.get(dataset=dataset, number=current[0])
-        problems = _check_key(actor, dataset, fields, new, row_id)
-        if not _in_scope(_editable(actor, dataset), fields, new):
+        problems = _check_key(dataset, fields, new, row_id, actor=actor)
+        if not _in_scope(_editable(dataset, actor=actor), fields, new):
             problems.append(_scope_problem())
         if problems:
             raise InvalidValues(problems)
-        revision = open_revision(actor, dataset, source=Revision.Source.EDIT, message=message)
+        revision = open_revision(dataset, actor=actor, source=Revision.Source.EDIT, message=message)
         writer = RevisionWriter(dataset, revision, fields)
         writer.update(row_id, old, new)
         revision = writer.finish()
         changed = [f.name for f, a, b in zip(fields, old, new, strict=True) if to_json(a) != to_json(b)]
         record(
-            actor,
             "store.revision.edit",
             dataset,
+            actor=actor,
             detail={"revision": revision.number, "row": row_id, "columns": changed},
         )
     return revision
 
 
 def add_record(
-    actor: Actor, dataset: Dataset, values: Mapping[str, str | None], message: str = ""
+    dataset: Dataset, values: Mapping[str, str | None], message: str = "", *, actor: Actor
 ) -> AddedRecord:
     """Add one row (columns not given, or hidden from the actor, stay empty)."""
-    r = _require(actor, dataset)
+    r = _require(dataset, actor=actor)
     visible = r.visible(dataset.live_fields())
     parsed, problems = _parse_changes(visible, values)
     if problems:
@@ -390,41 +391,43 @@ def add_record(
         _lock(dataset)
         fields = dataset.live_fields()
         new = [parsed.get(f.pk) for f in fields]
-        problems = _check_key(actor, dataset, fields, new, None)
-        if not _in_scope(_editable(actor, dataset), fields, new):
+        problems = _check_key(dataset, fields, new, None, actor=actor)
+        if not _in_scope(_editable(dataset, actor=actor), fields, new):
             problems.append(_scope_problem())
         if problems:
             raise InvalidValues(problems)
-        revision = open_revision(actor, dataset, source=Revision.Source.EDIT, message=message)
+        revision = open_revision(dataset, actor=actor, source=Revision.Source.EDIT, message=message)
         writer = RevisionWriter(dataset, revision, fields)
         row_id = writer.insert(new)
         revision = writer.finish()
-        record(actor, "store.revision.add", dataset, detail={"revision": revision.number, "row": row_id})
+        record(
+            "store.revision.add", dataset, actor=actor, detail={"revision": revision.number, "row": row_id}
+        )
     return AddedRecord(revision, row_id)
 
 
 def delete_records(
-    actor: Actor, dataset: Dataset, expected: Mapping[int, int], message: str = ""
+    dataset: Dataset, expected: Mapping[int, int], message: str = "", *, actor: Actor
 ) -> Revision:
     """Delete rows, each only if it is still at the revision the user saw ({row id: expected rev})."""
-    r = _require(actor, dataset)
+    r = _require(dataset, actor=actor)
     if not expected:
         raise EditRejected.one(Message(gettext_noop("no rows were chosen for deletion")))
     with transaction.atomic():
         _lock(dataset)
         for row_id, rev in expected.items():
-            _visible_row(actor, dataset, r, row_id)
+            _visible_row(dataset, r, row_id, actor=actor)
             current = _read_row(dataset, [], row_id)
             if current is None or current[0] != rev:
-                raise _stale(actor, dataset, r, row_id, current[0] if current else None)
-        revision = open_revision(actor, dataset, source=Revision.Source.EDIT, message=message)
+                raise _stale(dataset, r, row_id, current[0] if current else None, actor=actor)
+        revision = open_revision(dataset, actor=actor, source=Revision.Source.EDIT, message=message)
         writer = RevisionWriter(dataset, revision, dataset.live_fields())
         writer.delete(sorted(expected))
         revision = writer.finish()
         record(
-            actor,
             "store.revision.delete",
             dataset,
+            actor=actor,
             detail={"revision": revision.number, "rows": sorted(expected)},
         )
     return revision
@@ -450,11 +453,12 @@ class StaleBlock(EditRejected):
 
 
 def paste_block(
-    actor: Actor,
     dataset: Dataset,
     changes: Mapping[int, Mapping[str, str | None]],
     expected: Mapping[int, int],
     message: str = "",
+    *,
+    actor: Actor,
 ) -> PastedBlock:
     """Save a block of cells (a paste from Excel, a fill down, an undo) as ONE revision, or nothing.
 
@@ -465,7 +469,7 @@ def paste_block(
     block, naming the cells (Problem.row and Problem.field): InvalidValues, or StaleBlock when rows
     were changed meanwhile. Nothing is written then.
     """
-    r = _require(actor, dataset)
+    r = _require(dataset, actor=actor)
     if not changes:
         raise EditRejected.one(Message(gettext_noop("there are no values to paste")))
     visible = r.visible(dataset.live_fields())
@@ -477,18 +481,18 @@ def paste_block(
         problems.extend(replace(p, row=row_id) for p in found)
     with transaction.atomic():
         _lock(dataset)
-        editable = _editable(actor, dataset)
+        editable = _editable(dataset, actor=actor)
         fields = dataset.live_fields()
         stale: list[StaleRecord] = []
         old_rows: dict[int, list[Any]] = {}
         for row_id in sorted(changes):
-            if catalog.get_row(actor, dataset, row_id) is None:
+            if catalog.get_row(dataset, row_id, actor=actor) is None:
                 deleted = deleted_rev(dataset, row_id)
                 if (
                     deleted is not None
-                    and catalog.get_row(actor, dataset, row_id, as_of=deleted - 1) is not None
+                    and catalog.get_row(dataset, row_id, actor=actor, as_of=deleted - 1) is not None
                 ):
-                    stale.append(_stale(actor, dataset, r, row_id, None))
+                    stale.append(_stale(dataset, r, row_id, None, actor=actor))
                     continue
                 raise NotFound(detail=f"{dataset.name} row {row_id}")
             if editable.row(row_id) is None:
@@ -501,7 +505,7 @@ def paste_block(
                 continue
             current = _read_row(dataset, fields, row_id)
             if current is None or current[0] != expected.get(row_id):
-                stale.append(_stale(actor, dataset, r, row_id, current[0] if current else None))
+                stale.append(_stale(dataset, r, row_id, current[0] if current else None, actor=actor))
                 continue
             old_rows[row_id] = current[1]
         if stale:
@@ -516,7 +520,7 @@ def paste_block(
             new = [parsed[row_id].get(f.pk, v) for f, v in zip(fields, old, strict=True)]
             if [to_json(v) for v in old] != [to_json(v) for v in new]:
                 new_rows[row_id] = new
-        problems = _check_block_keys(actor, dataset, fields, new_rows)
+        problems = _check_block_keys(dataset, fields, new_rows, actor=actor)
         for row_id, new in new_rows.items():
             if not _in_scope(editable, fields, new):
                 problems.append(replace(_scope_problem(), row=row_id))
@@ -532,16 +536,16 @@ def paste_block(
         }
         if not new_rows:
             return PastedBlock(None, {row_id: expected[row_id] for row_id in old_rows}, {}, 0)
-        revision = open_revision(actor, dataset, source=Revision.Source.EDIT, message=message)
+        revision = open_revision(dataset, actor=actor, source=Revision.Source.EDIT, message=message)
         writer = RevisionWriter(dataset, revision, fields)
         for row_id in sorted(new_rows):
             writer.update(row_id, old_rows[row_id], new_rows[row_id])
         revision = writer.finish()
         columns = sorted({name for cells in previous.values() for name in cells})
         record(
-            actor,
             "store.revision.edit",
             dataset,
+            actor=actor,
             detail={"revision": revision.number, "rows": sorted(new_rows), "columns": columns, "block": True},
         )
     revs = {row_id: (revision.number if row_id in new_rows else expected[row_id]) for row_id in old_rows}
@@ -549,7 +553,7 @@ def paste_block(
 
 
 def _check_block_keys(
-    actor: Actor, dataset: Dataset, fields: Sequence[Field], new_rows: Mapping[int, list[Any]]
+    dataset: Dataset, fields: Sequence[Field], new_rows: Mapping[int, list[Any]], *, actor: Actor
 ) -> list[Problem]:
     """The key stays filled and unique across the block: against the other rows, and within the block
     (a clash with a row of the block that gives its value up is no clash)."""
@@ -563,7 +567,7 @@ def _check_block_keys(
     seen: dict[Any, int] = {}
     for row_id, new in new_rows.items():
         value = new[index]
-        for problem in _check_key(actor, dataset, fields, new, row_id):
+        for problem in _check_key(dataset, fields, new, row_id, actor=actor):
             other = (
                 read_alive_by(dataset, [key], key, [value]).get(to_json(value)) if value is not None else None
             )
@@ -607,37 +611,39 @@ class BulkPreview:
         return len(self.row_ids)
 
 
-def _matching_ids(actor: Actor, dataset: Dataset, query: Any) -> list[int]:
-    return list(catalog.matching_row_ids(actor, dataset, query, purpose=Purpose.EDIT))
+def _matching_ids(dataset: Dataset, query: Any, *, actor: Actor) -> list[int]:
+    return list(catalog.matching_row_ids(dataset, query, actor=actor, purpose=Purpose.EDIT))
 
 
-def count_matching(actor: Actor, dataset: Dataset, query: Any) -> int:
+def count_matching(dataset: Dataset, query: Any, *, actor: Actor) -> int:
     """How many rows a bulk edit of this grid query would touch (rows in the actor's scope)."""
-    _require(actor, dataset)
-    return len(_matching_ids(actor, dataset, query))
+    _require(dataset, actor=actor)
+    return len(_matching_ids(dataset, query, actor=actor))
 
 
-def preview_bulk_edit(actor: Actor, dataset: Dataset, query: Any, field_name: str, text: str) -> BulkPreview:
+def preview_bulk_edit(
+    dataset: Dataset, query: Any, field_name: str, text: str, *, actor: Actor
+) -> BulkPreview:
     """Which rows a bulk edit would change, and the parsed value (raises like bulk_edit would)."""
-    r = _require(actor, dataset)
+    r = _require(dataset, actor=actor)
     visible = r.visible(dataset.live_fields())
     parsed, problems = _parse_changes(visible, {field_name: text})
     if problems:
         raise InvalidValues(problems)
     fld = next(f for f in visible if f.name == field_name)
-    return BulkPreview(fld, parsed[fld.pk], _matching_ids(actor, dataset, query))
+    return BulkPreview(fld, parsed[fld.pk], _matching_ids(dataset, query, actor=actor))
 
 
 def bulk_edit(
-    actor: Actor, dataset: Dataset, query: Any, field_name: str, text: str, message: str = ""
+    dataset: Dataset, query: Any, field_name: str, text: str, message: str = "", *, actor: Actor
 ) -> Revision:
     """Set one column to one value on every row matching the grid query (rows in the actor's scope)."""
-    _require(actor, dataset)
-    preview = preview_bulk_edit(actor, dataset, query, field_name, text)
+    _require(dataset, actor=actor)
+    preview = preview_bulk_edit(dataset, query, field_name, text, actor=actor)
     target = preview.field
     with transaction.atomic():
         _lock(dataset)
-        row_ids = _matching_ids(actor, dataset, query)
+        row_ids = _matching_ids(dataset, query, actor=actor)
         fields = dataset.live_fields()
         index = next(i for i, f in enumerate(fields) if f.pk == target.pk)
         key = dataset.key_field
@@ -651,8 +657,8 @@ def bulk_edit(
                 ),
                 key.name,
             )
-        editable = _editable(actor, dataset)
-        revision = open_revision(actor, dataset, source=Revision.Source.EDIT, message=message)
+        editable = _editable(dataset, actor=actor)
+        revision = open_revision(dataset, actor=actor, source=Revision.Source.EDIT, message=message)
         writer = RevisionWriter(dataset, revision, fields)
         for row_id in row_ids:
             current = _read_row(dataset, fields, row_id)
@@ -664,15 +670,15 @@ def bulk_edit(
             if not _in_scope(editable, fields, new):
                 raise InvalidValues([_scope_problem()])
             if key is not None and key.pk == target.pk:
-                problems = _check_key(actor, dataset, fields, new, row_id)
+                problems = _check_key(dataset, fields, new, row_id, actor=actor)
                 if problems:
                     raise InvalidValues(problems)
             writer.update(row_id, old, new)
         revision = writer.finish()
         record(
-            actor,
             "store.revision.bulk_edit",
             dataset,
+            actor=actor,
             detail={"revision": revision.number, "column": target.name, "rows": revision.changed},
         )
     return revision
@@ -683,13 +689,13 @@ def bulk_edit(
 
 
 def _schema_revision(
-    actor: Actor, dataset: Dataset, message: str, action: str, detail: dict[str, Any]
+    dataset: Dataset, message: str, action: str, detail: dict[str, Any], *, actor: Actor
 ) -> Revision:
     """Close a schema change: a new revision (source "schema") with the new schema snapshot, audited."""
-    revision = open_revision(actor, dataset, source=Revision.Source.SCHEMA, message=message)
+    revision = open_revision(dataset, actor=actor, source=Revision.Source.SCHEMA, message=message)
     fields = dataset.live_fields()
     revision = RevisionWriter(dataset, revision, fields).finish(schema_fields=fields)
-    record(actor, action, dataset, detail={"revision": revision.number, **detail})
+    record(action, dataset, actor=actor, detail={"revision": revision.number, **detail})
     return revision
 
 
@@ -764,9 +770,9 @@ def _field_type(text: str) -> FieldType:
 
 
 def add_field(
-    actor: Actor,
     dataset: Dataset,
     *,
+    actor: Actor,
     label: str,
     name: str = "",
     type: str = FieldType.TEXT,
@@ -774,7 +780,7 @@ def add_field(
     message: str = "",
 ) -> Field:
     """Add an empty column at the end."""
-    _require(actor, dataset, manage=True)
+    _require(dataset, actor=actor, manage=True)
     label = label.strip()
     if not name.strip():
         from kaidan.values.names import machine_name
@@ -799,7 +805,6 @@ def add_field(
         )
         tables.add_column(dataset, fld)
         _schema_revision(
-            actor,
             dataset,
             message,
             "catalog.field.add",
@@ -810,21 +815,22 @@ def add_field(
                 "type": field_type.value,
                 "classification": level.value,
             },
+            actor=actor,
         )
     return fld
 
 
 def rename_field(
-    actor: Actor,
     dataset: Dataset,
     field_name: str,
     *,
+    actor: Actor,
     label: str | None = None,
     name: str | None = None,
     message: str = "",
 ) -> Field:
     """Change a column's label and/or machine name (the data and history are untouched)."""
-    r = _require(actor, dataset, manage=True)
+    r = _require(dataset, actor=actor, manage=True)
     fld = _field(dataset, r, field_name)
     label = fld.label if label is None else label.strip()
     name = fld.name if name is None else name.strip()
@@ -839,11 +845,11 @@ def rename_field(
         fld.label, fld.name = label, name
         fld.save(update_fields=["label", "name"])
         _schema_revision(
-            actor,
             dataset,
             message,
             "catalog.field.rename",
             {"field": fld.pk, "before": before, "after": {"name": name, "label": label}},
+            actor=actor,
         )
     return fld
 
@@ -856,13 +862,15 @@ def _as_text(value: Any) -> str | None:
     return str(to_json(value))
 
 
-def retype_field(actor: Actor, dataset: Dataset, field_name: str, new_type: str, message: str = "") -> Field:
+def retype_field(
+    dataset: Dataset, field_name: str, new_type: str, message: str = "", *, actor: Actor
+) -> Field:
     """Change a column's type: every current value is converted first; if any fails, nothing changes.
 
     The old field is kept (removed) with its physical column, so history stays readable; a new field
     with a new column takes its place and position.
     """
-    r = _require(actor, dataset, manage=True)
+    r = _require(dataset, actor=actor, manage=True)
     old_field = _field(dataset, r, field_name)
     field_type = _field_type(new_type)
     if field_type == old_field.type:
@@ -915,7 +923,7 @@ def retype_field(actor: Actor, dataset: Dataset, field_name: str, new_type: str,
         )
         Field.objects.filter(pk=old_field.pk).update(removed=True)
         tables.add_column(dataset, new_field)
-        revision = open_revision(actor, dataset, source=Revision.Source.SCHEMA, message=message)
+        revision = open_revision(dataset, actor=actor, source=Revision.Source.SCHEMA, message=message)
         new_fields = dataset.live_fields()
         new_index = next(i for i, f in enumerate(new_fields) if f.pk == new_field.pk)
         vendor = connection.vendor
@@ -937,9 +945,9 @@ def retype_field(actor: Actor, dataset: Dataset, field_name: str, new_type: str,
             tables.index_column(dataset, new_field)
         revision = RevisionWriter(dataset, revision, new_fields).finish(schema_fields=new_fields)
         record(
-            actor,
             "catalog.field.retype",
             dataset,
+            actor=actor,
             detail={
                 "revision": revision.number,
                 "field": old_field.pk,
@@ -952,9 +960,9 @@ def retype_field(actor: Actor, dataset: Dataset, field_name: str, new_type: str,
     return new_field
 
 
-def remove_field(actor: Actor, dataset: Dataset, field_name: str, message: str = "") -> None:
+def remove_field(dataset: Dataset, field_name: str, message: str = "", *, actor: Actor) -> None:
     """Remove a column from the current schema (its data stays for the history)."""
-    r = _require(actor, dataset, manage=True)
+    r = _require(dataset, actor=actor, manage=True)
     fld = _field(dataset, r, field_name)
     if dataset.key_field_id == fld.pk:
         raise EditRejected.one(
@@ -968,14 +976,16 @@ def remove_field(actor: Actor, dataset: Dataset, field_name: str, message: str =
     with transaction.atomic():
         _lock(dataset)
         Field.objects.filter(pk=fld.pk).update(removed=True)
-        _schema_revision(actor, dataset, message, "catalog.field.remove", {"field": fld.pk, "name": fld.name})
+        _schema_revision(
+            dataset, message, "catalog.field.remove", {"field": fld.pk, "name": fld.name}, actor=actor
+        )
 
 
 def set_field_classification(
-    actor: Actor, dataset: Dataset, field_name: str, classification: str, message: str = ""
+    dataset: Dataset, field_name: str, classification: str, message: str = "", *, actor: Actor
 ) -> Field:
     """Change who may see one column."""
-    r = _require(actor, dataset, manage=True)
+    r = _require(dataset, actor=actor, manage=True)
     fld = _field(dataset, r, field_name)
     level = _level(classification)
     if level == fld.classification:
@@ -986,20 +996,20 @@ def set_field_classification(
         fld.classification = level
         fld.save(update_fields=["classification"])
         _schema_revision(
-            actor,
             dataset,
             message,
             "catalog.field.classify",
             {"field": fld.pk, "name": fld.name, "before": before, "after": level.value},
+            actor=actor,
         )
     return fld
 
 
 def set_dataset_classification(
-    actor: Actor, dataset: Dataset, classification: str, restriction_reason: str = "", message: str = ""
+    dataset: Dataset, classification: str, restriction_reason: str = "", message: str = "", *, actor: Actor
 ) -> Dataset:
     """Change the dataset's classification (秘 needs a recorded reason)."""
-    _require(actor, dataset, manage=True)
+    _require(dataset, actor=actor, manage=True)
     level = _level(classification)
     reason = restriction_reason.strip()
     if reason and reason not in RestrictionReason.values:
@@ -1029,18 +1039,18 @@ def set_dataset_classification(
         dataset.restriction_reason = reason
         dataset.save(update_fields=["classification", "restriction_reason", "updated_at"])
         _schema_revision(
-            actor,
             dataset,
             message,
             "catalog.dataset.classify",
             {"before": before, "after": {"classification": level.value, "restriction_reason": reason}},
+            actor=actor,
         )
     return dataset
 
 
-def fields_for_editing(actor: Actor, dataset: Dataset) -> list[Field]:
+def fields_for_editing(dataset: Dataset, *, actor: Actor) -> list[Field]:
     """The fields an actor may edit on this dataset (the visible live ones), or [] without edit rights."""
-    r = rights(actor, dataset)
+    r = rights(dataset, actor=actor)
     return r.visible(dataset.live_fields()) if r.can_edit else []
 
 

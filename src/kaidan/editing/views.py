@@ -42,12 +42,12 @@ def display(value: Any) -> str:
     return display_value(value)
 
 
-def _fields(actor: Actor, dataset: Dataset) -> list[Any]:
-    return catalog.visible_fields(actor, dataset)
+def _fields(dataset: Dataset, *, actor: Actor) -> list[Any]:
+    return catalog.visible_fields(dataset, actor=actor)
 
 
 def _row(request: HttpRequest, dataset: Dataset, row_id: int) -> Any:
-    row = catalog.get_row(request.user, dataset, row_id)
+    row = catalog.get_row(dataset, row_id, actor=request.user)
     if row is None:
         raise Http404(f"row {row_id}")
     return row
@@ -66,9 +66,9 @@ def _record_context(
     if row.fields:  # read with the row, from the same relation
         fields = list(row.fields)
     elif as_of is not None:
-        fields = catalog.visible_fields(request.user, dataset, fields_at(dataset, as_of))
+        fields = catalog.visible_fields(dataset, fields_at(dataset, as_of), actor=request.user)
     else:
-        fields = _fields(request.user, dataset)
+        fields = _fields(dataset, actor=request.user)
     return {
         "as_of": as_of,
         "dataset": dataset,
@@ -83,30 +83,30 @@ def _record_context(
 
 @require_http_methods(["GET", "POST"])
 def record(request: HttpRequest, name: str, row_id: int) -> HttpResponse:
-    dataset = catalog.get_dataset(request.user, name)
-    r = rights(request.user, dataset)
+    dataset = catalog.get_dataset(name, actor=request.user)
+    r = rights(dataset, actor=request.user)
     as_of_text = request.GET.get("as_of", "")
     if request.method == "GET" and as_of_text.isdigit() and int(as_of_text) < dataset.current_revision:
         as_of = int(as_of_text)
-        row = catalog.get_row(request.user, dataset, row_id, as_of=as_of)
+        row = catalog.get_row(dataset, row_id, actor=request.user, as_of=as_of)
         if row is None:
             raise Http404(f"row {row_id}")
         return render(request, "editing/record.html", _record_context(request, dataset, r, row, as_of))
     if request.method == "GET":
         row = _row(request, dataset, row_id)
         return render(request, "editing/record.html", _record_context(request, dataset, r, row))
-    fields = _fields(request.user, dataset)
+    fields = _fields(dataset, actor=request.user)
     inputs = submitted(fields, request.POST)
     message = request.POST.get("message", "")
     expected = request.POST.get("rev", "")
     context: dict[str, Any] = {}
     try:
         services.edit_record(
-            request.user,
             dataset,
             row_id,
             changes_of(inputs),
             int(expected) if expected.isdigit() else -1,
+            actor=request.user,
             message=message,
         )
     except services.StaleRecord as stale:
@@ -131,15 +131,15 @@ def record(request: HttpRequest, name: str, row_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def add(request: HttpRequest, name: str) -> HttpResponse:
-    dataset = catalog.get_dataset(request.user, name, "object.edit")
-    fields = _fields(request.user, dataset)
+    dataset = catalog.get_dataset(name, "object.edit", actor=request.user)
+    fields = _fields(dataset, actor=request.user)
     context: dict[str, Any] = {"dataset": dataset, "inputs": inputs_for(fields, None)}
     if request.method == "POST":
         inputs = submitted(fields, request.POST)
         message = request.POST.get("message", "")
         context.update(inputs=inputs, message=message)
         try:
-            added = services.add_record(request.user, dataset, values_of(inputs), message=message)
+            added = services.add_record(dataset, values_of(inputs), actor=request.user, message=message)
         except services.InvalidValues as exc:
             context["errors"] = attach_errors(inputs, exc.problems)
             context["has_errors"] = True
@@ -151,15 +151,15 @@ def add(request: HttpRequest, name: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def delete(request: HttpRequest, name: str, row_id: int) -> HttpResponse:
-    dataset = catalog.get_dataset(request.user, name, "object.edit")
-    r = rights(request.user, dataset)
+    dataset = catalog.get_dataset(name, "object.edit", actor=request.user)
+    r = rights(dataset, actor=request.user)
     if request.method == "POST":
         expected = request.POST.get("rev", "")
         try:
             services.delete_records(
-                request.user,
                 dataset,
                 {row_id: int(expected) if expected.isdigit() else -1},
+                actor=request.user,
                 message=request.POST.get("message", ""),
             )
         except services.StaleRecord as stale:
@@ -179,8 +179,8 @@ def delete(request: HttpRequest, name: str, row_id: int) -> HttpResponse:
 @require_POST
 def cell(request: HttpRequest, name: str, row_id: int) -> JsonResponse:
     """Save one grid cell: 200 with the new value and rev, 409 when stale, 400 when invalid."""
-    dataset = catalog.get_dataset(request.user, name, "object.edit")
-    fields = {str(f.pk): f for f in _fields(request.user, dataset)}
+    dataset = catalog.get_dataset(name, "object.edit", actor=request.user)
+    fields = {str(f.pk): f for f in _fields(dataset, actor=request.user)}
     fld = fields.get(request.POST.get("field", ""))
     if fld is None:
         return JsonResponse({"message": _("There is no such column.")}, status=400)
@@ -188,11 +188,11 @@ def cell(request: HttpRequest, name: str, row_id: int) -> JsonResponse:
     expected = request.POST.get("rev", "")
     try:
         services.edit_record(
-            request.user,
             dataset,
             row_id,
             {fld.name: text},
             int(expected) if expected.isdigit() else -1,
+            actor=request.user,
             message=request.POST.get("message", ""),
         )
     except services.StaleRecord as stale:
@@ -254,8 +254,8 @@ def paste(request: HttpRequest, name: str) -> JsonResponse:
     with each row's new rev and cells and the block that undoes it, 409 when a row is stale, 400 when
     any value is invalid or a row may not be changed (nothing is written then; problems name the cells).
     """
-    dataset = catalog.get_dataset(request.user, name, "object.edit")
-    fields = _fields(request.user, dataset)
+    dataset = catalog.get_dataset(name, "object.edit", actor=request.user)
+    fields = _fields(dataset, actor=request.user)
     by_id = {str(f.pk): f for f in fields}
     ids = {f.name: str(f.pk) for f in fields}
     labels = {f.name: f.label for f in fields}
@@ -274,7 +274,7 @@ def paste(request: HttpRequest, name: str) -> JsonResponse:
     except (ValueError, TypeError, AttributeError):
         return JsonResponse({"message": _("The request could not be read.")}, status=400)
     try:
-        pasted = services.paste_block(request.user, dataset, changes, expected, message=message)
+        pasted = services.paste_block(dataset, changes, expected, actor=request.user, message=message)
     except services.StaleBlock as exc:
         return JsonResponse(
             {
@@ -295,7 +295,7 @@ def paste(request: HttpRequest, name: str) -> JsonResponse:
         )
     rows: dict[str, Any] = {}
     for row_id, rev in pasted.revs.items():
-        row = catalog.get_row(request.user, dataset, row_id)
+        row = catalog.get_row(dataset, row_id, actor=request.user)
         cells = {}
         if row is not None:
             for fld, value in zip(fields, row.values, strict=True):
@@ -325,14 +325,14 @@ def paste(request: HttpRequest, name: str) -> JsonResponse:
 
 
 def _grid_query(request: HttpRequest, dataset: Dataset, q: str) -> Any:
-    return catalog.grid_query(request.user, dataset, QueryDict(q))
+    return catalog.grid_query(dataset, QueryDict(q), actor=request.user)
 
 
 @require_http_methods(["GET", "POST"])
 def bulk(request: HttpRequest, name: str) -> HttpResponse:
     """Set one column on every row of the grid's current filter: choose, preview the count, apply."""
-    dataset = catalog.get_dataset(request.user, name, "object.edit")
-    fields = _fields(request.user, dataset)
+    dataset = catalog.get_dataset(name, "object.edit", actor=request.user)
+    fields = _fields(dataset, actor=request.user)
     data = request.POST if request.method == "POST" else request.GET
     q = data.get("q", "")
     query = _grid_query(request, dataset, q)
@@ -343,21 +343,26 @@ def bulk(request: HttpRequest, name: str) -> HttpResponse:
         "field_name": data.get("field", ""),
         "text": data.get("value", ""),
         "message": data.get("message", ""),
-        "matching": services.count_matching(request.user, dataset, query),
+        "matching": services.count_matching(dataset, query, actor=request.user),
         "grid_url": reverse("catalog:dataset", args=[dataset.name]) + (f"?{q}" if q else ""),
     }
     if request.method == "GET":
         return render(request, "editing/bulk.html", context)
     try:
         preview = services.preview_bulk_edit(
-            request.user, dataset, query, context["field_name"], context["text"]
+            dataset, query, context["field_name"], context["text"], actor=request.user
         )
         if request.POST.get("action") != "apply":
             context["preview"] = preview
             context["preview_value"] = display(preview.value) if preview.value is not None else ""
             return render(request, "editing/bulk.html", context)
         revision = services.bulk_edit(
-            request.user, dataset, query, context["field_name"], context["text"], message=context["message"]
+            dataset,
+            query,
+            context["field_name"],
+            context["text"],
+            actor=request.user,
+            message=context["message"],
         )
     except services.EditRejected as exc:
         context["errors"] = exc.problems
@@ -375,7 +380,7 @@ SCHEMA_OPS = {"add", "rename", "retype", "remove", "classify", "dataset"}
 
 @require_http_methods(["GET", "POST"])
 def schema(request: HttpRequest, name: str) -> HttpResponse:
-    dataset = catalog.get_dataset(request.user, name, "object.manage")
+    dataset = catalog.get_dataset(name, "object.manage", actor=request.user)
     errors: list[services.Problem] = []
     op = request.POST.get("op", "")
     if request.method == "POST" and op in SCHEMA_OPS:
@@ -385,8 +390,8 @@ def schema(request: HttpRequest, name: str) -> HttpResponse:
         try:
             if op == "add":
                 services.add_field(
-                    request.user,
                     dataset,
+                    actor=request.user,
                     label=post.get("label", ""),
                     name=post.get("name", ""),
                     type=post.get("type", FieldType.TEXT),
@@ -396,16 +401,18 @@ def schema(request: HttpRequest, name: str) -> HttpResponse:
                 done = _("The column was added.")
             elif op == "rename":
                 services.rename_field(
-                    request.user,
                     dataset,
                     target,
+                    actor=request.user,
                     label=post.get("label"),
                     name=post.get("name"),
                     message=message,
                 )
                 done = _("The column was renamed.")
             elif op == "retype":
-                services.retype_field(request.user, dataset, target, post.get("type", ""), message=message)
+                services.retype_field(
+                    dataset, target, post.get("type", ""), actor=request.user, message=message
+                )
                 done = _("The column's type was changed.")
             elif op == "remove":
                 if post.get("confirm") != "yes":
@@ -413,19 +420,19 @@ def schema(request: HttpRequest, name: str) -> HttpResponse:
                         Message(gettext_noop("tick the box to confirm the removal")),
                         "confirm",
                     )
-                services.remove_field(request.user, dataset, target, message=message)
+                services.remove_field(dataset, target, actor=request.user, message=message)
                 done = _("The column was removed.")
             elif op == "classify":
                 services.set_field_classification(
-                    request.user, dataset, target, post.get("classification", ""), message=message
+                    dataset, target, post.get("classification", ""), actor=request.user, message=message
                 )
                 done = _("The column's classification was changed.")
             else:
                 services.set_dataset_classification(
-                    request.user,
                     dataset,
                     post.get("classification", ""),
                     post.get("restriction_reason", ""),
+                    actor=request.user,
                     message=message,
                 )
                 done = _("The dataset's classification was changed.")
@@ -440,7 +447,7 @@ def schema(request: HttpRequest, name: str) -> HttpResponse:
         "editing/schema.html",
         {
             "dataset": dataset,
-            "fields": _fields(request.user, dataset),
+            "fields": _fields(dataset, actor=request.user),
             "types": FieldType.choices,
             "levels": Level.choices,
             "reasons": RestrictionReason.choices,

@@ -211,7 +211,7 @@ class Diff:
         return result
 
 
-def diff(actor: Actor, dataset: Dataset, a: int, b: int, *, purpose: str = "diff") -> Diff:
+def diff(dataset: Dataset, a: int, b: int, *, actor: Actor, purpose: str = "diff") -> Diff:
     """The changes from revision `a` to revision `b` (either order; 0 is the empty dataset) for `actor`.
 
     The caller has checked that the actor may read the dataset (kaidan.catalog.selectors.get_dataset).
@@ -225,7 +225,7 @@ def diff(actor: Actor, dataset: Dataset, a: int, b: int, *, purpose: str = "diff
                     current_revision=dataset.current_revision,
                 ).bilingual()
             )
-    rel = compile_relation(actor, dataset)
+    rel = compile_relation(dataset, actor=actor)
     r = rel.rights
     current = {f.pk: f for f in dataset.fields.all()}
     fields_a = schema_fields(dataset, a)
@@ -256,7 +256,7 @@ def diff(actor: Actor, dataset: Dataset, a: int, b: int, *, purpose: str = "diff
         key_b,
         schema=schema_changes(fields_a, fields_b, ids_a | ids_b),
     )
-    audit_read(actor, dataset, [*visible_a, *visible_b], purpose, {"from": a, "to": b})
+    audit_read(dataset, [*visible_a, *visible_b], purpose, {"from": a, "to": b}, actor=actor)
     return result
 
 
@@ -321,17 +321,17 @@ class RecordHistory:
     hidden_fields: int
 
 
-def check_row_scope(actor: Actor, dataset: Dataset, row_id: int, r: Rights | None = None) -> Rights:
+def check_row_scope(dataset: Dataset, row_id: int, r: Rights | None = None, *, actor: Actor) -> Rights:
     """404 unless the row exists and its latest values are within the actor's row scope."""
-    rel = compile_relation(actor, dataset, rights_=r)
+    rel = compile_relation(dataset, actor=actor, rights_=r)
     if not rel.latest_in_scope(row_id):
         raise NotFound(detail=f"row {row_id}")
     return rel.rights
 
 
-def record_history(actor: Actor, dataset: Dataset, row_id: int) -> RecordHistory:
+def record_history(dataset: Dataset, row_id: int, *, actor: Actor) -> RecordHistory:
     """Who created, changed, deleted and restored one row, and which visible cells changed (404 if out of scope)."""
-    r = check_row_scope(actor, dataset, row_id)
+    r = check_row_scope(dataset, row_id, actor=actor)
     meta = row_meta(dataset, row_id)
     assert meta is not None
     ord_, created, deleted = meta
@@ -380,6 +380,6 @@ def record_history(actor: Actor, dataset: Dataset, row_id: int) -> RecordHistory
         successor = restored_twin(dataset, row_id, ord_, deleted, before=False)
         events.append(Event("deleted", revisions[deleted], other_row=successor))
     visible_now = r.visible(dataset.live_fields())
-    audit_read(actor, dataset, [*visible_now, *shown.values()], "history", {"row": row_id})
+    audit_read(dataset, [*visible_now, *shown.values()], "history", {"row": row_id}, actor=actor)
     hidden = len(dataset.live_fields()) - len(visible_now)
     return RecordHistory(dataset, row_id, deleted is None, events, hidden)

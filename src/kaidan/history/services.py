@@ -75,7 +75,7 @@ class RecordRestorePlan:
     new: list[Any]
 
 
-def plan_record_restore(actor: Actor, dataset: Dataset, row_id: int, number: int) -> RecordRestorePlan:
+def plan_record_restore(dataset: Dataset, row_id: int, number: int, *, actor: Actor) -> RecordRestorePlan:
     """What restoring one row to revision `number` would change (404 when out of the actor's scope).
 
     Only the cells of columns the actor may see are changed in a row that exists now; a deleted row is
@@ -83,8 +83,10 @@ def plan_record_restore(actor: Actor, dataset: Dataset, row_id: int, number: int
     a read like any other: one of 秘 data is audited (`store.read_restricted.restore`, via audit_read).
     """
     _check_number(dataset, number)
-    r = rights(actor, dataset)
-    rel = compile_relation(actor, dataset, rights_=r, purpose=Purpose.EDIT if r.can_edit else Purpose.READ)
+    r = rights(dataset, actor=actor)
+    rel = compile_relation(
+        dataset, actor=actor, rights_=r, purpose=Purpose.EDIT if r.can_edit else Purpose.READ
+    )
     meta = row_meta(dataset, row_id)
     if meta is None:
         raise NotFound(detail=f"row {row_id}")
@@ -120,22 +122,22 @@ def plan_record_restore(actor: Actor, dataset: Dataset, row_id: int, number: int
         new = [then_by.get(f.pk) for f in live]
         cells = [Cell(f, None, v) for f, v in zip(live, new, strict=True) if f.pk in visible]
         hidden = sum(1 for f, v in zip(live, new, strict=True) if f.pk not in visible and v is not None)
-    audit_read(actor, dataset, [c.field for c in cells], "restore", {"row": row_id, "revision": number})
+    audit_read(dataset, [c.field for c in cells], "restore", {"row": row_id, "revision": number}, actor=actor)
     return RecordRestorePlan(row_id, number, now is not None, cells, hidden, ord_, live, now, new)
 
 
 def restore_record(
-    actor: Actor, dataset: Dataset, row_id: int, number: int, *, note: str = ""
+    dataset: Dataset, row_id: int, number: int, *, actor: Actor, note: str = ""
 ) -> tuple[Revision, int]:
     """Restore one row to its values at revision `number` as a new revision. Returns it and the row id.
 
     Needs the edit right. A row that was deleted since comes back under a new row id.
     """
-    require(actor, "object.edit", dataset)
+    require("object.edit", dataset, actor=actor)
     with transaction.atomic():
-        revision = open_revision(  # locks the dataset: the plan below sees no concurrent writer
-            actor,
+        revision = open_revision(
             dataset,
+            actor=actor,
             source=Revision.Source.RESTORE,
             message=_message(
                 Message(
@@ -146,7 +148,7 @@ def restore_record(
                 note,
             ),
         )
-        plan = plan_record_restore(actor, dataset, row_id, number)
+        plan = plan_record_restore(dataset, row_id, number, actor=actor)
         if plan.alive and not plan.cells:
             raise RestoreRejected(
                 Message(
@@ -164,9 +166,9 @@ def restore_record(
             result_id = writer.insert(plan.new, ord_=plan.ord)
         revision = writer.finish(schema_fields=plan.live)
         record(
-            actor,
             "store.row.restore",
             dataset,
+            actor=actor,
             detail={
                 "revision": revision.number,
                 "restored_to": number,
@@ -181,14 +183,14 @@ def restore_record(
 # ------------------------------------------------------------------------------------------------ dataset
 
 
-def plan_dataset_restore(actor: Actor, dataset: Dataset, number: int) -> Diff:
+def plan_dataset_restore(dataset: Dataset, number: int, *, actor: Actor) -> Diff:
     """What restoring the dataset to revision `number` would change: the diff from now to `number`."""
     _check_number(dataset, number)
-    return diff(actor, dataset, dataset.current_revision, number, purpose="restore")
+    return diff(dataset, dataset.current_revision, number, actor=actor, purpose="restore")
 
 
 def restore_dataset(
-    actor: Actor, dataset: Dataset, number: int, *, note: str = "", expected_revision: int | None = None
+    dataset: Dataset, number: int, *, actor: Actor, note: str = "", expected_revision: int | None = None
 ) -> Revision:
     """Make the dataset's schema and rows equal to revision `number`'s, as a new revision.
 
@@ -196,11 +198,11 @@ def restore_dataset(
     against restoring over changes made meanwhile. Afterwards the current revision exports byte-identically
     to revision `number`.
     """
-    require(actor, "object.manage", dataset)
+    require("object.manage", dataset, actor=actor)
     with transaction.atomic():
         revision = open_revision(
-            actor,
             dataset,
+            actor=actor,
             source=Revision.Source.RESTORE,
             message=_message(
                 Message(gettext_noop("restored to revision %(number)s"), number=number).bilingual(), note
@@ -237,9 +239,9 @@ def restore_dataset(
         writer.delete(to_delete)
         revision = writer.finish(schema_fields=live)
         record(
-            actor,
             "store.revision.restore",
             dataset,
+            actor=actor,
             detail={
                 "revision": revision.number,
                 "restored_to": number,

@@ -55,10 +55,10 @@ def _page_number(request: HttpRequest) -> int:
 
 
 def revisions(request: HttpRequest, name: str) -> HttpResponse:
-    dataset = get_dataset(request.user, name)
+    dataset = get_dataset(name, actor=request.user)
     paginator = Paginator(selectors.list_revisions(dataset), REVISIONS_PER_PAGE)
     page = paginator.get_page(_page_number(request))
-    r = rights(request.user, dataset)
+    r = rights(dataset, actor=request.user)
     return render(
         request,
         "history/revisions.html",
@@ -75,7 +75,7 @@ def revisions(request: HttpRequest, name: str) -> HttpResponse:
 
 def as_of(request: HttpRequest, name: str) -> HttpResponse:
     """The "view as of a date and time" form: redirect to the grid as of the last revision by then."""
-    dataset = get_dataset(request.user, name)
+    dataset = get_dataset(name, actor=request.user)
     text = request.GET.get("when", "").strip()
     try:
         when = parse_datetime(text)
@@ -107,7 +107,7 @@ def as_of(request: HttpRequest, name: str) -> HttpResponse:
 def _diff_or_400(
     request: HttpRequest, name: str, purpose: str, operation: str = "object.view"
 ) -> tuple[Any, selectors.Diff | HttpResponse]:
-    dataset = get_dataset(request.user, name, operation)
+    dataset = get_dataset(name, operation, actor=request.user)
     a = _int(request.GET.get("from"))
     b = _int(request.GET.get("to"))
     if b is None:
@@ -115,7 +115,7 @@ def _diff_or_400(
     if a is None:
         a = max(b - 1, 0)
     try:
-        return dataset, selectors.diff(request.user, dataset, a, b, purpose=purpose)
+        return dataset, selectors.diff(dataset, a, b, actor=request.user, purpose=purpose)
     except ValueError as exc:
         return dataset, HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
 
@@ -227,7 +227,9 @@ def diff_download(request: HttpRequest, name: str, fmt: str) -> HttpResponse | S
     dataset, d = _diff_or_400(request, name, "diff_download", "object.export")
     if isinstance(d, HttpResponse):
         return d
-    record(request.user, "history.diff.download", dataset, detail={"format": fmt, "from": d.a, "to": d.b})
+    record(
+        "history.diff.download", dataset, actor=request.user, detail={"format": fmt, "from": d.a, "to": d.b}
+    )
     if fmt == "csv":
         response = StreamingHttpResponse(_csv_lines(d), content_type="text/csv; charset=utf-8")
     else:
@@ -240,9 +242,9 @@ def diff_download(request: HttpRequest, name: str, fmt: str) -> HttpResponse | S
 
 
 def record_history(request: HttpRequest, name: str, row_id: int) -> HttpResponse:
-    dataset = get_dataset(request.user, name)
-    history = selectors.record_history(request.user, dataset, row_id)
-    r = rights(request.user, dataset)
+    dataset = get_dataset(name, actor=request.user)
+    history = selectors.record_history(dataset, row_id, actor=request.user)
+    r = rights(dataset, actor=request.user)
     return render(
         request,
         "history/record.html",
@@ -258,7 +260,7 @@ def record_history(request: HttpRequest, name: str, row_id: int) -> HttpResponse
 
 @require_http_methods(["GET", "POST"])
 def restore_record_view(request: HttpRequest, name: str, row_id: int) -> HttpResponse:
-    dataset = get_dataset(request.user, name, "object.edit")
+    dataset = get_dataset(name, "object.edit", actor=request.user)
     number = _int(request.POST.get("revision") if request.method == "POST" else request.GET.get("revision"))
     back = reverse("history:record", args=[dataset.name, row_id])
     if number is None:
@@ -266,7 +268,7 @@ def restore_record_view(request: HttpRequest, name: str, row_id: int) -> HttpRes
     try:
         if request.method == "POST":  # restore_record plans (and audits that read) itself
             revision, new_id = restore_record(
-                request.user, dataset, row_id, number, note=request.POST.get("note", "")
+                dataset, row_id, number, actor=request.user, note=request.POST.get("note", "")
             )
             messages.success(
                 request,
@@ -274,7 +276,7 @@ def restore_record_view(request: HttpRequest, name: str, row_id: int) -> HttpRes
                 % {"row": row_id, "number": number, "revision": revision.number},
             )
             return redirect(reverse("history:record", args=[dataset.name, new_id]))
-        plan = plan_record_restore(request.user, dataset, row_id, number)
+        plan = plan_record_restore(dataset, row_id, number, actor=request.user)
     except RestoreRejected as exc:
         messages.error(request, str(exc))
         return redirect(back)
@@ -287,7 +289,7 @@ def restore_record_view(request: HttpRequest, name: str, row_id: int) -> HttpRes
 
 @require_http_methods(["GET", "POST"])
 def restore_dataset_view(request: HttpRequest, name: str) -> HttpResponse:
-    dataset = get_dataset(request.user, name, "object.manage")
+    dataset = get_dataset(name, "object.manage", actor=request.user)
     number = _int(request.POST.get("revision") if request.method == "POST" else request.GET.get("revision"))
     back = reverse("history:revisions", args=[dataset.name])
     if number is None:
@@ -295,9 +297,9 @@ def restore_dataset_view(request: HttpRequest, name: str) -> HttpResponse:
     if request.method == "POST":
         try:
             revision = restore_dataset(
-                request.user,
                 dataset,
                 number,
+                actor=request.user,
                 note=request.POST.get("note", ""),
                 expected_revision=_int(request.POST.get("expected")),
             )
@@ -313,7 +315,7 @@ def restore_dataset_view(request: HttpRequest, name: str) -> HttpResponse:
     if not 1 <= number < dataset.current_revision:
         messages.error(request, _("Choose a revision before the current one."))
         return redirect(back)
-    plan = plan_dataset_restore(request.user, dataset, number)
+    plan = plan_dataset_restore(dataset, number, actor=request.user)
     counts = plan.counts()
     return render(
         request,

@@ -18,18 +18,18 @@ from kaidan.catalog.models import Dataset
 from kaidan.catalog.selectors import list_datasets
 
 
-def import_organizations(actor: Actor) -> list[Organization]:
+def import_organizations(*, actor: Actor) -> list[Organization]:
     """Organizations the actor may create a dataset for, by code (kaidan.accounts.selectors holds the rule;
     the public pseudo-organization is not offered to superusers here)."""
-    offered = importable_organizations(actor)
-    if is_superuser(actor):
+    offered = importable_organizations(actor=actor)
+    if is_superuser(actor=actor):
         offered = [o for o in offered if o.kind != Organization.Kind.PUBLIC]
     return sorted(offered, key=lambda o: o.code)
 
 
-def default_organization(actor: Actor, organizations: list[Organization]) -> Organization | None:
+def default_organization(organizations: list[Organization], *, actor: Actor) -> Organization | None:
     """The actor's own organization among those offered: a ward department first, the highest role first."""
-    user = account_of(actor)
+    user = account_of(actor=actor)
     if user is None or not organizations:
         return None
     offered = {org.pk for org in organizations}
@@ -51,16 +51,16 @@ def default_organization(actor: Actor, organizations: list[Organization]) -> Org
     return best.organization
 
 
-def importable_datasets(actor: Actor) -> list[Dataset]:
+def importable_datasets(*, actor: Actor) -> list[Dataset]:
     """Datasets the actor may import into (replace, update by key, append): those they may edit."""
-    return [d for d in list_datasets(actor) if rights(actor, d).can_edit]
+    return [d for d in list_datasets(actor=actor) if rights(d, actor=actor).can_edit]
 
 
-def may_import(actor: Actor) -> bool:
+def may_import(*, actor: Actor) -> bool:
     """May the actor import anything? Cheap for the common cases (used on every page for the menu)."""
-    if is_superuser(actor):
+    if is_superuser(actor=actor):
         return True
-    user = account_of(actor)
+    user = account_of(actor=actor)
     if user is None or not user.is_active:
         return False
     memberships = list(Membership.objects.filter(user=user))
@@ -74,7 +74,7 @@ def may_import(actor: Actor) -> bool:
     )
     if not grants.exists():
         return False
-    return bool(importable_datasets(actor))
+    return bool(importable_datasets(actor=actor))
 
 
 def dataset_name_from(title: str) -> str:
@@ -94,12 +94,12 @@ def dataset_name_from(title: str) -> str:
     return name
 
 
-def dataset_name_problem(actor: Actor, name: str) -> str | None:
+def dataset_name_problem(name: str, *, actor: Actor) -> str | None:
     """Why `name` cannot be the machine name of a new dataset, as `run_import` would refuse it (a name
     taken by a dataset the actor may not see "cannot be used", like in the service: no existence leak)."""
     dataset = Dataset.objects.filter(name=name).first()
     if dataset is None:
         return None
-    if not rights(actor, dataset).can_read:
+    if not rights(dataset, actor=actor).can_read:
         return str(_("This machine name cannot be used. Choose another one."))
     return str(_("A dataset with this machine name already exists. Choose another one, or import into it."))

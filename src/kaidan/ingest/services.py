@@ -227,9 +227,9 @@ def _missing(name: str) -> ImportRejected:
     )
 
 
-def _check_permission(actor: Actor, plan: ImportPlan, dataset: Dataset | None) -> Organization:
+def _check_permission(plan: ImportPlan, dataset: Dataset | None, *, actor: Actor) -> Organization:
     if dataset is not None:
-        if not can(actor, "object.edit", dataset):
+        if not can("object.edit", dataset, actor=actor):
             raise Forbidden(gettext_lazy("You may not change this dataset."))
         return dataset.owner
     org = Organization.objects.filter(code=plan.organization).first() if plan.organization else None
@@ -240,13 +240,13 @@ def _check_permission(actor: Actor, plan: ImportPlan, dataset: Dataset | None) -
                 organization=plan.organization,
             ),
         )
-    if not may_create_datasets_in(actor, org):
+    if not may_create_datasets_in(org, actor=actor):
         raise Forbidden(gettext_lazy("Only editors of the organization can create its datasets."))
     return org
 
 
 def run_import(
-    actor: Actor, plan: ImportPlan, *, progress: Progress | None = None, analysis: Analysis | None = None
+    plan: ImportPlan, *, actor: Actor, progress: Progress | None = None, analysis: Analysis | None = None
 ) -> ImportResult:
     """Apply the plan as one new revision. Raises ImportRejected (nothing written) on failure.
 
@@ -258,7 +258,7 @@ def run_import(
         raise ImportRejected(Message(gettext_noop("unknown mode '%(mode)s'"), mode=plan.mode))
     dataset = Dataset.objects.filter(name=plan.dataset).first()
     # A dataset the actor may not see is answered like a missing one (no existence leak).
-    readable = dataset is not None and rights(actor, dataset).can_read
+    readable = dataset is not None and rights(dataset, actor=actor).can_read
     if plan.mode == "create" and dataset is not None:
         if not readable:
             raise ImportRejected(
@@ -275,7 +275,7 @@ def run_import(
         )
     if plan.mode != "create" and not readable:
         raise _missing(plan.dataset)
-    owner = _check_permission(actor, plan, dataset)
+    owner = _check_permission(plan, dataset, actor=actor)
     if plan.mode in ("upsert",) and not (plan.key or (dataset and dataset.key_field_id)):
         raise ImportRejected(Message(gettext_noop("upsert needs a key column (--key)")))
     same = analysis is not None and (
@@ -291,17 +291,18 @@ def run_import(
         analysis.data_rows = plan.data_rows
     blob = store_blob(plan.path)
     with bulk_import():
-        return _apply(actor, plan, analysis, dataset, owner, blob, progress)
+        return _apply(plan, analysis, dataset, owner, blob, progress, actor=actor)
 
 
 def _apply(
-    actor: Actor,
     plan: ImportPlan,
     analysis: Analysis,
     dataset: Dataset | None,
     owner: Organization,
     blob: Blob,
     progress: Progress | None,
+    *,
+    actor: Actor,
 ) -> ImportResult:
     created = dataset is None
     if dataset is None:
@@ -311,12 +312,12 @@ def _apply(
             owner=owner,
             classification=Level.parse(plan.classification),
             restriction_reason=plan.restriction_reason,
-            created_by=account_of(actor),
+            created_by=account_of(actor=actor),
         )
         dataset.full_clean(exclude=["key_field", "created_by", "owner"])
         dataset.save()
     # The one gate: what the actor may change (rows and columns). A new dataset is the creator's own.
-    edit = None if created else compile_relation(actor, dataset, purpose=Purpose.EDIT)
+    edit = None if created else compile_relation(dataset, actor=actor, purpose=Purpose.EDIT)
     included = [c for c in plan.columns if c.include]
     source_index = {name: i for i, name in enumerate(analysis.layout.names)}
     missing = [c.source for c in included if c.source not in source_index]
@@ -330,8 +331,8 @@ def _apply(
         created_table(dataset)
     key_field = _key_field(dataset, plan, fields)
     revision = open_revision(
-        actor,
         dataset,
+        actor=actor,
         source=Revision.Source.IMPORT,
         message=plan.message,
         source_file=blob,
@@ -511,9 +512,9 @@ def _apply(
         writer.delete(gone)
     revision = writer.finish(schema_fields=dataset.live_fields(), rejected=rejected_rows)
     record(
-        actor,
         "catalog.dataset.create" if created else "store.revision.import",
         dataset,
+        actor=actor,
         detail={
             "revision": revision.number,
             "file": plan.original_name,

@@ -22,7 +22,7 @@ def run_import_job(job_id: str) -> None:
     actor = get_user_model().objects.get(pk=job.created_by_id)
     plan = ImportPlan.from_dict(job.plan)
     try:
-        result = run_import(actor, plan, progress=progress.Throttled(str(job.pk)))
+        result = run_import(plan, actor=actor, progress=progress.Throttled(str(job.pk)))
     except ImportRejected as exc:
         job.status = ImportJob.Status.FAILED
         job.error = without_paths(str(exc), plan.original_name, plan.path)

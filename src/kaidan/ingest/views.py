@@ -124,14 +124,14 @@ def _stored_upload(request: HttpRequest) -> StoredUpload | None:
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
     actor = cast(User, request.user)
-    orgs = import_organizations(actor)
-    datasets = importable_datasets(actor)
+    orgs = import_organizations(actor=actor)
+    datasets = importable_datasets(actor=actor)
     if not orgs and not datasets:
         return render(request, "ingest/cannot_import.html", status=403)
     options: dict[str, Any] = {
         "organizations": orgs,
         "datasets": datasets,
-        "default_organization": default_organization(actor, orgs),
+        "default_organization": default_organization(orgs, actor=actor),
     }
     if request.method == "POST" and request_too_large(request, max_upload_size()):
         form = UploadForm(**options)
@@ -232,7 +232,7 @@ def plan_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
         columns=columns,
         initial=initial,
         creating=plan.mode == "create",
-        name_problem=partial(dataset_name_problem, request.user),
+        name_problem=partial(dataset_name_problem, actor=request.user),
         needs_key=plan.mode == "upsert" and not _has_key(plan),
     )
     redetect = _redetect_form(job, plan, request.POST if redetecting else None)

@@ -31,11 +31,13 @@ class LinkRow:
     """The view's filter in words (「地区が三宿」), as the sharer may read it now."""
 
 
-def filter_words(actor: Actor, link: ShareLink) -> str:
+def filter_words(link: ShareLink, *, actor: Actor) -> str:
     """A dataset link's filter in words, read against the columns `actor` may see now."""
     if not link.query or link.dataset is None:
         return ""
-    query = grid_query(actor, link.dataset, QueryDict(link.query))  # never a column the actor cannot see
+    query = grid_query(
+        link.dataset, QueryDict(link.query), actor=actor
+    )  # never a column the actor cannot see
     words = describe_query(query) if query.filters else ""
     params = QueryDict(link.query)
     raw = sum(1 for key, values in params.lists() for v in values if key not in CONTROL and "__" in key and v)
@@ -52,12 +54,14 @@ def links_created_by(user: Any) -> list[LinkRow]:
         .select_related("document", "dataset", "saved_view", "revoked_by")
         .prefetch_related(Prefetch("accesses", queryset=LinkAccess.objects.order_by("-at", "-pk")))
     )
-    return [LinkRow(link, list(link.accesses.all())[:LOG_ROWS], filter_words(user, link)) for link in links]
+    return [
+        LinkRow(link, list(link.accesses.all())[:LOG_ROWS], filter_words(link, actor=user)) for link in links
+    ]
 
 
-def view_page(actor: Actor, dataset: Dataset, query: GridQuery) -> GridPage:
+def view_page(dataset: Dataset, query: GridQuery, *, actor: Actor) -> GridPage:
     """One page of the shared view, through the catalog's one read path (masked as `actor` sees it)."""
-    return query_rows(actor, dataset, query)
+    return query_rows(dataset, query, actor=actor)
 
 
 def expiring_links(user: Any, *, within: timedelta = timedelta(days=7), limit: int = 10) -> list[ShareLink]:

@@ -95,9 +95,9 @@ def mask_email(address: str) -> str:
 # -- creating and revoking -------------------------------------------------------------------------------
 
 
-def levels_for(actor: Actor, target: Document | Dataset) -> list[Level]:
+def levels_for(target: Document | Dataset, *, actor: Actor) -> list[Level]:
     """The clearance caps a sharer may choose: up to their own clearance on the object."""
-    clearance = rights(actor, target).clearance
+    clearance = rights(target, actor=actor).clearance
     return [] if clearance is None else LEVEL_ORDER[: clearance.rank + 1]
 
 
@@ -107,13 +107,13 @@ def clean_query(query: str) -> str:
     return urlencode([(k, v) for k, v in pairs if k not in {"page", "at"}])
 
 
-def link_query(actor: Actor, dataset: Dataset, query: str) -> GridQuery | None:
+def link_query(dataset: Dataset, query: str, *, actor: Actor) -> GridQuery | None:
     """The link's grid query as `actor` may read it, or None when it filters on a column `actor` may not see.
 
     Dropping such a filter would *widen* the view, so the view is refused instead.
     """
     params = QueryDict(query)
-    parsed = grid_query(actor, dataset, params)
+    parsed = grid_query(dataset, params, actor=actor)
     wanted = sum(
         1 for key, value in params.lists() for v in value if key not in CONTROL and "__" in key and v
     )
@@ -124,8 +124,8 @@ def link_query(actor: Actor, dataset: Dataset, query: str) -> GridQuery | None:
 
 @transaction.atomic
 def create_link(
-    actor: Actor,
     *,
+    actor: Actor,
     target: Document | Dataset,
     kind: str,
     recipient_name: str,
@@ -138,19 +138,19 @@ def create_link(
     export_format: str = "",
 ) -> tuple[ShareLink, str]:
     """Create a link and return it with its token (shown once; only its hash is stored)."""
-    require(actor, "object.share", target)
+    require("object.share", target, actor=actor)
     if not 1 <= days <= MAX_DAYS:
         raise ValidationError({"days": _("A link may be valid for 1 to %(max)d days.") % {"max": MAX_DAYS}})
     if max_downloads is not None and max_downloads < 1:
         raise ValidationError({"max_downloads": _("The download limit must be at least 1.")})
-    if Level(clearance) not in levels_for(actor, target):
+    if Level(clearance) not in levels_for(target, actor=actor):
         raise ValidationError({"clearance": _("You cannot share above your own clearance on this object.")})
     link = ShareLink(
         kind=kind,
         recipient_name=recipient_name.strip(),
         recipient_email=recipient_email.strip(),
         clearance=clearance,
-        created_by=account_of(actor),
+        created_by=account_of(actor=actor),
         expires_at=timezone.now() + timedelta(days=days),
         max_downloads=max_downloads,
     )
@@ -173,7 +173,7 @@ def create_link(
                 raise ValidationError({"export_format": _("Choose a format.")})
             link.export_format = export_format
         probe = LinkActor(link)
-        if link_query(probe, target, link.query) is None:
+        if link_query(target, link.query, actor=probe) is None:
             raise ValidationError(
                 {
                     "query": _(
@@ -188,9 +188,9 @@ def create_link(
     link.full_clean(exclude=["token_hash", "created_by"])
     link.save()
     record(
-        actor,
         "link.create",
         target,
+        actor=actor,
         detail={
             "link": link.pk,
             "kind": kind,
@@ -205,28 +205,28 @@ def create_link(
     return link, token
 
 
-def can_revoke(actor: Actor, link: ShareLink) -> bool:
+def can_revoke(link: ShareLink, *, actor: Actor) -> bool:
     """The sharer, or anyone who may share the object, may revoke a link."""
-    user = account_of(actor)
+    user = account_of(actor=actor)
     if user is not None and link.created_by_id == user.pk:
         return True
     target = link.target
-    return target is not None and rights(actor, target).allows("object.share")
+    return target is not None and rights(target, actor=actor).allows("object.share")
 
 
 @transaction.atomic
-def revoke_link(actor: Actor, link: ShareLink) -> ShareLink:
-    if not can_revoke(actor, link):
+def revoke_link(link: ShareLink, *, actor: Actor) -> ShareLink:
+    if not can_revoke(link, actor=actor):
         raise Forbidden(gettext_lazy("You may not revoke this link."))
     locked = ShareLink.objects.select_for_update().get(pk=link.pk)
     if locked.revoked_at is None:
         locked.revoked_at = timezone.now()
-        locked.revoked_by = account_of(actor)
+        locked.revoked_by = account_of(actor=actor)
         locked.save(update_fields=["revoked_at", "revoked_by"])
         record(
-            actor,
             "link.revoke",
             link.target,
+            actor=actor,
             detail={"link": link.pk, "recipient": link.recipient_email},
         )
     link.revoked_at, link.revoked_by = locked.revoked_at, locked.revoked_by
@@ -251,9 +251,9 @@ def log(link: ShareLink, outcome: str, client: Client, **detail: Any) -> LinkAcc
     )
     refused = outcome in REFUSALS
     record(
-        LinkActor(link),
         "link.refused" if refused else "link.access",
         link.target,
+        actor=LinkActor(link),
         detail={
             "link": link.pk,
             "outcome": outcome,
@@ -283,9 +283,9 @@ def log_unknown_token(client: Client) -> None:
             pass
         return
     record(
-        None,
         "link.refused",
         None,
+        actor=None,
         detail={"outcome": "unknown_token", "user_agent": client.user_agent[:300]},
         source=client.ip or None,
     )
@@ -306,7 +306,7 @@ def target_readable(link: ShareLink) -> bool:
     target = link.target
     if target is None or getattr(target, "deleted_at", None) is not None:  # a deleted document
         return False
-    return rights(LinkActor(link), target).can_read
+    return rights(target, actor=LinkActor(link)).can_read
 
 
 # -- one-time codes --------------------------------------------------------------------------------------
@@ -421,13 +421,13 @@ class Unavailable(Exception):
     """The link's view cannot be served as the sharer meant it (e.g. its filter names a hidden column)."""
 
 
-def export_for_link(actor: LinkActor, link: ShareLink, *, fmt: str, out: BinaryIO) -> None:
+def export_for_link(link: ShareLink, *, actor: LinkActor, fmt: str, out: BinaryIO) -> None:
     """Write the link's dataset (its view's filter and columns applied) through the catalog's export."""
     dataset = link.dataset
     if dataset is None:
         raise Unavailable
-    query = link_query(actor, dataset, link.query)
-    if query is None or not rights(actor, dataset).allows("object.export"):
+    query = link_query(dataset, link.query, actor=actor)
+    if query is None or not rights(dataset, actor=actor).allows("object.export"):
         raise Unavailable
     revision = query.as_of if query.as_of is not None and query.as_of < dataset.current_revision else None
-    export_dataset(actor, dataset, fmt=fmt, revision=revision, out=out, query=query)
+    export_dataset(dataset, actor=actor, fmt=fmt, revision=revision, out=out, query=query)

@@ -57,7 +57,7 @@ def _create(request: HttpRequest, target: Any, form: LinkForm, kind: str | None)
     data = form.cleaned_data
     try:
         link, token = services.create_link(
-            request.user,
+            actor=request.user,
             target=target,
             kind=kind or data.get("kind", ""),
             recipient_name=data["recipient_name"],
@@ -80,10 +80,10 @@ def _create(request: HttpRequest, target: Any, form: LinkForm, kind: str | None)
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_for_dataset(request: HttpRequest, name: str) -> HttpResponse:
-    dataset = get_dataset(request.user, name, "object.share")
+    dataset = get_dataset(name, "object.share", actor=request.user)
     form = DatasetLinkForm(
         request.POST or None,
-        levels=services.levels_for(request.user, dataset),
+        levels=services.levels_for(dataset, actor=request.user),
         views=dataset.views.all(),
         initial={"query": services.clean_query(request.GET.get("query", ""))},
     )
@@ -99,7 +99,7 @@ def new_for_dataset(request: HttpRequest, name: str) -> HttpResponse:
         "target": dataset,
         "target_kind": "dataset",
         "nav_links": True,
-        "filters": describe_filters(grid_query(request.user, dataset, QueryDict(query_text))),
+        "filters": describe_filters(grid_query(dataset, QueryDict(query_text), actor=request.user)),
     }
     return render(request, "links/new.html", context, status=status)
 
@@ -107,10 +107,10 @@ def new_for_dataset(request: HttpRequest, name: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_for_document(request: HttpRequest, pk: int) -> HttpResponse:
-    document = documents.get_document(request.user, pk)
-    if not rights(request.user, document).allows("object.share"):
+    document = documents.get_document(pk, actor=request.user)
+    if not rights(document, actor=request.user).allows("object.share"):
         raise PermissionDenied(_("You may not share this document."))
-    form = LinkForm(request.POST or None, levels=services.levels_for(request.user, document))
+    form = LinkForm(request.POST or None, levels=services.levels_for(document, actor=request.user))
     if (
         request.method == "POST"
         and form.is_valid()
@@ -147,10 +147,10 @@ def mine(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     link = get_object_or_404(ShareLink.objects.select_related("document", "dataset", "created_by"), pk=pk)
-    if not services.can_revoke(request.user, link):
+    if not services.can_revoke(link, actor=request.user):
         raise Http404("link")
     if request.method == "POST":
-        services.revoke_link(request.user, link)
+        services.revoke_link(link, actor=request.user)
         messages.success(request, _("The link was revoked. It no longer opens anything."))
         return redirect("links:mine")
     return render(request, "links/revoke.html", {"link": link, "nav_links": True})
@@ -276,14 +276,14 @@ def _content(request: HttpRequest, link: ShareLink, token: str) -> HttpResponse:
     context: dict[str, Any] = {"link": link, "token": token, "sharer": link.created_by}
     if link.kind == Kind.VIEW:
         assert link.dataset is not None
-        query = services.link_query(actor, link.dataset, link.query)
+        query = services.link_query(link.dataset, link.query, actor=actor)
         if query is None:
             return _refused(request, link, Outcome.NO_ACCESS)
         number = parse_page(request.GET.get("page"))
-        grid = selectors.view_page(actor, link.dataset, replace(query, page=number))
+        grid = selectors.view_page(link.dataset, replace(query, page=number), actor=actor)
         if number > grid.pages:  # past the end: the last page
             number = grid.pages
-            grid = selectors.view_page(actor, link.dataset, replace(query, page=number))
+            grid = selectors.view_page(link.dataset, replace(query, page=number), actor=actor)
         services.log(link, Outcome.VIEWED, _client(request), page=number)
         context |= {"grid": grid, "formats": EXPORT_FORMATS, "page_number": number}
     elif link.kind == Kind.DOCUMENT:
@@ -368,7 +368,7 @@ def download(request: HttpRequest, token: str) -> HttpResponseBase:
             with transaction.atomic():
                 if not services.count_download(link):
                     return _refused(request, link, Outcome.LIMIT_REACHED)
-                opened = document_services.open_version_for_download(actor, document=link.document)
+                opened = document_services.open_version_for_download(actor=actor, document=link.document)
                 services.log(link, Outcome.DOWNLOADED, client, version=opened.version.number)
         except (Http404, PermissionDenied):
             return _refused(request, link, Outcome.NO_ACCESS)
@@ -386,7 +386,7 @@ def download(request: HttpRequest, token: str) -> HttpResponseBase:
             if not services.count_download(link):
                 spool.close()
                 return _refused(request, link, Outcome.LIMIT_REACHED)
-            services.export_for_link(actor, link, fmt=fmt, out=spool)  # type: ignore[arg-type]
+            services.export_for_link(link, actor=actor, fmt=fmt, out=spool)  # type: ignore[arg-type]
             services.log(link, Outcome.DOWNLOADED, client, format=fmt)
     except services.Unavailable:
         spool.close()

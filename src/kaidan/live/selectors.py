@@ -46,10 +46,10 @@ def dataset_states(dataset_pks: list[int]) -> dict[int, DatasetState]:
     return {pk: DatasetState(number, updated) for pk, number, updated in rows}
 
 
-def fresh_actor(actor: Actor) -> Any | None:
+def fresh_actor(*, actor: Actor) -> Any | None:
     """The actor as the database knows them now (memberships are cached per actor object).
     None when the account is gone or deactivated."""
-    if account_of(actor) is None:
+    if account_of(actor=actor) is None:
         return actor
     user_model = get_user_model()
     if not isinstance(actor, user_model):
@@ -58,18 +58,18 @@ def fresh_actor(actor: Actor) -> Any | None:
     return user
 
 
-def still_readable(actor: Actor, dataset_pk: int) -> bool:
+def still_readable(dataset_pk: int, *, actor: Actor) -> bool:
     """May this actor (re-read from the database) still see the dataset? Checked while a stream is open."""
-    return reader_rights(actor, dataset_pk) is not None
+    return reader_rights(dataset_pk, actor=actor) is not None
 
 
-def reader_rights(actor: Actor, dataset_pk: int) -> Rights | None:
+def reader_rights(dataset_pk: int, *, actor: Actor) -> Rights | None:
     """The actor's rights (re-read from the database) on the dataset, or None when they may not read it."""
     dataset = Dataset.objects.filter(pk=dataset_pk).first()
-    user = fresh_actor(actor)
+    user = fresh_actor(actor=actor)
     if dataset is None or user is None:
         return None
-    r = rights(user, dataset)
+    r = rights(dataset, actor=user)
     return r if r.can_read else None
 
 

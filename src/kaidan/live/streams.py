@@ -102,7 +102,7 @@ def advance(cursor: Cursor, *, recheck: bool = False) -> tuple[list[bytes], bool
         or state.updated_at != cursor.checked
         or time.monotonic() >= cursor.next_check
     ):
-        r = selectors.reader_rights(cursor.actor, cursor.dataset_pk)
+        r = selectors.reader_rights(cursor.dataset_pk, actor=cursor.actor)
         if r is None:
             return [closed(cursor, "revoked")], True
         cursor.whole = not r.row_filters

@@ -29,7 +29,7 @@ async def events(request: HttpRequest, name: str) -> StreamingHttpResponse:
     buffer an async iterator for ever, a sync generator that ends after ~30 s (the browser reconnects).
     """
     user = await request.auser()  # type: ignore[attr-defined]
-    dataset = await sync_to_async(get_dataset)(user, name)
+    dataset = await sync_to_async(get_dataset)(name, actor=user)
     cursor = Cursor(
         actor=user,
         dataset_pk=dataset.pk,

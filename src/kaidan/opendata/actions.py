@@ -206,7 +206,12 @@ def datastore_search_sql(ctx: Context, params: dict[str, Any]) -> dict[str, Any]
     tables = {catalog.resource_id(d, catalog.FORMATS[0][1]): d for d in catalog.published()}
     try:
         result = run(
-            None, sql, tables=tables, row_limit=datastore.MAX_LIMIT, time_limit=10.0, purpose="datastore_sql"
+            sql,
+            actor=None,
+            tables=tables,
+            row_limit=datastore.MAX_LIMIT,
+            time_limit=10.0,
+            purpose="datastore_sql",
         )
     except QueryRefused as exc:
         raise ValidationError({"query": [str(exc)]}) from None

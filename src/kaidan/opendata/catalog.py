@@ -54,11 +54,11 @@ def organization_id(org: Organization) -> str:
 def published(pk: int | None = None) -> list[Dataset]:
     """The published datasets (or the one with this `pk`), confirmed one by one with the anonymous visitor's
     rights."""
-    found = Dataset.objects.filter(readable_filter(None, Dataset._meta.label_lower), published=True)
+    found = Dataset.objects.filter(readable_filter(Dataset._meta.label_lower, actor=None), published=True)
     if pk is not None:
         found = found.filter(pk=pk)
     found = found.select_related("owner").prefetch_related("tags").order_by("pk")
-    return [d for d in found if d.classification == Level.PUBLIC and rights(None, d).can_read]
+    return [d for d in found if d.classification == Level.PUBLIC and rights(d, actor=None).can_read]
 
 
 def find_package(key: str) -> Dataset | None:
@@ -89,7 +89,7 @@ def find_resource(key: str, *, tags: bool = True) -> tuple[Dataset, str] | None:
         or not dataset.published
         or dataset.undecided
         or dataset.classification != Level.PUBLIC
-        or not rights(None, dataset).can_read
+        or not rights(dataset, actor=None).can_read
     ):
         return None
     return dataset, export

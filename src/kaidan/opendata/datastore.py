@@ -71,7 +71,7 @@ def _as_int(params: dict[str, Any], name: str, default: int) -> int:
 
 
 def search(dataset: Dataset, resource_id: str, params: dict[str, Any], base_path: str) -> dict[str, Any]:
-    rel = compile_relation(None, dataset)
+    rel = compile_relation(dataset, actor=None)
     by_name = {f.name: f for f in rel.visible}
     limit = min(_as_int(params, "limit", DEFAULT_LIMIT), MAX_LIMIT)
     offset = _as_int(params, "offset", 0)
@@ -103,7 +103,9 @@ def search(dataset: Dataset, resource_id: str, params: dict[str, Any], base_path
         # variants; only rows the anonymous visitor may see, matched in columns they may see
         from kaidan.search.selectors import matching_row_ids
 
-        ids = matching_row_ids(None, dataset, str(q), limit=30_000)  # within every database's parameter limit
+        ids = matching_row_ids(
+            dataset, str(q), actor=None, limit=30_000
+        )  # within every database's parameter limit
         sql, id_params = store.with_ids(ids, dataset.row_count, limit)
         parts.append(sql)
         values += id_params

@@ -101,7 +101,7 @@ def check(dataset: Dataset, fmt: str, revision: int | None) -> None:
 def _visible(dataset: Dataset) -> list[Field]:
     from kaidan.store.relation import compile_relation
 
-    return compile_relation(None, dataset).visible
+    return compile_relation(dataset, actor=None).visible
 
 
 def stream(
@@ -109,7 +109,7 @@ def stream(
 ) -> Iterator[bytes]:
     """The download's bytes, chunk by chunk, as the anonymous visitor may see the dataset."""
     check(dataset, fmt, revision)
-    view = iter_visible_rows(None, dataset, as_of=revision, purpose="download", query=query)
+    view = iter_visible_rows(dataset, actor=None, as_of=revision, purpose="download", query=query)
     writer = WRITERS[fmt]
     return writer(view.fields, view.rows)
 

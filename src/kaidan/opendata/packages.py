@@ -30,7 +30,7 @@ FRICTIONLESS_TYPES = {
 
 def datapackage(dataset: Dataset, base_url: str) -> dict[str, Any]:
     """A tabular data package: the CSV export (UTF-8 with BOM) and its table schema."""
-    rel = compile_relation(None, dataset)
+    rel = compile_relation(dataset, actor=None)
     package = catalog.package_dict(dataset, base_url)
     licence = package["license_id"]
     return {
@@ -96,7 +96,7 @@ def _number(value: Any) -> float | None:
 
 def geojson(dataset: Dataset) -> Iterator[bytes]:
     """A FeatureCollection of the rows with coordinates, streamed (bounded memory)."""
-    rel = compile_relation(None, dataset)
+    rel = compile_relation(dataset, actor=None)
     pair = coordinate_fields(rel.visible)
     index = {f.pk: i for i, f in enumerate(rel.fields)}
     yield b'{"type":"FeatureCollection","name":' + json.dumps(dataset.name).encode() + b',"features":['

@@ -149,7 +149,7 @@ def _matching(entries: list[Entry], q: str) -> list[Entry]:
     by_metadata, by_rows = [], []
     for entry in entries:
         text = normalize(search._text(entry.package))
-        rows = matching_row_ids(None, entry.dataset, q, limit=10_000)
+        rows = matching_row_ids(entry.dataset, q, actor=None, limit=10_000)
         entry.matching_rows = len(rows)
         if all(w in text for w in words):
             by_metadata.append(entry)
@@ -204,9 +204,9 @@ def history(dataset: Dataset, limit: int = 50) -> list[RevisionEntry]:
 def preview(dataset: Dataset, params: QueryDict) -> tuple[GridPage, GridQuery]:
     """The first rows matching the visitor's filters (the grid's query string, confined to what the
     anonymous visitor may see), and the query read (for the filtered downloads and the filter form)."""
-    query = grid_query(None, dataset, params)
+    query = grid_query(dataset, params, actor=None)
     query = replace(query, page=1, size=PREVIEW_ROWS, as_of=None, facets=(), columns=None)
-    return query_rows(None, dataset, query, purpose="portal"), query
+    return query_rows(dataset, query, actor=None, purpose="portal"), query
 
 
 def chart_fields(fields: list[Field]) -> list[Field]:
@@ -236,7 +236,7 @@ def chart(dataset: Dataset, query: GridQuery, target: Field) -> list[tuple[str, 
     """How many rows (of those the filters keep) have each value of `target`: the most frequent ones."""
     from kaidan.core.display import display_value
 
-    page = query_rows(None, dataset, replace(query, size=1, facets=(target,)), purpose="portal")
+    page = query_rows(dataset, replace(query, size=1, facets=(target,)), actor=None, purpose="portal")
     if not page.facets:
         return []
     return [(display_value(v), int(n)) for v, n, _link in page.facets[0].values[:CHART_VALUES]]

@@ -157,7 +157,7 @@ def download(request: HttpRequest, name: str) -> HttpResponseBase:
     if filtered:
         from kaidan.catalog.selectors import grid_query
 
-        query = grid_query(None, dataset, request.GET, as_of=revision)
+        query = grid_query(dataset, request.GET, actor=None, as_of=revision)
     try:
         chunks = downloads.stream(dataset, fmt, revision=revision, query=query)
     except downloads.DownloadRefused as exc:

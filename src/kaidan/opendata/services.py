@@ -129,7 +129,7 @@ def describe(finding: Finding) -> str:
 
 def personal_data(dataset: Dataset) -> list[Finding]:
     """What looks personal in what the public would see (the anonymous relation, a sample of rows)."""
-    rel = compile_relation(None, dataset)
+    rel = compile_relation(dataset, actor=None)
     index = {f.pk: i for i, f in enumerate(rel.fields)}
     samples: dict[int, list[object]] = {f.pk: [] for f in rel.visible}
     for n, (_row_id, _rev, values) in enumerate(rel.rows()):
@@ -141,7 +141,7 @@ def personal_data(dataset: Dataset) -> list[Finding]:
 
 
 @transaction.atomic
-def publish(actor: Actor, dataset: Dataset, *, reason: str = "", licence: str | None = None) -> Dataset:
+def publish(dataset: Dataset, *, actor: Actor, reason: str = "", licence: str | None = None) -> Dataset:
     """Publish, unless refused; values that look personal need a manager's recorded `reason`.
 
     `licence` (a key of kaidan.opendata.catalog.LICENCES) is the publisher's choice; the default is the
@@ -149,7 +149,7 @@ def publish(actor: Actor, dataset: Dataset, *, reason: str = "", licence: str | 
     changes only the licence (audited)."""
     from .catalog import LICENCES
 
-    require(actor, "object.manage", dataset)
+    require("object.manage", dataset, actor=actor)
     if licence is not None and licence not in LICENCES:
         raise PublishRefused(
             [
@@ -167,7 +167,7 @@ def publish(actor: Actor, dataset: Dataset, *, reason: str = "", licence: str | 
         dataset.licence = licence
         dataset.save(update_fields=["licence", "updated_at"])
         if dataset.published:
-            record(actor, "catalog.dataset.publish", dataset, detail={"licence": licence})
+            record("catalog.dataset.publish", dataset, actor=actor, detail={"licence": licence})
     if not dataset.published:
         dataset.published = True
         dataset.published_at = timezone.now()
@@ -176,15 +176,15 @@ def publish(actor: Actor, dataset: Dataset, *, reason: str = "", licence: str | 
         if findings:
             detail["override_reason"] = reason.strip()
             detail["warnings"] = [{"column": f.column, "kind": f.kind, "count": f.count} for f in findings]
-        record(actor, "catalog.dataset.publish", dataset, detail=detail)
+        record("catalog.dataset.publish", dataset, actor=actor, detail=detail)
     return dataset
 
 
 @transaction.atomic
-def unpublish(actor: Actor, dataset: Dataset) -> Dataset:
-    require(actor, "object.manage", dataset)
+def unpublish(dataset: Dataset, *, actor: Actor) -> Dataset:
+    require("object.manage", dataset, actor=actor)
     if dataset.published:
         dataset.published = False
         dataset.save(update_fields=["published", "updated_at"])
-        record(actor, "catalog.dataset.unpublish", dataset)
+        record("catalog.dataset.unpublish", dataset, actor=actor)
     return dataset

@@ -56,7 +56,7 @@ def cached_check(dataset: Dataset) -> Conformance:
 
 def check(dataset: Dataset) -> Conformance:
     """The layout the dataset follows, and the values (as the public sees them) that break its rules."""
-    rel = compile_relation(None, dataset)
+    rel = compile_relation(dataset, actor=None)
     standard = match([f.label for f in rel.visible])
     result = Conformance(standard)
     if standard is None or not rel.allowed:

@@ -101,10 +101,10 @@ def _number(value: Any) -> Decimal | None:
         return None
 
 
-def _value(actor: Actor, kpi: Kpi, as_of: int | None = None) -> Decimal | None:
+def _value(kpi: Kpi, as_of: int | None = None, *, actor: Actor) -> Decimal | None:
     result = engine.run(
-        actor,
         kpi.sql,
+        actor=actor,
         as_of={kpi.dataset_id: as_of} if as_of is not None else None,
         row_limit=1,
         purpose="kpi",
@@ -114,12 +114,12 @@ def _value(actor: Actor, kpi: Kpi, as_of: int | None = None) -> Decimal | None:
     return _number(result.rows[0][0])
 
 
-def measure(actor: Actor, kpi: Kpi, *, trend: bool = False) -> Measured:
+def measure(kpi: Kpi, *, actor: Actor, trend: bool = False) -> Measured:
     """The KPI as the actor sees it now (and, with `trend`, as of the source's recent revisions)."""
-    if not rights(actor, kpi.dataset).can_read:
+    if not rights(kpi.dataset, actor=actor).can_read:
         return Measured(kpi, None, "no-access")
     try:
-        measured = Measured(kpi, _value(actor, kpi))
+        measured = Measured(kpi, _value(kpi, actor=actor))
     except engine.QueryRefused as exc:
         return Measured(kpi, None, str(exc))
     if trend:
@@ -130,7 +130,7 @@ def measure(actor: Actor, kpi: Kpi, *, trend: bool = False) -> Measured:
         )
         for number in reversed(numbers):
             try:
-                measured.trend.append(Point(number, _value(actor, kpi, number)))
+                measured.trend.append(Point(number, _value(kpi, number, actor=actor)))
             except engine.QueryRefused:
                 measured.trend.append(Point(number, None))
     return measured

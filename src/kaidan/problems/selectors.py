@@ -20,19 +20,19 @@ from .models import Kpi, Problem, Status
 
 
 def own_organizations(*, actor: Actor) -> list[Organization]:
-    account = account_of(actor)
+    account = account_of(actor=actor)
     if account is None:
         return []
-    if is_superuser(actor):
+    if is_superuser(actor=actor):
         return list(Organization.objects.exclude(kind=Organization.Kind.PUBLIC))
     return [m.organization for m in Membership.objects.filter(user=account).select_related("organization")]
 
 
 def visible_problems(*, actor: Actor) -> QuerySet[Problem]:
-    account = account_of(actor)
+    account = account_of(actor=actor)
     if account is None:
         return Problem.objects.none()
-    if is_superuser(actor):
+    if is_superuser(actor=actor):
         return Problem.objects.all()
     orgs = Membership.objects.filter(user=account).values("organization")
     return Problem.objects.filter(
@@ -45,11 +45,11 @@ def may_see(problem: Problem, *, actor: Actor) -> bool:
 
 
 def may_manage(problem: Problem, *, actor: Actor) -> bool:
-    account = account_of(actor)
+    account = account_of(actor=actor)
     if account is None:
         return False
     if (
-        is_superuser(actor)
+        is_superuser(actor=actor)
         or problem.created_by_id == account.pk
         or problem.people.filter(pk=account.pk).exists()
     ):
@@ -61,7 +61,7 @@ def visible_kpis(*, actor: Actor) -> list[Kpi]:
     """KPIs over datasets the actor may read (a KPI over data one may not see is not shown)."""
     from kaidan.catalog.selectors import list_datasets
 
-    readable = {d.pk for d in list_datasets(actor)}
+    readable = {d.pk for d in list_datasets(actor=actor)}
     return [k for k in Kpi.objects.select_related("dataset", "owner") if k.dataset_id in readable]
 
 
@@ -87,7 +87,7 @@ def problem_list(*, actor: Actor, status: str = "") -> list[Row]:
     for problem in problems:
         result = None
         if problem.kpi is not None:
-            result = measured.get(problem.kpi.pk) or measure(actor, problem.kpi)
+            result = measured.get(problem.kpi.pk) or measure(problem.kpi, actor=actor)
             measured[problem.kpi.pk] = result
         rows.append(Row(problem, result))
     rows.sort(key=lambda r: (r.gap_ratio is None, -(r.gap_ratio or 0), r.problem.title))

@@ -33,7 +33,7 @@ def create_kpi(
     unit: str = "",
     description: str = "",
 ) -> Kpi:
-    if not rights(actor, dataset).can_read:
+    if not rights(dataset, actor=actor).can_read:
         raise NotFound(detail=dataset.name)
     if owner not in selectors.own_organizations(actor=actor):
         raise Forbidden()
@@ -47,15 +47,15 @@ def create_kpi(
             target=target,
             direction=direction,
             unit=unit,
-            created_by=account_of(actor),
+            created_by=account_of(actor=actor),
         )
-        record(actor, "problems.kpi.create", None, detail={"kpi": kpi.pk, "title": title})
+        record("problems.kpi.create", None, actor=actor, detail={"kpi": kpi.pk, "title": title})
     return kpi
 
 
-def _changed(problem: Problem, actor: Actor | None, what: str, detail: dict[str, Any]) -> None:
+def _changed(problem: Problem, what: str, detail: dict[str, Any], *, actor: Actor | None) -> None:
     Change.objects.create(
-        problem=problem, actor=account_of(actor) if actor else None, what=what, detail=detail
+        problem=problem, actor=account_of(actor=actor) if actor else None, what=what, detail=detail
     )
     problem.save(update_fields=["updated_at"])
 
@@ -82,44 +82,47 @@ def create_problem(
             reality=reality,
             kpi=kpi,
             owner=owner,
-            created_by=account_of(actor),
+            created_by=account_of(actor=actor),
         )
         problem.organizations.set(organizations)
         problem.people.set(people)
-        _changed(problem, actor, "created", {"title": title, "status": problem.status})
-        record(actor, "problems.problem.create", None, detail={"problem": problem.pk, "title": title})
+        _changed(problem, "created", {"title": title, "status": problem.status}, actor=actor)
+        record("problems.problem.create", None, actor=actor, detail={"problem": problem.pk, "title": title})
     return problem
 
 
-def _require_visible(problem: Problem, actor: Actor) -> None:
+def _require_visible(problem: Problem, *, actor: Actor) -> None:
     if not selectors.may_see(problem, actor=actor):
         raise NotFound(detail=problem.pk)
 
 
-def _require_manage(problem: Problem, actor: Actor) -> None:
-    _require_visible(problem, actor)
+def _require_manage(problem: Problem, *, actor: Actor) -> None:
+    _require_visible(problem, actor=actor)
     if not selectors.may_manage(problem, actor=actor):
         raise Forbidden()
 
 
 def change_status(problem: Problem, status: str, *, actor: Actor, note: str = "") -> Problem:
-    _require_manage(problem, actor)
+    _require_manage(problem, actor=actor)
     old = problem.status
     if status == old:
         return problem
     with transaction.atomic():
         problem.status = Status(status)
         problem.save(update_fields=["status", "updated_at"])
-        _changed(problem, actor, "status", {"old": old, "new": status, "note": note})
+        _changed(problem, "status", {"old": old, "new": status, "note": note}, actor=actor)
         record(
-            actor, "problems.problem.change", None, detail={"problem": problem.pk, "status": [old, status]}
+            "problems.problem.change",
+            None,
+            actor=actor,
+            detail={"problem": problem.pk, "status": [old, status]},
         )
     return problem
 
 
 def update_problem(problem: Problem, *, actor: Actor, **fields: Any) -> Problem:
     """Change the title, purpose, ideal, reality or KPI; the history keeps the old and the new text."""
-    _require_manage(problem, actor)
+    _require_manage(problem, actor=actor)
     allowed = {"title", "purpose", "ideal", "reality", "kpi"}
     changes = {}
     for name, value in fields.items():
@@ -133,23 +136,30 @@ def update_problem(problem: Problem, *, actor: Actor, **fields: Any) -> Problem:
         return problem
     with transaction.atomic():
         problem.save()
-        _changed(problem, actor, "edited", changes)
+        _changed(problem, "edited", changes, actor=actor)
         record(
-            actor, "problems.problem.change", None, detail={"problem": problem.pk, "fields": list(changes)}
+            "problems.problem.change",
+            None,
+            actor=actor,
+            detail={"problem": problem.pk, "fields": list(changes)},
         )
     return problem
 
 
 def post(problem: Problem, text: str, *, actor: Actor, anonymous: bool = False) -> Post:
     """A post in the problem's discussion; `anonymous` keeps no author anywhere (staff only)."""
-    _require_visible(problem, actor)
-    author = account_of(actor)
+    _require_visible(problem, actor=actor)
+    author = account_of(actor=actor)
     if author is None:
         raise Forbidden()
     with transaction.atomic():
         message = Post.objects.create(problem=problem, author=None if anonymous else author, text=text)
-        _changed(problem, None if anonymous else actor, "post", {"post": message.pk, "anonymous": anonymous})
-        record(None if anonymous else actor, "problems.problem.post", None, detail={"problem": problem.pk})
+        _changed(
+            problem, "post", {"post": message.pk, "anonymous": anonymous}, actor=None if anonymous else actor
+        )
+        record(
+            "problems.problem.post", None, actor=None if anonymous else actor, detail={"problem": problem.pk}
+        )
     return message
 
 
@@ -161,12 +171,11 @@ def add_action(
     owner: User | None = None,
     due: datetime.date | None = None,
 ) -> Action:
-    _require_visible(problem, actor)
+    _require_visible(problem, actor=actor)
     with transaction.atomic():
         action = Action.objects.create(problem=problem, description=description, owner=owner, due=due)
         _changed(
             problem,
-            actor,
             "action",
             {
                 "action": action.pk,
@@ -174,19 +183,26 @@ def add_action(
                 "owner": str(owner or ""),
                 "due": str(due or ""),
             },
+            actor=actor,
         )
-        record(actor, "problems.problem.change", None, detail={"problem": problem.pk, "action": action.pk})
+        record(
+            "problems.problem.change", None, actor=actor, detail={"problem": problem.pk, "action": action.pk}
+        )
     return action
 
 
 def complete_action(action: Action, *, actor: Actor) -> Action:
     problem = action.problem
-    _require_visible(problem, actor)
-    if not (selectors.may_manage(problem, actor=actor) or action.owner == account_of(actor)):
+    _require_visible(problem, actor=actor)
+    if not (selectors.may_manage(problem, actor=actor) or action.owner == account_of(actor=actor)):
         raise Forbidden()
     with transaction.atomic():
         action.done = True
         action.save(update_fields=["done"])
-        _changed(problem, actor, "action_done", {"action": action.pk, "description": action.description})
-        record(actor, "problems.problem.change", None, detail={"problem": problem.pk, "done": action.pk})
+        _changed(
+            problem, "action_done", {"action": action.pk, "description": action.description}, actor=actor
+        )
+        record(
+            "problems.problem.change", None, actor=actor, detail={"problem": problem.pk, "done": action.pk}
+        )
     return action

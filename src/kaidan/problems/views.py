@@ -76,7 +76,7 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action_form.fields["owner"].queryset = _owners(problem)  # type: ignore[attr-defined]
     context = {
         "problem": problem,
-        "measured": measure(request.user, problem.kpi, trend=True) if problem.kpi else None,
+        "measured": measure(problem.kpi, actor=request.user, trend=True) if problem.kpi else None,
         "may_manage": selectors.may_manage(problem, actor=request.user),
         "status_form": StatusForm(initial={"status": problem.status}),
         "post_form": PostForm(),
@@ -138,7 +138,7 @@ def action_done(request: HttpRequest, pk: int, action_id: int) -> HttpResponse:
 
 @login_required
 def kpi_list(request: HttpRequest) -> HttpResponse:
-    measured = [measure(request.user, k) for k in selectors.visible_kpis(actor=request.user)]
+    measured = [measure(k, actor=request.user) for k in selectors.visible_kpis(actor=request.user)]
     measured.sort(key=lambda m: (m.gap_ratio is None, -(m.gap_ratio or 0)))
     return render(request, "problems/kpi_list.html", {"measured": measured})
 
@@ -148,7 +148,7 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
     kpi = get_object_or_404(Kpi.objects.select_related("dataset", "owner"), pk=pk)
     if kpi not in selectors.visible_kpis(actor=request.user):
         raise NotFound(detail=pk)
-    measured = measure(request.user, kpi, trend=True)
+    measured = measure(kpi, actor=request.user, trend=True)
     values = [abs(p.value) for p in measured.trend if p.value is not None] + [abs(kpi.target)]
     top: Decimal = max(values) or Decimal(1)
     bars = [(p, int(abs(p.value) * 100 / top) if p.value is not None else 0) for p in measured.trend]
@@ -167,7 +167,7 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def kpi_new(request: HttpRequest) -> HttpResponse:
     orgs = selectors.own_organizations(actor=request.user)
-    datasets = list_datasets(request.user)
+    datasets = list_datasets(actor=request.user)
     form = KpiForm(request.POST or None, organizations=orgs, datasets=datasets)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -138,7 +138,7 @@ def _store_documents(
     for key, attachment in attachments.items():
         with document_files.open_stored(attachment.storage_name) as handle:
             document = upload_document(
-                SYSTEM,
+                actor=SYSTEM,
                 owner=dataset.owner,
                 title=f"{submission.receipt} {labels.get(key, key)}：{attachment.filename}"[:300],
                 file=File(handle, name=attachment.filename),
@@ -186,7 +186,7 @@ def submit(
             nonce=tokens.new_nonce(),
         )
         who = actor if actor is not None else ApplicantActor(submission.receipt)
-        submission.row_id = records.write_submission(who, submission, defs)
+        submission.row_id = records.write_submission(submission, defs, actor=who)
         _store_documents(submission, defs, attachments)
         submission.save(update_fields=["row_id", "answers"])
         CaseEvent.objects.create(
@@ -196,9 +196,9 @@ def submit(
             actor_label=str(getattr(who, "audit_label", who)),
         )
         record(
-            who,
             "procedures.submission.create",
             submission,
+            actor=who,
             detail={
                 "procedure": procedure.slug,
                 "version": version.number,
@@ -281,7 +281,7 @@ def correct(submission: Submission, answers: Mapping[str, Any], uploads: Mapping
         locked.status = CaseStatus.REVIEWING
         locked.correction_request = ""
         locked.save()
-        records.update_submission_row(actor, locked, defs, f"申請 {locked.receipt} を申請者が訂正")
+        records.update_submission_row(locked, defs, f"申請 {locked.receipt} を申請者が訂正", actor=actor)
         CaseEvent.objects.create(
             submission=locked,
             kind=CaseEvent.Kind.CORRECTED,
@@ -290,6 +290,6 @@ def correct(submission: Submission, answers: Mapping[str, Any], uploads: Mapping
             actor_label=actor.audit_label,
             detail={"changed": changed, "previous": {k: previous.get(k) for k in changed}},
         )
-        record(actor, "procedures.submission.correct", locked, detail={"changed": changed})
+        record("procedures.submission.correct", locked, actor=actor, detail={"changed": changed})
         mail.on_status(locked)
     return locked

@@ -45,14 +45,14 @@ def _dataset(procedure: Procedure) -> Dataset:
     return Dataset.objects.get(pk=procedure.dataset_id)
 
 
-def may_see_cases(actor: Actor, procedure: Procedure) -> bool:
-    return procedure.dataset_id is not None and rights(actor, _dataset(procedure)).can_read
+def may_see_cases(procedure: Procedure, *, actor: Actor) -> bool:
+    return procedure.dataset_id is not None and rights(_dataset(procedure), actor=actor).can_read
 
 
-def inbox(actor: Actor, procedure: Procedure, *, status: str = "") -> list[Submission]:
+def inbox(procedure: Procedure, *, actor: Actor, status: str = "") -> list[Submission]:
     """The cases the actor may see (rows of their visible relation), newest first."""
     dataset = _dataset(procedure)
-    relation = compile_relation(actor, dataset)
+    relation = compile_relation(dataset, actor=actor)
     if not relation.allowed:
         raise NotFound(detail=procedure.slug)
     ids = [row_id for row_id, _rev, _values in relation.rows()]
@@ -86,11 +86,11 @@ def _submission(procedure: Procedure, pk: int) -> Submission:
     return submission
 
 
-def get_case(actor: Actor, procedure: Procedure, pk: int) -> CaseView:
+def get_case(procedure: Procedure, pk: int, *, actor: Actor) -> CaseView:
     """One case as the actor may see it (NotFound outside their relation). The read is audited."""
     dataset = _dataset(procedure)
     submission = _submission(procedure, pk)
-    relation = compile_relation(actor, dataset)
+    relation = compile_relation(dataset, actor=actor)
     row = relation.row(submission.row_id) if relation.allowed else None  # type: ignore[arg-type]
     if row is None:
         raise NotFound(detail=pk)
@@ -105,13 +105,13 @@ def get_case(actor: Actor, procedure: Procedure, pk: int) -> CaseView:
         fld, value = by_name.get(d.key, (None, None))
         answers.append((d, value, fld is not None and fld.pk in visible))
     audit_read(
-        actor,
         dataset,
         [f for f in relation.fields if f.pk in visible],
         "case",
         {"receipt": submission.receipt, "row": submission.row_id},
+        actor=actor,
     )
-    edit = compile_relation(actor, dataset, purpose=Purpose.EDIT)
+    edit = compile_relation(dataset, actor=actor, purpose=Purpose.EDIT)
     can_edit = edit.allowed and edit.row(submission.row_id) is not None  # type: ignore[arg-type]
     return CaseView(
         submission=submission,
@@ -123,19 +123,19 @@ def get_case(actor: Actor, procedure: Procedure, pk: int) -> CaseView:
     )
 
 
-def _require_edit(actor: Actor, procedure: Procedure, pk: int) -> Submission:
+def _require_edit(procedure: Procedure, pk: int, *, actor: Actor) -> Submission:
     dataset = _dataset(procedure)
     submission = _submission(procedure, pk)
-    if compile_relation(actor, dataset).row(submission.row_id) is None:  # type: ignore[arg-type]
+    if compile_relation(dataset, actor=actor).row(submission.row_id) is None:  # type: ignore[arg-type]
         raise NotFound(detail=pk)
-    edit = compile_relation(actor, dataset, purpose=Purpose.EDIT)
+    edit = compile_relation(dataset, actor=actor, purpose=Purpose.EDIT)
     if not edit.allowed or edit.row(submission.row_id) is None:  # type: ignore[arg-type]
         raise Forbidden()
     return Submission.objects.select_for_update().select_related("procedure", "version").get(pk=submission.pk)
 
 
-def _event(actor: Actor, submission: Submission, kind: str, **fields: Any) -> CaseEvent:
-    user = account_of(actor)
+def _event(submission: Submission, kind: str, *, actor: Actor, **fields: Any) -> CaseEvent:
+    user = account_of(actor=actor)
     return CaseEvent.objects.create(
         submission=submission,
         kind=kind,
@@ -145,32 +145,32 @@ def _event(actor: Actor, submission: Submission, kind: str, **fields: Any) -> Ca
     )
 
 
-def change_status(actor: Actor, procedure: Procedure, pk: int, status: str, note: str = "") -> Submission:
+def change_status(procedure: Procedure, pk: int, status: str, note: str = "", *, actor: Actor) -> Submission:
     with transaction.atomic():
-        submission = _require_edit(actor, procedure, pk)
+        submission = _require_edit(procedure, pk, actor=actor)
         if status not in TRANSITIONS[submission.status]:
             raise Forbidden()
         old = submission.status
         submission.status = status
         submission.save(update_fields=["status", "updated_at"])
         records.update_submission_row(
-            actor,
             submission,
             load(submission.version.fields),
             f"申請 {submission.receipt}: {records.STATUS_JA[CaseStatus(status)]}",
+            actor=actor,
         )
-        _event(actor, submission, CaseEvent.Kind.STATUS, status_from=old, status_to=status, text=note)
-        record(actor, "procedures.case.status", submission, detail={"from": old, "to": status})
+        _event(submission, CaseEvent.Kind.STATUS, actor=actor, status_from=old, status_to=status, text=note)
+        record("procedures.case.status", submission, actor=actor, detail={"from": old, "to": status})
         mail.on_status(submission, note)
     return submission
 
 
-def request_correction(actor: Actor, procedure: Procedure, pk: int, text: str) -> Submission:
+def request_correction(procedure: Procedure, pk: int, text: str, *, actor: Actor) -> Submission:
     """Ask the applicant to correct the application: 差戻し, with what to correct (shown to the applicant)."""
     if not text.strip():
         raise Forbidden()
     with transaction.atomic():
-        submission = _require_edit(actor, procedure, pk)
+        submission = _require_edit(procedure, pk, actor=actor)
         if submission.status in (CaseStatus.COMPLETED, CaseStatus.REJECTED):
             raise Forbidden()
         old = submission.status
@@ -178,52 +178,52 @@ def request_correction(actor: Actor, procedure: Procedure, pk: int, text: str) -
         submission.correction_request = text.strip()
         submission.save(update_fields=["status", "correction_request", "updated_at"])
         records.update_submission_row(
-            actor, submission, load(submission.version.fields), f"申請 {submission.receipt}: 差戻し"
+            submission, load(submission.version.fields), f"申請 {submission.receipt}: 差戻し", actor=actor
         )
         _event(
-            actor,
             submission,
             CaseEvent.Kind.CORRECTION_REQUESTED,
+            actor=actor,
             status_from=old,
             status_to=CaseStatus.RETURNED,
             text=submission.correction_request,
         )
-        record(actor, "procedures.case.request_correction", submission, detail={"from": old})
+        record("procedures.case.request_correction", submission, actor=actor, detail={"from": old})
         mail.on_status(submission, submission.correction_request)
     return submission
 
 
-def assign(actor: Actor, procedure: Procedure, pk: int, assignee: User | None) -> Submission:
+def assign(procedure: Procedure, pk: int, assignee: User | None, *, actor: Actor) -> Submission:
     with transaction.atomic():
-        submission = _require_edit(actor, procedure, pk)
-        if assignee is not None and not rights(assignee, _dataset(procedure)).can_edit:
+        submission = _require_edit(procedure, pk, actor=actor)
+        if assignee is not None and not rights(_dataset(procedure), actor=assignee).can_edit:
             raise Forbidden()
         submission.assignee = assignee
         submission.save(update_fields=["assignee", "updated_at"])
         name = str(assignee) if assignee is not None else ""
-        _event(actor, submission, CaseEvent.Kind.ASSIGNED, text=name, internal=True)
+        _event(submission, CaseEvent.Kind.ASSIGNED, actor=actor, text=name, internal=True)
         record(
-            actor,
             "procedures.case.assign",
             submission,
+            actor=actor,
             detail={"assignee": getattr(assignee, "username", None)},
         )
     return submission
 
 
-def comment(actor: Actor, procedure: Procedure, pk: int, text: str) -> CaseEvent:
+def comment(procedure: Procedure, pk: int, text: str, *, actor: Actor) -> CaseEvent:
     """An internal comment: staff only, never shown to the applicant."""
     if not text.strip():
         raise Forbidden()
     with transaction.atomic():
-        submission = _require_edit(actor, procedure, pk)
-        event = _event(actor, submission, CaseEvent.Kind.COMMENT, text=text.strip(), internal=True)
-        record(actor, "procedures.case.comment", submission, detail={"event": event.pk})
+        submission = _require_edit(procedure, pk, actor=actor)
+        event = _event(submission, CaseEvent.Kind.COMMENT, actor=actor, text=text.strip(), internal=True)
+        record("procedures.case.comment", submission, actor=actor, detail={"event": event.pk})
     return event
 
 
-def assignable(actor: Actor, procedure: Procedure) -> list[User]:
+def assignable(procedure: Procedure, *, actor: Actor) -> list[User]:
     """Members of the owner organization who may process the cases (editors and up)."""
     dataset = _dataset(procedure)
     users = User.objects.filter(memberships__organization_id=procedure.owner_id, is_active=True).distinct()
-    return [u for u in users.order_by("username") if rights(u, dataset).can_edit]
+    return [u for u in users.order_by("username") if rights(dataset, actor=u).can_edit]

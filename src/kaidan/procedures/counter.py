@@ -36,30 +36,30 @@ from .models import Channel, Draft, Procedure, Submission
 from .schema import FieldDef, Kind, load
 
 
-def may_serve(actor: Actor, procedure: Procedure) -> bool:
+def may_serve(procedure: Procedure, *, actor: Actor) -> bool:
     """Counter staff: whoever may process the procedure's cases (edit its dataset)."""
     if procedure.dataset_id is None or procedure.current_version is None:
         return False
-    return rights(actor, Dataset.objects.get(pk=procedure.dataset_id)).can_edit
+    return rights(Dataset.objects.get(pk=procedure.dataset_id), actor=actor).can_edit
 
 
-def require(actor: Actor, procedure: Procedure) -> None:
-    if not may_serve(actor, procedure):
+def require(procedure: Procedure, *, actor: Actor) -> None:
+    if not may_serve(procedure, actor=actor):
         raise NotFound(detail=procedure.slug)
 
 
-def source_datasets(actor: Actor) -> list[Dataset]:
+def source_datasets(*, actor: Actor) -> list[Dataset]:
     """The datasets the clerk may look residents up in (not the procedures' own application data)."""
     own = set(Procedure.objects.exclude(dataset=None).values_list("dataset_id", flat=True))
-    return [d for d in list_datasets(actor) if d.pk not in own]
+    return [d for d in list_datasets(actor=actor) if d.pk not in own]
 
 
-def search(actor: Actor, dataset: Dataset, text: str) -> GridPage:
+def search(dataset: Dataset, text: str, *, actor: Actor) -> GridPage:
     """Rows of the dataset matching the words, as the clerk may see them (the grid's search)."""
     params = QueryDict(mutable=True)
     params["q"] = text
     params["size"] = "20"
-    return query_rows(actor, dataset, grid_query(actor, dataset, params), purpose="view")
+    return query_rows(dataset, grid_query(dataset, params, actor=actor), actor=actor, purpose="view")
 
 
 def _text(value: Any) -> str:
@@ -126,19 +126,19 @@ def prefill_values(
 
 
 @transaction.atomic
-def start(actor: Actor, procedure: Procedure, *, dataset_name: str = "", row_id: int | None = None) -> Draft:
+def start(procedure: Procedure, *, actor: Actor, dataset_name: str = "", row_id: int | None = None) -> Draft:
     """A counter draft, prefilled from one record the clerk may read (or empty)."""
-    require(actor, procedure)
+    require(procedure, actor=actor)
     assert procedure.current_version is not None
     defs = load(procedure.current_version.fields)
     raw: dict[str, Any] = {}
     sources: list[dict[str, Any]] = []
     if dataset_name and row_id is not None:
-        dataset = get_dataset(actor, dataset_name)
-        row = get_row(actor, dataset, row_id)  # the one gate; the read is audited
+        dataset = get_dataset(dataset_name, actor=actor)
+        row = get_row(dataset, row_id, actor=actor)  # the one gate; the read is audited
         if row is None:
             raise NotFound(detail=row_id)
-        fields = relation(actor, dataset).visible
+        fields = relation(dataset, actor=actor).visible
         raw, filled = prefill_values(defs, fields, row.values)
         sources.append({"dataset": dataset.name, "title": dataset.title, "row": row_id, "fields": filled})
     return Draft.objects.create(
@@ -146,38 +146,38 @@ def start(actor: Actor, procedure: Procedure, *, dataset_name: str = "", row_id:
         version=procedure.current_version,
         answers=raw,
         nonce=tokens.new_nonce(),
-        clerk=account_of(actor),
+        clerk=account_of(actor=actor),
         sources=sources,
     )
 
 
-def find(actor: Actor, procedure: Procedure, token: str) -> Draft:
+def find(procedure: Procedure, token: str, *, actor: Actor) -> Draft:
     """The clerk's counter draft (only its clerk opens it)."""
-    require(actor, procedure)
+    require(procedure, actor=actor)
     draft = applications.find_draft(token)
-    user = account_of(actor)
+    user = account_of(actor=actor)
     if draft is None or draft.procedure_id != procedure.pk or user is None or draft.clerk_id != user.pk:
         raise NotFound(detail="counter draft")
     return draft
 
 
-def submit(actor: Actor, draft: Draft, answers: dict[str, Any], email: str) -> Submission:
+def submit(draft: Draft, answers: dict[str, Any], email: str, *, actor: Actor) -> Submission:
     """Submit on the resident's behalf after they checked the screen: made by the clerk, at the counter."""
-    require(actor, draft.procedure)
-    if draft.clerk_id is None or draft.clerk_id != getattr(account_of(actor), "pk", None):
+    require(draft.procedure, actor=actor)
+    if draft.clerk_id is None or draft.clerk_id != getattr(account_of(actor=actor), "pk", None):
         raise Forbidden()
     with transaction.atomic():
         submission, _token = applications.submit(
             draft, answers, email=email, channel=Channel.COUNTER, actor=actor
         )
         record(
-            actor,
             "procedures.submission.counter",
             submission,
+            actor=actor,
             detail={
                 "procedure": draft.procedure.slug,
                 "receipt": submission.receipt,
-                "clerk": getattr(account_of(actor), "username", ""),
+                "clerk": getattr(account_of(actor=actor), "username", ""),
                 "records": draft.sources,
             },
         )

@@ -19,14 +19,14 @@ from .views import answer_rows
 
 @login_required
 def lookup(request: HttpRequest, slug: str) -> HttpResponse:
-    procedure = selectors.get_for_cases(request.user, slug)
-    counter.require(request.user, procedure)
-    datasets = counter.source_datasets(request.user)
+    procedure = selectors.get_for_cases(slug, actor=request.user)
+    counter.require(procedure, actor=request.user)
+    datasets = counter.source_datasets(actor=request.user)
     chosen = request.GET.get("dataset", "")
     text = request.GET.get("q", "").strip()[:200]
     page = None
     if chosen and text:
-        page = counter.search(request.user, get_dataset(request.user, chosen), text)
+        page = counter.search(get_dataset(chosen, actor=request.user), text, actor=request.user)
     return render(
         request,
         "procedures/counter.html",
@@ -44,11 +44,11 @@ def lookup(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def start(request: HttpRequest, slug: str) -> HttpResponse:
-    procedure = selectors.get_for_cases(request.user, slug)
+    procedure = selectors.get_for_cases(slug, actor=request.user)
     row = request.POST.get("row", "")
     draft = counter.start(
-        request.user,
         procedure,
+        actor=request.user,
         dataset_name=request.POST.get("dataset", ""),
         row_id=int(row) if row.isdigit() else None,
     )
@@ -58,8 +58,8 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def form(request: HttpRequest, slug: str, token: str) -> HttpResponse:
-    procedure = selectors.get_for_cases(request.user, slug)
-    draft = counter.find(request.user, procedure, token)
+    procedure = selectors.get_for_cases(slug, actor=request.user)
+    draft = counter.find(procedure, token, actor=request.user)
     held = applications.held_files(draft)
     if request.method == "POST":
         bound = ApplicationForm(draft.version, data=request.POST, held=held, email_required=False)
@@ -111,8 +111,8 @@ def form(request: HttpRequest, slug: str, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def check(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """The screen the resident reads and confirms (large, plain): then the clerk submits for them."""
-    procedure = selectors.get_for_cases(request.user, slug)
-    draft = counter.find(request.user, procedure, token)
+    procedure = selectors.get_for_cases(slug, actor=request.user)
+    draft = counter.find(procedure, token, actor=request.user)
     held = applications.held_files(draft)
     bound = ApplicationForm(
         draft.version,
@@ -126,7 +126,7 @@ def check(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     shown = {**answers, **{key: {"filename": a.filename} for key, a in held.items()}}
     if request.method == "POST" and request.POST.get("confirmed") == "yes":
         submission = counter.submit(
-            request.user, draft, answers, bound.cleaned_data.get("contact_email") or ""
+            draft, answers, bound.cleaned_data.get("contact_email") or "", actor=request.user
         )
         messages.success(
             request,

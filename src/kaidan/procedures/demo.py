@@ -85,11 +85,11 @@ def _procedure(
 ) -> Procedure:
     procedure = Procedure.objects.filter(slug=slug).first()
     if procedure is None:
-        procedure = services.create_procedure(editor, owner=owner, slug=slug, **info)
+        procedure = services.create_procedure(actor=editor, owner=owner, slug=slug, **info)
         for d in defs:
-            services.add_field(editor, procedure, d)
+            services.add_field(procedure, d, actor=editor)
     if procedure.current_version is None:
-        services.publish(manager, procedure)
+        services.publish(procedure, actor=manager)
         procedure.refresh_from_db()
     return procedure
 
@@ -107,17 +107,17 @@ def _apply(procedure: Procedure, raw: dict[str, Any], email: str) -> Any:
 def _walk(procedure: Procedure, staff: User, submission: Any, status: str, note: str) -> None:
     if status == CaseStatus.RECEIVED:
         return
-    cases.assign(staff, procedure, submission.pk, staff)
+    cases.assign(procedure, submission.pk, staff, actor=staff)
     if status == CaseStatus.RETURNED:
-        cases.request_correction(staff, procedure, submission.pk, note)
+        cases.request_correction(procedure, submission.pk, note, actor=staff)
         return
     if status == CaseStatus.REJECTED:
-        cases.change_status(staff, procedure, submission.pk, CaseStatus.REJECTED, note)
+        cases.change_status(procedure, submission.pk, CaseStatus.REJECTED, note, actor=staff)
         return
-    cases.change_status(staff, procedure, submission.pk, CaseStatus.REVIEWING)
+    cases.change_status(procedure, submission.pk, CaseStatus.REVIEWING, actor=staff)
     if status == CaseStatus.COMPLETED:
-        cases.comment(staff, procedure, submission.pk, "手数料の納付を確認済み。")
-        cases.change_status(staff, procedure, submission.pk, CaseStatus.COMPLETED, note)
+        cases.comment(procedure, submission.pk, "手数料の納付を確認済み。", actor=staff)
+        cases.change_status(procedure, submission.pk, CaseStatus.COMPLETED, note, actor=staff)
 
 
 POSTAL_CODES = [
@@ -156,7 +156,7 @@ def create_postal_codes(owner: Organization) -> None:
             title="郵便番号（世田谷区の一部）",
             classification="public",
         )
-        run_import(SYSTEM, plan)
+        run_import(plan, actor=SYSTEM)
 
 
 def create_procedures() -> None:
@@ -262,4 +262,6 @@ def create_procedures() -> None:
             raw = {"category": category, "district": district, "message": message, "reply": i % 2 == 0}
             submission = _apply(voice, raw, f"voice{i + 1}@example.jp")
             if i < 2:
-                cases.change_status(admin, voice, submission.pk, CaseStatus.COMPLETED, "担当課に伝えました。")
+                cases.change_status(
+                    voice, submission.pk, CaseStatus.COMPLETED, "担当課に伝えました。", actor=admin
+                )

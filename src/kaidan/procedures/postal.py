@@ -20,7 +20,7 @@ DEFAULT_DATASET = "postal-codes"
 ADDRESS_PARTS = ("都道府県", "市区町村", "町域", "住所")
 
 
-def lookup(actor: Actor, code: str) -> str | None:
+def lookup(code: str, *, actor: Actor) -> str | None:
     """The address for a postal code ("東京都世田谷区池尻"), or None (unknown code, no dataset, not readable)."""
     try:
         postal = parse_postal_code(code)
@@ -30,7 +30,7 @@ def lookup(actor: Actor, code: str) -> str | None:
     dataset = Dataset.objects.filter(name=name).first() if name else None
     if dataset is None:
         return None
-    visible = relation(actor, dataset).visible
+    visible = relation(dataset, actor=actor).visible
     if not visible:
         return None
     postal_field = next((f for f in visible if f.type == FieldType.POSTAL_CODE), None)
@@ -40,7 +40,7 @@ def lookup(actor: Actor, code: str) -> str | None:
     params = QueryDict(mutable=True)
     params[f"{postal_field.name}__exact"] = postal
     params["size"] = "1"
-    page = query_rows(actor, dataset, grid_query(actor, dataset, params), purpose="view")
+    page = query_rows(dataset, grid_query(dataset, params, actor=actor), actor=actor, purpose="view")
     if not page.rows:
         return None
     index = {c.field.pk: i for i, c in enumerate(page.columns)}

@@ -53,7 +53,7 @@ def dataset_name(procedure: Procedure) -> str:
     return f"procedure-{procedure.slug}"[:100]
 
 
-def ensure_dataset(actor: Actor, procedure: Procedure) -> Dataset:
+def ensure_dataset(procedure: Procedure, *, actor: Actor) -> Dataset:
     """The procedure's dataset, created (秘, reason personal, with its bookkeeping columns) when missing.
     Runs inside the caller's transaction."""
     if procedure.dataset_id is not None:
@@ -66,7 +66,7 @@ def ensure_dataset(actor: Actor, procedure: Procedure) -> Dataset:
         classification=Level.RESTRICTED,
         restriction_reason=RestrictionReason.PERSONAL,
         licence="",
-        created_by=account_of(actor),
+        created_by=account_of(actor=actor),
     )
     fields = [
         Field.objects.create(
@@ -77,12 +77,14 @@ def ensure_dataset(actor: Actor, procedure: Procedure) -> Dataset:
     dataset.key_field = fields[0]
     dataset.save(update_fields=["key_field"])
     tables.create_table(dataset, fields)
-    revision = open_revision(actor, dataset, source=Revision.Source.SCHEMA, message="手続の申請データを作成")
+    revision = open_revision(
+        dataset, actor=actor, source=Revision.Source.SCHEMA, message="手続の申請データを作成"
+    )
     RevisionWriter(dataset, revision, fields).finish(schema_fields=fields)
     record(
-        actor,
         "catalog.dataset.create",
         dataset,
+        actor=actor,
         detail={"procedure": procedure.slug, "classification": dataset.classification},
     )
     procedure.dataset = dataset
@@ -90,9 +92,9 @@ def ensure_dataset(actor: Actor, procedure: Procedure) -> Dataset:
     return dataset
 
 
-def sync_columns(actor: Actor, procedure: Procedure, defs: Sequence[FieldDef]) -> list[Field]:
+def sync_columns(procedure: Procedure, defs: Sequence[FieldDef], *, actor: Actor) -> list[Field]:
     """Add a column for every field of `defs` the dataset lacks (one schema revision); never remove one."""
-    dataset = ensure_dataset(actor, procedure)
+    dataset = ensure_dataset(procedure, actor=actor)
     Dataset.objects.select_for_update().get(pk=dataset.pk)
     existing = {f.name for f in dataset.live_fields()}
     added: list[Field] = []
@@ -115,14 +117,14 @@ def sync_columns(actor: Actor, procedure: Procedure, defs: Sequence[FieldDef]) -
     if added:
         dataset.refresh_from_db()
         revision = open_revision(
-            actor, dataset, source=Revision.Source.SCHEMA, message="手続の様式に項目を追加"
+            dataset, actor=actor, source=Revision.Source.SCHEMA, message="手続の様式に項目を追加"
         )
         fields = dataset.live_fields()
         revision = RevisionWriter(dataset, revision, fields).finish(schema_fields=fields)
         record(
-            actor,
             "catalog.field.add",
             dataset,
+            actor=actor,
             detail={
                 "revision": revision.number,
                 "fields": [f.name for f in added],
@@ -165,12 +167,12 @@ def _dataset_id(submission: Submission) -> int:
 dataset_of = _dataset_id
 
 
-def write_submission(actor: Actor, submission: Submission, defs: Sequence[FieldDef]) -> int:
+def write_submission(submission: Submission, defs: Sequence[FieldDef], *, actor: Actor) -> int:
     """Insert the submission's row (one revision). Must run inside the submission's transaction."""
     assert transaction.get_connection().in_atomic_block
     dataset = Dataset.objects.get(pk=_dataset_id(submission))
     revision = open_revision(
-        actor, dataset, source=Revision.Source.EDIT, message=f"申請 {submission.receipt} を受付"
+        dataset, actor=actor, source=Revision.Source.EDIT, message=f"申請 {submission.receipt} を受付"
     )
     fields = dataset.live_fields()
     writer = RevisionWriter(dataset, revision, fields)
@@ -180,7 +182,7 @@ def write_submission(actor: Actor, submission: Submission, defs: Sequence[FieldD
 
 
 def update_submission_row(
-    actor: Actor, submission: Submission, defs: Sequence[FieldDef], message: str
+    submission: Submission, defs: Sequence[FieldDef], message: str, *, actor: Actor
 ) -> Revision | None:
     """Write the submission's current status and answers to its row (one revision, the changed cells only)."""
     assert transaction.get_connection().in_atomic_block
@@ -200,7 +202,7 @@ def update_submission_row(
     new = [o if keep else n for o, n, keep in zip(old, new, keep_time, strict=True)]
     if new == old:
         return None
-    revision = open_revision(actor, dataset, source=Revision.Source.EDIT, message=message)
+    revision = open_revision(dataset, actor=actor, source=Revision.Source.EDIT, message=message)
     writer = RevisionWriter(dataset, revision, fields)
     writer.update(submission.row_id, old, new)
     return writer.finish()

@@ -27,34 +27,34 @@ def get_published(slug: str) -> Procedure:
     return procedure
 
 
-def for_staff(actor: Actor) -> list[tuple[Procedure, bool, bool]]:
+def for_staff(*, actor: Actor) -> list[tuple[Procedure, bool, bool]]:
     """(procedure, may edit its form, may see its cases) for every procedure the actor works on."""
     candidates = Procedure.objects.select_related("owner", "current_version").order_by("title")
     result = []
     granted = {
         d.pk
         for d in Dataset.objects.filter(pk__in=candidates.values("dataset_id"))
-        if rights(actor, d).can_read
+        if rights(d, actor=actor).can_read
     }
     for procedure in candidates:
-        builds = rights(actor, procedure).can_edit
+        builds = rights(procedure, actor=actor).can_edit
         sees = procedure.dataset_id in granted
         if builds or sees:
             result.append((procedure, builds, sees))
     return result
 
 
-def get_for_builder(actor: Actor, slug: str) -> Procedure:
+def get_for_builder(slug: str, *, actor: Actor) -> Procedure:
     procedure = Procedure.objects.filter(slug=slug).select_related("owner", "current_version").first()
-    if procedure is None or not rights(actor, procedure).can_edit:
+    if procedure is None or not rights(procedure, actor=actor).can_edit:
         raise NotFound(detail=slug)
     return procedure
 
 
-def get_for_cases(actor: Actor, slug: str) -> Procedure:
+def get_for_cases(slug: str, *, actor: Actor) -> Procedure:
     procedure = Procedure.objects.filter(slug=slug).select_related("owner").first()
     if procedure is None or procedure.dataset_id is None:
         raise NotFound(detail=slug)
-    if not rights(actor, Dataset.objects.get(pk=procedure.dataset_id)).can_read:
+    if not rights(Dataset.objects.get(pk=procedure.dataset_id), actor=actor).can_read:
         raise NotFound(detail=slug)
     return procedure

@@ -55,38 +55,38 @@ class ProcedureRejected(ValueError):
         super().__init__("; ".join(m.bilingual() for m in self.problems))
 
 
-def can_create_in(actor: Actor, owner: Organization) -> bool:
-    return rights(actor, Procedure(owner=owner)).can_edit
+def can_create_in(owner: Organization, *, actor: Actor) -> bool:
+    return rights(Procedure(owner=owner), actor=actor).can_edit
 
 
-def _require_edit(actor: Actor, procedure: Procedure) -> None:
-    r = rights(actor, procedure)
+def _require_edit(procedure: Procedure, *, actor: Actor) -> None:
+    r = rights(procedure, actor=actor)
     if not r.can_edit:
-        raise NotFound(detail=procedure.slug) if not _is_owner_staff(actor, procedure) else Forbidden()
+        raise NotFound(detail=procedure.slug) if not _is_owner_staff(procedure, actor=actor) else Forbidden()
 
 
-def _is_owner_staff(actor: Actor, procedure: Procedure) -> bool:
+def _is_owner_staff(procedure: Procedure, *, actor: Actor) -> bool:
     from kaidan.access.services import organizations_of
 
-    return any(o.pk == procedure.owner_id for o in organizations_of(actor))
+    return any(o.pk == procedure.owner_id for o in organizations_of(actor=actor))
 
 
 @transaction.atomic
 def create_procedure(
-    actor: Actor,
     *,
+    actor: Actor,
     owner: Organization,
     slug: str,
     title: str,
     kind: str = Procedure.Kind.APPLICATION,
     **info: str,
 ) -> Procedure:
-    if not can_create_in(actor, owner):
+    if not can_create_in(owner, actor=actor):
         raise Forbidden()
     if Procedure.objects.filter(slug=slug).exists():
         raise ProcedureRejected([Message(gettext_noop("the machine name '%(value)s' is taken"), value=slug)])
     procedure = Procedure(
-        owner=owner, slug=slug, title=title.strip(), kind=kind, created_by=account_of(actor)
+        owner=owner, slug=slug, title=title.strip(), kind=kind, created_by=account_of(actor=actor)
     )
     for name in INFO_FIELDS[1:]:
         setattr(procedure, name, info.get(name, ""))
@@ -94,26 +94,26 @@ def create_procedure(
         procedure.draft_fields = [d.to_dict() for d in voice_template()]
     procedure.full_clean(exclude=["created_by", "current_version", "dataset"])
     procedure.save()
-    record(actor, "procedures.procedure.create", procedure, detail={"slug": slug, "owner": owner.code})
+    record("procedures.procedure.create", procedure, actor=actor, detail={"slug": slug, "owner": owner.code})
     return procedure
 
 
 @transaction.atomic
-def update_procedure(actor: Actor, procedure: Procedure, **info: str) -> Procedure:
-    _require_edit(actor, procedure)
+def update_procedure(procedure: Procedure, *, actor: Actor, **info: str) -> Procedure:
+    _require_edit(procedure, actor=actor)
     changed = {k: v for k, v in info.items() if k in INFO_FIELDS and getattr(procedure, k) != v}
     for name, value in changed.items():
         setattr(procedure, name, value)
     if changed:
         procedure.save()
-        record(actor, "procedures.procedure.update", procedure, detail={"changed": sorted(changed)})
+        record("procedures.procedure.update", procedure, actor=actor, detail={"changed": sorted(changed)})
     return procedure
 
 
-def _save_fields(actor: Actor, procedure: Procedure, defs: list[FieldDef], what: str, key: str) -> None:
+def _save_fields(procedure: Procedure, defs: list[FieldDef], what: str, key: str, *, actor: Actor) -> None:
     procedure.draft_fields = [d.to_dict() for d in defs]
     procedure.save(update_fields=["draft_fields", "updated_at"])
-    record(actor, "procedures.procedure.update", procedure, detail={"fields": what, "field": key})
+    record("procedures.procedure.update", procedure, actor=actor, detail={"fields": what, "field": key})
 
 
 def _check_one(defs: list[FieldDef], d: FieldDef, index: int | None) -> None:
@@ -127,49 +127,49 @@ def _check_one(defs: list[FieldDef], d: FieldDef, index: int | None) -> None:
 
 
 @transaction.atomic
-def add_field(actor: Actor, procedure: Procedure, d: FieldDef) -> None:
-    _require_edit(actor, procedure)
+def add_field(procedure: Procedure, d: FieldDef, *, actor: Actor) -> None:
+    _require_edit(procedure, actor=actor)
     defs = load(procedure.draft_fields)
     _check_one(defs, d, None)
-    _save_fields(actor, procedure, [*defs, d], "add", d.key)
+    _save_fields(procedure, [*defs, d], "add", d.key, actor=actor)
 
 
 @transaction.atomic
-def update_field(actor: Actor, procedure: Procedure, index: int, d: FieldDef) -> None:
-    _require_edit(actor, procedure)
+def update_field(procedure: Procedure, index: int, d: FieldDef, *, actor: Actor) -> None:
+    _require_edit(procedure, actor=actor)
     defs = load(procedure.draft_fields)
     if not 0 <= index < len(defs):
         raise NotFound(detail=index)
     _check_one(defs, d, index)
     defs[index] = d
-    _save_fields(actor, procedure, defs, "change", d.key)
+    _save_fields(procedure, defs, "change", d.key, actor=actor)
 
 
 @transaction.atomic
-def move_field(actor: Actor, procedure: Procedure, index: int, delta: int) -> None:
-    _require_edit(actor, procedure)
+def move_field(procedure: Procedure, index: int, delta: int, *, actor: Actor) -> None:
+    _require_edit(procedure, actor=actor)
     defs = load(procedure.draft_fields)
     target = index + delta
     if not (0 <= index < len(defs) and 0 <= target < len(defs)):
         return
     defs[index], defs[target] = defs[target], defs[index]
-    _save_fields(actor, procedure, defs, "move", defs[target].key)
+    _save_fields(procedure, defs, "move", defs[target].key, actor=actor)
 
 
 @transaction.atomic
-def remove_field(actor: Actor, procedure: Procedure, index: int) -> None:
+def remove_field(procedure: Procedure, index: int, *, actor: Actor) -> None:
     """Remove a field from the draft (published versions, their answers and the column stay)."""
-    _require_edit(actor, procedure)
+    _require_edit(procedure, actor=actor)
     defs = load(procedure.draft_fields)
     if not 0 <= index < len(defs):
         raise NotFound(detail=index)
     removed = defs.pop(index)
-    _save_fields(actor, procedure, defs, "remove", removed.key)
+    _save_fields(procedure, defs, "remove", removed.key, actor=actor)
 
 
-def publish(actor: Actor, procedure: Procedure) -> ProcedureVersion:
+def publish(procedure: Procedure, *, actor: Actor) -> ProcedureVersion:
     """Freeze the draft fields as the next version and open the procedure to residents (managers only)."""
-    r = rights(actor, procedure)
+    r = rights(procedure, actor=actor)
     if not r.can_manage:
         raise Forbidden()
     defs = load(procedure.draft_fields)
@@ -180,21 +180,21 @@ def publish(actor: Actor, procedure: Procedure) -> ProcedureVersion:
         raise ProcedureRejected(found)
     with transaction.atomic():
         locked = Procedure.objects.select_for_update().get(pk=procedure.pk)
-        records.sync_columns(actor, locked, defs)
+        records.sync_columns(locked, defs, actor=actor)
         number = (locked.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         version = ProcedureVersion.objects.create(
             procedure=locked,
             number=number,
             fields=[d.to_dict() for d in defs],
-            published_by=account_of(actor),
+            published_by=account_of(actor=actor),
         )
         locked.current_version = version
         locked.status = Procedure.Status.PUBLISHED
         locked.save(update_fields=["current_version", "status", "updated_at"])
         record(
-            actor,
             "procedures.procedure.publish",
             locked,
+            actor=actor,
             detail={
                 "version": number,
                 "fields": [d.key for d in defs],
@@ -206,12 +206,12 @@ def publish(actor: Actor, procedure: Procedure) -> ProcedureVersion:
 
 
 @transaction.atomic
-def close_procedure(actor: Actor, procedure: Procedure) -> None:
-    if not rights(actor, procedure).can_manage:
+def close_procedure(procedure: Procedure, *, actor: Actor) -> None:
+    if not rights(procedure, actor=actor).can_manage:
         raise Forbidden()
     procedure.status = Procedure.Status.CLOSED
     procedure.save(update_fields=["status", "updated_at"])
-    record(actor, "procedures.procedure.close", procedure)
+    record("procedures.procedure.close", procedure, actor=actor)
 
 
 def field_defs(procedure: Procedure) -> list[FieldDef]:

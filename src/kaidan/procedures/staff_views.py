@@ -39,13 +39,15 @@ def _shown(value: object) -> str:
 @login_required
 def manage(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "procedures/manage.html", {"rows": selectors.for_staff(request.user), "nav_procedures": True}
+        request,
+        "procedures/manage.html",
+        {"rows": selectors.for_staff(actor=request.user), "nav_procedures": True},
     )
 
 
 def _owners(request: HttpRequest) -> list[Organization]:
     orgs = Organization.objects.filter(kind=Organization.Kind.DEPARTMENT).order_by("code")
-    return [o for o in orgs if services.can_create_in(request.user, o)]
+    return [o for o in orgs if services.can_create_in(o, actor=request.user)]
 
 
 @login_required
@@ -62,7 +64,7 @@ def create(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 procedure = services.create_procedure(
-                    request.user,
+                    actor=request.user,
                     owner=data["owner"],
                     slug=data["slug"],
                     title=data["title"],
@@ -79,10 +81,10 @@ def create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def builder(request: HttpRequest, slug: str) -> HttpResponse:
-    procedure = selectors.get_for_builder(request.user, slug)
+    procedure = selectors.get_for_builder(slug, actor=request.user)
     info = ProcedureForm(request.POST or None, editing=True, initial=services.info(procedure))
     if request.method == "POST" and info.is_valid():
-        services.update_procedure(request.user, procedure, **info.cleaned_data)
+        services.update_procedure(procedure, actor=request.user, **info.cleaned_data)
         messages.success(request, _("Saved."))
         return redirect("procedures:builder", slug=slug)
     from kaidan.access.services import rights
@@ -98,7 +100,7 @@ def builder(request: HttpRequest, slug: str) -> HttpResponse:
                 for i, d in enumerate(load(procedure.draft_fields))
             ],
             "field_form": FieldForm(),
-            "may_publish": rights(request.user, procedure).can_manage,
+            "may_publish": rights(procedure, actor=request.user).can_manage,
             "versions": procedure.versions.select_related("published_by"),
             "unpublished": procedure.current_version is None
             or procedure.current_version.fields != procedure.draft_fields,
@@ -110,11 +112,11 @@ def builder(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def field_add(request: HttpRequest, slug: str) -> HttpResponse:
-    procedure = selectors.get_for_builder(request.user, slug)
+    procedure = selectors.get_for_builder(slug, actor=request.user)
     form = FieldForm(request.POST)
     if form.is_valid():
         try:
-            services.add_field(request.user, procedure, form.definition())
+            services.add_field(procedure, form.definition(), actor=request.user)
         except ProcedureRejected as exc:
             _rejected(request, exc)
         else:
@@ -131,14 +133,14 @@ def field_add(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def field_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    procedure = selectors.get_for_builder(request.user, slug)
+    procedure = selectors.get_for_builder(slug, actor=request.user)
     defs = load(procedure.draft_fields)
     if not 0 <= number < len(defs):
         raise NotFound(detail=number)
     form = FieldForm(request.POST or None, initial=FieldForm.initial_from(defs[number]))
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_field(request.user, procedure, number, form.definition())
+            services.update_field(procedure, number, form.definition(), actor=request.user)
         except ProcedureRejected as exc:
             _rejected(request, exc)
         else:
@@ -154,16 +156,18 @@ def field_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 @login_required
 @require_POST
 def field_move(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    procedure = selectors.get_for_builder(request.user, slug)
-    services.move_field(request.user, procedure, number, -1 if request.POST.get("direction") == "up" else 1)
+    procedure = selectors.get_for_builder(slug, actor=request.user)
+    services.move_field(
+        procedure, number, -1 if request.POST.get("direction") == "up" else 1, actor=request.user
+    )
     return redirect("procedures:builder", slug=slug)
 
 
 @login_required
 @require_POST
 def field_remove(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    procedure = selectors.get_for_builder(request.user, slug)
-    services.remove_field(request.user, procedure, number)
+    procedure = selectors.get_for_builder(slug, actor=request.user)
+    services.remove_field(procedure, number, actor=request.user)
     messages.success(request, _("Field removed from the draft. Published versions keep it."))
     return redirect("procedures:builder", slug=slug)
 
@@ -171,7 +175,7 @@ def field_remove(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 @login_required
 def preview(request: HttpRequest, slug: str) -> HttpResponse:
     """The draft form as residents will see it (nothing can be sent from here)."""
-    procedure = selectors.get_for_builder(request.user, slug)
+    procedure = selectors.get_for_builder(slug, actor=request.user)
     version = ProcedureVersion(procedure=procedure, number=0, fields=procedure.draft_fields)
     return render(
         request,
@@ -183,9 +187,9 @@ def preview(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def publish(request: HttpRequest, slug: str) -> HttpResponse:
-    procedure = selectors.get_for_builder(request.user, slug)
+    procedure = selectors.get_for_builder(slug, actor=request.user)
     try:
-        version = services.publish(request.user, procedure)
+        version = services.publish(procedure, actor=request.user)
     except ProcedureRejected as exc:
         _rejected(request, exc)
     else:
@@ -195,7 +199,7 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def inbox(request: HttpRequest, slug: str) -> HttpResponse:
-    procedure = selectors.get_for_cases(request.user, slug)
+    procedure = selectors.get_for_cases(slug, actor=request.user)
     status = request.GET.get("status", "")
     if status not in CaseStatus.values:
         status = ""
@@ -204,10 +208,10 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         "procedures/inbox.html",
         {
             "procedure": procedure,
-            "cases": cases.inbox(request.user, procedure, status=status),
+            "cases": cases.inbox(procedure, actor=request.user, status=status),
             "status": status,
             "statuses": CaseStatus.choices,
-            "may_serve": counter.may_serve(request.user, procedure),
+            "may_serve": counter.may_serve(procedure, actor=request.user),
             "nav_procedures": True,
         },
     )
@@ -216,28 +220,28 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def case(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    procedure = selectors.get_for_cases(request.user, slug)
+    procedure = selectors.get_for_cases(slug, actor=request.user)
     if request.method == "POST":
         action = request.POST.get("action", "")
         text = request.POST.get("text", "").strip()
         if action == "status":
-            cases.change_status(request.user, procedure, pk, request.POST.get("status", ""), text)
+            cases.change_status(procedure, pk, request.POST.get("status", ""), text, actor=request.user)
             messages.success(request, _("Status changed."))
         elif action == "correction" and text:
-            cases.request_correction(request.user, procedure, pk, text)
+            cases.request_correction(procedure, pk, text, actor=request.user)
             messages.success(request, _("The applicant was asked to correct the application."))
         elif action == "comment" and text:
-            cases.comment(request.user, procedure, pk, text)
+            cases.comment(procedure, pk, text, actor=request.user)
             messages.success(request, _("Comment added."))
         elif action == "assign":
             chosen = request.POST.get("assignee", "")
             assignee = User.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
-            cases.assign(request.user, procedure, pk, assignee)
+            cases.assign(procedure, pk, assignee, actor=request.user)
             messages.success(request, _("Assignment saved."))
         else:
             messages.error(request, _("Enter a text first."))
         return redirect("procedures:case", slug=slug, pk=pk)
-    view = cases.get_case(request.user, procedure, pk)
+    view = cases.get_case(procedure, pk, actor=request.user)
     view.answers = [(d, _shown(value), shown) for d, value, shown in view.answers]
     return render(
         request,
@@ -247,7 +251,7 @@ def case(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "case": view,
             "submission": view.submission,
             "status_choices": [(s, CaseStatus(s).label) for s in view.next_statuses],
-            "assignable": cases.assignable(request.user, procedure) if view.can_edit else [],
+            "assignable": cases.assignable(procedure, actor=request.user) if view.can_edit else [],
             "notices": view.submission.notices.all(),
             "may_request_correction": view.can_edit
             and view.submission.status not in (CaseStatus.COMPLETED, CaseStatus.REJECTED),

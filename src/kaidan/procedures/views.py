@@ -285,7 +285,7 @@ def postal(request: HttpRequest) -> JsonResponse:
     """{"address": …} for ?code=1540001 from the ward's postal-code dataset (rate-limited), else 404."""
     if not guard.allow("postal", client_address(request)):
         return JsonResponse({"error": "rate"}, status=429)
-    address = postal_lookup(request.user, str(request.GET.get("code", ""))[:20])
+    address = postal_lookup(str(request.GET.get("code", ""))[:20], actor=request.user)
     if address is None:
         return JsonResponse({"address": None}, status=404)
     return JsonResponse({"address": address})

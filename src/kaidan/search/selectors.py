@@ -66,9 +66,9 @@ class Results:
 
 
 def search(
-    actor: Actor,
     text: str,
     *,
+    actor: Actor,
     kinds: tuple[str, ...] = (Kind.DATASET, Kind.RECORD, Kind.DOCUMENT),
     dataset: Dataset | None = None,
     organization: str = "",
@@ -81,7 +81,7 @@ def search(
     results = Results(text, query, {k: [] for k in kinds}, {k: 0 for k in kinds})
     if query.empty:
         return results
-    readable = {d.pk: d for d in list_datasets(actor, owner_code=organization)}
+    readable = {d.pk: d for d in list_datasets(actor=actor, owner_code=organization)}
     if dataset is not None:
         readable = {dataset.pk: dataset} if dataset.pk in readable else {}
     since = _start_of(changed_since)
@@ -89,14 +89,14 @@ def search(
         changed = {pk: d for pk, d in readable.items() if since is None or d.updated_at >= since}
         _datasets(results, changed, query)
     if Kind.RECORD in kinds:
-        _records(actor, results, readable, query, since)
+        _records(results, readable, query, since, actor=actor)
     if Kind.DOCUMENT in kinds and dataset is None:
-        _documents(actor, results, query, organization, since)
+        _documents(results, query, organization, since, actor=actor)
     if suggest and results.total == 0:
         for other in morphology.suggestions(text):
             found = search(
-                actor,
                 other,
+                actor=actor,
                 kinds=kinds,
                 dataset=dataset,
                 organization=organization,
@@ -200,16 +200,17 @@ def _record_cells(
 
 
 def _records(
-    actor: Actor,
     results: Results,
     readable: dict[int, Dataset],
     query: Query,
     since: datetime.datetime | None = None,
+    *,
+    actor: Actor,
 ) -> None:
     hits: list[Hit] = []
     count = 0
     for ds in readable.values():
-        rel = compile_relation(actor, ds)
+        rel = compile_relation(ds, actor=actor)
         labels = {f.pk: f.label for f in rel.visible}
         matched = _record_cells(query, ds, rel, CANDIDATES, since)
         count += len(matched)
@@ -229,9 +230,9 @@ def _records(
 
 
 def _documents(
-    actor: Actor, results: Results, query: Query, organization: str, since: datetime.datetime | None = None
+    results: Results, query: Query, organization: str, since: datetime.datetime | None = None, *, actor: Actor
 ) -> None:
-    readable = visible_documents(actor)
+    readable = visible_documents(actor=actor)
     if organization:
         readable = readable.filter(owner__code=organization)
     if since is not None:
@@ -242,7 +243,7 @@ def _documents(
         if entry.document_id not in readable_ids:
             continue
         document = Document.objects.select_related("owner").get(pk=entry.document_id)
-        if not rights(actor, document).can_read:  # a second check behind the database filter
+        if not rights(document, actor=actor).can_read:  # a second check behind the database filter
             continue
         before, match, after = snippet(entry.text, query)
         exact = any(t.text in entry.norm.split("\n")[0] for t in query.terms())
@@ -263,13 +264,13 @@ def _documents(
     results.counts[Kind.DOCUMENT] = len(hits)
 
 
-def matching_row_ids(actor: Actor, dataset: Dataset, text: str, *, limit: int = 100_000) -> list[int]:
+def matching_row_ids(dataset: Dataset, text: str, *, actor: Actor, limit: int = 100_000) -> list[int]:
     """Ids of the rows of `dataset` the actor may see that match the query (all of them, up to `limit`
     candidates a word), for filtering a table by the search engine (the CKAN DataStore's `q`, the grid)."""
     query = parse(text)
     if query.empty:
         return []
-    rel = compile_relation(actor, dataset)
+    rel = compile_relation(dataset, actor=actor)
     # Cached like the grid's counts (kaidan.store.readcache): per revision and per visible relation, so only a
     # reader who sees the same rows and columns shares the answer. A big import is indexed by a background
     # task after its revision, so the answer is also kept no longer than SEARCH_TTL seconds.

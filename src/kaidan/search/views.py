@@ -29,8 +29,8 @@ def search(request: HttpRequest) -> HttpResponse:
     since = _date(request.GET.get("since", ""))
     results = (
         selectors.search(
-            request.user,
             text,
+            actor=request.user,
             kinds=KINDS.get(kind, (Kind.DATASET, Kind.RECORD, Kind.DOCUMENT)),
             organization=organization,
             changed_since=since,

@@ -157,7 +157,7 @@ def start_of(day: date) -> datetime:
 # Invitations
 
 
-def invitations_visible_to(actor: Actor, *, pending_only: bool = True) -> list[Invitation]:
+def invitations_visible_to(*, actor: Actor, pending_only: bool = True) -> list[Invitation]:
     """Invitations into organizations the actor may invite people into."""
     invitations = Invitation.objects.select_related("organization", "invited_by").order_by(
         "-created_at", "-pk"
@@ -171,7 +171,7 @@ def invitations_visible_to(actor: Actor, *, pending_only: bool = True) -> list[I
     for invitation in invitations:
         org_id = invitation.organization_id
         if org_id not in allowed:
-            allowed[org_id] = bool(invitable_roles(actor, invitation.organization))
+            allowed[org_id] = bool(invitable_roles(invitation.organization, actor=actor))
         if allowed[org_id]:
             result.append(invitation)
     return result

@@ -197,9 +197,9 @@ def _check_grant(
 
 @transaction.atomic
 def grant_access(
-    actor: Actor,
     obj: Classified,
     *,
+    actor: Actor,
     organization: Organization,
     min_role: str = Role.VIEWER,
     permission: str = Permission.VIEW,
@@ -207,7 +207,7 @@ def grant_access(
     row_filter: Sequence[dict[str, Any]] = (),
 ) -> AccessGrant:
     """Let the members of `organization` (from `min_role` up) see `obj` up to `clearance`, maybe only some rows."""
-    require(actor, "object.share", obj)
+    require("object.share", obj, actor=actor)
     _check_grant(obj, organization, min_role, permission, clearance)
     cleaned = clean_row_filter(obj, clearance, row_filter)
     target_type, target_id = obj.access_target
@@ -228,22 +228,22 @@ def grant_access(
         row_filter=cleaned,
         created_by=actor if isinstance(actor, User) else None,
     )
-    record(actor, "access.grant", obj, detail=grant_detail(grant))
+    record("access.grant", obj, actor=actor, detail=grant_detail(grant))
     return grant
 
 
 @transaction.atomic
 def change_grant(
-    actor: Actor,
     grant: AccessGrant,
     *,
+    actor: Actor,
     permission: str | None = None,
     clearance: str | None = None,
     row_filter: Sequence[dict[str, Any]] | None = None,
 ) -> AccessGrant:
     """Change a grant's permission, clearance or row scope (the organization and role stay)."""
     obj = target_of(grant)
-    require(actor, "object.share", obj)
+    require("object.share", obj, actor=actor)
     before = grant_detail(grant)
     new_permission = permission if permission is not None else grant.permission
     new_clearance = clearance if clearance is not None else grant.clearance
@@ -253,17 +253,17 @@ def change_grant(
     grant.save(update_fields=["permission", "clearance", "row_filter"])
     after = grant_detail(grant)
     if after != before:
-        record(actor, "access.grant.change", obj, detail={**after, "before": before})
+        record("access.grant.change", obj, actor=actor, detail={**after, "before": before})
     return grant
 
 
 @transaction.atomic
-def revoke_access(actor: Actor, grant: AccessGrant) -> None:
+def revoke_access(grant: AccessGrant, *, actor: Actor) -> None:
     obj = target_of(grant)
-    require(actor, "object.share", obj)
+    require("object.share", obj, actor=actor)
     detail = grant_detail(grant)
     grant.delete()
-    record(actor, "access.revoke", obj, detail=detail)
+    record("access.revoke", obj, actor=actor, detail=detail)
 
 
 def target_of(grant: AccessGrant) -> Classified:
@@ -275,16 +275,16 @@ def target_of(grant: AccessGrant) -> Classified:
 
 
 @transaction.atomic
-def set_masking(actor: Actor, dataset: Dataset, masking: str) -> Dataset:
+def set_masking(dataset: Dataset, masking: str, *, actor: Actor) -> Dataset:
     """Choose how columns above a reader's clearance appear: left out, or shown as ＊＊＊."""
-    require(actor, "object.manage", dataset)
+    require("object.manage", dataset, actor=actor)
     if masking not in Masking.values:
         raise ValidationError(_("Unknown masking %(m)s.") % {"m": _quoted(masking)})
     old = dataset.masking
     if old != masking:
         dataset.masking = masking
         dataset.save(update_fields=["masking", "updated_at"])
-        record(actor, "access.masking", dataset, detail={"old": old, "new": masking})
+        record("access.masking", dataset, actor=actor, detail={"old": old, "new": masking})
     return dataset
 
 
@@ -296,9 +296,9 @@ CLASSIFIED_MODELS: list[type[Classified]] = [Dataset, Document]
 
 
 @transaction.atomic
-def mark_undecided(actor: Actor, obj: Classified, *, planned_release: date | None = None) -> Classified:
+def mark_undecided(obj: Classified, *, actor: Actor, planned_release: date | None = None) -> Classified:
     """Hide `obj` from everyone but its owner organization until it is released (on `planned_release`)."""
-    require(actor, "object.manage", obj)
+    require("object.manage", obj, actor=actor)
     if planned_release is not None and planned_release < timezone.localdate():
         raise ValidationError(
             _("The planned publication date %(d)s is in the past.") % {"d": planned_release}
@@ -309,18 +309,18 @@ def mark_undecided(actor: Actor, obj: Classified, *, planned_release: date | Non
     obj.save(update_fields=["undecided", "planned_release"])
     if before != (True, planned_release):
         record(
-            actor,
             "object.undecided",
             obj,
+            actor=actor,
             detail={"planned_release": planned_release, "was_undecided": before[0]},
         )
     return obj
 
 
 @transaction.atomic
-def release(actor: Actor, obj: Classified, *, automatic: bool = False) -> bool:
+def release(obj: Classified, *, actor: Actor, automatic: bool = False) -> bool:
     """Release an undecided object: from now on its classification and grants apply. False if not undecided."""
-    require(actor, "object.manage", obj)
+    require("object.manage", obj, actor=actor)
     locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
     if not locked.undecided:
         return False
@@ -329,9 +329,9 @@ def release(actor: Actor, obj: Classified, *, automatic: bool = False) -> bool:
     locked.save(update_fields=["undecided"])
     obj.undecided = False
     record(
-        actor,
         "object.release",
         locked,
+        actor=actor,
         detail={"automatic": automatic, "planned_release": planned, "classification": locked.classification},
     )
     return True
@@ -344,7 +344,7 @@ def release_due(now: datetime | None = None) -> list[Classified]:
     for model in CLASSIFIED_MODELS:
         due = model._default_manager.filter(undecided=True, planned_release__lte=today).order_by("pk")
         for obj in due:
-            if release(SYSTEM, obj, automatic=True):
+            if release(obj, actor=SYSTEM, automatic=True):
                 released.append(obj)
     return released
 
@@ -353,29 +353,29 @@ def release_due(now: datetime | None = None) -> list[Classified]:
 # Invitations
 
 
-def _is_site_admin(actor: Actor) -> bool:
-    user = account_of(actor)
+def _is_site_admin(*, actor: Actor) -> bool:
+    user = account_of(actor=actor)
     if user is None:
         return False
     return bool(user.is_superuser) or Membership.objects.filter(user=user, role=Role.ADMIN).exists()
 
 
-def _own_rank(actor: Actor, organization: Organization) -> int:
-    user = account_of(actor)
+def _own_rank(organization: Organization, *, actor: Actor) -> int:
+    user = account_of(actor=actor)
     if user is None:
         return -1
     membership = Membership.objects.filter(user=user, organization=organization).first()
     return Role.rank(membership.role) if membership else -1
 
 
-def _manages_a_dataset_shared_with(actor: Actor, organization: Organization) -> bool:
+def _manages_a_dataset_shared_with(organization: Organization, *, actor: Actor) -> bool:
     ids = AccessGrant.objects.filter(
         organization=organization, target_type=Dataset._meta.label_lower
     ).values_list("target_id", flat=True)
-    return any(rights(actor, d).can_manage for d in Dataset.objects.filter(pk__in=list(ids)))
+    return any(rights(d, actor=actor).can_manage for d in Dataset.objects.filter(pk__in=list(ids)))
 
 
-def invitable_roles(actor: Actor, organization: Organization) -> list[str]:
+def invitable_roles(organization: Organization, *, actor: Actor) -> list[str]:
     """The roles `actor` may invite someone into `organization` with (empty: may not invite).
 
     Administrators and superusers: up to manager. A manager of the organization: up to their own role
@@ -384,20 +384,22 @@ def invitable_roles(actor: Actor, organization: Organization) -> list[str]:
     if organization.kind == Organization.Kind.PUBLIC:
         return []
     top = -1
-    if _is_site_admin(actor):
+    if _is_site_admin(actor=actor):
         top = Role.rank(Role.MANAGER)
-    own = _own_rank(actor, organization)
+    own = _own_rank(organization, actor=actor)
     if own >= Role.rank(Role.MANAGER):
         top = max(top, min(own, Role.rank(Role.MANAGER)))
-    if top < Role.rank(Role.EDITOR) and account_of(actor) is not None:
-        if _manages_a_dataset_shared_with(actor, organization):
+    if top < Role.rank(Role.EDITOR) and account_of(actor=actor) is not None:
+        if _manages_a_dataset_shared_with(organization, actor=actor):
             top = Role.rank(Role.EDITOR)
     return [r.value for r in Role if Role.rank(r.value) <= top]
 
 
-def invitable_organizations(actor: Actor) -> list[Organization]:
+def invitable_organizations(*, actor: Actor) -> list[Organization]:
     return [
-        o for o in Organization.objects.exclude(kind=Organization.Kind.PUBLIC) if invitable_roles(actor, o)
+        o
+        for o in Organization.objects.exclude(kind=Organization.Kind.PUBLIC)
+        if invitable_roles(o, actor=actor)
     ]
 
 
@@ -434,9 +436,9 @@ def _mail(invitation: Invitation, token: str) -> None:
 
 
 @transaction.atomic
-def invite(actor: Actor, *, email: str, organization: Organization, role: str = Role.VIEWER) -> Invitation:
+def invite(*, actor: Actor, email: str, organization: Organization, role: str = Role.VIEWER) -> Invitation:
     """Invite an e-mail address into an organization; mails a single-use link valid for 7 days."""
-    allowed = invitable_roles(actor, organization)
+    allowed = invitable_roles(organization, actor=actor)
     if not allowed:
         raise Forbidden(gettext_lazy("You may not invite people into %(org)s.") % {"org": organization.name})
     if role not in allowed:
@@ -455,9 +457,9 @@ def invite(actor: Actor, *, email: str, organization: Organization, role: str = 
         expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
     )
     record(
-        actor,
         "sharing.invitation.create",
         organization,
+        actor=actor,
         detail={
             "invitation": invitation.pk,
             "email": email,
@@ -470,17 +472,17 @@ def invite(actor: Actor, *, email: str, organization: Organization, role: str = 
 
 
 @transaction.atomic
-def revoke_invitation(actor: Actor, invitation: Invitation) -> None:
-    if not invitable_roles(actor, invitation.organization):
+def revoke_invitation(invitation: Invitation, *, actor: Actor) -> None:
+    if not invitable_roles(invitation.organization, actor=actor):
         raise Forbidden()
     if invitation.status != Invitation.Status.PENDING:
         return
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     record(
-        actor,
         "sharing.invitation.revoke",
         invitation.organization,
+        actor=actor,
         detail={"invitation": invitation.pk, "email": invitation.email, "role": invitation.role},
     )
 
@@ -528,14 +530,14 @@ def accept_invitation(token: str, *, username: str, password: str) -> Accepted:
     user = user_model._default_manager.create_user(
         username=username, email=invitation.email, password=password
     )
-    set_membership(SYSTEM, user=user, organization=invitation.organization, role=invitation.role)
+    set_membership(actor=SYSTEM, user=user, organization=invitation.organization, role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user"])
     record(
-        user,
         "sharing.invitation.accept",
         invitation.organization,
+        actor=user,
         detail={
             "invitation": invitation.pk,
             "email": invitation.email,

@@ -62,7 +62,7 @@ def _apply_errors(form: Form, error: ValidationError) -> None:
 
 @login_required
 def dataset_sharing(request: HttpRequest, name: str) -> HttpResponse:
-    dataset = get_dataset(request.user, name, "object.share")
+    dataset = get_dataset(name, "object.share", actor=request.user)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     grant_form = GrantForm(request.POST if action == "grant" else None, dataset=dataset)
     masking_form = MaskingForm(
@@ -78,8 +78,8 @@ def dataset_sharing(request: HttpRequest, name: str) -> HttpResponse:
         if not grant_form.errors:
             try:
                 services.grant_access(
-                    request.user,
                     dataset,
+                    actor=request.user,
                     organization=grant_form.cleaned_data["organization"],
                     min_role=grant_form.cleaned_data["min_role"],
                     permission=grant_form.cleaned_data["permission"],
@@ -95,13 +95,13 @@ def dataset_sharing(request: HttpRequest, name: str) -> HttpResponse:
                 )
                 return redirect("sharing:dataset", name=dataset.name)
     elif action == "masking" and masking_form.is_valid():
-        services.set_masking(request.user, dataset, masking_form.cleaned_data["masking"])
+        services.set_masking(dataset, masking_form.cleaned_data["masking"], actor=request.user)
         messages.success(request, _("Saved."))
         return redirect("sharing:dataset", name=dataset.name)
     elif action == "undecided" and undecided_form.is_valid():
         try:
             services.mark_undecided(
-                request.user, dataset, planned_release=undecided_form.cleaned_data["planned_release"]
+                dataset, actor=request.user, planned_release=undecided_form.cleaned_data["planned_release"]
             )
         except ValidationError as exc:
             _apply_errors(undecided_form, exc)
@@ -112,7 +112,7 @@ def dataset_sharing(request: HttpRequest, name: str) -> HttpResponse:
         grant = services.get_grant(dataset, _int(request.POST.get("grant")))
         if grant is None:
             raise Http404("grant")
-        services.revoke_access(request.user, grant)
+        services.revoke_access(grant, actor=request.user)
         messages.success(request, _("Access of %(org)s removed.") % {"org": grant.organization.name})
         return redirect("sharing:dataset", name=dataset.name)
     return render(
@@ -125,7 +125,7 @@ def dataset_sharing(request: HttpRequest, name: str) -> HttpResponse:
             "masking_form": masking_form,
             "undecided_form": undecided_form,
             "condition_rows": _condition_rows(grant_form),
-            "rights": rights(request.user, dataset),
+            "rights": rights(dataset, actor=request.user),
         },
         status=400 if _has_errors(grant_form, masking_form, undecided_form) else 200,
     )
@@ -147,7 +147,7 @@ def _condition_rows(form: Form) -> list[tuple[Any, Any]]:
 
 @login_required
 def grant_edit(request: HttpRequest, name: str, grant_id: int) -> HttpResponse:
-    dataset = get_dataset(request.user, name, "object.share")
+    dataset = get_dataset(name, "object.share", actor=request.user)
     grant = services.get_grant(dataset, grant_id)
     if grant is None:
         raise Http404("grant")
@@ -157,8 +157,8 @@ def grant_edit(request: HttpRequest, name: str, grant_id: int) -> HttpResponse:
         if not form.errors:
             try:
                 services.change_grant(
-                    request.user,
                     grant,
+                    actor=request.user,
                     permission=form.cleaned_data["permission"],
                     clearance=form.cleaned_data["clearance"],
                     row_filter=row_filter,
@@ -185,9 +185,9 @@ def grant_edit(request: HttpRequest, name: str, grant_id: int) -> HttpResponse:
 @login_required
 def release_dataset(request: HttpRequest, name: str) -> HttpResponse:
     """Confirm, then release an undecided dataset."""
-    dataset = get_dataset(request.user, name, "object.manage")
+    dataset = get_dataset(name, "object.manage", actor=request.user)
     if request.method == "POST":
-        if services.release(request.user, dataset):
+        if services.release(dataset, actor=request.user):
             messages.success(
                 request, _("Released: the dataset is now visible by its classification and grants.")
             )
@@ -203,13 +203,13 @@ def release_dataset(request: HttpRequest, name: str) -> HttpResponse:
 # Access log
 
 
-def _detail_in_words(actor: Any, dataset: Any, detail: dict[str, Any]) -> list[tuple[str, str, str]]:
+def _detail_in_words(dataset: Any, detail: dict[str, Any], *, actor: Any) -> list[tuple[str, str, str]]:
     """An audit entry's detail for people: (key, text, raw for a title). Grid queries and row scopes in
     words (「地区が三宿」), browsers named (Chrome 120 / Windows); other keys as stored."""
     shown = []
     for key, value in detail.items():
         if key == "query" and isinstance(value, str):
-            words = describe_query(grid_query(actor, dataset, QueryDict(value)))
+            words = describe_query(grid_query(dataset, QueryDict(value), actor=actor))
             shown.append((_("Filter"), words, ""))
         elif key == "row_filter" and isinstance(value, list):
             shown.append((_("Rows"), selectors.describe_row_filter(dataset, value), ""))
@@ -222,7 +222,7 @@ def _detail_in_words(actor: Any, dataset: Any, detail: dict[str, Any]) -> list[t
 
 @login_required
 def access_log(request: HttpRequest, name: str) -> HttpResponse:
-    dataset = get_dataset(request.user, name, "object.audit")
+    dataset = get_dataset(name, "object.audit", actor=request.user)
     kinds = [(key, label) for key, (label, _q) in selectors.ACCESS_KINDS.items()]
     form = AccessLogForm(request.GET or None, kinds=kinds)
     filters: dict[str, Any] = {}
@@ -244,7 +244,7 @@ def access_log(request: HttpRequest, name: str) -> HttpResponse:
         return response
     page = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     for entry in page:
-        entry.shown_detail = _detail_in_words(request.user, dataset, entry.detail)  # type: ignore[attr-defined]
+        entry.shown_detail = _detail_in_words(dataset, entry.detail, actor=request.user)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
@@ -267,14 +267,14 @@ def access_log(request: HttpRequest, name: str) -> HttpResponse:
 
 @login_required
 def invitations(request: HttpRequest) -> HttpResponse:
-    organizations = services.invitable_organizations(request.user)
+    organizations = services.invitable_organizations(actor=request.user)
     if not organizations:
         raise PermissionDenied(_("You may not invite people."))
     form = InviteForm(request.POST or None, organizations=organizations)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.invite(
-                request.user,
+                actor=request.user,
                 email=form.cleaned_data["email"],
                 organization=form.cleaned_data["organization"],
                 role=form.cleaned_data["role"],
@@ -300,7 +300,7 @@ def invitations(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "sharing/invitations.html",
-        {"form": form, "invitations": selectors.invitations_visible_to(request.user)},
+        {"form": form, "invitations": selectors.invitations_visible_to(actor=request.user)},
         status=400 if form.is_bound and form.errors else 200,
     )
 
@@ -309,9 +309,9 @@ def invitations(request: HttpRequest) -> HttpResponse:
 @require_POST
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = Invitation.objects.select_related("organization").filter(pk=pk).first()
-    if invitation is None or not services.invitable_roles(request.user, invitation.organization):
+    if invitation is None or not services.invitable_roles(invitation.organization, actor=request.user):
         raise Http404("invitation")
-    services.revoke_invitation(request.user, invitation)
+    services.revoke_invitation(invitation, actor=request.user)
     messages.success(request, _("The invitation for %(email)s was revoked.") % {"email": invitation.email})
     return redirect("sharing_site:invitations")
 
@@ -380,7 +380,9 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         )
         buffer = io.StringIO()
         export_entries(buffer, fmt, entries.iterator())
-        record(request.user, "audit.export", None, detail={"format": fmt, "since": since, "until": until})
+        record(
+            "audit.export", None, actor=request.user, detail={"format": fmt, "since": since, "until": until}
+        )
         body = ("\ufeff" if fmt == "csv" else "") + buffer.getvalue()
         response = HttpResponse(
             body.encode("utf-8"),
@@ -405,8 +407,8 @@ def audit_export(request: HttpRequest) -> HttpResponse:
 @login_required
 def document_release(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark a document undecided (with a planned date) or release it, with confirmation."""
-    document = get_document(request.user, pk)
-    if not rights(request.user, document).allows("object.manage"):
+    document = get_document(pk, actor=request.user)
+    if not rights(document, actor=request.user).allows("object.manage"):
         raise PermissionDenied(_("You do not have permission to do this."))
     action = request.POST.get("action", "") if request.method == "POST" else ""
     form = UndecidedForm(
@@ -417,7 +419,7 @@ def document_release(request: HttpRequest, pk: int) -> HttpResponse:
     if action == "undecided" and form.is_valid():
         try:
             services.mark_undecided(
-                request.user, document, planned_release=form.cleaned_data["planned_release"]
+                document, actor=request.user, planned_release=form.cleaned_data["planned_release"]
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
@@ -425,7 +427,7 @@ def document_release(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The document is now undecided: only your organization sees it."))
             return redirect("sharing_site:document_release", pk=document.pk)
     elif action == "release":
-        if services.release(request.user, document):
+        if services.release(document, actor=request.user):
             messages.success(request, _("Released: the document is now visible by its classification."))
         return redirect("sharing_site:document_release", pk=document.pk)
     if request.GET.get("confirm") == "release" and document.undecided:

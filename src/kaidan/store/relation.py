@@ -96,15 +96,15 @@ class RowScope:
 NOWHERE = RowScope(everything=False)
 
 
-def _expected_texts(actor: Actor, cond: dict[str, Any]) -> list[str]:
+def _expected_texts(cond: dict[str, Any], *, actor: Actor) -> list[str]:
     op = cond.get("op", "eq")
     if op == "viewer_org":
-        return sorted({text for org in organizations_of(actor) for text in (org.name, org.code)})
+        return sorted({text for org in organizations_of(actor=actor) for text in (org.name, org.code)})
     raw = cond.get("value")
     return [str(v) for v in (raw if isinstance(raw, list | tuple) else [raw]) if v is not None]
 
 
-def compile_scope(actor: Actor, filters: Sequence[Sequence[dict[str, Any]]], dataset: Dataset) -> RowScope:
+def compile_scope(filters: Sequence[Sequence[dict[str, Any]]], dataset: Dataset, *, actor: Actor) -> RowScope:
     """The row filters of `Rights` as a RowScope. Conditions name fields by id (never by name, so renaming
     a column or giving another column its name changes nothing); an unknown or removed field, or a value
     that does not fit the field's type, matches nothing (fail closed)."""
@@ -121,7 +121,7 @@ def compile_scope(actor: Actor, filters: Sequence[Sequence[dict[str, Any]]], dat
                 conditions = []
                 break
             typed = []
-            for text in _expected_texts(actor, cond):
+            for text in _expected_texts(cond, actor=actor):
                 try:
                     value = convert(text, target.type)
                 except (ValueError, ArithmeticError):
@@ -270,15 +270,15 @@ class VisibleRelation:
 
 
 def compile_relation(
-    actor: Actor,
     dataset: Dataset,
     *,
+    actor: Actor,
     as_of: int | None = None,
     purpose: Purpose = Purpose.READ,
     rights_: Rights | None = None,
 ) -> VisibleRelation:
     """Compile what `actor` may see or change of `dataset` (now, or as of revision `as_of`)."""
-    r = rights_ if rights_ is not None else rights(actor, dataset)
+    r = rights_ if rights_ is not None else rights(dataset, actor=actor)
     if as_of is not None and as_of >= dataset.current_revision:
         as_of = None
     if as_of is not None:
@@ -286,7 +286,7 @@ def compile_relation(
     number = as_of if as_of is not None else dataset.current_revision
     fields = selectors.fields_at(dataset, number)
     filters = r.edit_filters if purpose is Purpose.EDIT else r.row_filters
-    scope = compile_scope(actor, filters, dataset)
+    scope = compile_scope(filters, dataset, actor=actor)
     allowed = r.can_edit if purpose is Purpose.EDIT else r.can_read
     visible = r.visible(fields) if allowed else []
     return VisibleRelation(dataset, r, purpose, number, as_of, fields, visible, scope if allowed else NOWHERE)

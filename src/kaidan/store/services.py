@@ -63,9 +63,9 @@ def schema_snapshot(fields: Sequence[Field]) -> list[dict[str, Any]]:
 
 
 def open_revision(
-    actor: Actor,
     dataset: Dataset,
     *,
+    actor: Actor,
     source: str,
     message: str = "",
     source_file: Blob | None = None,
@@ -75,7 +75,7 @@ def open_revision(
     """Start the next revision. Must run inside transaction.atomic()."""
     locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
     dataset.current_revision = locked.current_revision
-    author = account_of(actor)
+    author = account_of(actor=actor)
     return Revision.objects.create(
         dataset=dataset,
         number=locked.current_revision + 1,

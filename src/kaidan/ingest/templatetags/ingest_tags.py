@@ -16,4 +16,4 @@ def may_import(context: dict[str, Any]) -> bool:
     user = context.get("user")
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return _may_import(user)
+    return _may_import(actor=user)

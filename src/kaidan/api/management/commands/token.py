@@ -45,7 +45,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         actor = actor_for(opts["user"])
         try:
-            getattr(self, f"_{opts['action']}")(actor, opts)
+            getattr(self, f"_{opts['action']}")(opts, actor=actor)
         except DomainError as exc:
             raise CommandError(exc.bilingual(), returncode=exc.exit_code) from exc
 
@@ -59,7 +59,7 @@ class Command(BaseCommand):
             )
         return org
 
-    def _create(self, actor: Any, opts: dict[str, Any]) -> None:
+    def _create(self, opts: dict[str, Any], *, actor: Any) -> None:
         token, secret = services.create_token(
             self._organization(opts["org"]),
             actor=actor,
@@ -77,7 +77,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(secret)
 
-    def _list(self, actor: Any, opts: dict[str, Any]) -> None:
+    def _list(self, opts: dict[str, Any], *, actor: Any) -> None:
         org = self._organization(opts["org"]) if opts["org"] else None
         with translation.override("ja"):
             rows = [
@@ -95,6 +95,6 @@ class Command(BaseCommand):
         header = ["id", "org", "name", "scopes", "clearance", "expires", "status"]
         self.stdout.write(format_table(header, rows), ending="")
 
-    def _revoke(self, actor: Any, opts: dict[str, Any]) -> None:
+    def _revoke(self, opts: dict[str, Any], *, actor: Any) -> None:
         token = services.revoke_token(services.get_token(opts["prefix"], actor=actor), actor=actor)
         self.stderr.write(Message(gettext_noop("token %(prefix)s revoked"), prefix=token.prefix).bilingual())

@@ -26,7 +26,7 @@ class Command(BaseCommand):
         actor = actor_for(opts["user"])
         rows = []
         with translation.override("ja"):
-            for dataset in list_datasets(actor):
+            for dataset in list_datasets(actor=actor):
                 level = str(Level(dataset.classification).label)
                 rows.append(
                     [
@@ -34,7 +34,9 @@ class Command(BaseCommand):
                         dataset.title,
                         dataset.owner.name,
                         f"{level}（未決定）" if dataset.undecided else level,
-                        compile_relation(actor, dataset).count(),  # a row scope counts only its own rows
+                        compile_relation(
+                            dataset, actor=actor
+                        ).count(),  # a row scope counts only its own rows
                         dataset.current_revision,
                     ]
                 )

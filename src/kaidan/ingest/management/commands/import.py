@@ -61,7 +61,7 @@ class Command(BaseCommand):
         actor = actor_for(opts["user"])
         header_rows = _header_rows(opts["header_rows"])
         _check_values(opts)
-        organization = self._check_target(actor, opts)
+        organization = self._check_target(opts, actor=actor)
         path = Path(opts["file"])
         if not path.exists():
             raise CommandError(
@@ -103,7 +103,7 @@ class Command(BaseCommand):
             done = current
 
         try:
-            result = run_import(actor, plan, progress=progress, analysis=analysis)
+            result = run_import(plan, actor=actor, progress=progress, analysis=analysis)
         except ReadError as exc:
             bar.close()
             raise CommandError(str(exc), returncode=2) from exc
@@ -130,7 +130,7 @@ class Command(BaseCommand):
             f"削除 removed {r.removed}, 除外 rejected {r.rejected}"
         )
 
-    def _check_target(self, actor: Actor, opts: dict[str, Any]) -> str:
+    def _check_target(self, opts: dict[str, Any], *, actor: Actor) -> str:
         """Refuse a mode, dataset, organization or key that cannot work; return the owner's code.
 
         The rules `run_import` applies, asked before the file is read (the service still enforces them). A dataset the actor may
@@ -139,9 +139,9 @@ class Command(BaseCommand):
         """
         name = opts["dataset"]
         dataset = Dataset.objects.filter(name=name).first()
-        readable = dataset is not None and rights(actor, dataset).can_read
+        readable = dataset is not None and rights(dataset, actor=actor).can_read
         if opts["mode"] == "create":
-            code = self._organization(actor, opts)
+            code = self._organization(opts, actor=actor)
             if dataset is not None and not readable:
                 raise CommandError(
                     Message(
@@ -160,7 +160,7 @@ class Command(BaseCommand):
                     ).bilingual(),
                     returncode=2,
                 )
-            if code not in {org.code for org in importable_organizations(actor)}:
+            if code not in {org.code for org in importable_organizations(actor=actor)}:
                 raise Forbidden(gettext_lazy("Only editors of the organization can create its datasets."))
             return code
         if dataset is None or not readable:
@@ -170,7 +170,7 @@ class Command(BaseCommand):
                 ).bilingual(),
                 returncode=2,
             )
-        if not can(actor, "object.edit", dataset):
+        if not can("object.edit", dataset, actor=actor):
             raise Forbidden(gettext_lazy("You may not change this dataset."))
         if opts["mode"] == "upsert" and not opts["key"] and dataset.key_field_id is None:
             raise CommandError(
@@ -178,7 +178,7 @@ class Command(BaseCommand):
             )
         return str(opts["org"])
 
-    def _organization(self, actor: Actor, opts: dict[str, Any]) -> str:
+    def _organization(self, opts: dict[str, Any], *, actor: Actor) -> str:
         """The code of the organization --org names by code or name; refused (exit 2) naming the choices."""
         org = resolve_organization(opts["org"])
         if org is not None:
@@ -187,7 +187,7 @@ class Command(BaseCommand):
             head = Message(gettext_noop("no organization '%(name)s'"), name=opts["org"]).bilingual()
         else:
             head = Message(gettext_noop("give the new dataset's organization with --org")).bilingual()
-        choices = "\n".join(f"  {o.code}  {o.name}" for o in importable_organizations(actor))
+        choices = "\n".join(f"  {o.code}  {o.name}" for o in importable_organizations(actor=actor))
         listing = Message(gettext_noop("organizations you may import into (code, name):")).bilingual()
         none = Message(gettext_noop("(none)")).bilingual()
         raise CommandError(f"{head}\n{listing}\n{choices or '  ' + none}", returncode=2)

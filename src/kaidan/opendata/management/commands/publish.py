@@ -39,7 +39,7 @@ class Command(BaseCommand):
                 Message(gettext_noop("no dataset '%(name)s'"), name=opts["dataset"]).bilingual()
             )
         try:
-            services.publish(actor, dataset, reason=opts.get("reason", ""), licence=opts.get("licence"))
+            services.publish(dataset, actor=actor, reason=opts.get("reason", ""), licence=opts.get("licence"))
         except services.PublishWarned as exc:
             listed = "\n".join(f"- {services.describe(f)}" for f in exc.findings)
             raise CommandError(

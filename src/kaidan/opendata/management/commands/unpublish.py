@@ -28,7 +28,7 @@ class Command(BaseCommand):
                 Message(gettext_noop("no dataset '%(name)s'"), name=opts["dataset"]).bilingual()
             )
         try:
-            services.unpublish(actor, dataset)
+            services.unpublish(dataset, actor=actor)
         except services.PublishRefused as exc:
             reasons = "\n".join(f"- {r}" for r in exc.reasons)
             raise CommandError(

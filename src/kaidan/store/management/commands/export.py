@@ -45,7 +45,7 @@ class Command(BaseCommand):
             )
         actor = actor_for(opts["user"])
         try:
-            dataset = get_dataset(actor, opts["dataset"], "object.export")
+            dataset = get_dataset(opts["dataset"], "object.export", actor=actor)
         except (NotFound, Forbidden) as exc:
             raise CommandError(
                 Message(gettext_noop("no dataset '%(name)s'"), name=opts["dataset"]).bilingual()
@@ -53,7 +53,7 @@ class Command(BaseCommand):
         try:
             if opts["output"] == "-":
                 export_dataset(
-                    actor, dataset, fmt=opts["format"], revision=opts["revision"], out=sys.stdout.buffer
+                    dataset, actor=actor, fmt=opts["format"], revision=opts["revision"], out=sys.stdout.buffer
                 )
             else:
                 # Written beside the target and renamed at the end: a failed export leaves no partial file.
@@ -61,7 +61,9 @@ class Command(BaseCommand):
                 part = target.with_name(target.name + ".part")
                 try:
                     with part.open("wb") as out:
-                        export_dataset(actor, dataset, fmt=opts["format"], revision=opts["revision"], out=out)
+                        export_dataset(
+                            dataset, actor=actor, fmt=opts["format"], revision=opts["revision"], out=out
+                        )
                     part.replace(target)
                 finally:
                     part.unlink(missing_ok=True)
