@@ -58,6 +58,14 @@ def catalog(make_org, make_user):
             clearance=Level.LIMITED if dataset.pk % 2 else Level.RESTRICTED,
             min_role="editor" if dataset.classification == Level.INTERNAL else "viewer",
         )
+    from kaidan.api.actors import TokenActor
+    from kaidan.api.services import create_token
+
+    for code, org, clearance in (("owner", owner, "internal"), ("granted", granted, "restricted")):
+        token, _secret = create_token(
+            org, actor=SYSTEM, name=f"{code} system", scopes=["object.view"], clearance=clearance
+        )
+        people[f"token_{code}"] = TokenActor(token)  # an organization's business system, capped
     return people, datasets
 
 
