@@ -30,6 +30,7 @@ PAGES = [
     ("problem", "/problems/{problem}/", True),
     ("kpi", "/problems/kpis/{kpi}/", True),
     ("kpi-new", "/problems/kpis/new", True),
+    ("publish", "/datasets/mimamori/publish", True),
 ]
 
 

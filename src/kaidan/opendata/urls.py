@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import discovery, portal_views, views
+from . import discovery, portal_views, publish_views, views
 
 app_name = "opendata"
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("dataset/<str:key>/geojson", views.geojson_view, name="geojson"),
     path("opendata/feed.atom", discovery.atom_feed, name="feed"),
     path("opendata/list.csv", discovery.open_data_list, name="open_data_list"),
+    path("datasets/<slug:name>/publish", publish_views.publish_page, name="publish"),
     path("sitemap.xml", discovery.sitemap, name="sitemap"),
     path("robots.txt", discovery.robots, name="robots"),
 ]
