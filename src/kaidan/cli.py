@@ -15,7 +15,7 @@ import textwrap
 from kaidan.values.messages import Message, gettext_noop
 
 # Kaidan's commands in the order people need them; any other command of a kaidan app follows, by name.
-ORDER = ("serve", "demo", "import", "export", "audit", "release_due", "orgs", "datasets")
+ORDER = ("serve", "demo", "import", "export", "audit", "release_due", "backup", "restore", "orgs", "datasets")
 HELP_ARGS = ({"help"}, {"--help"}, {"-h"})
 
 

@@ -18,13 +18,15 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
+from kaidan.values.messages import Message
+
 
 class DomainError(Exception):
     status = 400
     exit_code = 2
-    default: str | Promise = gettext_lazy("The request was refused.")
+    default: str | Promise | Message = gettext_lazy("The request was refused.")
 
-    def __init__(self, message: str | Promise | None = None, *, detail: Any = None) -> None:
+    def __init__(self, message: str | Promise | Message | None = None, *, detail: Any = None) -> None:
         self.message = message if message is not None else self.default
         self.detail = detail
         super().__init__(str(self.message))

@@ -1,0 +1,194 @@
+"""Backup and restore of a whole Kaidan instance: the database, the stored files and the keys.
+
+A backup is one `.tar.gz` holding
+- the database, consistent while the site runs: SQLite through its online backup API (a snapshot of one
+  moment, WAL included), PostgreSQL through `pg_dump --format=custom` (one transaction snapshot);
+- `files/`: documents and import sources. They are content-addressed and never changed in place, and they
+  are copied *after* the database snapshot, so every file the snapshot names is in the backup;
+- the audit key (`audit.key`) and the secret key (`secret_key`) when they live in the data directory: without
+  the audit key a restored chain can only be checked in its weaker form (docs/operations.md);
+- `manifest.json`: Kaidan's version, the database vendor, the time, and the number of rows of each table.
+
+A restore goes into an *empty* instance (no users, no datasets): the database first (SQLite: the file;
+PostgreSQL: `pg_restore --clean`), then the files and keys, then migrations, so a backup of an older
+release opens in a newer one. Restoring onto an instance that holds data is refused: nothing is merged.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+from kaidan.core.errors import DomainError
+from kaidan.values.messages import Message, gettext_noop
+
+FORMAT = 1
+KEYS = ("audit.key", "secret_key")
+
+
+class BackupError(DomainError):
+    status = 409
+    exit_code = 2
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise BackupError(
+            Message(gettext_noop("%(tool)s is not installed (apt-get install postgresql-client)"), tool=name)
+        )
+    return found
+
+
+def _pg_env() -> tuple[list[str], dict[str, str]]:
+    db = settings.DATABASES["default"]
+    args = ["--host", str(db.get("HOST") or "127.0.0.1"), "--port", str(db.get("PORT") or 5432)]
+    args += ["--username", str(db.get("USER") or "postgres"), "--dbname", str(db["NAME"])]
+    env = {**os.environ}
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = str(db["PASSWORD"])
+    return args, env
+
+
+def _table_counts() -> dict[str, int]:
+    counts = {}
+    with connection.cursor() as cursor:
+        for table in sorted(connection.introspection.table_names()):
+            cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            counts[table] = int(cursor.fetchone()[0])
+    return counts
+
+
+def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mtime = int(datetime.datetime.now(datetime.UTC).timestamp())
+    tar.addfile(info, io.BytesIO(data))
+
+
+def backup(out: Path) -> dict[str, Any]:
+    """Write a backup of the running instance to `out` (a .tar.gz); returns its manifest."""
+    data_dir = Path(settings.DATA_DIR)
+    vendor = connection.vendor
+    with tempfile.TemporaryDirectory(prefix="kaidan-backup-") as tmp:
+        if vendor == "sqlite":
+            dump = Path(tmp) / "kaidan.sqlite3"
+            source = sqlite3.connect(str(settings.DATABASES["default"]["NAME"]))
+            target = sqlite3.connect(str(dump))
+            with target:
+                source.backup(target)
+            source.close()
+            target.close()
+        else:
+            dump = Path(tmp) / "kaidan.pgdump"
+            args, env = _pg_env()
+            subprocess.run(  # noqa: S603
+                [_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(dump), *args],
+                check=True,
+                env=env,
+                capture_output=True,
+            )
+        manifest = {
+            "format": FORMAT,
+            "vendor": vendor,
+            "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "tables": _table_counts(),
+        }
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(out, "w:gz") as tar:
+            _add_bytes(tar, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode())
+            tar.add(dump, arcname=f"database/{dump.name}")
+            files = Path(settings.MEDIA_ROOT)
+            if files.exists():
+                tar.add(files, arcname="files")
+            for key in KEYS:
+                if (data_dir / key).exists():
+                    tar.add(data_dir / key, arcname=f"keys/{key}")
+    return manifest
+
+
+def _is_empty() -> bool:
+    tables = set(connection.introspection.table_names())
+    if "accounts_user" not in tables:
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (SELECT count(*) FROM accounts_user) + (SELECT count(*) FROM catalog_dataset)")
+        return int(cursor.fetchone()[0]) == 0
+
+
+def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
+    members = []
+    for member in tar.getmembers():
+        path = Path(member.name)
+        if path.is_absolute() or ".." in path.parts or not (member.isfile() or member.isdir()):
+            raise BackupError(
+                Message(gettext_noop("The backup holds an unsafe path: %(path)s"), path=member.name)
+            )
+        members.append(member)
+    return members
+
+
+def restore(archive: Path) -> dict[str, Any]:
+    """Restore `archive` into this (empty) instance; returns the backup's manifest."""
+    if not _is_empty():
+        raise BackupError(
+            Message(
+                gettext_noop("This instance already holds data: a backup is restored only into an empty one.")
+            )
+        )
+    data_dir = Path(settings.DATA_DIR)
+    with tempfile.TemporaryDirectory(prefix="kaidan-restore-") as tmp, tarfile.open(archive, "r:gz") as tar:
+        tar.extractall(tmp, members=_safe_members(tar), filter="data")
+        manifest = json.loads((Path(tmp) / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("vendor") != connection.vendor:
+            raise BackupError(
+                Message(
+                    gettext_noop("The backup is of a %(vendor)s database; this instance uses %(here)s."),
+                    vendor=manifest.get("vendor"),
+                    here=connection.vendor,
+                )
+            )
+        if connection.vendor == "sqlite":
+            name = Path(str(settings.DATABASES["default"]["NAME"]))
+            connection.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{name}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(Path(tmp) / "database" / "kaidan.sqlite3", name)
+        else:
+            args, env = _pg_env()
+            connection.close()
+            subprocess.run(  # noqa: S603
+                [
+                    _tool("pg_restore"),
+                    "--clean",
+                    "--if-exists",
+                    "--no-owner",
+                    *args,
+                    str(Path(tmp) / "database" / "kaidan.pgdump"),
+                ],
+                check=True,
+                env=env,
+                capture_output=True,
+            )
+        if (Path(tmp) / "files").exists():
+            shutil.copytree(Path(tmp) / "files", Path(settings.MEDIA_ROOT), dirs_exist_ok=True)
+        for key in KEYS:
+            if (Path(tmp) / "keys" / key).exists():
+                shutil.copyfile(Path(tmp) / "keys" / key, data_dir / key)
+                os.chmod(data_dir / key, 0o600)
+    from kaidan.audit import keys
+
+    keys._cache.clear()  # the restored audit key replaces one this process may have read
+    return manifest
