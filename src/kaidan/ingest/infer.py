@@ -29,7 +29,7 @@ from kaidan.values.normalize import (
     parse_phone,
     parse_postal_code,
 )
-from kaidan.values.types import FieldType, type_name
+from kaidan.values.types import FieldType, check_integer_range, type_name
 from kaidan.values.wareki import parse_date, parse_datetime, parse_time
 
 from .errors import Issue
@@ -42,6 +42,7 @@ def _check_integer(value: object) -> str:
     number = parse_number_ex(value)
     if isinstance(number.value, Decimal):
         raise ValueProblem(Message(gettext_noop("has a fractional part")))
+    check_integer_range(number.value)
     return number.unit
 
 

@@ -134,9 +134,24 @@ def _decoded_lines(path: Path, encoding: str) -> Iterator[str]:
                     row=number,
                     value=bad,
                 ) from exc
-        tail = decoder.decode(b"", final=True)
+        try:
+            tail = decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise _undecodable(path, encoding, exc) from exc
         if tail:
             yield tail
+
+
+def _undecodable(path: Path, encoding: str, exc: UnicodeDecodeError) -> ReadError:
+    """Bad bytes found outside a line we can point at (UTF-16, or a character cut off at the end)."""
+    return ReadError(
+        Message(
+            gettext_noop("The file contains bytes that are not valid %(encoding)s (at byte %(position)s)"),
+            encoding=encoding,
+            position=exc.start,
+        ),
+        path,
+    )
 
 
 def _text_lines(path: Path, encoding: str) -> Iterator[str]:
@@ -145,10 +160,10 @@ def _text_lines(path: Path, encoding: str) -> Iterator[str]:
     try:
         with open(path, encoding=encoding, errors="strict", newline="") as handle:
             yield from handle
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
         for _line in _decoded_lines(path, encoding):
             pass
-        raise
+        raise _undecodable(path, encoding, exc) from exc
 
 
 def _iter_text(source: Source) -> Iterator[tuple[int, list[object]]]:
@@ -163,6 +178,8 @@ def _iter_text(source: Source) -> Iterator[tuple[int, list[object]]]:
         reader = csv.reader(lines, delimiter=delimiter)
         for number, row in enumerate(reader, start=1):
             yield number, list(row)
+    except UnicodeDecodeError as exc:  # UTF-16, decoded by the io module
+        raise _undecodable(source.path, encoding, exc) from exc
     except csv.Error as exc:
         raise ReadError(
             Message(gettext_noop("Cannot parse the CSV: %(exc)s"), exc=exc),

@@ -84,6 +84,16 @@ def type_name(field_type: FieldType | str) -> Message | str:
         return str(field_type)
 
 
+INTEGER_MIN, INTEGER_MAX = -(2**63), 2**63 - 1
+"""Whole numbers the databases store as integers (64-bit); a longer run of digits is a code or text."""
+
+
+def check_integer_range(number: int) -> int:
+    if not INTEGER_MIN <= number <= INTEGER_MAX:
+        raise ValueProblem(Message(gettext_noop("too large for a whole number (at most 19 digits)")))
+    return number
+
+
 def convert(value: object, field_type: FieldType | str) -> object:
     """Convert a raw cell to the Python value for ``field_type``.
 
@@ -105,8 +115,8 @@ def convert(value: object, field_type: FieldType | str) -> object:
         if isinstance(number, Decimal):
             if number != number.to_integral_value():
                 raise ValueProblem(Message(gettext_noop("has a fractional part")))
-            return int(number)
-        return number
+            number = int(number)
+        return check_integer_range(number)
     if field_type is FieldType.DECIMAL:
         return Decimal(parse_number_ex(value).value)
     if field_type is FieldType.CODE:
