@@ -42,6 +42,7 @@ _JIS_TO_CP932 = (
     ("\u00ac", "\uffe2"),
     ("\r\n", "\n"),
     ("\r", "\n"),
+    ("\x00", ""),  # as values.normalize drops NUL
 )
 # any character the TEXT conversion changes or leaves to the slow path (half-width kana, the look-alikes, CR)
 _TEXT_SPECIAL = (
@@ -171,7 +172,7 @@ class ColumnConverter:
                     text = pc.replace_substring(text, old, new)
                 fast = pc.utf8_trim(text, characters=_STRIP_CHARS)
         elif self.type is FieldType.CODE:
-            slow = pc.invert(pc.string_is_ascii(raw))
+            slow = pc.or_(pc.invert(pc.string_is_ascii(raw)), pc.match_substring(raw, "\x00"))
             fast = trimmed
         elif self.type is FieldType.INTEGER:
             ok = pc.match_substring_regex(raw, _ASCII_INTEGER)

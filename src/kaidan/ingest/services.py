@@ -591,9 +591,19 @@ def _reconcile_fields(
         )
     file_fields: list[Field] = []
     position = len(existing)
-    for col in included:
+    for number, col in enumerate(included, start=1):
         fld = by_name.get(col.name) or by_name.get(col.label)
         if fld is None:
+            if len(col.label) > LABEL_MAX or len(col.name) > NAME_MAX:
+                raise ImportRejected(
+                    Message(
+                        gettext_noop(
+                            "the header of column %(number)s is longer than %(limit)s characters: shorten it"
+                        ),
+                        number=number,
+                        limit=LABEL_MAX if len(col.label) > LABEL_MAX else NAME_MAX,
+                    )
+                )
             position += 1
             fld = Field.objects.create(
                 dataset=dataset,
@@ -607,6 +617,10 @@ def _reconcile_fields(
                 tables.add_column(dataset, fld)
         file_fields.append(fld)
     return dataset.live_fields(), file_fields
+
+
+LABEL_MAX = Field._meta.get_field("label").max_length or 200
+NAME_MAX = Field._meta.get_field("name").max_length or 100
 
 
 def _key_field(dataset: Dataset, plan: ImportPlan, fields: list[Field]) -> Field | None:

@@ -69,7 +69,9 @@ _STRIP = " \t\r\n\u3000\u00a0\ufeff"
 
 
 def _stringify(value: object) -> str:
-    return "" if value is None else str(value)
+    """The value as text, without NUL characters: a NUL in a file is never data (and PostgreSQL text cannot
+    hold one, so keeping it would make the same file import on SQLite and fail on PostgreSQL)."""
+    return "" if value is None else str(value).replace("\x00", "")
 
 
 def is_empty_marker(value: object) -> bool:
