@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import connection
 
 from kaidan.core.errors import DomainError
+from kaidan.store import instance
 from kaidan.values.messages import Message, gettext_noop
 
 FORMAT = 1
@@ -60,15 +61,6 @@ def _pg_env() -> tuple[list[str], dict[str, str]]:
     if db.get("PASSWORD"):
         env["PGPASSWORD"] = str(db["PASSWORD"])
     return args, env
-
-
-def _table_counts() -> dict[str, int]:
-    counts = {}
-    with connection.cursor() as cursor:
-        for table in sorted(connection.introspection.table_names()):
-            cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
-            counts[table] = int(cursor.fetchone()[0])
-    return counts
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
@@ -104,7 +96,7 @@ def backup(out: Path) -> dict[str, Any]:
             "format": FORMAT,
             "vendor": vendor,
             "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "tables": _table_counts(),
+            "tables": instance.table_counts(),
         }
         out.parent.mkdir(parents=True, exist_ok=True)
         with tarfile.open(out, "w:gz") as tar:
@@ -117,15 +109,6 @@ def backup(out: Path) -> dict[str, Any]:
                 if (data_dir / key).exists():
                     tar.add(data_dir / key, arcname=f"keys/{key}")
     return manifest
-
-
-def _is_empty() -> bool:
-    tables = set(connection.introspection.table_names())
-    if "accounts_user" not in tables:
-        return True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT (SELECT count(*) FROM accounts_user) + (SELECT count(*) FROM catalog_dataset)")
-        return int(cursor.fetchone()[0]) == 0
 
 
 def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
@@ -142,7 +125,7 @@ def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
 
 def restore(archive: Path) -> dict[str, Any]:
     """Restore `archive` into this (empty) instance; returns the backup's manifest."""
-    if not _is_empty():
+    if not instance.is_empty():
         raise BackupError(
             Message(
                 gettext_noop("This instance already holds data: a backup is restored only into an empty one.")
