@@ -53,6 +53,20 @@ def _tool(name: str) -> str:
     return found
 
 
+def _run(command: list[str], env: dict[str, str]) -> None:
+    """Run pg_dump or pg_restore; a failure is a clear refusal with the tool's own first line of error."""
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if done.returncode != 0:
+        first = (done.stderr or "").strip().splitlines()[:1]
+        raise BackupError(
+            Message(
+                gettext_noop("%(tool)s failed: %(error)s"),
+                tool=Path(command[0]).name,
+                error=first[0] if first else done.returncode,
+            )
+        )
+
+
 def _pg_env() -> tuple[list[str], dict[str, str]]:
     db = settings.DATABASES["default"]
     args = ["--host", str(db.get("HOST") or "127.0.0.1"), "--port", str(db.get("PORT") or 5432)]
@@ -86,17 +100,12 @@ def backup(out: Path) -> dict[str, Any]:
         else:
             dump = Path(tmp) / "kaidan.pgdump"
             args, env = _pg_env()
-            subprocess.run(  # noqa: S603
-                [_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(dump), *args],
-                check=True,
-                env=env,
-                capture_output=True,
-            )
+            _run([_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(dump), *args], env)
         manifest = {
             "format": FORMAT,
             "vendor": vendor,
             "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "tables": instance.table_counts(),
+            "tables": instance.table_counts(),  # at backup time (the site may be writing meanwhile)
         }
         out.parent.mkdir(parents=True, exist_ok=True)
         with tarfile.open(out, "w:gz") as tar:
@@ -152,7 +161,7 @@ def restore(archive: Path) -> dict[str, Any]:
         else:
             args, env = _pg_env()
             connection.close()
-            subprocess.run(  # noqa: S603
+            _run(
                 [
                     _tool("pg_restore"),
                     "--clean",
@@ -161,9 +170,7 @@ def restore(archive: Path) -> dict[str, Any]:
                     *args,
                     str(Path(tmp) / "database" / "kaidan.pgdump"),
                 ],
-                check=True,
-                env=env,
-                capture_output=True,
+                env,
             )
         if (Path(tmp) / "files").exists():
             shutil.copytree(Path(tmp) / "files", Path(settings.MEDIA_ROOT), dirs_exist_ok=True)
