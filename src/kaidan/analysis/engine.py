@@ -40,17 +40,6 @@ from . import snapshots
 ROW_LIMIT = 10_000
 TIME_LIMIT = 10.0
 
-ARROW_TYPES = {
-    "integer": pa.int64(),
-    "decimal": pa.float64(),
-    "latitude": pa.float64(),
-    "longitude": pa.float64(),
-    "date": pa.date32(),
-    "datetime": pa.timestamp("us"),
-    "time": pa.time64("us"),
-    "boolean": pa.bool_(),
-}
-
 
 class QueryRefused(DomainError):
     status = 400
@@ -86,7 +75,7 @@ def row_snapshot(rel: VisibleRelation) -> pa.Table:
         for f in rel.visible:
             value = values[index[f.pk]]
             columns[f.pk].append(float(value) if isinstance(value, Decimal) else value)
-    arrays = [pa.array(columns[f.pk], type=ARROW_TYPES.get(f.type, pa.string())) for f in rel.visible]
+    arrays = [pa.array(columns[f.pk], type=arrow.arrow_type(f.type)) for f in rel.visible]
     return pa.table(arrays, names=[f.name for f in rel.visible])
 
 

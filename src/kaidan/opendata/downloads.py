@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
-from kaidan.catalog.models import Dataset, Field, FieldType
+from kaidan.catalog.models import Dataset, Field
 from kaidan.catalog.query import GridQuery
 from kaidan.catalog.selectors import iter_visible_rows
 from kaidan.store.exports import csv_cell
@@ -216,28 +216,14 @@ class _Drain(io.RawIOBase):
 
 PARQUET_BATCH = 10_000  # rows per row group: the first bytes leave after 10,000 rows, memory stays small
 
-ARROW_TYPES = {
-    FieldType.INTEGER: "int64",
-    FieldType.DECIMAL: "float64",
-    FieldType.LATITUDE: "float64",
-    FieldType.LONGITUDE: "float64",
-    FieldType.BOOLEAN: "bool_",
-    FieldType.DATE: "date32",
-    FieldType.DATETIME: "timestamp",
-    FieldType.TIME: "time64",
-}
-
 
 def _parquet(fields: Sequence[Field], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    def arrow_type(field: Field) -> Any:
-        name = ARROW_TYPES.get(FieldType(field.type), "string")
-        special = {"timestamp": pa.timestamp("us"), "time64": pa.time64("us"), "date32": pa.date32()}
-        return special.get(name) or getattr(pa, name)()
+    from kaidan.store.arrow import arrow_type
 
-    schema = pa.schema([pa.field(f.label, arrow_type(f)) for f in fields])
+    schema = pa.schema([pa.field(f.label, arrow_type(f.type)) for f in fields])
     sink = _Drain()
     writer = pq.ParquetWriter(pa.PythonFile(sink, mode="w"), schema)
 

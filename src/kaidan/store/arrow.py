@@ -35,8 +35,13 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 }
 
 
+def arrow_type(field_type: str) -> pa.DataType:
+    """The Arrow type a field's values take (text for the types kept as text: postal codes, phones …)."""
+    return ARROW_TYPES.get(field_type, pa.string())
+
+
 def _column(values: tuple[Any, ...], field_type: str) -> pa.Array:
-    target = ARROW_TYPES.get(field_type, pa.string())
+    target = arrow_type(field_type)
     if field_type in (FieldType.DECIMAL, FieldType.LATITUDE, FieldType.LONGITUDE):
         return (
             pa.array(values, type=pa.float64(), from_pandas=True) if _plain(values) else _cast(values, target)
@@ -83,9 +88,7 @@ def snapshot(rel: VisibleRelation) -> pa.Table:
                 chunks.append([_column(columns[i], f.type) for i, f in enumerate(rel.visible)])
     if not rel.visible:
         return pa.table({})
-    schema = pa.schema(
-        [pa.field(n, ARROW_TYPES.get(f.type, pa.string())) for n, f in zip(names, rel.visible, strict=True)]
-    )
+    schema = pa.schema([pa.field(n, arrow_type(f.type)) for n, f in zip(names, rel.visible, strict=True)])
     if not chunks:
         return schema.empty_table()
     batches = [pa.record_batch(arrays, schema=schema) for arrays in chunks]

@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, BinaryIO
 
-from kaidan.catalog.models import Field, FieldType
+from kaidan.catalog.models import Field
 from kaidan.core.formulas import defuse
 
 from .values import to_json
@@ -146,31 +146,13 @@ def _write_xlsx(fields: Sequence[Field], rows: Iterable[Sequence[Any]], out: Bin
     ExcelWriter(workbook, _StableZip(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
 
 
-ARROW_TYPES = {
-    FieldType.INTEGER: "int64",
-    FieldType.DECIMAL: "float64",
-    FieldType.LATITUDE: "float64",
-    FieldType.LONGITUDE: "float64",
-    FieldType.BOOLEAN: "bool_",
-    FieldType.DATE: "date32",
-    FieldType.DATETIME: "timestamp",
-    FieldType.TIME: "time64",
-}
-
-
 def _write_parquet(fields: Sequence[Field], rows: Iterable[Sequence[Any]], out: BinaryIO) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    def arrow_type(field: Field) -> Any:
-        name = ARROW_TYPES.get(FieldType(field.type), "string")
-        return {
-            "timestamp": pa.timestamp("us"),
-            "time64": pa.time64("us"),
-            "date32": pa.date32(),
-        }.get(name) or getattr(pa, name)()
+    from .arrow import arrow_type
 
-    schema = pa.schema([pa.field(f.label, arrow_type(f)) for f in fields])
+    schema = pa.schema([pa.field(f.label, arrow_type(f.type)) for f in fields])
     writer = pq.ParquetWriter(out, schema)
     batch: list[Sequence[Any]] = []
 
