@@ -16,6 +16,7 @@ from kaidan.access.services import rights
 from kaidan.analysis import engine
 from kaidan.catalog.models import Dataset
 from kaidan.store.models import Revision
+from kaidan.values.normalize import plain_decimal
 
 from .models import Aggregate, Direction, Kpi
 
@@ -39,9 +40,7 @@ def measure_sql(dataset: Dataset, aggregate: str, column: str = "", condition: s
 
 def plain(value: Decimal | None) -> Decimal | None:
     """38.0000 → 38, 12.5000 → 12.5 (stored with four places, shown as written)."""
-    if value is None:
-        return None
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+    return None if value is None else plain_decimal(value)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from kaidan.catalog.models import FieldType
+from kaidan.values.normalize import plain_decimal
 
 _blake2b = hashlib.blake2b
 
@@ -102,8 +103,7 @@ def reader(field_type: str) -> Callable[[Any], Any] | None:
 def _decimal(value: Any) -> Decimal:
     if isinstance(value, float):
         value = repr(value)
-    result = Decimal(value)
-    return result.quantize(Decimal(1)) if result == result.to_integral() else result.normalize()
+    return plain_decimal(Decimal(value))
 
 
 def to_json(value: Any) -> Any:

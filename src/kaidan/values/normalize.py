@@ -163,6 +163,11 @@ def parse_number_ex(value: object) -> ParsedNumber:
     return ParsedNumber(-number if negative else number, unit)
 
 
+def plain_decimal(value: Decimal) -> Decimal:
+    """A decimal without trailing zeros and without an exponent for whole numbers (38.0000 → 38, 12.50 → 12.5)."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
 def parse_number(value: object) -> int | Decimal:
     """The value of :func:`parse_number_ex` without the unit."""
     return parse_number_ex(value).value
