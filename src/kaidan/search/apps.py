@@ -7,4 +7,9 @@ class SearchConfig(AppConfig):
     verbose_name = _("Search")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 — connects the index to revisions and documents
+        from django.db.backends.signals import connection_created
+
+        from . import signals, tokens  # noqa: F401 — signals connects the index to revisions and documents
+
+        # SQLite's triggers on the index call kaidan_search_tokens(); every connection must know it.
+        connection_created.connect(tokens.connection_created, dispatch_uid="kaidan-search-tokens")

@@ -1,8 +1,10 @@
 """The full-text lookups of the search index, in each database's own machinery (SQL on the index only).
 
 A query (kaidan.values.textsearch.Query) becomes: AND of its groups, each an OR of terms, each term an AND of
-its chunks, each chunk a phrase of bigrams (or one unigram). Negated terms are left to the exact check.
-These lookups only *propose* entries; kaidan.search.selectors confirms every one.
+its tokens (the bigrams of its longer chunks, its 1-character chunks as unigrams: `term_tokens`). The index
+keeps no positions (FTS5 `detail=none`, a GIN index over a token array), so order and phrases are left to the
+exact check, as are negated terms. These lookups only *propose* entries; kaidan.search.selectors confirms
+every one.
 """
 
 from __future__ import annotations
@@ -11,16 +13,14 @@ from typing import Any
 
 from django.db import connection
 
-from kaidan.values.textsearch import Query, fts_tokens
+from kaidan.values.textsearch import Query, term_tokens
 
 
 def _sqlite_match(query: Query) -> str:
+    # tokens are word characters only (no quotes), so quoting each one is enough
     groups = []
     for group in query.groups:
-        terms = []
-        for term in group:
-            parts = [f'{column} : "{" ".join(tokens)}"' for column, tokens in fts_tokens(term)]
-            terms.append("(" + " AND ".join(parts) + ")")
+        terms = ["(" + " AND ".join(f'"{t}"' for t in term_tokens(term)) + ")" for term in group]
         groups.append("(" + " OR ".join(terms) + ")")
     return " AND ".join(groups)
 
@@ -31,19 +31,13 @@ def _postgres_where(query: Query) -> tuple[str, list[Any]]:
     for group in query.groups:
         terms = []
         for term in group:
-            parts = []
-            for column, tokens in fts_tokens(term):
-                parts.append(f"{column}_tsv @@ phraseto_tsquery('simple', %s)")
-                params.append(" ".join(tokens))
-            terms.append("(" + " AND ".join(parts) + ")")
+            terms.append("kaidan_search_tokens(e.norm) @> %s::text[]")
+            params.append(term_tokens(term))
         groups.append("(" + " OR ".join(terms) + ")")
     return " AND ".join(groups), params
 
 
-def candidates(
-    query: Query, *, kind: str, dataset_ids: list[int] | None = None, limit: int = 5000
-) -> list[int]:
-    """Ids of index entries of `kind` that hold every term of the query (before the exact check)."""
+def _lookup(query: Query, columns: str, kind: str, dataset_ids: list[int] | None, limit: int) -> list[Any]:
     if query.empty:
         return []
     extra = ""
@@ -59,15 +53,28 @@ def candidates(
             # with a plain JOIN it may walk every entry of the dataset and probe FTS5 for each (0.5 s
             # instead of 10 ms on 20,000 records, bench/search_bench.py).
             cursor.execute(
-                "SELECT e.id FROM search_fts CROSS JOIN search_searchentry e ON e.id = search_fts.rowid "
+                f"SELECT {columns} FROM search_fts CROSS JOIN search_searchentry e ON e.id = search_fts.rowid "
                 f"WHERE search_fts MATCH %s AND e.kind = %s{extra} ORDER BY e.id LIMIT {int(limit)}",
                 [_sqlite_match(query), *extra_params],
             )
         else:
             where, params = _postgres_where(query)
             cursor.execute(
-                f"SELECT e.id FROM search_searchentry e WHERE {where} AND e.kind = %s{extra} "
+                f"SELECT {columns} FROM search_searchentry e WHERE {where} AND e.kind = %s{extra} "
                 f"ORDER BY e.id LIMIT {int(limit)}",
                 [*params, *extra_params],
             )
-        return [int(row[0]) for row in cursor.fetchall()]
+        return cursor.fetchall()
+
+
+def candidates(
+    query: Query, *, kind: str, dataset_ids: list[int] | None = None, limit: int = 5000
+) -> list[int]:
+    """Ids of index entries of `kind` that hold every term of the query (before the exact check)."""
+    return [int(row[0]) for row in _lookup(query, "e.id", kind, dataset_ids, limit)]
+
+
+def record_cells(query: Query, *, dataset_id: int, limit: int) -> list[tuple[int, int]]:
+    """(row id, field id) of the record entries of one dataset that hold every term (before the check)."""
+    rows = _lookup(query, "e.row_id, e.field_id", "record", [dataset_id], limit)
+    return [(int(r), int(f)) for r, f in rows]

@@ -5,6 +5,9 @@ A revision's rows are re-indexed inside the revision's own transaction (kaidan.s
 once. A revision that writes more than INLINE_ROWS rows (a big import) is indexed by a background task enqueued
 when it commits (`kaidan serve`'s worker runs it), so the import itself stays fast; until then the dataset's
 records answer from the previous index.
+
+An entry stores the normalized words only (kaidan.values.textsearch.words); the database cuts them into tokens
+(kaidan.search.tokens). Record entries are written as plain rows, a batch per statement, not model objects.
 """
 
 from __future__ import annotations
@@ -12,14 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from kaidan.catalog.models import Dataset, Field
 from kaidan.documents.models import Document
 from kaidan.store import selectors as store
 from kaidan.store.history import ids_written_at
 from kaidan.store.models import Revision
-from kaidan.values.textsearch import bigrams, normalize, unigrams
+from kaidan.values.textsearch import normalize, words
 
 from .models import Kind, SearchEntry
 
@@ -30,12 +33,17 @@ INLINE_ROWS = 20_000
 BATCH = 2000
 
 
+def searchable(value: Any, limit: int = MAX_TEXT) -> str:
+    """The words an entry stores for a value (truncated like the index): what the exact check reads."""
+    return words(normalize(str(value or "")[:limit]))
+
+
 def _entry(kind: str, text: str, limit: int = MAX_TEXT, **keys: Any) -> SearchEntry | None:
     original = str(text or "")[:limit]
-    norm = normalize(original)
+    norm = words(normalize(original))
     if not norm:
         return None
-    return SearchEntry(kind=kind, text=original, norm=norm, uni=unigrams(norm), bi=bigrams(norm), **keys)
+    return SearchEntry(kind=kind, text=original, norm=norm, **keys)
 
 
 def text_fields(dataset: Dataset) -> list[Field]:
@@ -43,30 +51,42 @@ def text_fields(dataset: Dataset) -> list[Field]:
 
 
 def index_metadata(dataset: Dataset) -> None:
-    SearchEntry.objects.filter(kind=Kind.DATASET, dataset=dataset).delete()
+    """The dataset's own entry (title, name, description, tags), rewritten only when its text changed."""
     tags = " ".join(t.name for t in dataset.tags.all())
     text = "\n".join(p for p in (dataset.title, dataset.name, dataset.description, tags) if p)
     entry = _entry(Kind.DATASET, text, dataset=dataset)
+    current = SearchEntry.objects.filter(kind=Kind.DATASET, dataset=dataset, row_id__isnull=True)
+    if entry is not None and list(current.values_list("text", flat=True)) == [entry.text]:
+        return  # an edit of a record saves the dataset too; its metadata entry stays as it is
+    current.delete()
     if entry is not None:
         entry.save()
 
 
 def _index_rows(dataset: Dataset, fields: Sequence[Field], rows: Iterable[tuple[int, list[Any]]]) -> int:
-    batch: list[SearchEntry] = []
+    table = SearchEntry._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (kind, dataset_id, row_id, field_id, document_id, text, norm) "
+        "VALUES (%s, %s, %s, %s, NULL, '', %s)"
+    )
+    batch: list[tuple[Any, ...]] = []
     count = 0
-    for row_id, values in rows:
-        for fld, value in zip(fields, values, strict=True):
-            if value is None:
-                continue
-            entry = _entry(Kind.RECORD, str(value), dataset=dataset, row_id=row_id, field_id=fld.pk)
-            if entry is not None:
-                batch.append(entry)
-        count += 1
-        if len(batch) >= BATCH:
-            SearchEntry.objects.bulk_create(batch)
-            batch = []
-    if batch:
-        SearchEntry.objects.bulk_create(batch)
+    pk = dataset.pk
+    field_ids = [f.pk for f in fields]
+    with connection.cursor() as cursor:
+        for row_id, values in rows:
+            for field_id, value in zip(field_ids, values, strict=True):
+                if value is None:
+                    continue
+                norm = searchable(value)
+                if norm:
+                    batch.append((Kind.RECORD.value, pk, row_id, field_id, norm))
+            count += 1
+            if len(batch) >= BATCH:
+                cursor.executemany(sql, batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
     return count
 
 
@@ -95,7 +115,7 @@ def reindex_dataset(dataset: Dataset, progress: Callable[[int, int], None] | Non
 
 def index_revision(dataset: Dataset, revision: Revision) -> None:
     """Follow one revision (called inside its transaction)."""
-    index_metadata(dataset)
+    index_metadata(dataset)  # unchanged (the usual case) costs one look
     if revision.schema_changed and revision.number > 1:
         reindex_dataset(dataset)  # columns added, removed or retyped
         return
@@ -109,9 +129,7 @@ def index_revision(dataset: Dataset, revision: Revision) -> None:
     alive, deleted = ids_written_at(dataset, revision.number)
     ids = alive + deleted
     for start in range(0, len(ids), 500):
-        SearchEntry.objects.filter(
-            kind=Kind.RECORD, dataset=dataset, row_id__in=ids[start : start + 500]
-        ).delete()
+        SearchEntry.objects.filter(dataset=dataset, row_id__in=ids[start : start + 500]).delete()
     fields = text_fields(dataset)
     if not fields or not alive:
         return

@@ -10,7 +10,6 @@ the actor may not see shows in hits, counts or snippets.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.urls import reverse
@@ -25,9 +24,9 @@ from kaidan.documents.selectors import visible_documents
 from kaidan.store import readcache
 from kaidan.store.models import Revision
 from kaidan.store.relation import VisibleRelation, compile_relation
-from kaidan.values.textsearch import Query, parse, snippet
+from kaidan.values.textsearch import Query, normalize, parse, snippet, words
 
-from . import fts, morphology
+from . import fts, index, morphology
 from .models import Kind, SearchEntry
 
 CANDIDATES = 5000
@@ -81,9 +80,13 @@ def search(
     results = Results(text, query, {k: [] for k in kinds}, {k: 0 for k in kinds})
     if query.empty:
         return results
-    readable = {d.pk: d for d in list_datasets(actor=actor, owner_code=organization)}
-    if dataset is not None:
-        readable = {dataset.pk: dataset} if dataset.pk in readable else {}
+    if dataset is not None:  # one dataset (the grid's search box): ask about it alone, not the catalogue
+        shown = rights(dataset, actor=actor).can_read and (
+            not organization or dataset.owner.code == organization
+        )
+        readable = {dataset.pk: dataset} if shown else {}
+    else:
+        readable = {d.pk: d for d in list_datasets(actor=actor, owner_code=organization)}
     since = _start_of(changed_since)
     if Kind.DATASET in kinds and dataset is None:
         changed = {pk: d for pk, d in readable.items() if since is None or d.updated_at >= since}
@@ -134,7 +137,7 @@ def _datasets(results: Results, readable: dict[int, Dataset], query: Query) -> N
     for entry in _confirmed(query, Kind.DATASET, list(readable)):
         ds = readable[entry.dataset_id]  # type: ignore[index]
         before, match, after = snippet(entry.text, query)
-        exact = query.matches(entry.norm.split("\n")[0]) or any(t.text == ds.title for t in query.terms())
+        exact = query.matches(normalize(ds.title)) or any(t.text == ds.title for t in query.terms())
         hits.append(
             Hit(
                 Kind.DATASET,
@@ -152,22 +155,29 @@ def _datasets(results: Results, readable: dict[int, Dataset], query: Query) -> N
     results.counts[Kind.DATASET] = len(hits)
 
 
+@dataclass
+class Cell:
+    """A visible text cell of a matching record: its field, its value (as the actor sees it) and its words."""
+
+    field_id: int
+    value: str
+    norm: str
+
+
 def _record_cells(
     query: Query, dataset: Dataset, rel: VisibleRelation, limit: int, since: datetime.datetime | None = None
-) -> dict[int, list[SearchEntry]]:
-    """{row id: its visible cells' entries} for the rows of `dataset` the actor may see that match the query.
+) -> dict[int, list[Cell]]:
+    """{row id: its visible text cells} for the rows of `dataset` the actor may see that match the query.
 
     A record matches when every word (group) is in *some* visible cell and no visible cell holds an excluded
-    word: candidates come from the index one group at a time, rows are intersected, then checked exactly."""
+    word: candidates come from the index one group at a time, rows are intersected, then read through the
+    actor's visible relation and checked exactly against the values read (so the words checked and shown
+    are the row's own, as the actor may see it now)."""
     visible = {f.pk for f in rel.visible}
     rows: set[int] | None = None
     for group in query.groups:
-        ids = fts.candidates(Query(groups=[group]), kind=Kind.RECORD, dataset_ids=[dataset.pk], limit=limit)
-        found = {
-            e.row_id
-            for e in SearchEntry.objects.filter(pk__in=ids).only("row_id", "field_id")
-            if e.field_id in visible and e.row_id is not None
-        }
+        cells = fts.record_cells(Query(groups=[group]), dataset_id=dataset.pk, limit=limit)
+        found = {row_id for row_id, field_id in cells if field_id in visible}
         rows = found if rows is None else rows & found
         if not rows:
             return {}
@@ -179,24 +189,21 @@ def _record_cells(
         if number is None:
             return {}
         changed, first = " AND _rev >= %s", [number]  # _rev: the revision that last changed the row
-    allowed: set[int] = set()
+    texts = [(i, f.pk) for i, f in enumerate(rel.fields) if f.pk in visible and f.type in index.TEXT_TYPES]
+    matched: dict[int, list[Cell]] = {}
     for start in range(0, len(candidates), 500):
         chunk = candidates[start : start + 500]
         marks = ", ".join(["%s"] * len(chunk))
-        allowed |= {
-            row_id
-            for row_id, _rev, _values in rel.rows(where=f"_id IN ({marks}){changed}", params=[*chunk, *first])
-        }
-    cells: dict[int, list[SearchEntry]] = defaultdict(list)
-    ordered = sorted(allowed)
-    for start in range(0, len(ordered), 500):
-        for entry in SearchEntry.objects.filter(
-            kind=Kind.RECORD, dataset=dataset, row_id__in=ordered[start : start + 500], field_id__in=visible
-        ).order_by("row_id", "field_id"):
-            cells[entry.row_id].append(entry)  # type: ignore[index]
-    return {
-        row_id: entries for row_id, entries in cells.items() if query.matches_all([e.norm for e in entries])
-    }
+        for row_id, _rev, values in rel.rows(where=f"_id IN ({marks}){changed}", params=[*chunk, *first]):
+            row = [
+                Cell(field_id, str(values[i]), index.searchable(values[i]))
+                for i, field_id in texts
+                if values[i] is not None
+            ]
+            row = [c for c in row if c.norm]
+            if row and query.matches_all([c.norm for c in row]):
+                matched[row_id] = row
+    return dict(sorted(matched.items()))
 
 
 def _records(
@@ -207,25 +214,25 @@ def _records(
     *,
     actor: Actor,
 ) -> None:
-    hits: list[Hit] = []
+    ranked: list[tuple[int, int, int, Dataset, Cell, dict[int, str]]] = []
     count = 0
-    for ds in readable.values():
+    terms = [t.words for t in query.terms()]
+    for order, ds in enumerate(readable.values()):
         rel = compile_relation(ds, actor=actor)
         labels = {f.pk: f.label for f in rel.visible}
         matched = _record_cells(query, ds, rel, CANDIDATES, since)
         count += len(matched)
-        terms = [t.text for t in query.terms()]
-        ranked = []
-        for row_id, entries in sorted(matched.items())[:RANKED]:
-            shown = next((e for e in entries if any(t in e.norm for t in terms)), entries[0])
-            ranked.append((-morphology.rank(terms, shown.text, shown.norm), row_id, shown))
-        for rank, row_id, shown in sorted(ranked, key=lambda r: r[:2]):
-            before, match, after = snippet(shown.text, query)
-            url = reverse("editing:record", args=[ds.name, row_id])
-            label = labels[shown.field_id]  # type: ignore[index]
-            hits.append(Hit(Kind.RECORD, ds.title, url, before, match, after, label, rank=rank))
-    hits.sort(key=lambda h: h.rank)
-    results.hits[Kind.RECORD] = hits[:SHOWN]
+        for row_id, cells in list(matched.items())[:RANKED]:
+            shown = next((c for c in cells if any(t in c.norm for t in terms)), cells[0])
+            rank = -morphology.rank(terms, shown.value, shown.norm)
+            ranked.append((rank, order, row_id, ds, shown, labels))
+    ranked.sort(key=lambda r: r[:3])
+    hits: list[Hit] = []
+    for rank, _order, row_id, ds, shown, labels in ranked[:SHOWN]:  # snippets and links for those shown
+        before, match, after = snippet(shown.value, query)
+        url = reverse("editing:record", args=[ds.name, row_id])
+        hits.append(Hit(Kind.RECORD, ds.title, url, before, match, after, labels[shown.field_id], rank=rank))
+    results.hits[Kind.RECORD] = hits
     results.counts[Kind.RECORD] = count
 
 
@@ -246,7 +253,7 @@ def _documents(
         if not rights(document, actor=actor).can_read:  # a second check behind the database filter
             continue
         before, match, after = snippet(entry.text, query)
-        exact = any(t.text in entry.norm.split("\n")[0] for t in query.terms())
+        exact = any(t.words in words(normalize(document.title)) for t in query.terms())
         hits.append(
             Hit(
                 Kind.DOCUMENT,

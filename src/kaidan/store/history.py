@@ -204,9 +204,25 @@ def deleted_rev(dataset: Dataset, row_id: int) -> int | None:
 
 def ids_written_at(dataset: Dataset, number: int) -> tuple[list[int], list[int]]:
     """(alive rows the revision wrote, rows it deleted): what a follower of revisions (the index) redoes."""
+    # The rows whose last write is this revision: inserted, deleted, or changed (each change has its
+    # RowChange). Asked that way each part is an index lookup; `_rev = %s` alone walks the whole table
+    # (40 ms on 100,000 rows, most of an edit's re-index). A schema change rewrites rows without a
+    # RowChange, but its followers redo the whole dataset anyway.
+    # SQLite is told which index: its statistics know only that all rows of an import share one
+    # _created_rev (and that most rows have no _deleted_rev), so it would rather walk the table.
+    table = tables.q(dataset.table_name)
+    by_created = by_deleted = ""
+    if connection.vendor == "sqlite":
+        by_created = f" INDEXED BY {tables.q(dataset.table_name + '_created')}"
+        by_deleted = f" INDEXED BY {tables.q(dataset.table_name + '_alive')}"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT _id, _deleted_rev FROM {tables.q(dataset.table_name)} WHERE _rev = %s", [number]
+            f"SELECT _id, _deleted_rev FROM {table}{by_created} WHERE _created_rev = %s AND _rev = %s "
+            f"UNION SELECT _id, _deleted_rev FROM {table}{by_deleted} WHERE _deleted_rev = %s AND _rev = %s "
+            f"UNION SELECT _id, _deleted_rev FROM {table} WHERE _id IN "
+            f"(SELECT c.row_id FROM {RowChange._meta.db_table} c JOIN {Revision._meta.db_table} r "
+            "ON r.id = c.revision_id WHERE r.dataset_id = %s AND r.number = %s) AND _rev = %s",
+            [number, number, number, number, dataset.pk, number, number],
         )
         rows = cursor.fetchall()
     alive = [int(r[0]) for r in rows if r[1] is None]

@@ -14,6 +14,7 @@ mark removed (サーバ = サーバー), hyphen and 〒 variants unified, whites
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -47,26 +48,62 @@ ITAIJI = str.maketrans(
     }
 )
 SMALL_KANA = str.maketrans("ぁぃぅぇぉっゃゅょゎゕゖ", "あいうえおつやゆよわかけ")
-DASHES = re.compile(r"[‐‑‒–—―−ｰ－﹣⁃]")
+DASH_CHARS = "‐‑‒–—―−ｰ－﹣⁃"
+DASHES = re.compile(f"[{DASH_CHARS}]")
 SPACES = re.compile(r"\s+")
 DIGIT_DASH = re.compile(r"(?<=\d)ー(?=\d)")
 TOKEN_CHARS = re.compile(r"\w", re.UNICODE)
 
 
+def _fold_table() -> dict[int, int | str | None]:
+    """NFKC-independent folds as one str.translate table: katakana → hiragana, itaiji, small kana, 〒 and the
+    long-vowel mark removed, dash variants to "-" (one C-level pass instead of a Python loop per character)."""
+    table: dict[int, int | str | None] = {}
+    for code in range(ord("ァ"), ord("ヶ") + 1):
+        table[code] = chr(code - 0x60).translate(SMALL_KANA)
+    table.update(ITAIJI)
+    table.update(SMALL_KANA)
+    table.update({ord("〒"): None, ord("ー"): None})
+    table.update({ord(c): "-" for c in DASH_CHARS})
+    return table
+
+
+FOLD = _fold_table()
+
+
 def normalize(text: object) -> str:
     """The searchable form of a text (see the module docstring)."""
     value = unicodedata.normalize("NFKC", str(text or "")).casefold()
+    if "ー" in value:
+        value = DIGIT_DASH.sub("-", value)  # 03ー1234ー5678: a long-vowel mark typed as a dash between digits
+    return SPACES.sub(" ", value.translate(FOLD)).strip()
+
+
+def _normalize_reference(text: object) -> str:
+    """The step-by-step definition `normalize` computes in one pass (kept for the test that compares them)."""
+    value = unicodedata.normalize("NFKC", str(text or "")).casefold()
     value = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in value)  # katakana → hiragana
     value = value.translate(ITAIJI).translate(SMALL_KANA)
-    value = DIGIT_DASH.sub("-", value)  # 03ー1234ー5678: a long-vowel mark typed as a dash between digits
+    value = DIGIT_DASH.sub("-", value)
     value = value.replace("〒", "").replace("ー", "")
     value = DASHES.sub("-", value)
     return SPACES.sub(" ", value).strip()
 
 
+WORD = re.compile(r"[^\W_]+")
+"""Word characters: letters and digits of any script (the underscore separates, as in FTS5's tokenizer)."""
+
+
 def _chunks(text: str) -> list[str]:
     """Runs of word characters (letters, digits, kana, kanji); punctuation and spaces separate them."""
-    return re.findall(r"\w+", text)
+    return WORD.findall(text)
+
+
+def words(normalized: str) -> str:
+    """The normalized text's runs of word characters joined by single spaces: what the index stores and the
+    exact check reads (punctuation counts as a space), and what each database cuts into tokens by spaces
+    alone (kaidan.search.tokens), so SQLite and PostgreSQL index the very same tokens."""
+    return " ".join(WORD.findall(normalized))
 
 
 def unigrams(normalized: str) -> str:
@@ -82,6 +119,15 @@ def bigrams(normalized: str) -> str:
     return " ".join(tokens)
 
 
+def index_tokens(words_text: str) -> list[str]:
+    """The index's tokens of a words text (see `words`): every character (for 1-character queries) and every
+    pair of neighbouring characters inside a word (a token may come more than once)."""
+    tokens = list(words_text.replace(" ", ""))
+    for chunk in words_text.split(" "):
+        tokens += map(operator.add, chunk, chunk[1:])
+    return tokens
+
+
 @dataclass(frozen=True)
 class Term:
     text: str
@@ -91,6 +137,10 @@ class Term:
     @property
     def chunks(self) -> list[str]:
         return _chunks(self.text)
+
+    @property
+    def words(self) -> str:
+        return " ".join(self.chunks)
 
 
 @dataclass
@@ -109,22 +159,23 @@ class Query:
 
     def matches_all(self, normalized_texts: list[str]) -> bool:
         """For a record: every group is met by some cell, and no cell holds an excluded term."""
-        if any(t.text in text for t in self.excluded for text in normalized_texts):
+        texts = [words(t) for t in normalized_texts]
+        if any(t.words in text for t in self.excluded for text in texts):
             return False
-        return all(
-            any(_contains(text, t) for t in group for text in normalized_texts) for group in self.groups
-        )
+        return all(any(_contains(text, t) for t in group for text in texts) for group in self.groups)
 
     def matches(self, normalized_text: str) -> bool:
-        """The exact test every candidate must pass (the index only proposes)."""
-        if any(t.text in normalized_text for t in self.excluded):
+        """The exact test every candidate must pass (the index only proposes); `normalized_text` is a
+        normalized text or its `words` (punctuation counts as a space in a phrase)."""
+        text = words(normalized_text)
+        if any(t.words in text for t in self.excluded):
             return False
-        return all(any(_contains(normalized_text, t) for t in group) for group in self.groups)
+        return all(any(_contains(text, t) for t in group) for group in self.groups)
 
 
-def _contains(normalized_text: str, term: Term) -> bool:
-    return all(chunk in normalized_text for chunk in term.chunks) and (
-        " " not in term.text or term.text in normalized_text
+def _contains(words_text: str, term: Term) -> bool:
+    return all(chunk in words_text for chunk in term.chunks) and (
+        " " not in term.text or term.words in words_text
     )
 
 
@@ -152,15 +203,16 @@ def parse(text: str) -> Query:
     return query
 
 
-def fts_tokens(term: Term) -> list[tuple[str, list[str]]]:
-    """For each chunk of a term: the index column and the token phrase that finds it."""
-    found = []
+def term_tokens(term: Term) -> list[str]:
+    """The index tokens every text holding the term holds: each 1-character chunk, and the bigrams of the
+    longer chunks (a superset of candidates; the exact check decides)."""
+    found: dict[str, None] = {}
     for chunk in term.chunks:
         if len(chunk) == 1:
-            found.append(("uni", [chunk]))
-        else:
-            found.append(("bi", [chunk[i : i + 2] for i in range(len(chunk) - 1)]))
-    return found
+            found[chunk] = None
+        for i in range(len(chunk) - 1):
+            found[chunk[i : i + 2]] = None
+    return list(found)
 
 
 def snippet(text: str, query: Query, width: int = 60) -> tuple[str, str, str]:
