@@ -184,3 +184,52 @@ def test_the_grid_finds_rows_by_words_as_its_reader_may_see_them(client, ward):
         client.get("/datasets/mimamori/export", {"format": "csv", "q": "階段"}).streaming_content
     )
     assert len(exported.decode("utf-8-sig").strip().splitlines()) == 1 + 4
+
+
+def test_each_database_cuts_the_same_tokens_from_the_stored_words():
+    """SQLite (a registered function feeding FTS5) and PostgreSQL (an SQL function under a GIN index) cut an
+    entry's words at spaces alone, into the very tokens Python makes."""
+    from kaidan.values.textsearch import index_tokens, normalize, words
+
+    for text in ["要配慮：階段の昇降が困難", "ｻｰﾊﾞｰ 03ー1234ー5678", "猫", "Ｒ５．４．１ 相談"]:
+        stored = words(normalize(text))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT kaidan_search_tokens(%s)", [stored])
+            cut = cursor.fetchone()[0]
+        tokens = cut.split() if isinstance(cut, str) else cut
+        assert set(tokens) == set(index_tokens(stored))
+
+
+def test_a_record_entry_keeps_only_its_words_and_hits_show_the_row_as_read_now(ward):
+    from kaidan.search.models import SearchEntry
+    from kaidan.values.textsearch import normalize, words
+
+    entry = SearchEntry.objects.filter(kind="record", dataset=ward, norm__contains="階段").first()
+    assert entry is not None and entry.text == ""  # the row holds the text; the index does not copy it
+    remarks = [f for f in ward.live_fields() if f.name == "備考"]
+    value = next(v for _id, (v,) in store.iter_rows(ward, remarks) if v and "階段" in v)
+    assert words(normalize(value)) in set(
+        SearchEntry.objects.filter(kind="record", dataset=ward).values_list("norm", flat=True)
+    )
+    hit = search("階段", actor=user("fukushi.viewer"), dataset=ward).hits["record"][0]
+    assert hit.match == "階段" and "要配慮" in hit.before  # the snippet is the row's own text
+
+
+def test_an_edit_reindexes_only_the_rows_it_wrote(ward):
+    from kaidan.search.models import SearchEntry
+    from kaidan.store.history import ids_written_at
+
+    editor = user("fukushi.editor")
+    fields = ward.live_fields()
+    before = dict(SearchEntry.objects.filter(kind="record", dataset=ward).values_list("pk", "row_id"))
+    row_id, rev, _values = next(store.iter_rows_with_rev(ward, fields, where="_id = %s", params=[5]))
+    edit_record(ward, row_id, {"備考": "新しい手すりを設置済み"}, actor=editor, expected_rev=rev)
+    ward.refresh_from_db()
+    assert ids_written_at(ward, ward.current_revision) == ([row_id], [])
+    after = dict(SearchEntry.objects.filter(kind="record", dataset=ward).values_list("pk", "row_id"))
+    assert {pk for pk, r in before.items() if r != row_id} <= set(after)  # the other rows' entries stay
+    assert not {pk for pk, r in before.items() if r == row_id} & set(after)  # the edited row's are new
+    other, rev, _values = next(store.iter_rows_with_rev(ward, fields, where="_id = %s", params=[10]))
+    delete_records(ward, {other: rev}, actor=editor)
+    ward.refresh_from_db()
+    assert ids_written_at(ward, ward.current_revision) == ([], [other])
