@@ -41,7 +41,9 @@ class Command(BaseCommand):
         if unfinished_restore():
             raise CommandError(
                 Message(
-                    gettext_noop("A restore into this instance did not finish: run the same kaidan restore again.")
+                    gettext_noop(
+                        "A restore into this instance did not finish: run the same kaidan restore again."
+                    )
                 ).bilingual(),
                 returncode=2,
             )
