@@ -77,7 +77,6 @@ def test_an_address_beside_a_persons_name_is_proposed_secret(tmp_path):
     assert columns["住所"].classification == Level.RESTRICTED
 
 
-
 @pytest.mark.django_db
 def test_the_command_line_plan_shows_the_proposal_and_imports_secret_columns(kaidan, ward):  # noqa: F811
     code, out, err = kaidan(
