@@ -74,7 +74,22 @@ def candidates(
     return [int(row[0]) for row in _lookup(query, "e.id", kind, dataset_ids, limit)]
 
 
-def record_cells(query: Query, *, dataset_id: int, limit: int) -> list[tuple[int, int]]:
-    """(row id, field id) of the record entries of one dataset that hold every term (before the check)."""
-    rows = _lookup(query, "e.row_id, e.field_id", "record", [dataset_id], limit)
-    return [(int(r), int(f)) for r, f in rows]
+def record_cells(query: Query, *, dataset_id: int, limit: int) -> list[tuple[int, int, str]]:
+    """(row id, field id, words) of the record entries of one dataset that hold every term's tokens (before
+    the exact check)."""
+    rows = _lookup(query, "e.row_id, e.field_id, e.norm", "record", [dataset_id], limit)
+    return [(int(r), int(f), str(n)) for r, f, n in rows]
+
+
+def row_entries(dataset_id: int, row_ids: list[int]) -> list[tuple[int, int, str]]:
+    """(row id, field id, words) of every record entry of these rows (for the exact check of a record)."""
+    if not row_ids:
+        return []
+    marks = ", ".join(["%s"] * len(row_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT row_id, field_id, norm FROM search_searchentry "
+            f"WHERE dataset_id = %s AND row_id IN ({marks}) ORDER BY row_id, field_id",
+            [dataset_id, *row_ids],
+        )
+        return [(int(r), int(f), str(n)) for r, f, n in cursor.fetchall()]

@@ -33,7 +33,7 @@ def connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
 
 POSTGRES_FUNCTION = """
 CREATE OR REPLACE FUNCTION kaidan_search_tokens(norm text) RETURNS text[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 10000 AS $$
   SELECT ARRAY(
     SELECT DISTINCT substr(w, i, n)
     FROM unnest(string_to_array(norm, ' ')) AS w,

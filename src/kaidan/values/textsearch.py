@@ -14,6 +14,7 @@ mark removed (サーバ = サーバー), hyphen and 〒 variants unified, whites
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 import unicodedata
@@ -134,11 +135,11 @@ class Term:
     """Normalized; a phrase may hold spaces."""
     negated: bool = False
 
-    @property
+    @functools.cached_property
     def chunks(self) -> list[str]:
         return _chunks(self.text)
 
-    @property
+    @functools.cached_property
     def words(self) -> str:
         return " ".join(self.chunks)
 
@@ -157,9 +158,10 @@ class Query:
     def terms(self) -> list[Term]:
         return [t for g in self.groups for t in g]
 
-    def matches_all(self, normalized_texts: list[str]) -> bool:
-        """For a record: every group is met by some cell, and no cell holds an excluded term."""
-        texts = [words(t) for t in normalized_texts]
+    def matches_all(self, normalized_texts: list[str], *, normalized: bool = False) -> bool:
+        """For a record: every group is met by some cell, and no cell holds an excluded term (`normalized`:
+        the texts are already `words`, as the index stores them)."""
+        texts = normalized_texts if normalized else [words(t) for t in normalized_texts]
         if any(t.words in text for t in self.excluded for text in texts):
             return False
         return all(any(_contains(text, t) for t in group for text in texts) for group in self.groups)
