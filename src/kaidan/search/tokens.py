@@ -6,6 +6,15 @@ a word. On SQLite it is a Python function registered on every connection (used b
 contentless FTS5 table `search_fts` in step, which must be told a deleted row's tokens); on PostgreSQL an
 IMMUTABLE SQL function returning a text[] (used by a GIN expression index, so no token is stored in the
 table). Both cut at spaces alone, so both index the very same tokens.
+
+The cut must never change under stored entries: SQLite's contentless FTS5 table removes a row by being told
+its tokens again, and tokens it was not given at insert corrupt it ("database disk image is malformed"). A
+change to `index_tokens` therefore comes with a migration that empties `search_fts` ('delete-all') and
+writes it again from `norm`.
+
+The PostgreSQL function is declared costly (COST 10000) so the planner answers `tokens @> …` from the GIN
+index rather than computing the function for every row of a dataset (an OR of two words, planned on the
+dataset's index before the table had statistics, took 56 s on 100,000 records instead of milliseconds).
 """
 
 from __future__ import annotations

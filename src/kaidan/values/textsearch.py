@@ -122,11 +122,11 @@ def bigrams(normalized: str) -> str:
 
 def index_tokens(words_text: str) -> list[str]:
     """The index's tokens of a words text (see `words`): every character (for 1-character queries) and every
-    pair of neighbouring characters inside a word (a token may come more than once)."""
-    tokens = list(words_text.replace(" ", ""))
+    pair of neighbouring characters inside a word, each once, in first-seen order."""
+    tokens = dict.fromkeys(words_text.replace(" ", ""))
     for chunk in words_text.split(" "):
-        tokens += map(operator.add, chunk, chunk[1:])
-    return tokens
+        tokens.update(dict.fromkeys(map(operator.add, chunk, chunk[1:])))
+    return list(tokens)
 
 
 @dataclass(frozen=True)
@@ -162,9 +162,14 @@ class Query:
         """For a record: every group is met by some cell, and no cell holds an excluded term (`normalized`:
         the texts are already `words`, as the index stores them)."""
         texts = normalized_texts if normalized else [words(t) for t in normalized_texts]
-        if any(t.words in text for t in self.excluded for text in texts):
-            return False
-        return all(any(_contains(text, t) for t in group for text in texts) for group in self.groups)
+        for excluded in self.excluded:
+            for text in texts:
+                if excluded.words in text:
+                    return False
+        for group in self.groups:  # plain loops: this runs for every candidate record
+            if not any(_contains(text, t) for t in group for text in texts):
+                return False
+        return True
 
     def matches(self, normalized_text: str) -> bool:
         """The exact test every candidate must pass (the index only proposes); `normalized_text` is a
@@ -176,9 +181,10 @@ class Query:
 
 
 def _contains(words_text: str, term: Term) -> bool:
-    return all(chunk in words_text for chunk in term.chunks) and (
-        " " not in term.text or term.words in words_text
-    )
+    for chunk in term.chunks:
+        if chunk not in words_text:
+            return False
+    return " " not in term.text or term.words in words_text
 
 
 def parse(text: str) -> Query:
