@@ -7,6 +7,8 @@ expression index on `kaidan_search_tokens(norm)`. `norm` now holds the normalize
 (kaidan.values.textsearch.words), and a record's entry no longer copies the cell's original text.
 """
 
+import importlib
+
 from django.db import migrations, models
 
 from kaidan.search.tokens import POSTGRES_FUNCTION, register_sqlite
@@ -35,6 +37,10 @@ POSTGRES_DROP = [
     "ALTER TABLE search_searchentry DROP COLUMN IF EXISTS bi_tsv",
     "ALTER TABLE search_searchentry DROP COLUMN IF EXISTS uni_tsv",
 ]
+POSTGRES_UNDO = [
+    "DROP INDEX IF EXISTS search_tokens_gin",
+    "DROP FUNCTION IF EXISTS kaidan_search_tokens(text)",
+]
 POSTGRES_CREATE = [
     POSTGRES_FUNCTION,
     "CREATE INDEX search_tokens_gin ON search_searchentry USING gin (kaidan_search_tokens(norm))",
@@ -49,6 +55,12 @@ def _run(statements_by_vendor):
             schema_editor.execute(statement)
 
     return run
+
+
+def _old_machinery(apps, schema_editor):
+    """Back to 0002: its FTS5 table / tsvector columns (empty tokens: run `kaidan search reindex`)."""
+    old = importlib.import_module("kaidan.search.migrations.0002_fulltext")
+    _run({"sqlite": old.SQLITE, "postgresql": old.POSTGRES})(apps, schema_editor)
 
 
 def _to_words(apps, schema_editor):
@@ -69,7 +81,7 @@ class Migration(migrations.Migration):
     dependencies = [("search", "0002_fulltext")]
 
     operations = [
-        migrations.RunPython(_run({"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}), migrations.RunPython.noop),
+        migrations.RunPython(_run({"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}), _old_machinery),
         migrations.RemoveIndex(model_name="searchentry", name="search_sear_kind_4c7c51_idx"),
         migrations.RemoveField(model_name="searchentry", name="uni"),
         migrations.RemoveField(model_name="searchentry", name="bi"),
@@ -96,5 +108,8 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(_to_words, migrations.RunPython.noop),
-        migrations.RunPython(_run({"sqlite": SQLITE_CREATE, "postgresql": POSTGRES_CREATE}), migrations.RunPython.noop),
+        migrations.RunPython(
+            _run({"sqlite": SQLITE_CREATE, "postgresql": POSTGRES_CREATE}),
+            _run({"sqlite": SQLITE_DROP, "postgresql": POSTGRES_UNDO}),
+        ),
     ]
