@@ -38,8 +38,11 @@ class SearchEntry(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["dataset", "row_id"]),
-            models.Index(fields=["document"]),
+            models.Index(fields=["dataset", "row_id"], name="search_sear_dataset_9d0f3a_idx"),
+            # partial: only document entries have a document (record entries, the many, stay out of it)
+            models.Index(
+                fields=["document"], condition=models.Q(document__isnull=False), name="search_entry_document"
+            ),
         ]
 
     def __str__(self) -> str:

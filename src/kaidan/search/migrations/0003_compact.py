@@ -83,6 +83,13 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RunPython(_run({"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}), _old_machinery),
         migrations.RemoveIndex(model_name="searchentry", name="search_sear_kind_4c7c51_idx"),
+        migrations.RemoveIndex(model_name="searchentry", name="search_sear_documen_1b2e7d_idx"),
+        migrations.AddIndex(
+            model_name="searchentry",
+            index=models.Index(
+                condition=models.Q(document__isnull=False), fields=["document"], name="search_entry_document"
+            ),
+        ),
         migrations.RemoveField(model_name="searchentry", name="uni"),
         migrations.RemoveField(model_name="searchentry", name="bi"),
         migrations.AlterField(
