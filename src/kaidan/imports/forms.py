@@ -21,6 +21,7 @@ class ScheduleForm(forms.Form):
         required=False,
         max_length=1000,
         assume_scheme="https",
+        widget=forms.URLInput(attrs={"size": 60}),
         help_text=_(
             "For example the nightly export of a business system: https://system.example.jp/export.csv"
         ),
@@ -36,7 +37,7 @@ class ScheduleForm(forms.Form):
     pattern = forms.CharField(
         label=_("File names"), required=False, max_length=200, initial="*", help_text=_("For example *.csv")
     )
-    cadence = forms.ChoiceField(label=_("When"), choices=Cadence.choices)
+    cadence = forms.ChoiceField(label=_("How often"), choices=Cadence.choices)
     at = forms.TimeField(
         label=_("Time"),
         initial=datetime.time(2, 0),
