@@ -19,8 +19,8 @@ SCREENSHOTS = Path(
 
 def test_an_editor_sets_up_runs_and_reads_a_schedule_on_accessible_pages(
     page,
-    ward,
-    export_server,
+    ward,  # noqa: F811
+    export_server,  # noqa: F811
     immediate_tasks,
     login,
     assert_accessible,  # noqa: F811
