@@ -36,6 +36,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection
 
+from kaidan.core import failpoints
 from kaidan.core.errors import DomainError
 from kaidan.core.storage import save_once
 from kaidan.store import instance
@@ -115,10 +116,15 @@ def _add_stored_files(tar: tarfile.TarFile) -> int:
 
 
 def _restore_stored_files(folder: Path) -> None:
+    """Put the archive's files into this instance's storage. Run again after a killed restore, a file
+    already there whole is kept and one cut short is written anew."""
     for path in sorted(folder.rglob("*")):
         if path.is_file():
+            name = path.relative_to(folder).as_posix()
+            if default_storage.exists(name) and default_storage.size(name) != path.stat().st_size:
+                default_storage.delete(name)
             with path.open("rb") as handle:
-                save_once(path.relative_to(folder).as_posix(), handle)
+                save_once(name, handle)
 
 
 def backup(out: Path) -> dict[str, Any]:
@@ -168,14 +174,39 @@ def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
     return members
 
 
+UNFINISHED = "restore.unfinished"
+"""Written into the data directory before a restore touches anything, removed when it has finished: an
+instance holding it was being restored when the process died, and may be restored into again."""
+
+
+def unfinished_restore() -> bool:
+    return (Path(settings.DATA_DIR) / UNFINISHED).exists()
+
+
 def restore(archive: Path) -> dict[str, Any]:
-    """Restore `archive` into this (empty) instance; returns the backup's manifest."""
-    if not instance.is_empty():
+    """Restore `archive` into this (empty) instance; returns the backup's manifest.
+
+    Killed half-way (after the database, before the files or keys), the instance holds data but not all of
+    it; the marker file says so, and running the same restore again completes it (and `kaidan serve` refuses
+    to start meanwhile).
+    """
+    if not instance.is_empty() and not unfinished_restore():
         raise BackupError(
             Message(
                 gettext_noop("This instance already holds data: a backup is restored only into an empty one.")
             )
         )
+    Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    (Path(settings.DATA_DIR) / UNFINISHED).write_text(f"{archive}\n", encoding="utf-8")
+    return _restore(archive)
+
+
+def finish_restore() -> None:
+    """The restore and the migrations after it are done: the instance is whole again."""
+    (Path(settings.DATA_DIR) / UNFINISHED).unlink(missing_ok=True)
+
+
+def _restore(archive: Path) -> dict[str, Any]:
     data_dir = Path(settings.DATA_DIR)
     with tempfile.TemporaryDirectory(prefix="kaidan-restore-") as tmp, tarfile.open(archive, "r:gz") as tar:
         tar.extractall(tmp, members=_safe_members(tar), filter="data")
@@ -191,9 +222,11 @@ def restore(archive: Path) -> dict[str, Any]:
         if connection.vendor == "sqlite":
             name = Path(str(settings.DATABASES["default"]["NAME"]))
             connection.close()
-            for suffix in ("", "-wal", "-shm"):
+            staged = name.with_name(name.name + ".restoring")
+            shutil.copyfile(Path(tmp) / "database" / "kaidan.sqlite3", staged)
+            for suffix in ("-wal", "-shm"):
                 Path(f"{name}{suffix}").unlink(missing_ok=True)
-            shutil.copyfile(Path(tmp) / "database" / "kaidan.sqlite3", name)
+            os.replace(staged, name)  # the whole database or the old one, never half a file
         else:
             args, env = _pg_env()
             connection.close()
@@ -202,12 +235,14 @@ def restore(archive: Path) -> dict[str, Any]:
                     _tool("pg_restore"),
                     "--clean",
                     "--if-exists",
+                    "--single-transaction",
                     "--no-owner",
                     *args,
                     str(Path(tmp) / "database" / "kaidan.pgdump"),
                 ],
                 env,
             )
+        failpoints.reached("restore.after-database")
         if (Path(tmp) / "files").exists():
             _restore_stored_files(Path(tmp) / "files")
         for key in KEYS:
