@@ -1,7 +1,8 @@
 """A compact index: the tokens are cut by the database from the stored words and never stored as text.
 
 SQLite: the external-content FTS5 table over the `uni` and `bi` text columns becomes a contentless FTS5 table
-with `detail=none` (rowids only: the exact check confirms every candidate, so positions are not needed), fed
+with `detail=none` (rowids only: the exact check confirms every candidate, so positions are not needed) and
+`columnsize=0` (no per-row token counts: nothing ranks by bm25), fed
 by triggers through `kaidan_search_tokens(norm)`. PostgreSQL: the stored tsvector columns become one GIN
 expression index on `kaidan_search_tokens(norm)`. `norm` now holds the normalized words
 (kaidan.values.textsearch.words), and a record's entry no longer copies the cell's original text.
@@ -21,7 +22,7 @@ SQLITE_DROP = [
     "DROP TABLE IF EXISTS search_fts",
 ]
 SQLITE_CREATE = [
-    "CREATE VIRTUAL TABLE search_fts USING fts5(tok, content='', detail=none)",
+    "CREATE VIRTUAL TABLE search_fts USING fts5(tok, content='', detail=none, columnsize=0)",
     "CREATE TRIGGER search_fts_ai AFTER INSERT ON search_searchentry BEGIN "
     "INSERT INTO search_fts(rowid, tok) VALUES (new.id, kaidan_search_tokens(new.norm)); END",
     "CREATE TRIGGER search_fts_ad AFTER DELETE ON search_searchentry BEGIN "
