@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "kaidan.analysis",
     "kaidan.procedures",
     "kaidan.problems",
+    "kaidan.charts",
     "kaidan.api",
     "ninja",  # django-ninja: the REST API and its OpenAPI document (Swagger UI served from its static files)
     "django_tasks",
@@ -220,6 +221,7 @@ MUNICIPALITY_CODE = os.environ.get("KAIDAN_MUNICIPALITY_CODE", "131121")  # 全�
 PREFECTURE_NAME = os.environ.get("KAIDAN_PREFECTURE_NAME", "東京都")
 MUNICIPALITY_NAME = os.environ.get("KAIDAN_MUNICIPALITY_NAME", "世田谷区")
 ANALYSIS_CACHE_MB = _env_int("KAIDAN_ANALYSIS_CACHE_MB", 256)  # Arrow snapshots kept per process
+CHART_FONT = os.environ.get("KAIDAN_CHART_FONT", "").strip()  # empty: IPAex Gothic from matplotlib-fontja
 MAX_IMPORT_COLUMNS = _env_int("KAIDAN_MAX_IMPORT_COLUMNS", 1000)
 MAX_IMPORT_UNPACKED_SIZE = _env_int("KAIDAN_MAX_IMPORT_UNPACKED_MB", 1024) * 1024 * 1024
 # Files above this size are streamed to a temporary file instead of being held in memory.
