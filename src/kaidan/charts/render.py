@@ -126,7 +126,6 @@ def _stacked(fig: Figure, data: ChartData) -> None:
     labels = list(dict.fromkeys(label_of(r[0]) for r in data.rows))
     series = list(dict.fromkeys(label_of(r[1]) for r in data.rows))
     values = {(label_of(r[0]), label_of(r[1])): float(r[2] or 0) for r in data.rows}
-    left = [0.0] * len(labels)
     shown = labels[::-1]
     left = [0.0] * len(shown)
     for i, name in enumerate(series):
@@ -134,7 +133,10 @@ def _stacked(fig: Figure, data: ChartData) -> None:
         ax.barh(shown, widths, left=left, color=PALETTE[i % len(PALETTE)], label=name)
         left = [a + b for a, b in zip(left, widths, strict=True)]
     ax.set_xlabel(data.headings[2])
-    ax.legend(title=data.headings[1], loc="lower right", fontsize=8, title_fontsize=9, frameon=False)
+    ax.legend(
+        title=data.headings[1], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, title_fontsize=9,
+        frameon=False,
+    )
     ax.grid(axis="x", color=GRID, linewidth=0.6)
     ax.set_axisbelow(True)
 
@@ -147,7 +149,7 @@ def _pie(fig: Figure, data: ChartData) -> None:
         ax.axis("off")
         return
     labels = [label_of(r[0]) for r in data.rows]
-    ax.pie(
+    _wedges, _texts, percents = ax.pie(
         values,
         labels=labels,
         colors=[PALETTE[i % len(PALETTE)] for i in range(len(values))],
@@ -157,6 +159,8 @@ def _pie(fig: Figure, data: ChartData) -> None:
         wedgeprops={"linewidth": 1, "edgecolor": "white"},
         textprops={"fontsize": 9},
     )
+    for text in percents:
+        text.set_color("white")
     ax.axis("equal")
 
 
@@ -210,7 +214,7 @@ def render(data: ChartData, title: str, fmt: str = "png") -> bytes:
         fig = Figure(figsize=(8, _height(data)), dpi=100, layout="constrained")
         fig.patch.set_facecolor("white")
         if data.spec.type is not ChartType.NUMBER or title:
-            fig.suptitle(title, fontsize=13, fontweight="bold", x=0.01, ha="left")
+            fig.suptitle(title, fontsize=13, x=0.01, ha="left")
         DRAW[data.spec.type](fig, data)
         out = io.BytesIO()
         canvas = FigureCanvasSVG(fig) if fmt == "svg" else FigureCanvasAgg(fig)
