@@ -81,7 +81,8 @@ def query_source(query: SavedQuery, *, actor: Actor) -> Source:
 
 
 def source_of(chart: Any, *, actor: Actor) -> Source:
-    if chart.dataset_id is not None:
+    """The source of a chart (or of the builder's state: anything with `dataset` and `query`)."""
+    if chart.dataset is not None:
         return dataset_source(chart.dataset, actor=actor)
     return query_source(chart.query, actor=actor)
 

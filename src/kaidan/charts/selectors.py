@@ -75,10 +75,13 @@ class Shown:
     error: str = ""
 
 
-def show(chart: Chart, *, actor: Actor) -> Shown:
+def show(chart: Chart, *, actor: Actor, on_dashboard: bool = False) -> Shown:
     """The chart's figures through the reader's own relations. A chart the reader may not see, or whose
-    source or columns they may not see, is only "unavailable" — the same answer whatever the reason."""
-    if not rights(chart, actor=actor).can_read:
+    source or columns they may not see, is only "unavailable" — the same answer whatever the reason.
+
+    On a dashboard the reader may see (`on_dashboard`), the chart's question needs no grant of its own:
+    the figures are still only what the reader's relations hold."""
+    if not on_dashboard and not rights(chart, actor=actor).can_read:
         return Shown(chart, unavailable=True)
     try:
         return Shown(chart, chart_data(chart, actor=actor))
@@ -97,4 +100,11 @@ class ShownTile:
 def tiles(dashboard: Dashboard, *, actor: Actor) -> list[ShownTile]:
     """The dashboard's tiles in order, each rendered as the viewer (live: from the current data)."""
     found = dashboard.tiles.select_related("chart", "chart__dataset", "chart__query", "chart__owner")
-    return [ShownTile(tile, show(tile.chart, actor=actor)) for tile in found]
+    return [ShownTile(tile, show(tile.chart, actor=actor, on_dashboard=True)) for tile in found]
+
+
+def get_tile(dashboard: Dashboard, pk: int) -> Tile:
+    tile = dashboard.tiles.select_related("chart", "chart__dataset", "chart__query").filter(pk=pk).first()
+    if tile is None:
+        raise NotFound(detail=pk)
+    return tile
