@@ -234,6 +234,7 @@ def fillers(world: dict[str, Any]) -> dict[str, list[Any]]:
         "action": sorted(ACTIONS),
         "key": list(Dataset.objects.values_list("name", flat=True)),
         "action_id": [1],
+        "tile_id": [1, 2],
         "prefix": ["00000000"],
     }
 
