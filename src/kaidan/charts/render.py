@@ -13,7 +13,8 @@ from __future__ import annotations
 import importlib.util
 import io
 import threading
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -208,9 +209,31 @@ def _height(data: ChartData) -> float:
     return 4.5
 
 
+_drawn: OrderedDict[Hashable, bytes] = OrderedDict()
+DRAWN_KEPT = 256
+
+
 def render(data: ChartData, title: str, fmt: str = "png") -> bytes:
-    """The chart as PNG or SVG bytes (titles, labels and legends in the embedded Japanese font)."""
-    with _lock, matplotlib.rc_context(_style()):
+    """The chart as PNG or SVG bytes (titles, labels and legends in the embedded Japanese font).
+
+    A picture depends only on what it shows, so the last DRAWN_KEPT pictures are kept by their content
+    (type, title, headings and figures): a dashboard opened again over unchanged data is not drawn again,
+    and different readers' figures never share a picture."""
+    key = (fmt, title, str(data.spec.type), tuple(data.headings), tuple(data.rows), str(font_path()))
+    with _lock:
+        found = _drawn.get(key)
+        if found is not None:
+            _drawn.move_to_end(key)
+            return found
+        drawn = _draw(data, title, fmt)
+        _drawn[key] = drawn
+        while len(_drawn) > DRAWN_KEPT:
+            _drawn.popitem(last=False)
+        return drawn
+
+
+def _draw(data: ChartData, title: str, fmt: str) -> bytes:
+    with matplotlib.rc_context(_style()):
         fig = Figure(figsize=(8, _height(data)), dpi=100, layout="constrained")
         fig.patch.set_facecolor("white")
         if data.spec.type is not ChartType.NUMBER or title:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -103,6 +103,8 @@ def chart_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def preview(request: HttpRequest, fmt: str) -> HttpResponse:
     """The builder's chart as an image or CSV, before it is saved (as the requester, like everything)."""
     state = builder(request.GET, actor=request.user)
+    if state.dataset is None and state.query is None:
+        raise Http404("no source")
     try:
         source = data.source_of(state, actor=request.user)
         shown = data.aggregate(ChartSpec.from_json(state.spec), source, actor=request.user)
