@@ -57,7 +57,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kaidan-chart-bench-") as tmp:
         data = Path(tmp) / "log.csv"
-        subprocess.check_call([sys.executable, str(ROOT / "bench" / "gen_data.py"), str(args.rows), str(data)])
+        subprocess.check_call(
+            [sys.executable, str(ROOT / "bench" / "gen_data.py"), str(args.rows), str(data)]
+        )
         os.environ["KAIDAN_DATA_DIR"] = str(Path(tmp) / "data")
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaidan.settings")
         import django
@@ -103,7 +105,9 @@ def main() -> None:
                 aggregate()
 
             figures = aggregate()
-            png = median_time(lambda figures=figures: render.render(figures, label, "png"), args.rounds)
+            png = median_time(
+                lambda figures=figures, label=label: render.render(figures, label, "png"), args.rounds
+            )
             peer = median_time(
                 lambda sql=peer_sql, p=peer_params: duck.execute(sql, p).fetchall(), args.rounds
             )
@@ -114,7 +118,8 @@ def main() -> None:
                     median_time(aggregate, args.rounds),
                     peer,
                     png,
-                    sorted(map(str, figures.rows)) == sorted(map(str, duck.execute(peer_sql, peer_params).fetchall())),
+                    sorted(map(str, figures.rows))
+                    == sorted(map(str, duck.execute(peer_sql, peer_params).fetchall())),
                 )
             )
     print(f"\n{args.rows:,} rows; load average {os.getloadavg()[0]:.1f}\n")

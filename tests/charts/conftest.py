@@ -64,7 +64,12 @@ def ward(tmp_path, make_org, make_user):
         encoding="utf-8",
     )
     call_command(
-        "import", str(facilities), dataset="shisetsu", org="hokenfukushi", classification="public", yes=True,
+        "import",
+        str(facilities),
+        dataset="shisetsu",
+        org="hokenfukushi",
+        classification="public",
+        yes=True,
         verbosity=0,
     )
     shisetsu = Dataset.objects.get(name="shisetsu")

@@ -48,7 +48,12 @@ def test_a_spec_needs_its_columns_and_numbers_where_it_adds_up(ward):
         {"type": "bar"},  # nothing to group by
         {"type": "bar", "dimension": "nonexistent"},
         {"type": "bar", "dimension": district, "aggregate": "sum"},  # sum of what?
-        {"type": "bar", "dimension": amount, "aggregate": "sum", "measure": district},  # text cannot be summed
+        {
+            "type": "bar",
+            "dimension": amount,
+            "aggregate": "sum",
+            "measure": district,
+        },  # text cannot be summed
         {"type": "stacked", "dimension": district},  # a second column is needed
         {"type": "scatter", "dimension": district, "measure": amount},  # both axes must be numbers
         {"type": "bar", "dimension": district, "filters": [{"column": district, "op": "exact", "value": ""}]},
@@ -73,11 +78,15 @@ def test_count_sum_avg_min_max_and_distinct_per_category(ward):
     source = data.dataset_source(log, actor=ward["editor"])
 
     def run(**values):
-        return data.aggregate(ChartSpec.from_json(spec(dimension=district, **values)), source, actor=ward["editor"])
+        return data.aggregate(
+            ChartSpec.from_json(spec(dimension=district, **values)), source, actor=ward["editor"]
+        )
 
     assert run().rows == [("池尻", 3), ("太子堂", 2), ("三宿", 1)]
     assert run(aggregate="sum", measure=amount).rows == [("太子堂", 230), ("池尻", 220), ("三宿", 10)]
-    assert dict(run(aggregate="avg", measure=amount).rows) == pytest.approx({"太子堂": 115, "池尻": 220 / 3, "三宿": 10})
+    assert dict(run(aggregate="avg", measure=amount).rows) == pytest.approx(
+        {"太子堂": 115, "池尻": 220 / 3, "三宿": 10}
+    )
     assert dict(run(aggregate="min", measure=amount).rows) == {"太子堂": 30, "池尻": 50, "三宿": 10}
     assert dict(run(aggregate="max", measure=amount).rows) == {"太子堂": 200, "池尻": 100, "三宿": 10}
     assert dict(run(aggregate="distinct", measure=kind).rows) == {"太子堂": 2, "池尻": 2, "三宿": 1}
@@ -91,8 +100,13 @@ def test_filters_use_the_grid_operators(ward):
     source = data.dataset_source(log, actor=ward["editor"])
 
     def run(*filters, **values):
-        asked = spec(dimension=district, filters=[dict(zip(("column", "op", "value"), flt)) for flt in filters])
-        return dict(data.aggregate(ChartSpec.from_json({**asked, **values}), source, actor=ward["editor"]).rows)
+        asked = spec(
+            dimension=district,
+            filters=[dict(zip(("column", "op", "value"), flt, strict=True)) for flt in filters],
+        )
+        return dict(
+            data.aggregate(ChartSpec.from_json({**asked, **values}), source, actor=ward["editor"]).rows
+        )
 
     assert run((kind, "exact", "介護")) == {"池尻": 2, "太子堂": 1, "三宿": 1}
     assert run((kind, "not", "介護")) == {"池尻": 1, "太子堂": 1}
@@ -111,18 +125,31 @@ def test_stacked_line_number_and_scatter(ward):
 
     stacked = run(type="stacked", dimension=district, series=kind, aggregate="sum", measure=amount)
     assert sorted(stacked.rows) == sorted(
-        [("池尻", "介護", 170), ("池尻", "子育て", 50), ("太子堂", "介護", 200), ("太子堂", "子育て", 30), ("三宿", "介護", 10)]
+        [
+            ("池尻", "介護", 170),
+            ("池尻", "子育て", 50),
+            ("太子堂", "介護", 200),
+            ("太子堂", "子育て", 30),
+            ("三宿", "介護", 10),
+        ]
     )
     assert [r[0] for r in run(type="line", dimension=number).rows] == [1, 2, 3, 4, 5, 6]
     assert run(type="number", aggregate="sum", measure=amount).number == 460
     assert sorted(run(type="scatter", dimension=number, measure=amount).rows) == [
-        (1, 100), (2, 50), (3, 70), (4, 200), (5, 30), (6, 10)
+        (1, 100),
+        (2, 50),
+        (3, 70),
+        (4, 200),
+        (5, 30),
+        (6, 10),
     ]
 
 
 def test_a_chart_over_a_saved_query_aggregates_its_result_columns(ward):
     query = SavedQuery.objects.create(
-        title="介護の相談", sql="SELECT 地区, 金額 FROM soudan WHERE 区分 = '介護';", created_by=ward["editor"]
+        title="介護の相談",
+        sql="SELECT 地区, 金額 FROM soudan WHERE 区分 = '介護';",
+        created_by=ward["editor"],
     )
     saved = services.create_chart(
         actor=ward["editor"],
@@ -154,9 +181,9 @@ def test_a_masked_column_cannot_be_chosen_as_dimension_or_measure(ward):
     with pytest.raises(SpecInvalid):
         ChartSpec.from_json(spec(dimension=name)).validate(partner_source.columns)
     with pytest.raises(SpecInvalid):
-        ChartSpec.from_json(spec(dimension=ward["f"](ward["log"], "地区"), aggregate="distinct", measure=name)).validate(
-            partner_source.columns
-        )
+        ChartSpec.from_json(
+            spec(dimension=ward["f"](ward["log"], "地区"), aggregate="distinct", measure=name)
+        ).validate(partner_source.columns)
 
 
 def test_a_chart_on_a_column_the_reader_may_not_see_is_unavailable_without_naming_it(ward):

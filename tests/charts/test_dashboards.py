@@ -22,20 +22,40 @@ pytestmark = pytest.mark.django_db
 def board(ward):
     f, log, facilities = ward["f"], ward["log"], ward["facilities"]
     by_district = services.create_chart(
-        actor=ward["editor"], title="地区別の相談件数", owner=ward["org"], dataset=log,
-        spec={"type": "bar", "dimension": f(log, "地区")}, classification=Level.LIMITED,
+        actor=ward["editor"],
+        title="地区別の相談件数",
+        owner=ward["org"],
+        dataset=log,
+        spec={"type": "bar", "dimension": f(log, "地区")},
+        classification=Level.LIMITED,
     )
     total = services.create_chart(
-        actor=ward["editor"], title="相談の合計金額", owner=ward["org"], dataset=log,
-        spec={"type": "number", "aggregate": "sum", "measure": f(log, "金額")}, classification=Level.LIMITED,
+        actor=ward["editor"],
+        title="相談の合計金額",
+        owner=ward["org"],
+        dataset=log,
+        spec={"type": "number", "aggregate": "sum", "measure": f(log, "金額")},
+        classification=Level.LIMITED,
     )
     capacity = services.create_chart(
-        actor=ward["editor"], title="種別ごとの定員", owner=ward["org"], dataset=facilities,
-        spec={"type": "pie", "dimension": f(facilities, "種別"), "aggregate": "sum", "measure": f(facilities, "定員")},
+        actor=ward["editor"],
+        title="種別ごとの定員",
+        owner=ward["org"],
+        dataset=facilities,
+        spec={
+            "type": "pie",
+            "dimension": f(facilities, "種別"),
+            "aggregate": "sum",
+            "measure": f(facilities, "定員"),
+        },
         classification=Level.PUBLIC,
     )
     dashboard = services.create_dashboard(
-        actor=ward["manager"], title="相談と施設", owner=ward["org"], classification=Level.LIMITED, slug="soudan"
+        actor=ward["manager"],
+        title="相談と施設",
+        owner=ward["org"],
+        classification=Level.LIMITED,
+        slug="soudan",
     )
     for chart in (by_district, total, capacity):
         services.add_tile(dashboard, chart, actor=ward["manager"])
@@ -67,7 +87,11 @@ def test_tiles_move_resize_and_go(ward, board):
     dashboard = board["dashboard"]
     last = dashboard.tiles.get(chart=board["capacity"])
     services.move_tile(last, -1, actor=ward["manager"])
-    assert [t.chart.title for t in dashboard.tiles.all()] == ["地区別の相談件数", "種別ごとの定員", "相談の合計金額"]
+    assert [t.chart.title for t in dashboard.tiles.all()] == [
+        "地区別の相談件数",
+        "種別ごとの定員",
+        "相談の合計金額",
+    ]
     services.resize_tile(last, "wide", actor=ward["manager"])
     assert Tile.objects.get(pk=last.pk).size == "wide"
     services.remove_tile(last, actor=ward["manager"])
@@ -78,7 +102,9 @@ def test_a_dashboard_is_seen_by_the_rules_of_datasets_and_each_tile_through_the_
     dashboard = board["dashboard"]
     assert selectors.visible_dashboards(actor=ward["partner"]) == []  # 限定: not shared yet
     assert client(ward["partner"]).get(f"/analysis/dashboards/{dashboard.slug}/").status_code == 404
-    grant_access(dashboard, actor=ward["manager"], organization=ward["partner"].memberships.get().organization)
+    grant_access(
+        dashboard, actor=ward["manager"], organization=ward["partner"].memberships.get().organization
+    )
     page = client(ward["partner"]).get(f"/analysis/dashboards/{dashboard.slug}/")
     assert page.status_code == 200
     shown = selectors.tiles(dashboard, actor=ward["partner"])
@@ -95,14 +121,21 @@ def test_a_tile_over_data_the_viewer_may_not_see_says_so_without_naming_it(ward,
     assert page.count("利用できません") + page.count("Not available to you") >= 2
     assert "soudan" not in page.replace(f"/analysis/dashboards/{dashboard.slug}/", "")  # no dataset name
     assert "相談記録" not in page
-    assert client(ward["staff"]).get(f"/analysis/dashboards/{dashboard.slug}/tiles/{dashboard.tiles.first().pk}.csv").status_code == 404
+    assert (
+        client(ward["staff"])
+        .get(f"/analysis/dashboards/{dashboard.slug}/tiles/{dashboard.tiles.first().pk}.csv")
+        .status_code
+        == 404
+    )
 
 
 def test_exports_of_a_tile_csv_png_and_svg(ward, board):
     dashboard = board["dashboard"]
     tile = dashboard.tiles.get(chart=board["by_district"])
     c = client(ward["partner"])
-    grant_access(dashboard, actor=ward["manager"], organization=ward["partner"].memberships.get().organization)
+    grant_access(
+        dashboard, actor=ward["manager"], organization=ward["partner"].memberships.get().organization
+    )
     text = c.get(f"/analysis/dashboards/{dashboard.slug}/tiles/{tile.pk}.csv").content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][0] == "地区" and rows[1:] == [["池尻", "3"]]
@@ -116,7 +149,11 @@ def test_exports_of_a_tile_csv_png_and_svg(ward, board):
 def test_a_chart_csv_defuses_formulas(ward):
     f, log = ward["f"], ward["log"]
     chart = services.create_chart(
-        actor=ward["editor"], title="x", owner=ward["org"], dataset=log, spec={"type": "table", "dimension": f(log, "区分")}
+        actor=ward["editor"],
+        title="x",
+        owner=ward["org"],
+        dataset=log,
+        spec={"type": "table", "dimension": f(log, "区分")},
     )
     response = client(ward["editor"]).get(f"/analysis/charts/{chart.pk}/chart.csv")
     assert response.content.startswith("\ufeff".encode())
@@ -129,7 +166,11 @@ def test_a_chart_csv_defuses_formulas(ward):
 
 def public_board(ward, board):
     dashboard = services.create_dashboard(
-        actor=ward["manager"], title="区の施設", owner=ward["org"], classification=Level.PUBLIC, slug="shisetsu"
+        actor=ward["manager"],
+        title="区の施設",
+        owner=ward["org"],
+        classification=Level.PUBLIC,
+        slug="shisetsu",
     )
     services.add_tile(dashboard, board["capacity"], actor=ward["manager"])
     return dashboard
@@ -142,7 +183,9 @@ def test_a_dashboard_with_a_non_public_source_is_refused_with_reasons(ward, boar
     text = "\n".join(refused.value.reasons)
     assert "地区別の相談件数" in text and "相談の合計金額" in text  # the charts over a 限定 dataset
     assert not dashboard.published
-    page = client(ward["manager"]).post(f"/analysis/dashboards/{dashboard.slug}/publish", {"do": "publish"}, follow=True)
+    page = client(ward["manager"]).post(
+        f"/analysis/dashboards/{dashboard.slug}/publish", {"do": "publish"}, follow=True
+    )
     assert "地区別の相談件数" in page.content.decode()
 
 
@@ -179,10 +222,16 @@ def test_a_chart_over_a_saved_query_or_a_non_public_chart_keeps_a_dashboard_off_
     assert any("種別ごとの定員" in r and "公開" in r for r in publicity.reasons(dashboard))
     services.update_chart(board["capacity"], actor=ward["manager"], classification=Level.PUBLIC)
     assert publicity.reasons(dashboard) == []
-    query = SavedQuery.objects.create(title="定員", sql="SELECT 種別, 定員 FROM shisetsu", created_by=ward["editor"])
+    query = SavedQuery.objects.create(
+        title="定員", sql="SELECT 種別, 定員 FROM shisetsu", created_by=ward["editor"]
+    )
     over_query = services.create_chart(
-        actor=ward["editor"], title="クエリの定員", owner=ward["org"], query=query,
-        spec={"type": "bar", "dimension": "種別", "aggregate": "sum", "measure": "定員"}, classification=Level.PUBLIC,
+        actor=ward["editor"],
+        title="クエリの定員",
+        owner=ward["org"],
+        query=query,
+        spec={"type": "bar", "dimension": "種別", "aggregate": "sum", "measure": "定員"},
+        classification=Level.PUBLIC,
     )
     services.add_tile(dashboard, over_query, actor=ward["manager"])
     assert any("クエリの定員" in r for r in publicity.reasons(dashboard))

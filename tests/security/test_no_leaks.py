@@ -225,12 +225,20 @@ def _charts(editor: Any, mixed: Dataset, opened: Dataset, partner: Organization)
     from kaidan.charts import services as charts
 
     by_secret = charts.create_chart(
-        actor=editor, title="by secret", owner=mixed.owner, dataset=mixed,
-        spec={"type": "bar", "dimension": "秘メモ"}, classification="internal",
+        actor=editor,
+        title="by secret",
+        owner=mixed.owner,
+        dataset=mixed,
+        spec={"type": "bar", "dimension": "秘メモ"},
+        classification="internal",
     )
     names = charts.create_chart(
-        actor=editor, title="names", owner=mixed.owner, dataset=mixed,
-        spec={"type": "table", "dimension": "名前"}, classification="internal",
+        actor=editor,
+        title="names",
+        owner=mixed.owner,
+        dataset=mixed,
+        spec={"type": "table", "dimension": "名前"},
+        classification="internal",
     )
     board = charts.create_dashboard(
         actor=editor, title="board", owner=mixed.owner, classification="internal", slug="leaks"
@@ -239,8 +247,12 @@ def _charts(editor: Any, mixed: Dataset, opened: Dataset, partner: Organization)
         charts.add_tile(board, chart, actor=editor)
     grant_access(board, actor=SYSTEM, organization=partner, clearance="limited")
     by_memo = charts.create_chart(
-        actor=editor, title="memo", owner=opened.owner, dataset=opened,
-        spec={"type": "pie", "dimension": "memo"}, classification="public",
+        actor=editor,
+        title="memo",
+        owner=opened.owner,
+        dataset=opened,
+        spec={"type": "pie", "dimension": "memo"},
+        classification="public",
     )
     public = charts.create_dashboard(
         actor=editor, title="public board", owner=opened.owner, classification="public", slug="opened-board"

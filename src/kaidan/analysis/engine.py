@@ -183,7 +183,9 @@ def run(
         detail={"sql": sql[:2000], "datasets": loaded, "rows": min(len(rows), row_limit)},
     )
     con.close()
-    return Result(columns, [tuple(r) for r in rows[:row_limit]], len(rows) > row_limit, elapsed, loaded, types)
+    return Result(
+        columns, [tuple(r) for r in rows[:row_limit]], len(rows) > row_limit, elapsed, loaded, types
+    )
 
 
 def _first_line(message: str) -> str:

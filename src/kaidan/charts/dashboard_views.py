@@ -53,7 +53,9 @@ def dashboard_detail(request: HttpRequest, slug: str) -> HttpResponse:
     dashboard = selectors.get_dashboard(slug, actor=request.user)
     r = rights(dashboard, actor=request.user)
     partners = (
-        Organization.objects.exclude(kind=Organization.Kind.PUBLIC).exclude(pk=dashboard.owner_id).order_by("name")
+        Organization.objects.exclude(kind=Organization.Kind.PUBLIC)
+        .exclude(pk=dashboard.owner_id)
+        .order_by("name")
         if r.can_manage
         else []
     )
@@ -90,7 +92,8 @@ def tile_file(request: HttpRequest, slug: str, tile_id: int, fmt: str) -> HttpRe
 def tile_add(request: HttpRequest) -> HttpResponse:
     dashboard = selectors.get_dashboard(request.POST.get("dashboard", ""), actor=request.user)
     chart = selectors.get_chart(int(request.POST.get("chart") or 0), actor=request.user)
-    size = request.POST.get("size") if request.POST.get("size") in TileSize.values else TileSize.MEDIUM
+    asked = request.POST.get("size") or ""
+    size = asked if asked in TileSize.values else TileSize.MEDIUM
     services.add_tile(dashboard, chart, actor=request.user, size=size)
     return redirect("charts:dashboard", slug=dashboard.slug)
 

@@ -208,8 +208,16 @@ def measure_label(spec: ChartSpec, columns: list[Column]) -> str:
 def aggregate(spec: ChartSpec, source: Source, *, actor: Actor) -> ChartData:
     """Run the spec as the reader. Raises SpecInvalid (bad spec) or engine.QueryRefused (the engine's no)."""
     sql, params = compile_sql(spec, source)
-    limit = MAX_POINTS if spec.type is ChartType.SCATTER else 1000 if spec.type is ChartType.STACKED else spec.limit
-    result = engine.run(sql, actor=actor, tables=source.tables, params=params, row_limit=limit, purpose="chart")
+    limit = (
+        MAX_POINTS
+        if spec.type is ChartType.SCATTER
+        else 1000
+        if spec.type is ChartType.STACKED
+        else spec.limit
+    )
+    result = engine.run(
+        sql, actor=actor, tables=source.tables, params=params, row_limit=limit, purpose="chart"
+    )
     labels = {c.name: c.label for c in source.columns}
     measured = measure_label(spec, source.columns)
     if spec.type is ChartType.NUMBER:

@@ -51,8 +51,15 @@ def _facilities(path: Path) -> None:
                 if (i + j) % 3 == 2:
                     continue
                 writer.writerow(
-                    [f"{district}{kind}", kind, district, area + (i * 37 + j * 53) % 400, 1965 + (i * 7 + j * 11) % 55,
-                     round(lat + 0.002 * (j - 2), 6), round(lon + 0.002 * ((i + j) % 5 - 2), 6)]
+                    [
+                        f"{district}{kind}",
+                        kind,
+                        district,
+                        area + (i * 37 + j * 53) % 400,
+                        1965 + (i * 7 + j * 11) % 55,
+                        round(lat + 0.002 * (j - 2), 6),
+                        round(lon + 0.002 * ((i + j) % 5 - 2), 6),
+                    ]
                 )
 
 
@@ -63,8 +70,14 @@ def _voices(path: Path) -> None:
         for n in range(1, 241):
             month = 1 + n % 12
             writer.writerow(
-                [n, f"2026-{month:02d}-{1 + n % 27:02d}", f"2026-{month:02d}", FIELDS[(n * 7) % len(FIELDS) if n % 4 else 0],
-                 DISTRICTS[(n * 5) % len(DISTRICTS)][0], STATES[0 if n > 220 else 1 if n % 5 == 0 else 2]]
+                [
+                    n,
+                    f"2026-{month:02d}-{1 + n % 27:02d}",
+                    f"2026-{month:02d}",
+                    FIELDS[(n * 7) % len(FIELDS) if n % 4 else 0],
+                    DISTRICTS[(n * 5) % len(DISTRICTS)][0],
+                    STATES[0 if n > 220 else 1 if n % 5 == 0 else 2],
+                ]
             )
 
 
@@ -76,24 +89,36 @@ def create_datasets() -> dict[str, Dataset]:
     with tempfile.TemporaryDirectory() as tmp:
         if "budget" not in found:
             found["budget"] = _import(
-                DATA / "setagaya_budget.csv", actor=users["admin"], dataset="budget", organization="zaisei",
-                title="一般会計等 歳出予算（世田谷区、事業別）", classification=Level.PUBLIC,
+                DATA / "setagaya_budget.csv",
+                actor=users["admin"],
+                dataset="budget",
+                organization="zaisei",
+                title="一般会計等 歳出予算（世田谷区、事業別）",
+                classification=Level.PUBLIC,
             )
             publish(found["budget"], actor=SYSTEM, reason="区が公表している当初予算の事業別データ")
         if "facilities" not in found:
             path = Path(tmp) / "区立施設一覧.csv"
             _facilities(path)
             found["facilities"] = _import(
-                path, actor=users["admin"], dataset="facilities", organization="dx",
-                title="区立施設一覧（架空のデモデータ）", classification=Level.PUBLIC,
+                path,
+                actor=users["admin"],
+                dataset="facilities",
+                organization="dx",
+                title="区立施設一覧（架空のデモデータ）",
+                classification=Level.PUBLIC,
             )
             publish(found["facilities"], actor=SYSTEM, reason="施設の所在地で、個人の情報ではない")
         if "voices" not in found:
             path = Path(tmp) / "区民の声.csv"
             _voices(path)
             found["voices"] = _import(
-                path, actor=users["fukushi.editor"], dataset="voices", organization="hokenfukushi",
-                title="区民の声 受付記録（架空のデモデータ）", classification=Level.INTERNAL,
+                path,
+                actor=users["fukushi.editor"],
+                dataset="voices",
+                organization="hokenfukushi",
+                title="区民の声 受付記録（架空のデモデータ）",
+                classification=Level.INTERNAL,
             )
     return found
 
@@ -117,35 +142,96 @@ def create_dashboards() -> None:
     budget, facilities, voices = data["budget"], data["facilities"], data["voices"]
     admin = User.objects.get(username="admin")
     public = Level.PUBLIC
-    by_kan = _chart(budget, "令和8年度 款別の歳出予算（千円）", admin, public, type="bar", dimension="款",
-                    aggregate="sum", measure="予算額（千円）", filters=[("年度", "exact", "2026")], limit=15)
-    by_year = _chart(budget, "年度別の歳出予算（千円）", admin, public, type="stacked", dimension="年度",
-                     series="会計", aggregate="sum", measure="予算額（千円）")
-    projects = _chart(budget, "令和8年度の予算事業数", admin, public, type="number", aggregate="count",
-                      filters=[("年度", "exact", "2026")])
+    by_kan = _chart(
+        budget,
+        "令和8年度 款別の歳出予算（千円）",
+        admin,
+        public,
+        type="bar",
+        dimension="款",
+        aggregate="sum",
+        measure="予算額（千円）",
+        filters=[("年度", "exact", "2026")],
+        limit=15,
+    )
+    by_year = _chart(
+        budget,
+        "年度別の歳出予算（千円）",
+        admin,
+        public,
+        type="stacked",
+        dimension="年度",
+        series="会計",
+        aggregate="sum",
+        measure="予算額（千円）",
+    )
+    projects = _chart(
+        budget,
+        "令和8年度の予算事業数",
+        admin,
+        public,
+        type="number",
+        aggregate="count",
+        filters=[("年度", "exact", "2026")],
+    )
     kinds = _chart(facilities, "種別ごとの区立施設数", admin, public, type="pie", dimension="種別")
-    ages = _chart(facilities, "建築年と延床面積", admin, public, type="scatter", dimension="建築年",
-                  measure="延床面積（㎡）")
+    ages = _chart(
+        facilities,
+        "建築年と延床面積",
+        admin,
+        public,
+        type="scatter",
+        dimension="建築年",
+        measure="延床面積（㎡）",
+    )
     editor = User.objects.get(username="fukushi.editor")
     internal = Level.INTERNAL
-    fields = _chart(voices, "分野別・対応状況別の区民の声", editor, internal, type="stacked", dimension="分野",
-                    series="対応状況")
-    open_voices = _chart(voices, "未回答の区民の声", editor, internal, type="number",
-                         filters=[("対応状況", "not", "回答済")])
+    fields = _chart(
+        voices,
+        "分野別・対応状況別の区民の声",
+        editor,
+        internal,
+        type="stacked",
+        dimension="分野",
+        series="対応状況",
+    )
+    open_voices = _chart(
+        voices, "未回答の区民の声", editor, internal, type="number", filters=[("対応状況", "not", "回答済")]
+    )
     months = _chart(voices, "月ごとの受付件数", editor, internal, type="line", dimension="受付月", limit=12)
     dx = Organization.objects.get(code="dx")
     staff = services.create_dashboard(
-        actor=admin, title="区政データダッシュボード", owner=dx, classification=internal, slug="kusei",
+        actor=admin,
+        title="区政データダッシュボード",
+        owner=dx,
+        classification=internal,
+        slug="kusei",
         description="予算、施設、区民の声を一枚で。開くたびに原本データから集計します。",
     )
-    for chart, size in ((open_voices, "small"), (projects, "small"), (kinds, "small"), (fields, "wide"),
-                        (by_kan, "medium"), (months, "medium"), (by_year, "wide")):
+    for chart, size in (
+        (open_voices, "small"),
+        (projects, "small"),
+        (kinds, "small"),
+        (fields, "wide"),
+        (by_kan, "medium"),
+        (months, "medium"),
+        (by_year, "wide"),
+    ):
         services.add_tile(staff, chart, actor=admin, size=size)
     portal = services.create_dashboard(
-        actor=admin, title="世田谷区の予算と施設", owner=dx, classification=public, slug="setagaya-open",
+        actor=admin,
+        title="世田谷区の予算と施設",
+        owner=dx,
+        classification=public,
+        slug="setagaya-open",
         description="区の当初予算（事業別）と区立施設のオープンデータから。",
     )
-    for chart, size in ((projects, "small"), (kinds, "medium"), (by_kan, "wide"), (by_year, "wide"),
-                        (ages, "medium")):
+    for chart, size in (
+        (projects, "small"),
+        (kinds, "medium"),
+        (by_kan, "wide"),
+        (by_year, "wide"),
+        (ages, "medium"),
+    ):
         services.add_tile(portal, chart, actor=admin, size=size)
     services.publish_dashboard(portal, actor=admin)

@@ -52,7 +52,11 @@ class Builder:
             if self.spec.get(name):
                 params[name] = str(self.spec[name])
         for i, flt in enumerate(self.spec.get("filters") or [], start=1):
-            params[f"f{i}_column"], params[f"f{i}_op"], params[f"f{i}_value"] = flt["column"], flt["op"], flt["value"]
+            params[f"f{i}_column"], params[f"f{i}_op"], params[f"f{i}_value"] = (
+                flt["column"],
+                flt["op"],
+                flt["value"],
+            )
         params["title"] = self.title
         return params.urlencode()
 
@@ -71,11 +75,17 @@ def _filters(params: QueryDict) -> list[dict[str, str]]:
     for i in range(1, FILTER_ROWS + 1):
         column = params.get(f"f{i}_column", "")
         if column:
-            found.append({"column": column, "op": params.get(f"f{i}_op", "exact"), "value": params.get(f"f{i}_value", "")})
+            found.append(
+                {
+                    "column": column,
+                    "op": params.get(f"f{i}_op", "exact"),
+                    "value": params.get(f"f{i}_value", ""),
+                }
+            )
     for key, value in params.items():  # the grid's own filters: column__op=value
         column, sep, op = key.rpartition("__")
         if sep and column and op in OPS:
-            found.append({"column": column, "op": op, "value": value})
+            found.append({"column": column, "op": op, "value": str(value)})
     return found[:MAX_FILTERS]
 
 
@@ -84,14 +94,22 @@ def builder(params: QueryDict, *, actor: Actor, chart: Chart | None = None) -> B
     if chart is not None and "type" not in params:
         key = f"dataset:{chart.dataset.name}" if chart.dataset is not None else f"query:{chart.query_id}"
         return Builder(
-            key, chart.dataset, chart.query, dict(chart.spec), chart.title, chart.classification,
-            str(chart.owner_id), chart.description,
+            key,
+            chart.dataset,
+            chart.query,
+            dict(chart.spec),
+            chart.title,
+            chart.classification,
+            str(chart.owner_id),
+            chart.description,
         )
-    key = params.get("source", "") if chart is None else (
-        f"dataset:{chart.dataset.name}" if chart.dataset is not None else f"query:{chart.query_id}"
+    key = (
+        params.get("source", "")
+        if chart is None
+        else (f"dataset:{chart.dataset.name}" if chart.dataset is not None else f"query:{chart.query_id}")
     )
     dataset, query = _source(key, actor=actor)
-    spec: dict[str, Any] = {name: params.get(name, "") for name in FIELDS}
+    spec: dict[str, Any] = {name: params.get(name, "") for name in FIELDS}  # and "filters" below
     spec["filters"] = _filters(params)
     return Builder(
         key,

@@ -43,9 +43,7 @@ def _chart_reasons(chart: Chart) -> list[str]:
     for column in used:
         fld = fields.get(column)
         if fld is None or fld.classification != Level.PUBLIC:
-            reasons.append(
-                _("The chart “%(chart)s” uses a column that is not 公開.") % {"chart": name}
-            )
+            reasons.append(_("The chart “%(chart)s” uses a column that is not 公開.") % {"chart": name})
             break
     return reasons
 

@@ -72,7 +72,7 @@ def _family(path: str) -> str:
     return str(font_manager.FontProperties(fname=path).get_name())
 
 
-def _style() -> dict[str, Any]:
+def _style() -> Any:
     family = _family(str(font_path()))
     return {
         "font.family": [family, "DejaVu Sans"],
@@ -135,7 +135,11 @@ def _stacked(fig: Figure, data: ChartData) -> None:
         left = [a + b for a, b in zip(left, widths, strict=True)]
     ax.set_xlabel(data.headings[2])
     ax.legend(
-        title=data.headings[1], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, title_fontsize=9,
+        title=data.headings[1],
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=9,
+        title_fontsize=9,
         frameon=False,
     )
     ax.grid(axis="x", color=GRID, linewidth=0.6)
@@ -167,7 +171,9 @@ def _pie(fig: Figure, data: ChartData) -> None:
 
 def _scatter(fig: Figure, data: ChartData) -> None:
     ax = fig.subplots()
-    ax.scatter(_numbers([r[0] for r in data.rows]), _numbers([r[1] for r in data.rows]), s=12, color=PALETTE[0])
+    ax.scatter(
+        _numbers([r[0] for r in data.rows]), _numbers([r[1] for r in data.rows]), s=12, color=PALETTE[0]
+    )
     ax.set_xlabel(data.headings[0])
     ax.set_ylabel(data.headings[1])
     ax.grid(color=GRID, linewidth=0.6)
@@ -184,8 +190,15 @@ def _table(fig: Figure, data: ChartData) -> None:
 
 
 def _number(fig: Figure, data: ChartData) -> None:
-    fig.text(0.5, 0.5, _format(data.number) if data.number is not None else "—", ha="center", va="center",
-             fontsize=44, color=PALETTE[0])
+    fig.text(
+        0.5,
+        0.5,
+        _format(data.number) if data.number is not None else "—",
+        ha="center",
+        va="center",
+        fontsize=44,
+        color=PALETTE[0],
+    )
     fig.text(0.5, 0.18, data.headings[0], ha="center", va="center", fontsize=12)
 
 
@@ -240,9 +253,8 @@ def _draw(data: ChartData, title: str, fmt: str) -> bytes:
             fig.suptitle(title, fontsize=13, x=0.01, ha="left")
         DRAW[data.spec.type](fig, data)
         out = io.BytesIO()
-        canvas = FigureCanvasSVG(fig) if fmt == "svg" else FigureCanvasAgg(fig)
         if fmt == "svg":
-            canvas.print_svg(out, metadata={"Date": None, "Creator": "Kaidan"})
+            FigureCanvasSVG(fig).print_svg(out, metadata={"Date": None, "Creator": "Kaidan"})
         else:
-            canvas.print_png(out, metadata={"Software": "Kaidan"})
+            FigureCanvasAgg(fig).print_png(out, metadata={"Software": "Kaidan"})
         return out.getvalue()

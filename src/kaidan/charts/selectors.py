@@ -38,7 +38,9 @@ def get_chart(pk: int, *, actor: Actor) -> Chart:
 
 
 def visible_dashboards(*, actor: Actor) -> list[Dashboard]:
-    dashboards = Dashboard.objects.filter(readable_filter("charts.dashboard", actor=actor)).select_related("owner")
+    dashboards = Dashboard.objects.filter(readable_filter("charts.dashboard", actor=actor)).select_related(
+        "owner"
+    )
     return [d for d in dashboards if rights(d, actor=actor).can_read]
 
 

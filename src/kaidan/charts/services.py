@@ -213,7 +213,10 @@ def remove_tile(tile: Tile, *, actor: Actor) -> None:
     require("object.edit", tile.dashboard, actor=actor)
     with transaction.atomic():
         record(
-            "charts.dashboard.change", None, actor=actor, detail={"dashboard": tile.dashboard.slug, "removed": tile.pk}
+            "charts.dashboard.change",
+            None,
+            actor=actor,
+            detail={"dashboard": tile.dashboard.slug, "removed": tile.pk},
         )
         tile.delete()
 

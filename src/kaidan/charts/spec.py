@@ -116,7 +116,9 @@ class ChartSpec:
         try:
             kind = ChartType(str(data.get("type", "")))
         except ValueError:
-            raise SpecInvalid(Message(gettext_noop("Unknown chart type %(type)s."), type=data.get("type"))) from None
+            raise SpecInvalid(
+                Message(gettext_noop("Unknown chart type %(type)s."), type=data.get("type"))
+            ) from None
         try:
             aggregate = Aggregate(str(data.get("aggregate") or "count"))
         except ValueError:
@@ -193,7 +195,9 @@ class ChartSpec:
                 column = known(self.measure)
                 if self.aggregate in NUMERIC_ONLY and not column.numeric:
                     raise SpecInvalid(
-                        Message(gettext_noop("The column %(column)s does not hold numbers."), column=column.label)
+                        Message(
+                            gettext_noop("The column %(column)s does not hold numbers."), column=column.label
+                        )
                     )
         for flt in self.filters:
             known(flt.column)
@@ -201,5 +205,8 @@ class ChartSpec:
                 raise SpecInvalid(Message(gettext_noop("Unknown filter %(op)s."), op=flt.op))
             if flt.op not in NO_VALUE and flt.value == "":
                 raise SpecInvalid(
-                    Message(gettext_noop("The filter on %(column)s needs a value."), column=by_name[flt.column].label)
+                    Message(
+                        gettext_noop("The filter on %(column)s needs a value."),
+                        column=by_name[flt.column].label,
+                    )
                 )

@@ -55,13 +55,24 @@ def _builder_page(request: HttpRequest, chart: Chart | None = None) -> HttpRespo
             try:
                 if chart is None:
                     chart = services.create_chart(
-                        actor=request.user, title=title, owner=owner, spec=state.spec, dataset=state.dataset,
-                        query=state.query, classification=state.classification, description=state.description,
+                        actor=request.user,
+                        title=title,
+                        owner=owner,
+                        spec=state.spec,
+                        dataset=state.dataset,
+                        query=state.query,
+                        classification=state.classification,
+                        description=state.description,
                     )
                 else:
                     services.update_chart(
-                        chart, actor=request.user, title=title, spec=state.spec, description=state.description,
-                        classification=state.classification if rights(chart, actor=request.user).can_manage
+                        chart,
+                        actor=request.user,
+                        title=title,
+                        spec=state.spec,
+                        description=state.description,
+                        classification=state.classification
+                        if rights(chart, actor=request.user).can_manage
                         else None,
                     )
                 return redirect("charts:detail", pk=chart.pk)
@@ -125,8 +136,11 @@ def chart_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "shown": selectors.show(chart, actor=request.user),
             "can_edit": r.can_edit,
             "can_delete": r.can_manage,
-            "dashboards": [d for d in selectors.visible_dashboards(actor=request.user)
-                           if rights(d, actor=request.user).can_edit],
+            "dashboards": [
+                d
+                for d in selectors.visible_dashboards(actor=request.user)
+                if rights(d, actor=request.user).can_edit
+            ],
             "sizes": TileSize.choices,
         },
     )
@@ -139,7 +153,8 @@ def chart_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     shown = selectors.show(chart, actor=request.user)
     if shown.data is None:
         return HttpResponse(
-            shown.error or _("Not available to you."), status=404 if shown.unavailable else 400,
+            shown.error or _("Not available to you."),
+            status=404 if shown.unavailable else 400,
             content_type="text/plain; charset=utf-8",
         )
     return respond(shown.data, chart.title, fmt, f"chart-{chart.pk}")
