@@ -63,22 +63,19 @@ def _facilities(path: Path) -> None:
                 )
 
 
+MONTHLY = [12, 14, 18, 22, 17, 15, 20, 26, 24, 21, 27, 24]  # voices received per month (240 in all)
+
+
 def _voices(path: Path) -> None:
+    months = [m for m, n in enumerate(MONTHLY, start=1) for _ in range(n)]
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["受付番号", "受付日", "受付月", "分野", "地区", "対応状況"])
-        for n in range(1, 241):
-            month = 1 + n % 12
-            writer.writerow(
-                [
-                    n,
-                    f"2026-{month:02d}-{1 + n % 27:02d}",
-                    f"2026-{month:02d}",
-                    FIELDS[(n * 7) % len(FIELDS) if n % 4 else 0],
-                    DISTRICTS[(n * 5) % len(DISTRICTS)][0],
-                    STATES[0 if n > 220 else 1 if n % 5 == 0 else 2],
-                ]
-            )
+        for n, month in enumerate(months, start=1):
+            field = FIELDS[(n * 7) % len(FIELDS) if n % 4 else 0]
+            state = STATES[0 if n > 220 else 1 if n % 5 == 0 else 2]
+            district = DISTRICTS[(n * 5) % len(DISTRICTS)][0]
+            writer.writerow([n, f"2026-{month:02d}-{1 + n % 27:02d}", f"2026-{month:02d}", field, district, state])
 
 
 def create_datasets() -> dict[str, Dataset]:

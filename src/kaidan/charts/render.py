@@ -29,6 +29,7 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from kaidan.core.errors import DomainError  # noqa: E402
 
@@ -95,6 +96,13 @@ def _format(value: Any) -> str:
     return label_of(value)
 
 
+def _tick(value: float, _position: Any = None) -> str:
+    """Axis numbers as people write them: 194,851,582 rather than 1.9e8."""
+    if float(value).is_integer() or abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
 def _numbers(values: Sequence[Any]) -> list[float]:
     return [float(v) if isinstance(v, int | float) else 0.0 for v in values]
 
@@ -106,6 +114,7 @@ def _bar(fig: Figure, data: ChartData) -> None:
     bars = ax.barh(labels, values, color=PALETTE[0])
     ax.bar_label(bars, labels=[_format(v) for v in [r[1] for r in data.rows][::-1]], padding=3, fontsize=9)
     ax.set_xlabel(data.headings[1])
+    ax.xaxis.set_major_formatter(FuncFormatter(_tick))
     ax.grid(axis="x", color=GRID, linewidth=0.6)
     ax.set_axisbelow(True)
     ax.margins(x=0.12)
@@ -114,9 +123,12 @@ def _bar(fig: Figure, data: ChartData) -> None:
 def _line(fig: Figure, data: ChartData) -> None:
     ax = fig.subplots()
     labels = [label_of(r[0]) for r in data.rows]
-    ax.plot(labels, _numbers([r[1] for r in data.rows]), color=PALETTE[0], marker="o", linewidth=2)
+    values = _numbers([r[1] for r in data.rows])
+    ax.plot(labels, values, color=PALETTE[0], marker="o", linewidth=2)
     ax.set_ylabel(data.headings[1])
     ax.set_xlabel(data.headings[0])
+    ax.yaxis.set_major_formatter(FuncFormatter(_tick))
+    ax.set_ylim(bottom=min([0.0, *values]))
     ax.grid(color=GRID, linewidth=0.6)
     if len(labels) > 6:
         ax.tick_params(axis="x", labelrotation=45)
@@ -134,6 +146,7 @@ def _stacked(fig: Figure, data: ChartData) -> None:
         ax.barh(shown, widths, left=left, color=PALETTE[i % len(PALETTE)], label=name)
         left = [a + b for a, b in zip(left, widths, strict=True)]
     ax.set_xlabel(data.headings[2])
+    ax.xaxis.set_major_formatter(FuncFormatter(_tick))
     ax.legend(
         title=data.headings[1],
         loc="upper left",
@@ -176,6 +189,8 @@ def _scatter(fig: Figure, data: ChartData) -> None:
     )
     ax.set_xlabel(data.headings[0])
     ax.set_ylabel(data.headings[1])
+    ax.xaxis.set_major_formatter(FuncFormatter(_tick))
+    ax.yaxis.set_major_formatter(FuncFormatter(_tick))
     ax.grid(color=GRID, linewidth=0.6)
 
 
