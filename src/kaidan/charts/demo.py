@@ -48,7 +48,7 @@ def _facilities(path: Path) -> None:
         writer.writerow(["施設名", "種別", "地区", "延床面積（㎡）", "建築年", "緯度", "経度"])
         for i, (district, lat, lon) in enumerate(DISTRICTS):
             for j, (kind, area) in enumerate(KINDS):
-                if (i + j) % 3 == 2:
+                if (i + 2 * j) % 5 == 4 or (j == 4 and i % 2):
                     continue
                 writer.writerow(
                     [
@@ -75,7 +75,9 @@ def _voices(path: Path) -> None:
             field = FIELDS[(n * 7) % len(FIELDS) if n % 4 else 0]
             state = STATES[0 if n > 220 else 1 if n % 5 == 0 else 2]
             district = DISTRICTS[(n * 5) % len(DISTRICTS)][0]
-            writer.writerow([n, f"2026-{month:02d}-{1 + n % 27:02d}", f"2026-{month:02d}", field, district, state])
+            writer.writerow(
+                [n, f"2026-{month:02d}-{1 + n % 27:02d}", f"2026-{month:02d}", field, district, state]
+            )
 
 
 def create_datasets() -> dict[str, Dataset]:

@@ -28,10 +28,14 @@ def public_list(request: HttpRequest) -> HttpResponse:
 
 def public_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     dashboard = _public_or_404(slug)
+    tiles = selectors.tiles(dashboard, actor=None)
+    sources = list(
+        {t.tile.chart.dataset_id: t.tile.chart.dataset for t in tiles if t.tile.chart.dataset}.values()
+    )
     return render(
         request,
         "charts/public_dashboard.html",
-        {"dashboard": dashboard, "tiles": selectors.tiles(dashboard, actor=None), "public": True},
+        {"dashboard": dashboard, "tiles": tiles, "sources": sources, "public": True},
     )
 
 

@@ -29,7 +29,7 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from kaidan.core.errors import DomainError  # noqa: E402
 
@@ -103,6 +103,12 @@ def _tick(value: float, _position: Any = None) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+def _value_axis(axis: Any) -> None:
+    """Few ticks with whole numbers, so long figures (194,851,582) never run into each other."""
+    axis.set_major_locator(MaxNLocator(nbins=4))
+    axis.set_major_formatter(FuncFormatter(_tick))
+
+
 def _numbers(values: Sequence[Any]) -> list[float]:
     return [float(v) if isinstance(v, int | float) else 0.0 for v in values]
 
@@ -114,7 +120,7 @@ def _bar(fig: Figure, data: ChartData) -> None:
     bars = ax.barh(labels, values, color=PALETTE[0])
     ax.bar_label(bars, labels=[_format(v) for v in [r[1] for r in data.rows][::-1]], padding=3, fontsize=9)
     ax.set_xlabel(data.headings[1])
-    ax.xaxis.set_major_formatter(FuncFormatter(_tick))
+    _value_axis(ax.xaxis)
     ax.grid(axis="x", color=GRID, linewidth=0.6)
     ax.set_axisbelow(True)
     ax.margins(x=0.12)
@@ -127,7 +133,7 @@ def _line(fig: Figure, data: ChartData) -> None:
     ax.plot(labels, values, color=PALETTE[0], marker="o", linewidth=2)
     ax.set_ylabel(data.headings[1])
     ax.set_xlabel(data.headings[0])
-    ax.yaxis.set_major_formatter(FuncFormatter(_tick))
+    _value_axis(ax.yaxis)
     ax.set_ylim(bottom=min([0.0, *values]))
     ax.grid(color=GRID, linewidth=0.6)
     if len(labels) > 6:
@@ -146,7 +152,7 @@ def _stacked(fig: Figure, data: ChartData) -> None:
         ax.barh(shown, widths, left=left, color=PALETTE[i % len(PALETTE)], label=name)
         left = [a + b for a, b in zip(left, widths, strict=True)]
     ax.set_xlabel(data.headings[2])
-    ax.xaxis.set_major_formatter(FuncFormatter(_tick))
+    _value_axis(ax.xaxis)
     ax.legend(
         title=data.headings[1],
         loc="upper left",
@@ -189,8 +195,8 @@ def _scatter(fig: Figure, data: ChartData) -> None:
     )
     ax.set_xlabel(data.headings[0])
     ax.set_ylabel(data.headings[1])
-    ax.xaxis.set_major_formatter(FuncFormatter(_tick))
-    ax.yaxis.set_major_formatter(FuncFormatter(_tick))
+    _value_axis(ax.xaxis)
+    _value_axis(ax.yaxis)
     ax.grid(color=GRID, linewidth=0.6)
 
 
