@@ -84,7 +84,13 @@ def tile_file(request: HttpRequest, slug: str, tile_id: int, fmt: str) -> HttpRe
     shown = selectors.show(tile.chart, actor=request.user, on_dashboard=True)
     if shown.data is None:
         return HttpResponse(_("Not available to you."), status=404, content_type="text/plain; charset=utf-8")
-    return respond(shown.data, tile.chart.title, fmt, f"{dashboard.slug}-{tile.pk}")
+    return respond(
+        shown.data,
+        tile.chart.title,
+        fmt,
+        f"{dashboard.slug}-{tile.pk}",
+        narrow=request.GET.get("narrow") == "1",
+    )
 
 
 @login_required

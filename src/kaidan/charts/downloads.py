@@ -25,14 +25,15 @@ def csv_bytes(data: ChartData) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def respond(data: ChartData, title: str, fmt: str, name: str) -> HttpResponse:
+def respond(data: ChartData, title: str, fmt: str, name: str, narrow: bool = False) -> HttpResponse:
+    """The figures as CSV, or the picture (`narrow`: drawn for a phone's width, as pages ask on phones)."""
     if fmt == "csv":
         response = HttpResponse(csv_bytes(data), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
     if fmt not in TYPES:
         raise Http404(fmt)
-    response = HttpResponse(render(data, title, fmt), content_type=TYPES[fmt])
+    response = HttpResponse(render(data, title, fmt, narrow), content_type=TYPES[fmt])
     response["Content-Disposition"] = f'inline; filename="{name}.{fmt}"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -45,6 +45,12 @@ def public_tile(request: HttpRequest, slug: str, tile_id: int, fmt: str) -> Http
     shown = selectors.show(tile.chart, actor=None, on_dashboard=True)
     if shown.data is None:
         return HttpResponse(_("Not available to you."), status=404, content_type="text/plain; charset=utf-8")
-    response = respond(shown.data, tile.chart.title, fmt, f"{dashboard.slug}-{tile.pk}")
+    response = respond(
+        shown.data,
+        tile.chart.title,
+        fmt,
+        f"{dashboard.slug}-{tile.pk}",
+        narrow=request.GET.get("narrow") == "1",
+    )
     response["Cache-Control"] = "public, max-age=60"
     return response

@@ -103,9 +103,9 @@ def _tick(value: float, _position: Any = None) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def _value_axis(axis: Any) -> None:
+def _value_axis(axis: Any, narrow: bool = False) -> None:
     """Few ticks with whole numbers, so long figures (194,851,582) never run into each other."""
-    axis.set_major_locator(MaxNLocator(nbins=4))
+    axis.set_major_locator(MaxNLocator(nbins=2 if narrow else 4))
     axis.set_major_formatter(FuncFormatter(_tick))
 
 
@@ -113,34 +113,34 @@ def _numbers(values: Sequence[Any]) -> list[float]:
     return [float(v) if isinstance(v, int | float) else 0.0 for v in values]
 
 
-def _bar(fig: Figure, data: ChartData) -> None:
+def _bar(fig: Figure, data: ChartData, narrow: bool = False) -> None:
     ax = fig.subplots()
     labels = [label_of(r[0]) for r in data.rows][::-1]
     values = _numbers([r[1] for r in data.rows])[::-1]
     bars = ax.barh(labels, values, color=PALETTE[0])
     ax.bar_label(bars, labels=[_format(v) for v in [r[1] for r in data.rows][::-1]], padding=3, fontsize=9)
     ax.set_xlabel(data.headings[1])
-    _value_axis(ax.xaxis)
+    _value_axis(ax.xaxis, narrow)
     ax.grid(axis="x", color=GRID, linewidth=0.6)
     ax.set_axisbelow(True)
     ax.margins(x=0.12)
 
 
-def _line(fig: Figure, data: ChartData) -> None:
+def _line(fig: Figure, data: ChartData, narrow: bool = False) -> None:
     ax = fig.subplots()
     labels = [label_of(r[0]) for r in data.rows]
     values = _numbers([r[1] for r in data.rows])
     ax.plot(labels, values, color=PALETTE[0], marker="o", linewidth=2)
     ax.set_ylabel(data.headings[1])
     ax.set_xlabel(data.headings[0])
-    _value_axis(ax.yaxis)
+    _value_axis(ax.yaxis, narrow)
     ax.set_ylim(bottom=min([0.0, *values]))
     ax.grid(color=GRID, linewidth=0.6)
     if len(labels) > 6:
         ax.tick_params(axis="x", labelrotation=45)
 
 
-def _stacked(fig: Figure, data: ChartData) -> None:
+def _stacked(fig: Figure, data: ChartData, narrow: bool = False) -> None:
     ax = fig.subplots()
     labels = list(dict.fromkeys(label_of(r[0]) for r in data.rows))
     series = list(dict.fromkeys(label_of(r[1]) for r in data.rows))
@@ -152,20 +152,21 @@ def _stacked(fig: Figure, data: ChartData) -> None:
         ax.barh(shown, widths, left=left, color=PALETTE[i % len(PALETTE)], label=name)
         left = [a + b for a, b in zip(left, widths, strict=True)]
     ax.set_xlabel(data.headings[2])
-    _value_axis(ax.xaxis)
-    ax.legend(
-        title=data.headings[1],
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-        fontsize=9,
-        title_fontsize=9,
-        frameon=False,
+    _value_axis(ax.xaxis, narrow)
+    where = (
+        {"loc": "upper center", "bbox_to_anchor": (0.5, -0.3), "ncols": 2}
+        if narrow
+        else {
+            "loc": "upper left",
+            "bbox_to_anchor": (1.01, 1.0),
+        }
     )
+    ax.legend(title=data.headings[1], fontsize=9, title_fontsize=9, frameon=False, **where)
     ax.grid(axis="x", color=GRID, linewidth=0.6)
     ax.set_axisbelow(True)
 
 
-def _pie(fig: Figure, data: ChartData) -> None:
+def _pie(fig: Figure, data: ChartData, narrow: bool = False) -> None:
     ax = fig.subplots()
     values = _numbers([r[1] for r in data.rows])
     if sum(values) <= 0:
@@ -188,19 +189,19 @@ def _pie(fig: Figure, data: ChartData) -> None:
     ax.axis("equal")
 
 
-def _scatter(fig: Figure, data: ChartData) -> None:
+def _scatter(fig: Figure, data: ChartData, narrow: bool = False) -> None:
     ax = fig.subplots()
     ax.scatter(
         _numbers([r[0] for r in data.rows]), _numbers([r[1] for r in data.rows]), s=12, color=PALETTE[0]
     )
     ax.set_xlabel(data.headings[0])
     ax.set_ylabel(data.headings[1])
-    _value_axis(ax.xaxis)
-    _value_axis(ax.yaxis)
+    _value_axis(ax.xaxis, narrow)
+    _value_axis(ax.yaxis, narrow)
     ax.grid(color=GRID, linewidth=0.6)
 
 
-def _table(fig: Figure, data: ChartData) -> None:
+def _table(fig: Figure, data: ChartData, narrow: bool = False) -> None:
     ax = fig.subplots()
     ax.axis("off")
     cells = [[_format(v) for v in row] for row in data.rows] or [["—"] * len(data.headings)]
@@ -210,7 +211,7 @@ def _table(fig: Figure, data: ChartData) -> None:
     table.scale(1, 1.3)
 
 
-def _number(fig: Figure, data: ChartData) -> None:
+def _number(fig: Figure, data: ChartData, narrow: bool = False) -> None:
     fig.text(
         0.5,
         0.5,
@@ -247,32 +248,36 @@ _drawn: OrderedDict[Hashable, bytes] = OrderedDict()
 DRAWN_KEPT = 256
 
 
-def render(data: ChartData, title: str, fmt: str = "png") -> bytes:
+NARROW = 4.6  # inches: a phone's width at 100 dpi, drawn so its text stays readable there
+WIDE = 8.0
+
+
+def render(data: ChartData, title: str, fmt: str = "png", narrow: bool = False) -> bytes:
     """The chart as PNG or SVG bytes (titles, labels and legends in the embedded Japanese font).
 
     A picture depends only on what it shows, so the last DRAWN_KEPT pictures are kept by their content
     (type, title, headings and figures): a dashboard opened again over unchanged data is not drawn again,
     and different readers' figures never share a picture."""
-    key = (fmt, title, str(data.spec.type), tuple(data.headings), tuple(data.rows), str(font_path()))
+    key = (fmt, narrow, title, str(data.spec.type), tuple(data.headings), tuple(data.rows), str(font_path()))
     with _lock:
         found = _drawn.get(key)
         if found is not None:
             _drawn.move_to_end(key)
             return found
-        drawn = _draw(data, title, fmt)
+        drawn = _draw(data, title, fmt, narrow)
         _drawn[key] = drawn
         while len(_drawn) > DRAWN_KEPT:
             _drawn.popitem(last=False)
         return drawn
 
 
-def _draw(data: ChartData, title: str, fmt: str) -> bytes:
+def _draw(data: ChartData, title: str, fmt: str, narrow: bool = False) -> bytes:
     with matplotlib.rc_context(_style()):
-        fig = Figure(figsize=(8, _height(data)), dpi=100, layout="constrained")
+        fig = Figure(figsize=(NARROW if narrow else WIDE, _height(data)), dpi=100, layout="constrained")
         fig.patch.set_facecolor("white")
         if data.spec.type is not ChartType.NUMBER or title:
             fig.suptitle(title, fontsize=13, x=0.01, ha="left")
-        DRAW[data.spec.type](fig, data)
+        DRAW[data.spec.type](fig, data, narrow)
         out = io.BytesIO()
         if fmt == "svg":
             FigureCanvasSVG(fig).print_svg(out, metadata={"Date": None, "Creator": "Kaidan"})

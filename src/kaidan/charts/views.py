@@ -121,7 +121,9 @@ def preview(request: HttpRequest, fmt: str) -> HttpResponse:
         shown = data.aggregate(ChartSpec.from_json(state.spec), source, actor=request.user)
     except (SpecInvalid, engine.QueryRefused) as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
-    return respond(shown, state.title or _("Untitled chart"), fmt, "chart")
+    return respond(
+        shown, state.title or _("Untitled chart"), fmt, "chart", narrow=request.GET.get("narrow") == "1"
+    )
 
 
 @login_required
@@ -157,7 +159,7 @@ def chart_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
             status=404 if shown.unavailable else 400,
             content_type="text/plain; charset=utf-8",
         )
-    return respond(shown.data, chart.title, fmt, f"chart-{chart.pk}")
+    return respond(shown.data, chart.title, fmt, f"chart-{chart.pk}", narrow=request.GET.get("narrow") == "1")
 
 
 @login_required
