@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from summary import record
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src")]
 
@@ -136,6 +138,12 @@ def main() -> None:
             f"{png_s * 1000:.0f} ms | {warm_s / duck_s:.1f}× | {(warm_s + png_s) * 1000:.0f} ms | "
             f"{(cold_s + png_s) * 1000:.0f} ms | {same} |"
         )
+        case = f"{label}, {args.rows:,} rows"
+        record("chart", f"{case}, warm", measure="time ÷ DuckDB", ratio=warm_s / duck_s, target="≤ 2",
+               met=warm_s / duck_s <= 2 and same)  # fmt: skip
+        for when, seconds in (("warm", warm_s + png_s), ("cold", cold_s + png_s)):
+            record("chart", f"{case}, {when}, aggregate + PNG", measure="seconds", ratio=seconds, target="< 1",
+                   met=seconds < 1)  # fmt: skip
 
 
 if __name__ == "__main__":
