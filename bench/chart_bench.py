@@ -43,12 +43,20 @@ CHARTS = {
 }  # fmt: skip
 
 
-def median_time(fn, rounds: int) -> float:  # type: ignore[no-untyped-def]
-    times = []
+CPU: dict[str, float] = {}
+
+
+def median_time(fn, rounds: int, cpu: str = "") -> float:  # type: ignore[no-untyped-def]
+    """Median wall time; with `cpu`, the median process CPU time is kept under that name too (steadier on
+    a shared machine; DuckDB's threads count in it)."""
+    times, cpus = [], []
     for _ in range(rounds):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - started_cpu)
+    if cpu:
+        CPU[cpu] = statistics.median(cpus)
     return statistics.median(times)
 
 
@@ -109,24 +117,29 @@ def main() -> None:
             figures = aggregate()
             # drawn afresh each round (render.render keeps pictures by content; _draw is the drawing itself)
             png = median_time(
-                lambda figures=figures, label=label: render._draw(figures, label, "png"), args.rounds
+                lambda figures=figures, label=label: render._draw(figures, label, "png"),
+                args.rounds,
+                f"{label} png",
             )
             shown = len(figures.rows) + 1  # the engine fetches one more row than it shows ("more exist")
             peer = median_time(
-                lambda sql=peer_sql, p=peer_params, n=shown: duck.execute(sql, p).fetchmany(n), args.rounds
+                lambda sql=peer_sql, p=peer_params, n=shown: duck.execute(sql, p).fetchmany(n),
+                args.rounds,
+                f"{label} duckdb",
             )
             answer = duck.execute(peer_sql, peer_params).fetchmany(len(figures.rows))
             rows.append(
                 (
                     label,
-                    median_time(cold, max(1, args.rounds // 2)),
-                    median_time(aggregate, args.rounds),
+                    median_time(cold, max(1, args.rounds // 2), f"{label} cold"),
+                    median_time(aggregate, args.rounds, f"{label} warm"),
                     peer,
                     png,
                     sorted(map(str, figures.rows)) == sorted(map(str, answer)),
                 )
             )
     print(f"\n{args.rows:,} rows; load average {os.getloadavg()[0]:.1f}\n")
+    print("CPU time (process, median): " + "; ".join(f"{k} {v * 1000:.0f} ms" for k, v in CPU.items()) + "\n")
     print(
         "| chart | Kaidan cold | Kaidan warm | DuckDB | PNG drawing | warm ÷ DuckDB | warm chart (+PNG) "
         "| cold chart (+PNG) | same rows |"
