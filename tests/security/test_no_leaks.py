@@ -281,6 +281,7 @@ def fillers(world: dict[str, Any]) -> dict[str, list[Any]]:
         "action_id": [1],
         "tile_id": [1, 2, 3],
         "prefix": ["00000000"],
+        "run_id": [1],
     }
 
 
