@@ -122,7 +122,7 @@ def create_datasets() -> dict[str, Dataset]:
     return found
 
 
-def _chart(dataset: Dataset, title: str, actor: User, level: str, **spec: object) -> Chart:
+def _chart(dataset: Dataset, title: str, level: str, *, actor: User, **spec: object) -> Chart:
     columns = {k: _field(dataset, str(v)) for k, v in spec.items() if k in ("dimension", "measure", "series")}
     filters = [
         {"column": _field(dataset, label), "op": op, "value": value}
@@ -144,8 +144,8 @@ def create_dashboards() -> None:
     by_kan = _chart(
         budget,
         "令和8年度 款別の歳出予算（千円）",
-        admin,
         public,
+        actor=admin,
         type="bar",
         dimension="款",
         aggregate="sum",
@@ -156,8 +156,8 @@ def create_dashboards() -> None:
     by_year = _chart(
         budget,
         "年度別の歳出予算（千円）",
-        admin,
         public,
+        actor=admin,
         type="stacked",
         dimension="年度",
         series="会計",
@@ -167,18 +167,18 @@ def create_dashboards() -> None:
     projects = _chart(
         budget,
         "令和8年度の予算事業数",
-        admin,
         public,
+        actor=admin,
         type="number",
         aggregate="count",
         filters=[("年度", "exact", "2026")],
     )
-    kinds = _chart(facilities, "種別ごとの区立施設数", admin, public, type="pie", dimension="種別")
+    kinds = _chart(facilities, "種別ごとの区立施設数", public, actor=admin, type="pie", dimension="種別")
     ages = _chart(
         facilities,
         "建築年と延床面積",
-        admin,
         public,
+        actor=admin,
         type="scatter",
         dimension="建築年",
         measure="延床面積（㎡）",
@@ -188,16 +188,23 @@ def create_dashboards() -> None:
     fields = _chart(
         voices,
         "分野別・対応状況別の区民の声",
-        editor,
         internal,
+        actor=editor,
         type="stacked",
         dimension="分野",
         series="対応状況",
     )
     open_voices = _chart(
-        voices, "未回答の区民の声", editor, internal, type="number", filters=[("対応状況", "not", "回答済")]
+        voices,
+        "未回答の区民の声",
+        internal,
+        actor=editor,
+        type="number",
+        filters=[("対応状況", "not", "回答済")],
     )
-    months = _chart(voices, "月ごとの受付件数", editor, internal, type="line", dimension="受付月", limit=12)
+    months = _chart(
+        voices, "月ごとの受付件数", internal, actor=editor, type="line", dimension="受付月", limit=12
+    )
     dx = Organization.objects.get(code="dx")
     staff = services.create_dashboard(
         actor=admin,
