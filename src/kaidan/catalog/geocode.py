@@ -17,6 +17,7 @@ address, or with one the reference does not hold.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -190,3 +191,27 @@ def _empty_addresses(values: pa.ChunkedArray) -> int:
     empty = [v for v in distinct if not normalize_address(v, strip)]
     blank = pc.sum(pc.is_in(values, value_set=pa.array(empty, pa.string())).cast(pa.int64())).as_py() or 0
     return int(values.null_count + blank)
+
+
+def feature_collection(placed: Placed, limit: int) -> dict[str, Any]:
+    """The placed rows as GeoJSON points (properties by column label), at most `limit` of them."""
+    from kaidan.store.values import to_json
+
+    labels = {f.name: f.label for f in placed.address.dataset.live_fields()}
+    features = []
+    for row in placed.points.slice(0, limit).to_pylist():
+        lat, lon = row.pop("__lat"), row.pop("__lon")
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": {labels.get(k, k): to_json(v) for k, v in row.items()},
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "placed": placed.points.num_rows,
+        "unplaced": placed.unplaced,
+        "reference": placed.reference.name,
+    }
