@@ -52,8 +52,17 @@ class MapWorld:
     visits: Dataset
 
 
-def _import(folder: Path, name: str, text: str, *, actor: Any, org: str, title: str, level: str,
-            columns: dict[str, str] | None = None) -> Dataset:
+def _import(
+    folder: Path,
+    name: str,
+    text: str,
+    *,
+    actor: Any,
+    org: str,
+    title: str,
+    level: str,
+    columns: dict[str, str] | None = None,
+) -> Dataset:
     path = folder / f"{name}.csv"
     path.write_text(text, encoding="utf-8")
     plan, _analysis = plan_import(path, dataset=name, organization=org, title=title, classification=level)
@@ -68,12 +77,48 @@ def build(folder: Path, make_org: Any, make_user: Any) -> MapWorld:
     partner = make_org("houkatsu", kind=Organization.Kind.PARTNER, name="池尻地域包括支援センター")
     editor = make_user("fukushi.editor", fukushi, role="manager")
     partner_user = make_user("houkatsu.staff", partner, role="viewer")
-    towns = _import(folder, "town-coordinates", TOWNS, actor=SYSTEM, org="dx", title="町丁目の代表点",
-                    level=Level.PUBLIC)
-    facilities = _import(folder, "facilities", FACILITIES, actor=SYSTEM, org="dx", title="区の施設",
-                         level=Level.PUBLIC)
-    visits = _import(folder, "visits", VISITS, actor=editor, org="fukushi", title="訪問記録",
-                     level=Level.LIMITED, columns={"氏名": Level.RESTRICTED})
-    grant_access(visits, actor=editor, organization=partner, clearance=Level.LIMITED,
-                 row_filter=[{"field": "地区", "op": "in", "value": ["池尻"]}])
+    towns = _import(
+        folder, "town-coordinates", TOWNS, actor=SYSTEM, org="dx", title="町丁目の代表点", level=Level.PUBLIC
+    )
+    facilities = _import(
+        folder, "facilities", FACILITIES, actor=SYSTEM, org="dx", title="区の施設", level=Level.PUBLIC
+    )
+    visits = _import(
+        folder,
+        "visits",
+        VISITS,
+        actor=editor,
+        org="fukushi",
+        title="訪問記録",
+        level=Level.LIMITED,
+        columns={"氏名": Level.RESTRICTED},
+    )
+    grant_access(
+        visits,
+        actor=editor,
+        organization=partner,
+        clearance=Level.LIMITED,
+        row_filter=[{"field": "地区", "op": "in", "value": ["池尻"]}],
+    )
     return MapWorld(dx, fukushi, partner, editor, partner_user, towns, facilities, visits)
+
+
+def square(lon: float, lat: float, size: float = 0.004) -> list[list[list[float]]]:
+    return [[[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]]
+
+
+def boundary_geojson(**extra: Any) -> dict[str, Any]:
+    """Three districts (池尻, 太子堂, 三軒茶屋) as squares, named in the property 地区."""
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"地区": name, "コード": code},
+            "geometry": {"type": "Polygon", "coordinates": square(lon, lat)},
+        }
+        for name, code, lon, lat in (
+            ("池尻", 1, 139.675, 35.650),
+            ("太子堂", 2, 139.668, 35.641),
+            ("三軒茶屋", 3, 139.667, 35.640),
+        )
+    ]
+    return {"type": "FeatureCollection", "features": features, **extra}

@@ -69,7 +69,9 @@ def test_rows_entered_into_a_template_dataset_are_checked_on_content_before_publ
     org, editor, manager = bosai
     dataset = create_from_template(template("aed"), name="aed-setagaya", organization=org, actor=editor)
     add_record(dataset, GOOD_AED, actor=editor)
-    add_record(dataset, {**GOOD_AED, "no": "0002", "都道府県コード又は市区町村コード": "131120"}, actor=editor)
+    add_record(
+        dataset, {**GOOD_AED, "no": "0002", "都道府県コード又は市区町村コード": "131120"}, actor=editor
+    )
     result = check(dataset)
     assert result.count == 1
     assert result.violations[0].column == "都道府県コード又は市区町村コード"

@@ -21,9 +21,12 @@ def test_the_dataset_page_maps_by_address_and_counts_the_unplaced_rows(client, w
     page = client.get("/dataset/facilities/").content.decode()
     assert 'data-geojson="/dataset/facilities/geocoded.geojson"' in page
     assert "町丁目の代表点" in page
-    assert "2 rows could not be placed (1 without an address, 1 not in the list)" in client.get(
-        "/dataset/facilities/", headers={"Accept-Language": "en"}, HTTP_COOKIE="django_language=en"
-    ).content.decode()
+    assert (
+        "2 rows could not be placed (1 without an address, 1 not in the list)"
+        in client.get(
+            "/dataset/facilities/", headers={"Accept-Language": "en"}, HTTP_COOKIE="django_language=en"
+        ).content.decode()
+    )
 
 
 def test_the_geocoded_geojson_has_the_placed_points_and_the_unplaced_count(client, world):

@@ -73,12 +73,14 @@ READ_PURPOSES: dict[str, str | Promise] = {
     "datastore_sql": pgettext_lazy("audit read", "an open-data SQL query"),
     "case": pgettext_lazy("audit read", "a procedure case"),
     "kpi": pgettext_lazy("audit read", "a KPI"),
+    "map": pgettext_lazy("audit read", "a map"),
 }
 
 
 def _actions() -> dict[str, AuditAction]:
     actions = [
         AuditAction("analysis.sql", pgettext_lazy("audit action", "SQL query run"), "object.view"),
+        AuditAction("analysis.boundary.upload", pgettext_lazy("audit action", "Boundary file uploaded")),
         AuditAction("problems.kpi.create", pgettext_lazy("audit action", "KPI created")),
         AuditAction("problems.kpi.change", pgettext_lazy("audit action", "KPI changed")),
         AuditAction("problems.problem.create", pgettext_lazy("audit action", "Problem recorded")),

@@ -145,7 +145,9 @@ def _reference_table(rel: VisibleRelation, addr: Field, lat: Field, lon: Field) 
 
 def _renamed(grouped: pa.Table) -> pa.Table:
     """A group_by's answer with its aggregates named as their columns (``__lat_mean`` → ``__lat``)."""
-    return grouped.rename_columns([n.rsplit("_", 1)[0] if n.endswith(("_mean", "_max")) else n for n in grouped.column_names])
+    return grouped.rename_columns(
+        [n.rsplit("_", 1)[0] if n.endswith(("_mean", "_max")) else n for n in grouped.column_names]
+    )
 
 
 def geocode(dataset: Dataset, *, actor: Actor) -> Placed | None:

@@ -11,8 +11,8 @@ portal shows its conformance. A CSV template with the header row is offered for 
 from __future__ import annotations
 
 import csv
-import re
 import io
+import re
 
 from django.db import transaction
 
@@ -102,7 +102,9 @@ def create_from_template(
     with transaction.atomic():
         if Dataset.objects.filter(name=name).exists():
             raise TemplateRefused(
-                Message(gettext_noop("the dataset name '%(name)s' cannot be used: choose another name"), name=name)
+                Message(
+                    gettext_noop("the dataset name '%(name)s' cannot be used: choose another name"), name=name
+                )
             )
         dataset = Dataset.objects.create(
             name=name,

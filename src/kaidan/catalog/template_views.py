@@ -18,7 +18,9 @@ from .standard_datasets import TemplateRefused
 
 class TemplateForm(forms.Form):
     template = forms.ChoiceField(label=_("Standard template"))
-    title = forms.CharField(label=_("Title"), max_length=200, required=False, help_text=_("Empty: the standard's title."))
+    title = forms.CharField(
+        label=_("Title"), max_length=200, required=False, help_text=_("Empty: the standard's title.")
+    )
     name = forms.RegexField(
         label=_("Machine name for URLs"),
         regex=standard_datasets.NAME,
@@ -31,8 +33,11 @@ class TemplateForm(forms.Form):
 
     def __init__(self, *args: object, organizations: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["template"].choices = [(s.key, s.title) for s in standard_datasets.templates()]
-        self.fields["organization"].choices = organizations
+        template = self.fields["template"]
+        organization = self.fields["organization"]
+        assert isinstance(template, forms.ChoiceField) and isinstance(organization, forms.ChoiceField)
+        template.choices = [(s.key, s.title) for s in standard_datasets.templates()]
+        organization.choices = organizations
 
 
 @login_required

@@ -271,15 +271,22 @@ def geocoded(dataset: Dataset) -> Geocoded | None:
     if reference is None:
         return None
     key = readcache.digest(
-        "geocoded", dataset.pk, dataset.current_revision, str(dataset.updated_at), reference.pk,
-        reference.current_revision, str(reference.updated_at),
+        "geocoded",
+        dataset.pk,
+        dataset.current_revision,
+        str(dataset.updated_at),
+        reference.pk,
+        reference.current_revision,
+        str(reference.updated_at),
     )
 
     def compute() -> Geocoded | None:
         found = geocode.geocode(dataset, actor=None)
         if found is None:
             return None
-        return Geocoded(found.points.num_rows, found.total, found.no_address, found.not_found, found.reference.title)
+        return Geocoded(
+            found.points.num_rows, found.total, found.no_address, found.not_found, found.reference.title
+        )
 
     return readcache.get_or_compute(key, compute)
 

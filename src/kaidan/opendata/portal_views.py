@@ -12,7 +12,14 @@ from urllib.parse import urlencode, urlsplit
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -146,7 +153,9 @@ def dataset_page(request: HttpRequest, name: str) -> HttpResponse:
 def geocoded(request: HttpRequest, name: str) -> JsonResponse:
     """The rows placed by address from the ward's own list, as GeoJSON (with the count left unplaced)."""
     dataset = _published_or_404(name)
-    response = JsonResponse(portal.geocoded_features(dataset, MAP_LIMIT), json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        portal.geocoded_features(dataset, MAP_LIMIT), json_dumps_params={"ensure_ascii": False}
+    )
     response["Content-Type"] = "application/geo+json"
     response["Access-Control-Allow-Origin"] = "*"
     return response

@@ -44,7 +44,8 @@ class Command(BaseCommand):
         org = resolve_organization(opts["org"])
         if org is None:
             raise CommandError(
-                Message(gettext_noop("no organization '%(name)s'"), name=opts["org"]).bilingual(), returncode=2
+                Message(gettext_noop("no organization '%(name)s'"), name=opts["org"]).bilingual(),
+                returncode=2,
             )
         dataset = standard_datasets.create_from_template(
             standard,
