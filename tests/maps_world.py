@@ -118,7 +118,7 @@ def boundary_geojson(**extra: Any) -> dict[str, Any]:
         for name, code, lon, lat in (
             ("池尻", 1, 139.675, 35.650),
             ("太子堂", 2, 139.668, 35.641),
-            ("三軒茶屋", 3, 139.667, 35.640),
+            ("三軒茶屋", 3, 139.660, 35.636),
         )
     ]
     return {"type": "FeatureCollection", "features": features, **extra}

@@ -1,7 +1,7 @@
 /* The analysis map: points, or districts coloured by class (the page's table has the same numbers). */
 (function () {
   "use strict";
-  var COLOURS = ["#f2f2f2", "#e8f1fe", "#9db7f9", "#4979f5", "#0031d8", "#000060"];
+  var COLOURS = ["#ffffff", "#c5d7fb", "#7096f8", "#3460fb", "#0031d8", "#000060"];
 
   function text(value) { return value === null || value === undefined ? "—" : String(value); }
 
@@ -28,7 +28,8 @@
       var districts = JSON.parse(document.getElementById("map-districts").textContent);
       layer = L.geoJSON(districts, {
         style: function (feature) {
-          return { color: "#333333", weight: 1, fillOpacity: 0.8, fillColor: COLOURS[feature.properties.kaidan_class || 0] };
+          var level = feature.properties.kaidan_class || 0;
+          return { color: "#333333", weight: 1, dashArray: level ? null : "4 3", fillOpacity: 0.8, fillColor: COLOURS[level] };
         },
         onEachFeature: function (feature, shape) {
           shape.bindTooltip(text(feature.properties.kaidan_district) + ": " + text(feature.properties.kaidan_value));
