@@ -38,3 +38,9 @@ def test_lookup_forms_go_from_the_whole_address_to_the_town():
     assert address_keys("池尻3-4-5") == ["池尻3-4-5", "池尻3-4", "池尻3", "池尻"]
     assert address_keys("池尻3-4-5こぽ101")[:2] == ["池尻3-4-5こぽ101", "池尻3-4-5"]
     assert address_keys("") == []
+
+
+def test_a_building_after_the_number_keeps_the_address_findable():
+    form = normalize_address("池尻3丁目4番5号コーポ池尻101")
+    assert form.startswith("池尻3-4-5")
+    assert "池尻3-4-5" in address_keys(form)

@@ -7,7 +7,8 @@ address column (住所, 所在地 or 町丁目) and latitude/longitude columns �
 Both sides are read through the one gate as the same actor (the portal as the anonymous visitor, the
 analysis map as the staff member), so a reference the actor may not read places nothing. Addresses are
 compared in one form (kaidan.values.address: width, 丁目 forms, hyphen variants, 〒, the ward's own
-prefecture and municipality names dropped), computed in Python once per *distinct* address; the rows
+prefecture and municipality names dropped), computed once per *distinct* address by Arrow string kernels
+(kaidan.catalog.address_forms, Python only for the rare addresses that need it); the rows
 themselves are matched by Arrow joins (the target's address column against the forms, the forms against
 the reference), never row by row. Each address takes the most specific form the reference has (池尻3-4-5,
 then 池尻3-4, 池尻3, 池尻). The answer says how many rows were placed and how many could not be: without an
@@ -26,8 +27,8 @@ from django.conf import settings
 from kaidan.access.actors import Actor
 from kaidan.store import arrow
 from kaidan.store.relation import VisibleRelation, compile_relation
-from kaidan.values.address import address_keys, normalize_address
 
+from .address_forms import address_forms, empty_addresses, forms_and_blanks
 from .models import Dataset, Field
 
 DEFAULT_DATASET = "town-coordinates"
@@ -104,50 +105,48 @@ def _strip() -> tuple[str, ...]:
     return tuple(p for p in (prefecture, municipality) if p)
 
 
-def _forms(values: pa.Array, *, keys: bool) -> pa.Table:
-    """Each distinct address and its lookup forms (``__value``, ``__key``, ``__level``: higher is more
-    specific), or (keys=False) its one normalized form: Python once per distinct value."""
-    strip = _strip()
-    out_value: list[str] = []
-    out_key: list[str] = []
-    out_level: list[int] = []
-    for value in pc.unique(values.cast(pa.string())).drop_null().to_pylist():
-        form = normalize_address(value, strip)
-        found = address_keys(form) if keys else ([form] if form else [])
-        for i, key in enumerate(found):
-            out_value.append(value)
-            out_key.append(key)
-            out_level.append(len(found) - i)
-    return pa.table(
-        {
-            "__value": pa.array(out_value, pa.string()),
-            "__key": pa.array(out_key, pa.string()),
-            "__level": pa.array(out_level, pa.int32()),
-        }
-    )
-
-
-def _reference_table(rel: VisibleRelation, addr: Field, lat: Field, lon: Field) -> pa.Table:
-    """The reference's forms with their coordinates (``__key``, ``__lat``, ``__lon``; duplicates averaged)."""
-    snap = arrow.snapshot(rel)
-    table = pa.table(
-        {
-            "__value": snap.column(addr.name).cast(pa.string()),
-            "__lat": snap.column(lat.name).cast(pa.float64()),
-            "__lon": snap.column(lon.name).cast(pa.float64()),
-        }
-    ).filter(pc.is_valid(pc.field("__lat")) & pc.is_valid(pc.field("__lon")))
-    forms = _forms(table.column("__value"), keys=False).select(["__value", "__key"])
-    joined = table.join(forms, "__value", join_type="inner")
-    grouped = joined.group_by("__key").aggregate([("__lat", "mean"), ("__lon", "mean")])
-    return _renamed(grouped).select(["__key", "__lat", "__lon"])
-
-
 def _renamed(grouped: pa.Table) -> pa.Table:
     """A group_by's answer with its aggregates named as their columns (``__lat_mean`` → ``__lat``)."""
     return grouped.rename_columns(
         [n.rsplit("_", 1)[0] if n.endswith(("_mean", "_max")) else n for n in grouped.column_names]
     )
+
+
+def match(
+    rows: pa.Table, column: str, reference: pa.Table, strip: tuple[str, ...] = ()
+) -> tuple[pa.Table, int]:
+    """The rows whose `column` (an address) the reference places, with ``__lat``/``__lon`` appended, in their
+    order; and how many rows have no address. `reference` has the columns ``address``, ``lat``, ``lon``.
+
+    Pure Arrow (bench/geocode_bench.py measures it): forms by Arrow kernels (kaidan.catalog.address_forms)
+    once per distinct address on each side, then joins — the reference's forms to its coordinates (duplicates averaged), the rows' forms to those, the
+    most specific form kept per address, and the rows to their address's point."""
+    ref = pa.table(
+        {
+            "__value": reference.column("address").cast(pa.string()),
+            "__lat": reference.column("lat").cast(pa.float64()),
+            "__lon": reference.column("lon").cast(pa.float64()),
+        }
+    ).filter(pc.is_valid(pc.field("__lat")) & pc.is_valid(pc.field("__lon")))
+    ref_forms = address_forms(ref.column("__value"), strip, keys=False).select(["__value", "__key"])
+    points = _renamed(
+        ref.join(ref_forms, "__value", join_type="inner")
+        .group_by("__key")
+        .aggregate([("__lat", "mean"), ("__lon", "mean")])
+    )
+    values = rows.column(column).cast(pa.string())
+    forms, blanks = forms_and_blanks(values, strip)
+    candidates = forms.join(points, "__key", join_type="inner")
+    best = _renamed(candidates.group_by("__value").aggregate([("__level", "max")]))
+    chosen = candidates.join(best, ["__value", "__level"], join_type="inner").select(
+        ["__value", "__lat", "__lon"]
+    )
+    chosen = _renamed(chosen.group_by("__value").aggregate([("__lat", "mean"), ("__lon", "mean")]))
+    numbered = rows.append_column("__row", pa.array(range(rows.num_rows), pa.int64())).append_column(
+        "__value", values
+    )
+    placed = numbered.join(chosen, "__value", join_type="inner").sort_by("__row")
+    return placed.drop_columns(["__row", "__value"]), empty_addresses(values, blanks)
 
 
 def geocode(dataset: Dataset, *, actor: Actor) -> Placed | None:
@@ -161,21 +160,15 @@ def geocode(dataset: Dataset, *, actor: Actor) -> Placed | None:
     address = address_field(rel.visible)
     assert address is not None
     rows = arrow.snapshot(rel)
-    rows = rows.append_column("__row", pa.array(range(rows.num_rows), pa.int64()))
-    values = rows.column(address.name).cast(pa.string())
-    rows = rows.append_column("__value", values)
-    # address → its most specific form the reference holds → coordinates
-    candidates = _forms(values, keys=True).join(
-        _reference_table(ref_rel, ref_addr, ref_lat, ref_lon), "__key", join_type="inner"
+    snap = arrow.snapshot(ref_rel)
+    ref = pa.table(
+        {
+            "address": snap.column(ref_addr.name),
+            "lat": snap.column(ref_lat.name),
+            "lon": snap.column(ref_lon.name),
+        }
     )
-    best = _renamed(candidates.group_by("__value").aggregate([("__level", "max")]))
-    chosen = candidates.join(best, ["__value", "__level"], join_type="inner").select(
-        ["__value", "__lat", "__lon"]
-    )
-    chosen = _renamed(chosen.group_by("__value").aggregate([("__lat", "mean"), ("__lon", "mean")]))
-    placed = rows.join(chosen, "__value", join_type="inner").sort_by("__row")
-    no_address = _empty_addresses(values)
-    points = placed.drop_columns(["__row", "__value"])
+    points, no_address = match(rows, address.name, ref, _strip())
     return Placed(
         points=points,
         total=rows.num_rows,
@@ -184,15 +177,6 @@ def geocode(dataset: Dataset, *, actor: Actor) -> Placed | None:
         reference=reference,
         address=address,
     )
-
-
-def _empty_addresses(values: pa.ChunkedArray) -> int:
-    """Rows whose address is missing or has no comparable form (blank)."""
-    strip = _strip()
-    distinct = pc.unique(values).drop_null().to_pylist()
-    empty = [v for v in distinct if not normalize_address(v, strip)]
-    blank = pc.sum(pc.is_in(values, value_set=pa.array(empty, pa.string())).cast(pa.int64())).as_py() or 0
-    return int(values.null_count + blank)
 
 
 def feature_collection(placed: Placed, limit: int) -> dict[str, Any]:

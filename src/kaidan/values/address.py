@@ -15,17 +15,19 @@ form with fewer numbers (池尻3-4-5, 池尻3-4, 池尻3, 池尻), so a referenc
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .textsearch import normalize
 
 KANJI_DIGITS = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 KANJI_NUMBER = re.compile(r"[〇一二三四五六七八九十百]+(?=丁目|丁|番地|番|号|$|-)")
+KANJI_DIGIT = re.compile(r"[〇一二三四五六七八九十百]")
 POSTAL = re.compile(r"^\d{3}-?\d{4}")
 BLOCKS = re.compile(r"(\d+)(?:丁目|丁|番地の?|番|号|の)(?=\d|$)")
 NUMBERS = re.compile(r"^(?P<head>\D*?)(?P<numbers>\d+(?:-\d+)*)(?P<rest>.*)$")
 
 
-def _kanji_number(text: str) -> str:
+def kanji_number(text: str) -> str:
     """一 → 1, 十二 → 12, 二十三 → 23, 百五 → 105 (the numbers of 丁目 and 番地)."""
     total, current = 0, 0
     for char in text:
@@ -40,21 +42,26 @@ def _kanji_number(text: str) -> str:
     return str(total + current)
 
 
+@lru_cache(maxsize=64)
+def prefixes(strip: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(p for p in (normalize(s).replace(" ", "") for s in strip) if p)
+
+
 def normalize_address(text: object, strip: tuple[str, ...] = ()) -> str:
     """The comparable form of an address (see the module docstring); "" for no address."""
     value = normalize(text).replace(" ", "")
     value = POSTAL.sub("", value)
-    for prefix in (normalize(p).replace(" ", "") for p in strip):
-        if prefix and value.startswith(prefix):
+    for prefix in prefixes(strip):
+        if value.startswith(prefix):
             value = value[len(prefix) :]
-    value = KANJI_NUMBER.sub(lambda m: _kanji_number(m.group()), value)
-    while True:  # 3丁目4番5号 → 3-4-5 (each pass rewrites the blocks that are followed by a number)
-        changed = BLOCKS.sub(r"\1-", value)
-        if changed == value:
-            break
-        value = changed
-    value = re.sub(r"(\d)(?:丁目|番地|番|号)$", r"\1", value)
+    if KANJI_DIGIT.search(value):
+        value = KANJI_NUMBER.sub(lambda m: kanji_number(m.group()), value)
+    value = BLOCKS.sub(_hyphen, value)  # 3丁目4番5号 → 3-4-5- (the lookahead consumes no digit)
     return value.strip("-")
+
+
+def _hyphen(found: re.Match[str]) -> str:
+    return found.group(1) + "-"
 
 
 def address_keys(form: str) -> list[str]:
