@@ -217,3 +217,19 @@ def test_a_multipolygon_is_accepted_and_a_large_file_refused():
     parsed, key = boundaries.validate(json.dumps(multi).encode())
     assert key == "地区" and len(parsed["features"]) == 3
     assert "at most 5 MB" in refusal(b" " * (boundaries.MAX_BYTES + 1))
+
+
+def test_the_demo_has_a_district_map_of_the_watch_list(db):
+    import io
+
+    from django.core.management import call_command
+
+    from kaidan.accounts.models import User
+
+    call_command("demo", stdout=io.StringIO())
+    manager = User.objects.get(username="fukushi.manager")
+    [boundary] = boundaries.list_boundaries(actor=manager)
+    src = maps.source("dataset:mimamori", actor=manager)
+    shown = maps.choropleth(src, boundary, "地区", "count", "", actor=manager)
+    assert {d.name for d in shown.districts} == {"池尻", "太子堂", "三軒茶屋", "三宿"}
+    assert all(d.on_map and d.value for d in shown.districts)
