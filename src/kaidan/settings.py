@@ -321,6 +321,9 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("KAID
 # default): points on a plain background, nothing fetched from elsewhere (docs/opendata.md).
 MAP_TILE_URL = os.environ.get("KAIDAN_MAP_TILE_URL", "").strip()
 MAP_TILE_ATTRIBUTION = os.environ.get("KAIDAN_MAP_TILE_ATTRIBUTION", "").strip()
+# The ward's own address list (住所 / 緯度 / 経度, e.g. one row per 町丁目) that places rows with an address but
+# no coordinates on the maps (kaidan.catalog.geocode); empty turns geocoding off. Nothing is sent elsewhere.
+GEOCODE_DATASET = os.environ.get("KAIDAN_GEOCODE_DATASET", "town-coordinates").strip()
 
 LOGGING = {
     "version": 1,

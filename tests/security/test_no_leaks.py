@@ -354,6 +354,11 @@ VARIANTS: dict[str, list[str]] = {
         f"sql=SELECT * FROM {name}&run=1" for name in ("mixed", "naisho", "gentei", "himitsu", "mikettei")
     ]
     + ["sql=SELECT * FROM mixed&run=1&as_of=1"],
+    # the analysis map: every dataset's points, and district sums asked for the secret columns
+    "analysis:map": [
+        f"kind=points&source=dataset:{name}" for name in ("mixed", "naisho", "gentei", "himitsu", "mikettei")
+    ]
+    + [f"kind=choropleth&source=dataset:mixed&boundary=1&district={c}" for c in ("秘メモ", "地区", "名前")],
     # the REST API (kaidan.api): the grid's query, past revisions, every export format, diffs both ways
     "api:list_records": [
         "",

@@ -74,6 +74,7 @@ READ_PURPOSES: dict[str, str | Promise] = {
     "case": pgettext_lazy("audit read", "a procedure case"),
     "kpi": pgettext_lazy("audit read", "a KPI"),
     "chart": pgettext_lazy("audit read", "a chart"),
+    "map": pgettext_lazy("audit read", "a map"),
 }
 
 
@@ -97,6 +98,7 @@ def _actions() -> dict[str, AuditAction]:
             pgettext_lazy("audit action", "Dashboard publication stopped"),
             "object.manage",
         ),
+        AuditAction("analysis.boundary.upload", pgettext_lazy("audit action", "Boundary file uploaded")),
         AuditAction("problems.kpi.create", pgettext_lazy("audit action", "KPI created")),
         AuditAction("problems.kpi.change", pgettext_lazy("audit action", "KPI changed")),
         AuditAction("problems.problem.create", pgettext_lazy("audit action", "Problem recorded")),

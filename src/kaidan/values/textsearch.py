@@ -46,7 +46,23 @@ ITAIJI = str.maketrans(
         "檜": "桧",
     }
 )
+KATAKANA_TO_HIRAGANA = str.maketrans({chr(c): chr(c - 0x60) for c in range(ord("ァ"), ord("ヶ") + 1)})
 SMALL_KANA = str.maketrans("ぁぃぅぇぉっゃゅょゎゕゖ", "あいうえおつやゆよわかけ")
+
+
+def _composed() -> dict[int, str]:
+    """katakana → hiragana, then itaiji, then small kana, as one table (one pass over the text)."""
+    keys = {*KATAKANA_TO_HIRAGANA, *ITAIJI, *SMALL_KANA}
+    table: dict[int, str] = {}
+    for key in keys:
+        char = chr(key).translate(KATAKANA_TO_HIRAGANA).translate(ITAIJI).translate(SMALL_KANA)
+        if char != chr(key):
+            table[key] = char
+    return table
+
+
+FOLD = _composed()
+NEEDS_FOLD = re.compile("[" + re.escape("".join(chr(k) for k in FOLD)) + "]")
 DASHES = re.compile(r"[‐‑‒–—―−ｰ－﹣⁃]")
 SPACES = re.compile(r"\s+")
 DIGIT_DASH = re.compile(r"(?<=\d)ー(?=\d)")
@@ -56,8 +72,8 @@ TOKEN_CHARS = re.compile(r"\w", re.UNICODE)
 def normalize(text: object) -> str:
     """The searchable form of a text (see the module docstring)."""
     value = unicodedata.normalize("NFKC", str(text or "")).casefold()
-    value = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in value)  # katakana → hiragana
-    value = value.translate(ITAIJI).translate(SMALL_KANA)
+    if NEEDS_FOLD.search(value):  # most texts have none of these characters: skip the (slower) translate
+        value = value.translate(FOLD)
     value = DIGIT_DASH.sub("-", value)  # 03ー1234ー5678: a long-vowel mark typed as a dash between digits
     value = value.replace("〒", "").replace("ー", "")
     value = DASHES.sub("-", value)
