@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kaidan.accounts.models import Organization, User
 from kaidan.core.errors import NotFound
 
-from . import cases, counter, selectors, services
+from . import cases, counter, mail, selectors, services
 from .forms import KIND_LABELS, ApplicationForm, FieldForm, ProcedureForm
 from .models import CaseStatus, ProcedureVersion
 from .schema import load
@@ -233,6 +233,9 @@ def case(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         elif action == "comment" and text:
             cases.comment(procedure, pk, text, actor=request.user)
             messages.success(request, _("Comment added."))
+        elif action == "resend" and request.POST.get("notice", "").isdigit():
+            cases.send_notice_again(procedure, pk, int(request.POST["notice"]), actor=request.user)
+            messages.success(request, _("The e-mail is being sent again."))
         elif action == "assign":
             chosen = request.POST.get("assignee", "")
             assignee = User.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
@@ -253,6 +256,7 @@ def case(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "status_choices": [(s, CaseStatus(s).label) for s in view.next_statuses],
             "assignable": cases.assignable(procedure, actor=request.user) if view.can_edit else [],
             "notices": view.submission.notices.all(),
+            "max_attempts": mail.MAX_ATTEMPTS,
             "may_request_correction": view.can_edit
             and view.submission.status not in (CaseStatus.COMPLETED, CaseStatus.REJECTED),
             "nav_procedures": True,

@@ -8,6 +8,7 @@ drop input either: a refused post shows the form again with the answers.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -63,6 +64,10 @@ def _form_page(
         )
         if draft is not None
         else "",
+        "retention_days": applications.draft_retention_days(),
+        "kept_until": draft.updated_at + timedelta(days=applications.draft_retention_days())
+        if draft is not None
+        else None,
         **extra,
     }
     return render(request, "procedures/apply.html", context, status=status)
