@@ -153,11 +153,13 @@ def test_staff_process_a_case_and_the_resident_corrects_on_the_status_page(ward)
     staff.post(case_url, {"action": "correction", "text": "希望日を平日にしてください"})
     returned = resident.get(status_url).content.decode()
     assert "希望日を平日にしてください" in returned and "QINTERNAL" not in returned
+    assert "添付済み：photo.png" in returned  # the file sent stays unless another is chosen
     data = ApplicationForm.data_from(submission.version, {**ANSWERS, "day": "R8.12.11"}, "")
     corrected = resident.post(status_url, {k: v for k, v in data.items() if k != "contact_email"})
     assert corrected.status_code == 302
     submission.refresh_from_db()
     assert submission.status == CaseStatus.REVIEWING and submission.answers["day"] == "2026-12-11"
+    assert submission.answers["photo"]["filename"] == "photo.png"
     staff.post(case_url, {"action": "status", "status": "completed"})
     assert "完了" in resident.get(status_url).content.decode()
 
