@@ -149,6 +149,7 @@ def test_staff_process_a_case_and_the_resident_corrects_on_the_status_page(ward)
     case_url = f"/procedures/manage/{procedure.slug}/cases/{submission.pk}/"
     page = staff.get(case_url).content.decode()
     assert "03-1234-5678" in page and "photo.png" in page
+    assert "その他の品目" not in page  # asked only for その他: not asked, not listed
     staff.post(case_url, {"action": "comment", "text": "内部メモQINTERNAL"})
     staff.post(case_url, {"action": "correction", "text": "希望日を平日にしてください"})
     returned = resident.get(status_url).content.decode()

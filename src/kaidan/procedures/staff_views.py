@@ -15,7 +15,7 @@ from kaidan.core.errors import NotFound
 from . import cases, counter, mail, selectors, services
 from .forms import KIND_LABELS, ApplicationForm, FieldForm, ProcedureForm
 from .models import CaseStatus, ProcedureVersion
-from .schema import load
+from .schema import load, visible
 from .services import ProcedureRejected
 
 KINDS = dict(KIND_LABELS)
@@ -245,7 +245,12 @@ def case(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             messages.error(request, _("Enter a text first."))
         return redirect("procedures:case", slug=slug, pk=pk)
     view = cases.get_case(procedure, pk, actor=request.user)
-    view.answers = [(d, _shown(value), shown) for d, value, shown in view.answers]
+    given = {d.key: value for d, value, _shown_to_reader in view.answers}
+    view.answers = [  # a conditional field not asked (and so empty) is left out, as on the resident's page
+        (d, _shown(value), shown)
+        for d, value, shown in view.answers
+        if value is not None or visible(d, given)
+    ]
     return render(
         request,
         "procedures/case.html",
