@@ -402,6 +402,11 @@ def body_text(response: Any) -> str:
     if raw[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             parts += [archive.read(n).decode("utf-8", "replace") for n in archive.namelist()]
+    elif raw[:5] == b"%PDF-":  # the counter's printed sheet: its text (pypdf reads NULs between glyphs)
+        from pypdf import PdfReader
+
+        pages = PdfReader(io.BytesIO(raw)).pages
+        parts.append("".join("".join(p.extract_text().replace("\x00", "").split()) for p in pages))
     elif raw[:4] == b"PAR1":
         import pyarrow.parquet as pq
 
@@ -504,6 +509,11 @@ def test_the_owner_editor_sees_every_marker_somewhere_so_the_markers_are_real(wo
             "/problems/",
         ]
     )
+    from kaidan.procedures import sheet
+
+    if sheet.available():  # the printed sheet is read too
+        printed = body_text(client.get(f"/procedures/manage/soudan/counter/{counter_link}/sheet.pdf"))
+        assert lw.PROC_COUNTER in printed
     text += body_text(Client().get(world["procedure"]["applicant_tokens"][0].join(["/procedures/s/", "/"])))
     text += body_text(Client().get(f"/procedures/d/{resume_token(Draft.objects.get(pk=pending))}/"))
     for marker in lw.MARKERS - lw.UNSHOWN:
