@@ -296,3 +296,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("KAIDAN_LOG_LEVEL", "WARNING")},
 }
+
+KAIDAN_WEBHOOK_BACKOFF = _env_int("KAIDAN_WEBHOOK_BACKOFF", 30)
+"""Seconds before a failed webhook delivery's second attempt (doubling after each further failure)."""
+KAIDAN_WEBHOOK_LEASE = _env_int("KAIDAN_WEBHOOK_LEASE", 300)
+"""Seconds a claimed delivery waits before another worker may try it (when the first died mid-send)."""

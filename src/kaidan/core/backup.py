@@ -31,6 +31,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
+from kaidan.core import failpoints
 from kaidan.core.errors import DomainError
 from kaidan.store import instance
 from kaidan.values.messages import Message, gettext_noop
@@ -132,14 +133,39 @@ def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
     return members
 
 
+UNFINISHED = "restore.unfinished"
+"""Written into the data directory before a restore touches anything, removed when it has finished: an
+instance holding it was being restored when the process died, and may be restored into again."""
+
+
+def unfinished_restore() -> bool:
+    return (Path(settings.DATA_DIR) / UNFINISHED).exists()
+
+
 def restore(archive: Path) -> dict[str, Any]:
-    """Restore `archive` into this (empty) instance; returns the backup's manifest."""
-    if not instance.is_empty():
+    """Restore `archive` into this (empty) instance; returns the backup's manifest.
+
+    Killed half-way (after the database, before the files or keys), the instance holds data but not all of
+    it; the marker file says so, and running the same restore again completes it (and `kaidan serve` refuses
+    to start meanwhile).
+    """
+    if not instance.is_empty() and not unfinished_restore():
         raise BackupError(
             Message(
                 gettext_noop("This instance already holds data: a backup is restored only into an empty one.")
             )
         )
+    Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    (Path(settings.DATA_DIR) / UNFINISHED).write_text(f"{archive}\n", encoding="utf-8")
+    return _restore(archive)
+
+
+def finish_restore() -> None:
+    """The restore and the migrations after it are done: the instance is whole again."""
+    (Path(settings.DATA_DIR) / UNFINISHED).unlink(missing_ok=True)
+
+
+def _restore(archive: Path) -> dict[str, Any]:
     data_dir = Path(settings.DATA_DIR)
     with tempfile.TemporaryDirectory(prefix="kaidan-restore-") as tmp, tarfile.open(archive, "r:gz") as tar:
         tar.extractall(tmp, members=_safe_members(tar), filter="data")
@@ -155,9 +181,11 @@ def restore(archive: Path) -> dict[str, Any]:
         if connection.vendor == "sqlite":
             name = Path(str(settings.DATABASES["default"]["NAME"]))
             connection.close()
-            for suffix in ("", "-wal", "-shm"):
+            staged = name.with_name(name.name + ".restoring")
+            shutil.copyfile(Path(tmp) / "database" / "kaidan.sqlite3", staged)
+            for suffix in ("-wal", "-shm"):
                 Path(f"{name}{suffix}").unlink(missing_ok=True)
-            shutil.copyfile(Path(tmp) / "database" / "kaidan.sqlite3", name)
+            os.replace(staged, name)  # the whole database or the old one, never half a file
         else:
             args, env = _pg_env()
             connection.close()
@@ -166,12 +194,14 @@ def restore(archive: Path) -> dict[str, Any]:
                     _tool("pg_restore"),
                     "--clean",
                     "--if-exists",
+                    "--single-transaction",
                     "--no-owner",
                     *args,
                     str(Path(tmp) / "database" / "kaidan.pgdump"),
                 ],
                 env,
             )
+        failpoints.reached("restore.after-database")
         if (Path(tmp) / "files").exists():
             shutil.copytree(Path(tmp) / "files", Path(settings.MEDIA_ROOT), dirs_exist_ok=True)
         for key in KEYS:
