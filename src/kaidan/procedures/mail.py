@@ -45,7 +45,7 @@ def _status_label(status: str, language: str) -> str:
 
 
 MAX_ATTEMPTS = 20
-"""Attempts before a notice waits for staff (with six hours between the last ones: about four days)."""
+"""Attempts before a notice waits for staff (with six hours between the last ones: about three days)."""
 LEASE = timedelta(minutes=5)
 """A claimed notice is not claimed again for this long (a sender that died mid-send is retried then)."""
 RETRY_BATCH = 20
