@@ -16,6 +16,7 @@ urlpatterns = [
     path("datasets/", include("kaidan.sharing.urls")),
     path("share/", include("kaidan.links.urls")),
     path("", include("kaidan.sharing.site_urls")),
+    path("import/schedules/", include("kaidan.imports.urls")),
     path("import/", include("kaidan.ingest.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

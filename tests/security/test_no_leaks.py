@@ -259,6 +259,7 @@ def fillers(world: dict[str, Any], actor: str = "") -> dict[str, list[Any]]:
         "key": list(Dataset.objects.values_list("name", flat=True)),
         "action_id": [1],
         "prefix": ["00000000"],
+        "run_id": [1],
     }
 
 

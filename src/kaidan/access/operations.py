@@ -107,6 +107,15 @@ def _actions() -> dict[str, AuditAction]:
             pgettext_lazy("audit action", "Webhook disabled after failures"),
             "object.share",
         ),
+        AuditAction(
+            "imports.schedule.create", pgettext_lazy("audit action", "Import schedule set up"), "object.edit"
+        ),
+        AuditAction(
+            "imports.schedule.change", pgettext_lazy("audit action", "Import schedule changed"), "object.edit"
+        ),
+        AuditAction(
+            "imports.schedule.delete", pgettext_lazy("audit action", "Import schedule removed"), "object.edit"
+        ),
         AuditAction("auth.login", pgettext_lazy("audit action", "Logged in")),
         AuditAction("auth.login_failed", pgettext_lazy("audit action", "Failed login")),
         AuditAction("auth.logout", pgettext_lazy("audit action", "Logged out")),

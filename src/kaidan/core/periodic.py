@@ -5,7 +5,9 @@
   (kaidan.api.webhooks: the outbox is the source of truth, this sweep is the safety net);
 - sending e-mails to applicants whose retry is due (kaidan.procedures.mail: receipts, status changes and
   requests for correction that could not be sent), and deleting residents' drafts abandoned longer than
-  `PROCEDURES_DRAFT_RETENTION_DAYS` with their files (kaidan.procedures.applications).
+  `PROCEDURES_DRAFT_RETENTION_DAYS` with their files (kaidan.procedures.applications);
+- scheduled imports that are due (kaidan.imports): each is claimed here and run as a task on the
+  background worker, so a big file does not hold up the other jobs.
 
 Each job runs on its own: one failing (a database hiccup, a receiver down) is logged and the others still run.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 
 from django.db import close_old_connections, connection
 
@@ -23,6 +26,7 @@ log = logging.getLogger(__name__)
 
 def _jobs() -> list[tuple[str, Callable[[], object]]]:
     from kaidan.api.webhooks import deliver_due
+    from kaidan.imports.services import run_due
     from kaidan.procedures.applications import delete_abandoned_drafts
     from kaidan.procedures.mail import deliver_due as deliver_notices
     from kaidan.sharing.services import release_due
@@ -30,6 +34,7 @@ def _jobs() -> list[tuple[str, Callable[[], object]]]:
     return [
         ("release_due", release_due),
         ("webhooks.deliver_due", deliver_due),
+        ("imports.run_due", partial(run_due, enqueue=True)),
         ("procedures.deliver_notices", deliver_notices),
         ("procedures.delete_abandoned_drafts", delete_abandoned_drafts),
     ]
