@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "kaidan.analysis",
     "kaidan.procedures",
     "kaidan.problems",
+    "kaidan.charts",
     "kaidan.api",
     "kaidan.imports",
     "ninja",  # django-ninja: the REST API and its OpenAPI document (Swagger UI served from its static files)
@@ -221,6 +222,7 @@ MUNICIPALITY_CODE = os.environ.get("KAIDAN_MUNICIPALITY_CODE", "131121")  # 全�
 PREFECTURE_NAME = os.environ.get("KAIDAN_PREFECTURE_NAME", "東京都")
 MUNICIPALITY_NAME = os.environ.get("KAIDAN_MUNICIPALITY_NAME", "世田谷区")
 ANALYSIS_CACHE_MB = _env_int("KAIDAN_ANALYSIS_CACHE_MB", 256)  # Arrow snapshots kept per process
+CHART_FONT = os.environ.get("KAIDAN_CHART_FONT", "").strip()  # empty: IPAex Gothic from matplotlib-fontja
 # Scheduled imports (kaidan.imports, docs/import.md): the hosts the server may fetch files from (comma
 # separated; "*" for any) and the folders it may watch. Both empty by default: the operator opts in.
 IMPORT_URL_HOSTS = [h.strip() for h in os.environ.get("KAIDAN_IMPORT_URL_HOSTS", "").split(",") if h.strip()]

@@ -225,6 +225,7 @@ def world(tmp_path, make_org, make_user, settings):
     invitation = invite(actor=editor, email="new.partner@example.org", organization=partner)
     procedure = lw.add_procedure(owner=owner, houkatsu=houkatsu, editor=editor, mixed=mixed)
     analysis = lw.add_kpis_and_problems(import_dataset, tmp_path, owner=owner, partner=partner, editor=editor)
+    charts = _charts(editor, mixed, opened, partner)
     return {
         "users": users,
         "link": link,
@@ -233,7 +234,52 @@ def world(tmp_path, make_org, make_user, settings):
         "mixed": mixed,
         "procedure": procedure,
         "analysis": analysis,
+        **charts,
     }
+
+
+def _charts(editor: Any, mixed: Dataset, opened: Dataset, partner: Organization) -> dict[str, Any]:
+    """Charts over the secrets: grouped by a 秘 column and listing names (the partner sees 池尻 only), on
+    an internal dashboard shared with the partner; and a dashboard published before its source column
+    was raised to 秘 (the portal must refuse it at view time)."""
+    from kaidan.charts import services as charts
+
+    by_secret = charts.create_chart(
+        actor=editor,
+        title="by secret",
+        owner=mixed.owner,
+        dataset=mixed,
+        spec={"type": "bar", "dimension": "秘メモ"},
+        classification="internal",
+    )
+    names = charts.create_chart(
+        actor=editor,
+        title="names",
+        owner=mixed.owner,
+        dataset=mixed,
+        spec={"type": "table", "dimension": "名前"},
+        classification="internal",
+    )
+    board = charts.create_dashboard(
+        actor=editor, title="board", owner=mixed.owner, classification="internal", slug="leaks"
+    )
+    for chart in (by_secret, names):
+        charts.add_tile(board, chart, actor=editor)
+    grant_access(board, actor=SYSTEM, organization=partner, clearance="limited")
+    by_memo = charts.create_chart(
+        actor=editor,
+        title="memo",
+        owner=opened.owner,
+        dataset=opened,
+        spec={"type": "pie", "dimension": "memo"},
+        classification="public",
+    )
+    public = charts.create_dashboard(
+        actor=editor, title="public board", owner=opened.owner, classification="public", slug="opened-board"
+    )
+    charts.add_tile(public, by_memo, actor=editor)
+    type(public).objects.filter(pk=public.pk).update(published=True)  # published while memo was public
+    return {"charts": [by_secret.pk, names.pk, by_memo.pk]}
 
 
 def fillers(world: dict[str, Any], actor: str = "") -> dict[str, list[Any]]:
@@ -248,9 +294,9 @@ def fillers(world: dict[str, Any], actor: str = "") -> dict[str, list[Any]]:
     return {
         "name": list(Dataset.objects.values_list("name", flat=True)),
         "row_id": [1, 2, 3, 4],
-        "slug": ["ikejiri", procedure["procedure"].slug],
+        "slug": ["ikejiri", "leaks", "opened-board", procedure["procedure"].slug],
         "grant_id": list(AccessGrant.objects.values_list("pk", flat=True)),
-        "pk": sorted(pks | set(analysis["kpis"]) | set(analysis["problems"])),
+        "pk": sorted(pks | set(world["charts"]) | set(analysis["kpis"]) | set(analysis["problems"])),
         "number": [1, 2, 4],
         "token": tokens,
         "job_id": ["00000000-0000-0000-0000-000000000000"],
@@ -258,6 +304,7 @@ def fillers(world: dict[str, Any], actor: str = "") -> dict[str, list[Any]]:
         "action": sorted(ACTIONS),
         "key": list(Dataset.objects.values_list("name", flat=True)),
         "action_id": [1],
+        "tile_id": [1, 2, 3],
         "prefix": ["00000000"],
         "run_id": [1],
     }
