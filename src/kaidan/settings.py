@@ -232,6 +232,10 @@ IMPORT_FOLDERS = [
 IMPORT_FETCH_TIMEOUT = _env_int("KAIDAN_IMPORT_FETCH_TIMEOUT", 60)
 MAX_IMPORT_COLUMNS = _env_int("KAIDAN_MAX_IMPORT_COLUMNS", 1000)
 MAX_IMPORT_UNPACKED_SIZE = _env_int("KAIDAN_MAX_IMPORT_UNPACKED_MB", 1024) * 1024 * 1024
+# Online procedures (docs/procedures.md): how long residents' unsent drafts are kept, and the Japanese font
+# embedded in the counter's printed confirmation sheet (empty: the first one found on the machine).
+PROCEDURES_DRAFT_RETENTION_DAYS = _env_int("KAIDAN_DRAFT_RETENTION_DAYS", 30)
+PROCEDURES_PDF_FONT = os.environ.get("KAIDAN_PDF_FONT", "").strip()
 # Files above this size are streamed to a temporary file instead of being held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Form fields (not files): the import plan form has five fields per column.

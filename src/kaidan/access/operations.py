@@ -292,6 +292,16 @@ def _procedure_actions() -> list[AuditAction]:
             pgettext_lazy("audit action", "Correction requested"),
             "object.edit",
         ),
+        AuditAction(
+            "procedures.case.resend_notice",
+            pgettext_lazy("audit action", "E-mail to the applicant sent again"),
+            "object.edit",
+        ),
+        AuditAction(
+            "procedures.draft.delete_abandoned",
+            pgettext_lazy("audit action", "Abandoned drafts deleted"),
+            "object.edit",
+        ),
     ]
 
 
