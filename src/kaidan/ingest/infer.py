@@ -272,8 +272,9 @@ class _ColumnState:
         pending: dict[str, int] = {}
         digits = 0  # plain ASCII digit strings while only numeric candidates are left: ok for all of them
         digits_ok = all(t in _NUMERIC for t, _c in self.alive)
+        alive = len(self.alive)
         add = self.add
-        for number, value in zip(numbers, values, strict=True):
+        for index, (number, value) in enumerate(zip(numbers, values, strict=True)):
             if type(value) is str:
                 if value in clean:
                     pending[value] = pending.get(value, 0) + 1
@@ -301,6 +302,16 @@ class _ColumnState:
                 and all(results[t] is not None for t, _c in self.alive)
             ):
                 clean.add(value)
+            if len(self.alive) != alive:
+                # a candidate stopped: what the next batch would decide at its start holds from here on
+                alive = len(self.alive)
+                if not alive:
+                    rest = values[index + 1 :]
+                    empty = _count_empty(rest)
+                    self.empty += empty
+                    self.nonempty += len(rest) - empty
+                    break
+                digits_ok = all(t in _NUMERIC for t, _c in self.alive)
         if pending or digits:
             self._apply_pending(pending, digits)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from itertools import islice
 from pathlib import Path
@@ -27,11 +27,13 @@ from .readers import (
     SPREADSHEET_FORMATS,
     NotRectangular,
     Source,
+    Utf8Copy,
     arrow_batches,
     arrow_encoding,
     iter_numbered_rows,
     list_sheets,
     sniff_format,
+    utf8_copy,
 )
 
 SAMPLE_SIZE = 50
@@ -49,6 +51,7 @@ class ArrowScan:
     start: int
     width: int
     checked: bool = False  # the whole file was read this way once (by the analysis)
+    utf8: Utf8Copy | None = None  # the file transcoded once by the analysis, read again by the import
 
 
 @dataclass
@@ -146,10 +149,13 @@ def analyze(
     tracker = TypeTracker(layout.names)
     indices = [c.index for c in layout.columns]
     if analysis.arrow is not None and indices == list(range(analysis.arrow.width)):
+        scan_ = replace(analysis.arrow, utf8=utf8_copy(source))
         try:
-            _scan_arrow(analysis, analysis.arrow, tracker)
-            analysis.arrow = ArrowScan(analysis.arrow.start, analysis.arrow.width, checked=True)
+            _scan_arrow(analysis, scan_, tracker)
+            analysis.arrow = replace(scan_, checked=True)
         except NotRectangular:
+            if scan_.utf8 is not None:
+                scan_.utf8.remove()
             analysis.arrow = None
             analysis.data_rows, analysis.blank_rows, analysis.overflow_count = 0, 0, 0
             analysis.total_rows, analysis.note_rows, analysis.overflow_rows = [], [], []
@@ -242,7 +248,7 @@ def _arrow_records(
 
     limit = limits.max_rows()
     base = scan.start  # records before this batch
-    for batch in arrow_batches(source, scan.start, scan.width):
+    for batch in arrow_batches(source, scan.start, scan.width, utf8=scan.utf8):
         count = batch.num_rows
         if base + count > limit:
             raise limits.too_many_rows(source.path, limit + 1)
