@@ -52,6 +52,7 @@ class ArrowScan:
     width: int
     checked: bool = False  # the whole file was read this way once (by the analysis)
     utf8: Utf8Copy | None = None  # the file transcoded once by the analysis, read again by the import
+    all_data: bool = False  # the analysis found every record from ``start`` on to be a data row
 
 
 @dataclass
@@ -151,8 +152,8 @@ def analyze(
     if analysis.arrow is not None and indices == list(range(analysis.arrow.width)):
         scan_ = replace(analysis.arrow, utf8=utf8_copy(source))
         try:
-            _scan_arrow(analysis, scan_, tracker)
-            analysis.arrow = replace(scan_, checked=True)
+            all_data = _scan_arrow(analysis, scan_, tracker)
+            analysis.arrow = replace(scan_, checked=True, all_data=all_data)
         except NotRectangular:
             if scan_.utf8 is not None:
                 scan_.utf8.remove()
@@ -199,11 +200,14 @@ def _scan_rows(analysis: Analysis, tracker: TypeTracker) -> None:
         tracker.add_columns(numbers, _columns(rows, indices))
 
 
-def _scan_arrow(analysis: Analysis, scan: ArrowScan, tracker: TypeTracker) -> None:
-    """The same pass as ``_scan_rows`` over a rectangular CSV read by Arrow (no row can overflow)."""
+def _scan_arrow(analysis: Analysis, scan: ArrowScan, tracker: TypeTracker) -> bool:
+    """The same pass as ``_scan_rows`` over a rectangular CSV read by Arrow (no row can overflow).
+    True when every record was a data row."""
     layout = analysis.layout
     records = _arrow_records(analysis.source, layout, scan, list(range(scan.width)), arrays=True)
+    all_data = True
     for numbers, columns, others in records:
+        all_data = all_data and not others
         analysis.data_rows += len(numbers)
         if numbers:
             tracker.add_columns(numbers, columns)
@@ -214,6 +218,7 @@ def _scan_arrow(analysis: Analysis, scan: ArrowScan, tracker: TypeTracker) -> No
                 analysis.note_rows.append(number)
             elif kind == "blank":
                 analysis.blank_rows += 1
+    return all_data
 
 
 def _arrow_scan(source: Source, layout: Layout, numbered: list[tuple[int, list[object]]]) -> ArrowScan | None:
@@ -252,8 +257,11 @@ def _arrow_records(
         count = batch.num_rows
         if base + count > limit:
             raise limits.too_many_rows(source.path, limit + 1)
-        sure = _surely_data_mask(batch.column(0), batch.column(1))
-        unsure = pc.indices_nonzero(pc.invert(sure)).to_pylist()
+        if scan.all_data:  # the analysis sorted these rows already: all data
+            unsure = []
+        else:
+            sure = _surely_data_mask(batch.column(0), batch.column(1))
+            unsure = pc.indices_nonzero(pc.invert(sure)).to_pylist()
         others: list[tuple[int, str]] = []
         if unsure:
             extra = []
