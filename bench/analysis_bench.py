@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from summary import record
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src")]
 
@@ -137,6 +139,22 @@ def main() -> None:
         print(
             f"| {label} | {cold_s * 1000:.0f} ms | {warm_s * 1000:.0f} ms | {duck_s * 1000:.0f} ms | "
             f"{lite_s * 1000:.0f} ms | {warm_s / duck_s:.1f}× | {cold_s / duck_s:.1f}× | {same} |"
+        )
+        record(
+            "analysis",
+            f"{label}, {args.rows:,} rows, warm",
+            measure="time ÷ DuckDB",
+            ratio=warm_s / duck_s,
+            target="≤ 2",
+            met=warm_s / duck_s <= 2 and same,
+        )
+        record(
+            "analysis",
+            f"{label}, {args.rows:,} rows, warm",
+            measure="time ÷ SQLite",
+            ratio=warm_s / lite_s,
+            target="",
+            met=None,
         )
 
 

@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from summary import record
+
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 SRC = HERE.parent / "src"
@@ -159,6 +161,22 @@ def main() -> None:
                 f"{peak / 2**20:>7.0f}{mark}Mi {(peak - before) / 2**20:>5.0f}M"
                 + ("" if status == 200 else f"  (HTTP {status})"),
                 flush=True,
+            )
+            record(
+                "download",
+                f"{label}, {opts.rows:,} rows",
+                measure="time to first byte, ms",
+                ratio=ttfb * 1000,
+                target="< 1000",
+                met=ttfb < 1 and status == 200,
+            )
+            record(
+                "download",
+                f"{label}, {opts.rows:,} rows",
+                measure="server memory growth, MiB",
+                ratio=(peak - before) / 2**20,
+                target="< 200 (bounded)",
+                met=(peak - before) / 2**20 < 200,
             )
         if inexact:
             print("* the peak could not be reset: high-water mark of the whole run so far")

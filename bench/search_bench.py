@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
+from summary import record  # noqa: E402
 from tests.search.corpus import QUERIES, Query, write_csv  # noqa: E402
 
 
@@ -181,6 +182,41 @@ def report(results: list[dict], text_bytes: int, rows: int) -> None:
             f"{r['index_bytes'] / 1e6:.0f} MB | {r['index_bytes'] / text_bytes:.1f}× | {r['index_seconds']:.0f} s |"
         )
     kaidan = results[0]
+    unicode61 = results[1]
+    p50 = percentile(kaidan["latencies"], 50) * 1000
+    record(
+        "search",
+        f"{rows:,} records",
+        measure="recall (min over queries)",
+        ratio=min(v[0] for v in kaidan["quality"].values()),
+        target="1.0",
+        met=min(v[0] for v in kaidan["quality"].values()) == 1.0,
+    )
+    record("search", f"{rows:,} records", measure="p50 latency ms", ratio=p50, target="< 50", met=p50 < 50)
+    record(
+        "search",
+        f"{rows:,} records",
+        measure="index size ÷ text",
+        ratio=kaidan["index_bytes"] / text_bytes,
+        target="≤ 3",
+        met=kaidan["index_bytes"] / text_bytes <= 3,
+    )
+    record(
+        "search",
+        f"{rows:,} records",
+        measure="p50 ÷ FTS5 unicode61",
+        ratio=p50 / max(percentile(unicode61["latencies"], 50) * 1000, 1e-9),
+        target="",
+        met=None,
+    )
+    record(
+        "search",
+        "edit + re-index one record",
+        measure="ms",
+        ratio=kaidan["edit_seconds"] * 1000,
+        target="< 100",
+        met=kaidan["edit_seconds"] * 1000 < 100,
+    )
     print(
         f"\nKaidan: import {kaidan['import_seconds']:.0f} s, full index {kaidan['index_seconds']:.0f} s, "
         f"one record edited and re-indexed in its transaction: {kaidan['edit_seconds'] * 1000:.0f} ms"

@@ -7,7 +7,8 @@ per-request ThreadSensitiveContext starts and joins one), which costs more than 
 back to back with 8 clients: /robots.txt 273 req/s that way, 761 through the WSGI handler). So requests
 whose view is a plain function go to the WSGI handler, run by a2wsgi in a fixed pool of threads (each keeps
 its database connection, see CONN_MAX_AGE); requests whose view is a coroutine function, and anything that is
-not HTTP, go to the ASGI handler, where a long-lived stream holds no thread.
+not HTTP, go to the ASGI handler, where a long-lived stream holds no thread. The public CKAN API's paths go to
+a WSGI handler with a shorter middleware chain (kaidan/core/stateless.py).
 
 The WSGI handler also streams a StreamingHttpResponse with a sync iterator (exports, downloads) as it is
 produced; Django's ASGI handler reads such an iterator to the end into a list before sending the first byte.
@@ -28,11 +29,13 @@ from django.core.asgi import get_asgi_application
 from django.core.wsgi import get_wsgi_application
 from django.urls import Resolver404, resolve
 
+from kaidan.core.stateless import dispatching
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaidan.settings")
 # WhiteNoise serves static files with a sync iterator; under ASGI Django warns on every file.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 asgi_application = get_asgi_application()  # sets Django up
-wsgi_application = WSGIMiddleware(get_wsgi_application(), workers=settings.WSGI_THREADS)  # type: ignore[arg-type]
+wsgi_application = WSGIMiddleware(dispatching(get_wsgi_application()), workers=settings.WSGI_THREADS)  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=4096)

@@ -4,49 +4,22 @@ identical exports of every dataset and an audit chain that verifies with the res
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.instances import instances as scratch_instances
+from tests.instances import kaidan
+
 DATASETS = ["aed", "mimamori", "budget-draft"]
-
-
-def kaidan(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kaidan.cli", *args], env=env, capture_output=True, text=True, check=check
-    )
 
 
 @pytest.fixture
 def instances(tmp_path: Path) -> Iterator[tuple[dict[str, str], dict[str, str]]]:
     """Two empty instances (data directories, and databases when on PostgreSQL)."""
-    base = {k: v for k, v in os.environ.items() if k != "KAIDAN_DATABASE_URL"}
-    url = os.environ.get("KAIDAN_DATABASE_URL", "")
-    made: list[str] = []
-    envs = []
-    for name in ("source", "target"):
-        env = {**base, "KAIDAN_DATA_DIR": str(tmp_path / name)}
-        if url.startswith("postgres"):
-            import psycopg
-
-            database = f"kaidan_backup_{name}_{uuid.uuid4().hex[:8]}"
-            with psycopg.connect(url, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{database}"')
-            made.append(database)
-            env["KAIDAN_DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + database
-        envs.append(env)
-    yield envs[0], envs[1]
-    if made:
-        import psycopg
-
-        with psycopg.connect(url, autocommit=True) as conn:
-            for database in made:
-                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    with scratch_instances(tmp_path, "source", "target") as (source, target):
+        yield source, target
 
 
 def exports(env: dict[str, str], out: Path) -> dict[str, bytes]:

@@ -63,6 +63,20 @@ def test_a_table_without_personal_data_gets_no_proposal(tmp_path):
     assert all(c.classification == Level.PUBLIC for c in proposed(path).values())
 
 
+def test_a_facilitys_address_is_not_personal_without_a_persons_name_beside_it(tmp_path):
+    """AED lists and 公共施設 carry 住所: the address of a building, published as standard open data."""
+    path = tmp_path / "facilities.csv"
+    path.write_text("施設名,住所,地区\n池尻区民センター,東京都世田谷区池尻1丁目2−3,池尻\n")
+    assert all(c.classification == Level.PUBLIC for c in proposed(path).values())
+
+
+def test_an_address_beside_a_persons_name_is_proposed_secret(tmp_path):
+    path = tmp_path / "visits.csv"
+    path.write_text("氏名,住所\n世田谷太郎,東京都世田谷区池尻1丁目2−3\n")
+    columns = proposed(path)
+    assert columns["住所"].classification == Level.RESTRICTED
+
+
 @pytest.mark.django_db
 def test_the_command_line_plan_shows_the_proposal_and_imports_secret_columns(kaidan, ward):  # noqa: F811
     code, out, err = kaidan(

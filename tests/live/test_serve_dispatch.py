@@ -83,3 +83,30 @@ def test_the_live_stream_still_streams_through_kaidan_serves_application(
         await communicator.wait(timeout=5)
 
     run_async(scenario)
+
+
+def test_the_public_ckan_api_runs_without_the_signed_in_middleware_yet_keeps_the_security_headers():
+    """kaidan/core/stateless.py: the API reads no session, so its chain has no session, login or lockout."""
+    from django.conf import settings
+
+    from kaidan.core.stateless import STATELESS_MIDDLEWARE, StatelessHandler, is_stateless
+
+    assert is_stateless("/api/3/action/datastore_search") and is_stateless("/api/action/package_show")
+    assert not is_stateless("/api/v1/datasets") and not is_stateless("/dataset/")
+    chain = StatelessHandler()._middleware_chain
+    assert chain is not None
+    assert "django.contrib.sessions.middleware.SessionMiddleware" not in STATELESS_MIDDLEWARE
+    assert set(STATELESS_MIDDLEWARE) <= set(settings.MIDDLEWARE)  # a subset of the site's, never another
+
+    async def scenario() -> None:
+        start, content = await _request("GET", "/api/3/action/package_list")
+        headers = {k.lower(): v for k, v in start["headers"]}
+        assert start["status"] == 200 and json.loads(content)["success"] is True
+        assert b"content-security-policy" in headers and headers.get(b"x-content-type-options") == b"nosniff"
+        assert b"set-cookie" not in headers
+        assert headers[b"access-control-allow-origin"] == b"*"
+
+        start, _content = await _request("GET", "/api/3/action/no_such_action")
+        assert start["status"] == 400
+
+    run_async(scenario)

@@ -5,7 +5,8 @@ Pure Python, no Django. The detector looks at a column's label and at sample val
 - phone numbers: Japanese fixed and mobile forms (03-1234-5678, (054)626-1139, 090-1234-5678, 0312345678);
 - e-mail addresses;
 - dates of birth: a date column labelled 生年月日/誕生日/birth…, in a table that also has a name column;
-- labels that name personal data (氏名, 住所, 電話, メール, 個人番号, マイナンバー …).
+- labels that name personal data (氏名, 電話, メール, 個人番号, マイナンバー …); 住所 only in a table that also has a
+  name column, since the address of a building (AED lists, 公共施設) is ordinary open data.
 A hit is a *warning*: an institution's switchboard number is not personal, and a person decides.
 """
 
@@ -108,6 +109,8 @@ def scan(columns: Sequence[tuple[str, str, Iterable[object]]], *, examples: int 
                     found.examples.append(mask(text))
         if not by_kind:
             for name, hints in PERSONAL_LABELS.items():
+                if name == "address" and not has_names:
+                    continue
                 if any(h.casefold() in folded for h in hints):
                     by_kind[f"label:{name}"] = Finding(label, f"label:{name}")
                     break

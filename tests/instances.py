@@ -1,0 +1,50 @@
+"""Real Kaidan instances for tests that run `kaidan` as separate processes (backup, load).
+
+An instance is an environment: its own data directory and, when the suite runs on PostgreSQL
+(KAIDAN_DATABASE_URL set by tests/conftest.py), a scratch database of its own, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def instances(tmp_path: Path, *names: str) -> Iterator[list[dict[str, str]]]:
+    base = {k: v for k, v in os.environ.items() if k != "KAIDAN_DATABASE_URL"}
+    url = os.environ.get("KAIDAN_DATABASE_URL", "")
+    made: list[str] = []
+    envs = []
+    for name in names:
+        env = {**base, "KAIDAN_DATA_DIR": str(tmp_path / name)}
+        if url.startswith("postgres"):
+            import psycopg
+
+            database = f"kaidan_{name}_{uuid.uuid4().hex[:8]}"
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{database}"')
+            made.append(database)
+            env["KAIDAN_DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + database
+        envs.append(env)
+    try:
+        yield envs
+    finally:
+        if made:
+            import psycopg
+
+            with psycopg.connect(url, autocommit=True) as conn:
+                for database in made:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def kaidan(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """`kaidan ARGS` in the instance, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "kaidan.cli", *args], env=env, capture_output=True, text=True, check=check
+    )
