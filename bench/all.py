@@ -30,10 +30,11 @@ def benches(rows: int) -> dict[str, list[str]]:
     return {
         "import": ["import_bench.py", str(rows), "--rounds", "2"],
         "xlsx": ["xlsx_bench.py", str(max(rows // 10, 1000))],
-        "grid": ["grid_load_bench.py", str(rows), "--search"],
+        "grid": ["grid_load_bench.py", str(rows), "--search", "--catalogue", "1000"],
         "download": ["download_bench.py", str(rows)],
         "search": ["search_bench.py", str(rows)],
         "analysis": ["analysis_bench.py", str(rows)],
+        "chart": ["chart_bench.py", str(rows)],
     }
 
 

@@ -42,6 +42,12 @@ from summary import record
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 DATASETTE = "datasette==0.65.5"
+CATALOGUE_WORDS = [
+    "避難所",
+    "介護サービス",
+    "公衆トイレ",
+]  # 3+ characters: Datasette's trigram FTS needs them
+CATALOGUE_ORGS = ["bosai", "dx", "kodomo"]
 SEARCH_WORD = "二子玉川"  # one district: in 施設名 and 住所 of about 1 row in 28
 
 SETUP = r"""
@@ -62,6 +68,53 @@ if SEARCH:
 print(json.dumps({"table": ds.table_name, "columns": [[f.column, f.label] for f in fields],
                   "resource": resource_id(ds, "csv")}))
 """
+
+
+CATALOGUE_SETUP = r"""
+import sys, tempfile
+from pathlib import Path
+import django
+django.setup()
+from kaidan.access.actors import SYSTEM
+from kaidan.catalog.models import Dataset
+from kaidan.ingest.services import plan_import, run_import
+from kaidan.opendata.services import publish
+
+TITLES = ["避難所一覧", "AED設置箇所一覧", "公共施設一覧", "子育て施設一覧", "介護サービス事業所一覧",
+          "医療機関一覧", "公衆トイレ一覧", "文化財一覧", "観光施設一覧", "イベント一覧"]
+ORGS = ["dx", "bosai", "hokenfukushi", "kodomo", "zaisei"]
+n = int(sys.argv[1])
+with tempfile.TemporaryDirectory() as tmp:
+    for i in range(n):
+        path = Path(tmp) / f"c{i}.csv"
+        path.write_text(f"番号,名称,地区\n{i},施設{i},池尻\n", encoding="utf-8")
+        title = f"{TITLES[i % len(TITLES)]}（{i // len(TITLES) + 1}）"
+        plan, _ = plan_import(path, dataset=f"catalogue-{i:04d}", organization=ORGS[i % len(ORGS)], title=title,
+                              classification="public")
+        run_import(plan, actor=SYSTEM)
+        Dataset.objects.filter(name=f"catalogue-{i:04d}").update(description=f"{title}のオープンデータです。")
+        publish(Dataset.objects.get(name=f"catalogue-{i:04d}"), actor=SYSTEM)
+"""
+
+
+def build_catalogue_table(kaidan_db: Path, target: Path) -> None:
+    """The published datasets as one table for Datasette (`packages`), searchable like its FTS tables."""
+    con = sqlite3.connect(target)
+    con.execute("ATTACH DATABASE ? AS k", [str(kaidan_db)])
+    con.execute(
+        "CREATE TABLE packages AS SELECT d.id, d.name, d.title, d.description AS notes, o.code AS organization,"
+        " d.updated_at AS metadata_modified FROM k.catalog_dataset d JOIN k.accounts_organization o"
+        " ON o.id = d.owner_id WHERE d.published ORDER BY d.id"
+    )
+    con.execute("CREATE INDEX packages_org ON packages (organization)")
+    con.execute(
+        "CREATE VIRTUAL TABLE packages_fts USING fts5(title, notes, content='packages', tokenize='trigram')"
+    )
+    con.execute("INSERT INTO packages_fts (rowid, title, notes) SELECT rowid, title, notes FROM packages")
+    con.execute("ANALYZE")
+    con.commit()
+    con.execute("DETACH DATABASE k")
+    con.close()
 
 
 def free_port() -> int:
@@ -100,9 +153,11 @@ def kaidan_env(work: Path) -> dict[str, str]:
     return env
 
 
-def prepare(work: Path, rows: int, search: bool) -> dict[str, object]:
+def prepare(work: Path, rows: int, search: bool, catalogue: int = 0) -> dict[str, object]:
     """Generate, import and index once; a second run with the same --work reuses it."""
-    marker = work / f"prepared-{rows}{'-search' if search else ''}.json"
+    marker = (
+        work / f"prepared-{rows}{'-search' if search else ''}{f'-cat{catalogue}' if catalogue else ''}.json"
+    )
     if marker.exists():
         return dict(json.loads(marker.read_text()))
     if work.exists():
@@ -132,7 +187,14 @@ def prepare(work: Path, rows: int, search: bool) -> dict[str, object]:
         header = f.readline().rstrip("\n").split(",")
         info["district"] = f.readline().rstrip("\n").split(",")[header.index("地区")]
     info["rows"] = rows
+    if catalogue:
+        start = time.perf_counter()
+        subprocess.check_call([sys.executable, "-c", CATALOGUE_SETUP, str(catalogue)], env=env)
+        print(f"  catalogue of {catalogue:,} datasets: {time.perf_counter() - start:.1f} s", flush=True)
+    info["catalogue"] = catalogue
     build_datasette_db(work / "kaidan" / "kaidan.sqlite3", info, work / "bench.db", search)
+    if catalogue:
+        build_catalogue_table(work / "kaidan" / "kaidan.sqlite3", work / "bench.db")
     csv_path.unlink()
     marker.write_text(json.dumps(info, ensure_ascii=False))
     return info
@@ -288,6 +350,13 @@ def kaidan_pages(info: dict[str, object]) -> dict[str, list[str]]:
     }
     if info.get("search"):
         pages["JSON q (full text)"] = [f"{api}&q={q(SEARCH_WORD)}"]
+    if info.get("catalogue"):
+        search = "/api/3/action/package_search?rows=20"
+        pages["JSON package_search"] = [search]
+        pages["JSON package_search q"] = [f"{search}&q={q(w)}" for w in CATALOGUE_WORDS]
+        pages["JSON package_search fq org"] = [
+            f"{search}&fq={q('organization:' + o)}" for o in CATALOGUE_ORGS
+        ]
     return pages
 
 
@@ -311,6 +380,11 @@ def datasette_pages(info: dict[str, object]) -> dict[str, list[str]]:
     }
     if info.get("search"):
         pages["JSON q (full text)"] = [f"{base}.json?_size=50&_search={q(SEARCH_WORD)}"]
+    if info.get("catalogue"):
+        packages = "/bench/packages.json?_size=20"
+        pages["JSON package_search"] = [packages]
+        pages["JSON package_search q"] = [f"{packages}&_search={q(w)}" for w in CATALOGUE_WORDS]
+        pages["JSON package_search fq org"] = [f"{packages}&organization={q(o)}" for o in CATALOGUE_ORGS]
     return pages
 
 
@@ -329,6 +403,9 @@ def main() -> None:
     parser.add_argument("--work", default="", help="keep the prepared data here and reuse it next time")
     parser.add_argument("--search", action="store_true", help="also q (full text): indexes 1M rows first")
     parser.add_argument("--only", default="", help="measure only page kinds containing this text")
+    parser.add_argument(
+        "--catalogue", type=int, default=0, help="also package_search over N published datasets"
+    )
     args = parser.parse_args()
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="kaidan-load-bench-"))
     procs: list[subprocess.Popen[bytes]] = []
@@ -338,7 +415,7 @@ def main() -> None:
             f"rows: {args.rows:,}; {args.clients} clients; {args.seconds:g} s × {args.rounds} rounds",
             flush=True,
         )
-        info = prepare(work, args.rows, args.search)
+        info = prepare(work, args.rows, args.search, args.catalogue)
         info["search"] = args.search
         env = kaidan_env(work)
         servers: dict[str, tuple[int, dict[str, list[str]]]] = {}

@@ -67,10 +67,42 @@ def pytest_run(label: str, env: dict[str, str], args: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="kaidan-test-") as data_dir:
         env = {**env, "KAIDAN_DATA_DIR": data_dir}
         code = run([str(PY), "-m", "pytest", *args], env=env)
+    return _collected(label, code)
+
+
+def _collected(label: str, code: int) -> int:
     if code == 5:
         print(f"no tests were collected on {label}: failing", flush=True)
         return 1
     return code
+
+
+def pytest_both(sqlite_env: dict[str, str], pg_env: dict[str, str], args: list[str]) -> int:
+    """The SQLite and PostgreSQL halves at once, one per core (each in its own data directory); the
+    PostgreSQL half's output is kept in a file and printed when it ends, so neither log is interleaved."""
+    print("\n=== tests on SQLite and PostgreSQL at once (KAIDAN_TEST_SERIAL=1: one after the other) ===")
+    with (
+        tempfile.TemporaryDirectory(prefix="kaidan-test-") as sqlite_dir,
+        tempfile.TemporaryDirectory(prefix="kaidan-test-") as pg_dir,
+        tempfile.TemporaryFile("w+") as pg_log,
+    ):
+        pg = subprocess.Popen(
+            [str(PY), "-m", "pytest", *args],
+            env={**pg_env, "KAIDAN_DATA_DIR": pg_dir},
+            stdout=pg_log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        print("\n=== tests on SQLite ===", flush=True)
+        sqlite_code = _collected(
+            "SQLite", run([str(PY), "-m", "pytest", *args], env={**sqlite_env, "KAIDAN_DATA_DIR": sqlite_dir})
+        )
+        pg_code = pg.wait()
+        pg_log.seek(0)
+        print("\n=== tests on PostgreSQL ===", flush=True)
+        sys.stdout.write(pg_log.read())
+        sys.stdout.flush()
+    return (sqlite_code != 0) + (_collected("PostgreSQL", pg_code) != 0)
 
 
 def test(args: list[str]) -> int:
@@ -81,11 +113,14 @@ def test(args: list[str]) -> int:
     failures += run([str(BIN / "ruff"), "format", "--check", "src", "tests", "bench", "scripts"]) != 0
     failures += run([str(BIN / "mypy"), "src"]) != 0
     base_env = {k: v for k, v in os.environ.items() if k != "KAIDAN_DATABASE_URL"}
-    failures += pytest_run("SQLite", base_env, args) != 0
     pg_url = os.environ.get("KAIDAN_TEST_DATABASE_URL")
-    if pg_url:
+    if pg_url and not os.environ.get("KAIDAN_TEST_SERIAL"):
+        failures += pytest_both(base_env, {**base_env, "KAIDAN_DATABASE_URL": pg_url}, args)
+    elif pg_url:
+        failures += pytest_run("SQLite", base_env, args) != 0
         failures += pytest_run("PostgreSQL", {**base_env, "KAIDAN_DATABASE_URL": pg_url}, args) != 0
     else:
+        failures += pytest_run("SQLite", base_env, args) != 0
         print("KAIDAN_TEST_DATABASE_URL is not set: PostgreSQL half skipped", flush=True)
     print("\nall checks passed" if not failures else f"\n{failures} check(s) failed", flush=True)
     return 1 if failures else 0

@@ -88,7 +88,9 @@ INSTALLED_APPS = [
     "kaidan.analysis",
     "kaidan.procedures",
     "kaidan.problems",
+    "kaidan.charts",
     "kaidan.api",
+    "kaidan.imports",
     "ninja",  # django-ninja: the REST API and its OpenAPI document (Swagger UI served from its static files)
     "django_tasks",
     "django_tasks_db",
@@ -220,6 +222,14 @@ MUNICIPALITY_CODE = os.environ.get("KAIDAN_MUNICIPALITY_CODE", "131121")  # 全�
 PREFECTURE_NAME = os.environ.get("KAIDAN_PREFECTURE_NAME", "東京都")
 MUNICIPALITY_NAME = os.environ.get("KAIDAN_MUNICIPALITY_NAME", "世田谷区")
 ANALYSIS_CACHE_MB = _env_int("KAIDAN_ANALYSIS_CACHE_MB", 256)  # Arrow snapshots kept per process
+CHART_FONT = os.environ.get("KAIDAN_CHART_FONT", "").strip()  # empty: IPAex Gothic from matplotlib-fontja
+# Scheduled imports (kaidan.imports, docs/import.md): the hosts the server may fetch files from (comma
+# separated; "*" for any) and the folders it may watch. Both empty by default: the operator opts in.
+IMPORT_URL_HOSTS = [h.strip() for h in os.environ.get("KAIDAN_IMPORT_URL_HOSTS", "").split(",") if h.strip()]
+IMPORT_FOLDERS = [
+    Path(p).resolve() for p in os.environ.get("KAIDAN_IMPORT_FOLDERS", "").split(os.pathsep) if p.strip()
+]
+IMPORT_FETCH_TIMEOUT = _env_int("KAIDAN_IMPORT_FETCH_TIMEOUT", 60)
 MAX_IMPORT_COLUMNS = _env_int("KAIDAN_MAX_IMPORT_COLUMNS", 1000)
 MAX_IMPORT_UNPACKED_SIZE = _env_int("KAIDAN_MAX_IMPORT_UNPACKED_MB", 1024) * 1024 * 1024
 # Files above this size are streamed to a temporary file instead of being held in memory.
@@ -227,8 +237,34 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Form fields (not files): the import plan form has five fields per column.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 6 * MAX_IMPORT_COLUMNS + 100
+
+
+def _default_storage() -> dict[str, object]:
+    """Where documents and import sources are kept: files under MEDIA_ROOT (KAIDAN_DATA_DIR/files), or, with
+    KAIDAN_STORAGE=s3, a bucket of any S3-compatible object store through django-storages
+    (docs/operations.md). Names are content-addressed, so objects are written once and never overwritten
+    with other content; every read goes through Kaidan (no public or signed URLs are handed out)."""
+    kind = os.environ.get("KAIDAN_STORAGE", "local").strip().lower()
+    if kind != "s3":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("KAIDAN_S3_BUCKET", "kaidan"),
+            "endpoint_url": os.environ.get("KAIDAN_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("KAIDAN_S3_REGION") or None,
+            "access_key": os.environ.get("KAIDAN_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("KAIDAN_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("KAIDAN_S3_PREFIX", "").strip("/"),
+            "default_acl": None,  # the bucket's own policy (private)
+            "querystring_auth": True,
+            "file_overwrite": True,  # content-addressed names: the same name is the same content
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage(),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
@@ -292,3 +328,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("KAIDAN_LOG_LEVEL", "WARNING")},
 }
+
+KAIDAN_WEBHOOK_BACKOFF = _env_int("KAIDAN_WEBHOOK_BACKOFF", 30)
+"""Seconds before a failed webhook delivery's second attempt (doubling after each further failure)."""
+KAIDAN_WEBHOOK_LEASE = _env_int("KAIDAN_WEBHOOK_LEASE", 300)
+"""Seconds a claimed delivery waits before another worker may try it (when the first died mid-send)."""

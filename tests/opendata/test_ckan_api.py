@@ -77,6 +77,26 @@ def test_package_search_understands_the_solr_forms_harvesters_send(client, ward)
     assert status == 400 and body["error"]["__type"] == "Search Query Error"
 
 
+def test_package_search_answers_from_the_catalogue_as_it_is_now_whoever_changed_it(client, ward):
+    """The package dicts are kept between requests (kaidan.opendata.catalog.published_packages); any change
+    to a dataset, its organization or its tags — by a save, an update() or another process — shows at once."""
+    from kaidan.accounts.models import Organization
+    from kaidan.catalog.models import Dataset, Tag
+
+    def first():
+        return call(client, "package_search", q="AED")[1]["result"]["results"]
+
+    assert first()[0]["title"] == ward.title
+    Dataset.objects.filter(pk=ward.pk).update(title="AED設置箇所（改訂）")  # no signal, no save()
+    assert first()[0]["title"] == "AED設置箇所（改訂）"
+    Organization.objects.filter(pk=ward.owner_id).update(name="危機管理課")
+    assert first()[0]["organization"]["title"] == "危機管理課"
+    ward.tags.add(Tag.objects.create(name="防災"))
+    assert [t["name"] for t in first()[0]["tags"]] == ["防災"]
+    Dataset.objects.filter(pk=ward.pk).update(published=False)
+    assert first() == []
+
+
 def test_package_search_pages_until_an_empty_page_and_counts_facets(client, ward):
     first = call(
         client, "package_search", rows=1, start=0, **{"facet.field": '["organization","res_format"]'}

@@ -214,7 +214,52 @@ def world(tmp_path, make_org, make_user, settings):
         clearance="limited",
     )
     invitation = invite(actor=editor, email="new.partner@example.org", organization=partner)
-    return {"users": users, "link": link, "token": token, "invitation": invitation, "mixed": mixed}
+    charts = _charts(editor, mixed, opened, partner)
+    return {"users": users, "link": link, "token": token, "invitation": invitation, "mixed": mixed, **charts}
+
+
+def _charts(editor: Any, mixed: Dataset, opened: Dataset, partner: Organization) -> dict[str, Any]:
+    """Charts over the secrets: grouped by a 秘 column and listing names (the partner sees 池尻 only), on
+    an internal dashboard shared with the partner; and a dashboard published before its source column
+    was raised to 秘 (the portal must refuse it at view time)."""
+    from kaidan.charts import services as charts
+
+    by_secret = charts.create_chart(
+        actor=editor,
+        title="by secret",
+        owner=mixed.owner,
+        dataset=mixed,
+        spec={"type": "bar", "dimension": "秘メモ"},
+        classification="internal",
+    )
+    names = charts.create_chart(
+        actor=editor,
+        title="names",
+        owner=mixed.owner,
+        dataset=mixed,
+        spec={"type": "table", "dimension": "名前"},
+        classification="internal",
+    )
+    board = charts.create_dashboard(
+        actor=editor, title="board", owner=mixed.owner, classification="internal", slug="leaks"
+    )
+    for chart in (by_secret, names):
+        charts.add_tile(board, chart, actor=editor)
+    grant_access(board, actor=SYSTEM, organization=partner, clearance="limited")
+    by_memo = charts.create_chart(
+        actor=editor,
+        title="memo",
+        owner=opened.owner,
+        dataset=opened,
+        spec={"type": "pie", "dimension": "memo"},
+        classification="public",
+    )
+    public = charts.create_dashboard(
+        actor=editor, title="public board", owner=opened.owner, classification="public", slug="opened-board"
+    )
+    charts.add_tile(public, by_memo, actor=editor)
+    type(public).objects.filter(pk=public.pk).update(published=True)  # published while memo was public
+    return {"charts": [by_secret.pk, names.pk, by_memo.pk]}
 
 
 def fillers(world: dict[str, Any]) -> dict[str, list[Any]]:
@@ -224,9 +269,9 @@ def fillers(world: dict[str, Any]) -> dict[str, list[Any]]:
     return {
         "name": list(Dataset.objects.values_list("name", flat=True)),
         "row_id": [1, 2, 3, 4],
-        "slug": ["ikejiri"],
+        "slug": ["ikejiri", "leaks", "opened-board"],
         "grant_id": list(AccessGrant.objects.values_list("pk", flat=True)),
-        "pk": sorted({*docs, world["link"].pk, world["invitation"].pk}),
+        "pk": sorted({*docs, world["link"].pk, world["invitation"].pk, *world["charts"]}),
         "number": [1, 2, 4],
         "token": [world["token"], "not-a-token"],
         "job_id": ["00000000-0000-0000-0000-000000000000"],
@@ -234,7 +279,9 @@ def fillers(world: dict[str, Any]) -> dict[str, list[Any]]:
         "action": sorted(ACTIONS),
         "key": list(Dataset.objects.values_list("name", flat=True)),
         "action_id": [1],
+        "tile_id": [1, 2, 3],
         "prefix": ["00000000"],
+        "run_id": [1],
     }
 
 

@@ -73,12 +73,30 @@ READ_PURPOSES: dict[str, str | Promise] = {
     "datastore_sql": pgettext_lazy("audit read", "an open-data SQL query"),
     "case": pgettext_lazy("audit read", "a procedure case"),
     "kpi": pgettext_lazy("audit read", "a KPI"),
+    "chart": pgettext_lazy("audit read", "a chart"),
 }
 
 
 def _actions() -> dict[str, AuditAction]:
     actions = [
         AuditAction("analysis.sql", pgettext_lazy("audit action", "SQL query run"), "object.view"),
+        AuditAction("charts.chart.create", pgettext_lazy("audit action", "Chart created")),
+        AuditAction("charts.chart.change", pgettext_lazy("audit action", "Chart changed"), "object.edit"),
+        AuditAction("charts.chart.delete", pgettext_lazy("audit action", "Chart deleted"), "object.delete"),
+        AuditAction("charts.dashboard.create", pgettext_lazy("audit action", "Dashboard created")),
+        AuditAction(
+            "charts.dashboard.change", pgettext_lazy("audit action", "Dashboard changed"), "object.edit"
+        ),
+        AuditAction(
+            "charts.dashboard.publish",
+            pgettext_lazy("audit action", "Dashboard published on the portal"),
+            "object.manage",
+        ),
+        AuditAction(
+            "charts.dashboard.unpublish",
+            pgettext_lazy("audit action", "Dashboard publication stopped"),
+            "object.manage",
+        ),
         AuditAction("problems.kpi.create", pgettext_lazy("audit action", "KPI created")),
         AuditAction("problems.kpi.change", pgettext_lazy("audit action", "KPI changed")),
         AuditAction("problems.problem.create", pgettext_lazy("audit action", "Problem recorded")),
@@ -106,6 +124,15 @@ def _actions() -> dict[str, AuditAction]:
             "api.webhook.disable",
             pgettext_lazy("audit action", "Webhook disabled after failures"),
             "object.share",
+        ),
+        AuditAction(
+            "imports.schedule.create", pgettext_lazy("audit action", "Import schedule set up"), "object.edit"
+        ),
+        AuditAction(
+            "imports.schedule.change", pgettext_lazy("audit action", "Import schedule changed"), "object.edit"
+        ),
+        AuditAction(
+            "imports.schedule.delete", pgettext_lazy("audit action", "Import schedule removed"), "object.edit"
         ),
         AuditAction("auth.login", pgettext_lazy("audit action", "Logged in")),
         AuditAction("auth.login_failed", pgettext_lazy("audit action", "Failed login")),

@@ -39,6 +39,7 @@ from kaidan.access.services import require, rights
 from kaidan.accounts.models import Organization
 from kaidan.audit.services import record
 from kaidan.catalog.models import Dataset
+from kaidan.core import failpoints
 from kaidan.core.errors import NotFound
 from kaidan.store.services import revision_written
 from kaidan.store.values import to_json
@@ -51,8 +52,14 @@ from .services import ApiRejected
 MAX_ATTEMPTS = 8
 DISABLE_AFTER = 10
 """Consecutive failed attempts (over all its deliveries) after which a subscription is disabled."""
-LEASE = timedelta(minutes=5)
-"""A claimed delivery is not claimed again for this long (a worker that died mid-send is retried then)."""
+
+
+def lease() -> timedelta:
+    """A claimed delivery is not claimed again for this long (a worker that died mid-send is retried then):
+    KAIDAN_WEBHOOK_LEASE seconds, five minutes by default."""
+    return timedelta(seconds=float(getattr(settings, "KAIDAN_WEBHOOK_LEASE", 300)))
+
+
 MAX_ROWS = 1000
 """Row changes sent in one payload; beyond, `truncated` is true and the receiver reads the diff by API."""
 TIMEOUT = 10
@@ -196,7 +203,7 @@ def _claim(pk: int) -> Delivery | None:
     now = timezone.now()
     claimed = Delivery.objects.filter(
         pk=pk, status=Delivery.Status.PENDING, next_attempt_at__lte=now, subscription__active=True
-    ).update(next_attempt_at=now + LEASE, attempts=F("attempts") + 1)
+    ).update(next_attempt_at=now + lease(), attempts=F("attempts") + 1)
     if not claimed:
         return None
     return Delivery.objects.select_related("subscription__organization").get(pk=pk)
@@ -237,6 +244,7 @@ def deliver(pk: int) -> Delivery | None:
     error = ""
     try:
         status = _post(sub.url, body, headers)
+        failpoints.reached("webhooks.after-send")  # received, not yet recorded: it is sent again
     except (OSError, ValueError) as exc:
         error = f"{type(exc).__name__}: {exc}"[:300]
     now = timezone.now()

@@ -3,14 +3,17 @@
 A backup is one `.tar.gz` holding
 - the database, consistent while the site runs: SQLite through its online backup API (a snapshot of one
   moment, WAL included), PostgreSQL through `pg_dump --format=custom` (one transaction snapshot);
-- `files/`: documents and import sources. They are content-addressed and never changed in place, and they
-  are copied *after* the database snapshot, so every file the snapshot names is in the backup;
+- `files/`: documents and import sources, read through Django's default storage — the data directory, or
+  the S3 bucket when `KAIDAN_STORAGE=s3` (every object under Kaidan's prefix is downloaded into the archive).
+  They are content-addressed and never changed in place, and they are copied *after* the database snapshot,
+  so every file the snapshot names is in the backup;
 - the audit key (`audit.key`) and the secret key (`secret_key`) when they live in the data directory: without
   the audit key a restored chain can only be checked in its weaker form (docs/operations.md);
 - `manifest.json`: Kaidan's version, the database vendor, the time, and the number of rows of each table.
 
 A restore goes into an *empty* instance (no users, no datasets): the database first (SQLite: the file;
-PostgreSQL: `pg_restore --clean`), then the files and keys, then migrations, so a backup of an older
+PostgreSQL: `pg_restore --clean`), then the files (into the configured storage: a backup of a local instance
+restores into one on S3 and back) and keys, then migrations, so a backup of an older
 release opens in a newer one. Restoring onto an instance that holds data is refused: nothing is merged.
 """
 
@@ -25,13 +28,17 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import connection
 
+from kaidan.core import failpoints
 from kaidan.core.errors import DomainError
+from kaidan.core.storage import save_once
 from kaidan.store import instance
 from kaidan.values.messages import Message, gettext_noop
 
@@ -84,6 +91,42 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
+def _stored_names(prefix: str = "") -> Iterator[str]:
+    """Every file in the default storage (local folder or bucket), walked through the storage API."""
+    try:
+        folders, files = default_storage.listdir(prefix)
+    except FileNotFoundError:  # a local storage nothing was stored in yet
+        return
+    for name in sorted(files):
+        yield f"{prefix}/{name}" if prefix else name
+    for folder in sorted(folders):
+        yield from _stored_names(f"{prefix}/{folder}" if prefix else folder)
+
+
+def _add_stored_files(tar: tarfile.TarFile) -> int:
+    count = 0
+    for name in _stored_names():
+        info = tarfile.TarInfo(f"files/{name}")
+        info.size = default_storage.size(name)
+        info.mtime = int(datetime.datetime.now(datetime.UTC).timestamp())
+        with default_storage.open(name, "rb") as handle:
+            tar.addfile(info, handle)
+        count += 1
+    return count
+
+
+def _restore_stored_files(folder: Path) -> None:
+    """Put the archive's files into this instance's storage. Run again after a killed restore, a file
+    already there whole is kept and one cut short is written anew."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            name = path.relative_to(folder).as_posix()
+            if default_storage.exists(name) and default_storage.size(name) != path.stat().st_size:
+                default_storage.delete(name)
+            with path.open("rb") as handle:
+                save_once(name, handle)
+
+
 def backup(out: Path) -> dict[str, Any]:
     """Write a backup of the running instance to `out` (a .tar.gz); returns its manifest."""
     data_dir = Path(settings.DATA_DIR)
@@ -106,14 +149,13 @@ def backup(out: Path) -> dict[str, Any]:
             "vendor": vendor,
             "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "tables": instance.table_counts(),  # at backup time (the site may be writing meanwhile)
+            "storage": default_storage.__class__.__name__,
         }
         out.parent.mkdir(parents=True, exist_ok=True)
         with tarfile.open(out, "w:gz") as tar:
             _add_bytes(tar, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode())
             tar.add(dump, arcname=f"database/{dump.name}")
-            files = Path(settings.MEDIA_ROOT)
-            if files.exists():
-                tar.add(files, arcname="files")
+            manifest["files"] = _add_stored_files(tar)
             for key in KEYS:
                 if (data_dir / key).exists():
                     tar.add(data_dir / key, arcname=f"keys/{key}")
@@ -132,14 +174,39 @@ def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
     return members
 
 
+UNFINISHED = "restore.unfinished"
+"""Written into the data directory before a restore touches anything, removed when it has finished: an
+instance holding it was being restored when the process died, and may be restored into again."""
+
+
+def unfinished_restore() -> bool:
+    return (Path(settings.DATA_DIR) / UNFINISHED).exists()
+
+
 def restore(archive: Path) -> dict[str, Any]:
-    """Restore `archive` into this (empty) instance; returns the backup's manifest."""
-    if not instance.is_empty():
+    """Restore `archive` into this (empty) instance; returns the backup's manifest.
+
+    Killed half-way (after the database, before the files or keys), the instance holds data but not all of
+    it; the marker file says so, and running the same restore again completes it (and `kaidan serve` refuses
+    to start meanwhile).
+    """
+    if not instance.is_empty() and not unfinished_restore():
         raise BackupError(
             Message(
                 gettext_noop("This instance already holds data: a backup is restored only into an empty one.")
             )
         )
+    Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    (Path(settings.DATA_DIR) / UNFINISHED).write_text(f"{archive}\n", encoding="utf-8")
+    return _restore(archive)
+
+
+def finish_restore() -> None:
+    """The restore and the migrations after it are done: the instance is whole again."""
+    (Path(settings.DATA_DIR) / UNFINISHED).unlink(missing_ok=True)
+
+
+def _restore(archive: Path) -> dict[str, Any]:
     data_dir = Path(settings.DATA_DIR)
     with tempfile.TemporaryDirectory(prefix="kaidan-restore-") as tmp, tarfile.open(archive, "r:gz") as tar:
         tar.extractall(tmp, members=_safe_members(tar), filter="data")
@@ -155,9 +222,11 @@ def restore(archive: Path) -> dict[str, Any]:
         if connection.vendor == "sqlite":
             name = Path(str(settings.DATABASES["default"]["NAME"]))
             connection.close()
-            for suffix in ("", "-wal", "-shm"):
+            staged = name.with_name(name.name + ".restoring")
+            shutil.copyfile(Path(tmp) / "database" / "kaidan.sqlite3", staged)
+            for suffix in ("-wal", "-shm"):
                 Path(f"{name}{suffix}").unlink(missing_ok=True)
-            shutil.copyfile(Path(tmp) / "database" / "kaidan.sqlite3", name)
+            os.replace(staged, name)  # the whole database or the old one, never half a file
         else:
             args, env = _pg_env()
             connection.close()
@@ -166,14 +235,16 @@ def restore(archive: Path) -> dict[str, Any]:
                     _tool("pg_restore"),
                     "--clean",
                     "--if-exists",
+                    "--single-transaction",
                     "--no-owner",
                     *args,
                     str(Path(tmp) / "database" / "kaidan.pgdump"),
                 ],
                 env,
             )
+        failpoints.reached("restore.after-database")
         if (Path(tmp) / "files").exists():
-            shutil.copytree(Path(tmp) / "files", Path(settings.MEDIA_ROOT), dirs_exist_ok=True)
+            _restore_stored_files(Path(tmp) / "files")
         for key in KEYS:
             if (Path(tmp) / "keys" / key).exists():
                 shutil.copyfile(Path(tmp) / "keys" / key, data_dir / key)

@@ -103,12 +103,19 @@ def create_problems() -> None:
     create()
 
 
+def create_dashboards() -> None:
+    from kaidan.charts.demo import create_dashboards as create
+
+    create()
+
+
 DEMO_STEPS: list[Callable[[], None]] = [
     create_organizations,
     create_users,
     create_datasets,
     create_procedures,
     create_problems,
+    create_dashboards,
 ]
 
 

@@ -2,7 +2,9 @@
 
 - releasing undecided (未決定) datasets and documents whose planned date has come (kaidan.sharing);
 - sending webhook deliveries that are due — retries, and any left pending by a worker that died
-  (kaidan.api.webhooks: the outbox is the source of truth, this sweep is the safety net).
+  (kaidan.api.webhooks: the outbox is the source of truth, this sweep is the safety net);
+- scheduled imports that are due (kaidan.imports): each is claimed here and run as a task on the
+  background worker, so a big file does not hold up the other jobs.
 
 Each job runs on its own: one failing (a database hiccup, a receiver down) is logged and the others still run.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 
 from django.db import close_old_connections
 
@@ -20,9 +23,14 @@ log = logging.getLogger(__name__)
 
 def _jobs() -> list[tuple[str, Callable[[], object]]]:
     from kaidan.api.webhooks import deliver_due
+    from kaidan.imports.services import run_due
     from kaidan.sharing.services import release_due
 
-    return [("release_due", release_due), ("webhooks.deliver_due", deliver_due)]
+    return [
+        ("release_due", release_due),
+        ("webhooks.deliver_due", deliver_due),
+        ("imports.run_due", partial(run_due, enqueue=True)),
+    ]
 
 
 def run_once() -> None:

@@ -116,7 +116,7 @@ def package_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 def package_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """Search for packages satisfying a given search criteria (q, fq, rows, start, sort, facet.field)."""
-    packages = [catalog.package_dict(d, ctx.base_url) for d in catalog.published()]
+    packages = catalog.published_packages(ctx.base_url)
     try:
         return search_packages(packages, params)
     except SearchQueryError as exc:

@@ -7,6 +7,7 @@ at the first empty page.
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from collections.abc import Callable
@@ -23,6 +24,12 @@ class SearchQueryError(ValueError):
 
 def _norm(text: Any) -> str:
     """The search engine's own normalization (width, case, kana, itaiji, long vowels: kaidan.values.textsearch)."""
+    return _normalized(text) if isinstance(text, str) else normalize(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _normalized(text: str) -> str:
+    """Remembered: every query normalizes the same titles and descriptions of the whole catalogue again."""
     return normalize(text)
 
 

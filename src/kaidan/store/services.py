@@ -21,6 +21,7 @@ from django.dispatch import Signal
 
 from kaidan.access.actors import Actor, account_of
 from kaidan.catalog.models import Dataset, Field
+from kaidan.core import failpoints
 
 from . import staging as staging_
 from . import tables
@@ -409,6 +410,7 @@ def bulk_import() -> Iterator[None]:
     try:
         with transaction.atomic(), bulk_write():
             yield
+            failpoints.reached("import.before-commit")  # everything written, nothing committed
     finally:
         del _bulk.stagings, _bulk.new_tables
         for staged in stagings:

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kaidan.core.backup import BackupError, restore
+from kaidan.core.backup import BackupError, finish_restore, restore
 from kaidan.values.messages import Message, gettext_noop
 
 
@@ -29,6 +29,7 @@ class Command(BaseCommand):
         except BackupError as exc:
             raise CommandError(exc.bilingual(), returncode=exc.exit_code) from exc
         call_command("migrate", interactive=False, verbosity=0)
+        finish_restore()
         self.stdout.write(
             Message(
                 gettext_noop("restored the backup of %(when)s (%(vendor)s)"),

@@ -11,7 +11,7 @@ from typing import Any
 
 import uvicorn
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kaidan.values.messages import Message, gettext_noop
 
@@ -36,6 +36,17 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, _exit)
             serve_one(options["host"], options["port"], reuse_port=True)
             return
+        from kaidan.core.backup import unfinished_restore
+
+        if unfinished_restore():
+            raise CommandError(
+                Message(
+                    gettext_noop(
+                        "A restore into this instance did not finish: run the same kaidan restore again."
+                    )
+                ).bilingual(),
+                returncode=2,
+            )
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         host, port = options["host"], options["port"]
