@@ -5,12 +5,15 @@ no longer used, and a file whose bytes do not decode gets no copy (the row reade
 """
 
 import gc
+import os
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
 from kaidan.ingest.plan import analyze, iter_record_batches
-from kaidan.ingest.readers import Source, utf8_copy
+from kaidan.ingest.readers import COPY_PREFIX, Source, utf8_copy
 
 
 def _write(path: Path, encoding: str, rows: int, totals: bool = True) -> None:
@@ -57,3 +60,23 @@ def test_utf8_files_and_undecodable_files_get_no_copy(tmp_path: Path) -> None:
     broken = tmp_path / "broken.csv"
     broken.write_bytes("番号,名称\r\n1,".encode("cp932") + b"\x81\xff\r\n")
     assert utf8_copy(Source(broken, "csv", "cp932")) is None
+
+
+def test_the_copy_of_a_killed_process_is_removed_by_the_next_analysis(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    _write(path, "cp932", 10)
+    # a copy no live process holds (its process was killed), older than a minute
+    folder = Path(tempfile.gettempdir())
+    orphan = folder / f"{COPY_PREFIX}orphan-test.csv"
+    orphan.write_text("番号\n1\n", encoding="utf-8")
+    os.utime(orphan, (time.time() - 3600, time.time() - 3600))
+    held = utf8_copy(Source(path, "csv", "cp932"))
+    assert held is not None
+    os.utime(held.path, (time.time() - 3600, time.time() - 3600))
+    second = utf8_copy(Source(path, "csv", "cp932"))
+    assert not orphan.exists()
+    assert held.path.exists()  # still locked by this process: kept
+    assert second is not None
+    held.remove()
+    second.remove()
+    assert not held.path.exists() and not second.path.exists()

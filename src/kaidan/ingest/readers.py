@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import fcntl
 import json
 import os
 import sys
 import tempfile
+import time
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -329,23 +331,54 @@ def arrow_encoding(source: Source) -> str | None:
     return name
 
 
+COPY_PREFIX = "kaidan-utf8-"
+_ORPHAN_AGE = 60  # seconds: a copy younger than this may still be taking its lock
+
+
 class Utf8Copy:
     """A UTF-8 copy of a text file written in another encoding (a temporary file, removed when this object
-    is collected, by ``remove``, or when the process exits)."""
+    is collected, by ``remove``, or when the process exits). The copy is locked (``flock``) while it is in
+    use, so that the copy of a killed process is removed by the next ``utf8_copy`` of any process."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, lock: int) -> None:
         self.path = path
-        self._remove = weakref.finalize(self, _unlink, str(path))
+        self._remove = weakref.finalize(self, _release, str(path), lock)
 
     def remove(self) -> None:
         self._remove()
 
 
-def _unlink(path: str) -> None:
+def _release(path: str, lock: int) -> None:
     try:
         os.unlink(path)
     except FileNotFoundError:
         pass
+    os.close(lock)
+
+
+def _remove_orphan_copies() -> None:
+    """Remove the copies left by processes that were killed (their lock is free)."""
+    folder = tempfile.gettempdir()
+    now = time.time()
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(COPY_PREFIX) and n.endswith(".csv")]
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            if now - os.stat(path).st_mtime < _ORPHAN_AGE:
+                continue
+            handle = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.unlink(path)
+        except OSError:
+            pass  # held by a live analysis, or gone already
+        finally:
+            os.close(handle)
 
 
 def utf8_copy(source: Source, block_size: int = 1 << 22) -> Utf8Copy | None:
@@ -358,8 +391,11 @@ def utf8_copy(source: Source, block_size: int = 1 << 22) -> Utf8Copy | None:
     encoding = arrow_encoding(source)
     if encoding is None or encoding == "utf8":
         return None
-    handle, name = tempfile.mkstemp(prefix="kaidan-utf8-", suffix=".csv")
-    copy = Utf8Copy(Path(name))
+    _remove_orphan_copies()
+    handle, name = tempfile.mkstemp(prefix=COPY_PREFIX, suffix=".csv")
+    lock = os.dup(handle)
+    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    copy = Utf8Copy(Path(name), lock)
     try:
         decoder = codecs.getincrementaldecoder(encoding)()
         with open(source.path, "rb") as raw, os.fdopen(handle, "wb") as out:
