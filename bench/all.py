@@ -34,6 +34,7 @@ def benches(rows: int) -> dict[str, list[str]]:
         "download": ["download_bench.py", str(rows)],
         "search": ["search_bench.py", str(rows)],
         "analysis": ["analysis_bench.py", str(rows)],
+        "chart": ["chart_bench.py", str(rows)],
     }
 
 

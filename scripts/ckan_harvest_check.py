@@ -7,7 +7,7 @@ CKAN 2.11 pins its own requirements (SQLAlchemy 1.4, Flask 3 …), published in 
 package dependencies, so it gets a virtualenv of its own (default ~/.cache/kaidan-ckan-harvest) built from
 PyPI: ckan, ckanext-harvest, ckanext-dcat at the versions below, plus the requirements.txt of ckan's sdist.
 Then the project's test runner runs tests/harvest with KAIDAN_CKAN_PYTHON pointing there: a live Kaidan
-with 231 published datasets, harvested completely and then incrementally by both harvesters.
+with the demo's published datasets and 230 more, harvested completely and then incrementally by both harvesters.
 """
 
 from __future__ import annotations

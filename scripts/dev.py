@@ -44,14 +44,30 @@ def ensure_venv() -> None:
         STAMP.write_text(digest)
 
 
+JAPANESE_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+"""Debian's fonts-noto-cjk: Japanese in the browser tests' screenshots and in the counter's printed sheet."""
+
+
 def ensure_chromium() -> None:
-    if shutil.which("chromium") or Path("/usr/bin/chromium").exists():
+    missing = [
+        package
+        for package, present in (
+            ("chromium", shutil.which("chromium") or Path("/usr/bin/chromium").exists()),
+            ("fonts-noto-cjk", JAPANESE_FONT.exists()),
+        )
+        if not present
+    ]
+    if not missing:
         return
     if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
         subprocess.call(["apt-get", "update", "-qq"])
-        subprocess.call(["apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-cjk"])
+        subprocess.call(["apt-get", "install", "-y", "-qq", *missing])
     else:
-        print("chromium not found: browser tests will be skipped (apt-get install chromium)", flush=True)
+        print(
+            f"{' and '.join(missing)} not found: browser tests (chromium) or the printed sheet's test "
+            f"(fonts-noto-cjk) will be skipped (apt-get install {' '.join(missing)})",
+            flush=True,
+        )
 
 
 def start(args: list[str]) -> int:

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "kaidan.analysis",
     "kaidan.procedures",
     "kaidan.problems",
+    "kaidan.charts",
     "kaidan.api",
     "kaidan.imports",
     "ninja",  # django-ninja: the REST API and its OpenAPI document (Swagger UI served from its static files)
@@ -221,6 +222,7 @@ MUNICIPALITY_CODE = os.environ.get("KAIDAN_MUNICIPALITY_CODE", "131121")  # 全�
 PREFECTURE_NAME = os.environ.get("KAIDAN_PREFECTURE_NAME", "東京都")
 MUNICIPALITY_NAME = os.environ.get("KAIDAN_MUNICIPALITY_NAME", "世田谷区")
 ANALYSIS_CACHE_MB = _env_int("KAIDAN_ANALYSIS_CACHE_MB", 256)  # Arrow snapshots kept per process
+CHART_FONT = os.environ.get("KAIDAN_CHART_FONT", "").strip()  # empty: IPAex Gothic from matplotlib-fontja
 # Scheduled imports (kaidan.imports, docs/import.md): the hosts the server may fetch files from (comma
 # separated; "*" for any) and the folders it may watch. Both empty by default: the operator opts in.
 IMPORT_URL_HOSTS = [h.strip() for h in os.environ.get("KAIDAN_IMPORT_URL_HOSTS", "").split(",") if h.strip()]
@@ -230,6 +232,10 @@ IMPORT_FOLDERS = [
 IMPORT_FETCH_TIMEOUT = _env_int("KAIDAN_IMPORT_FETCH_TIMEOUT", 60)
 MAX_IMPORT_COLUMNS = _env_int("KAIDAN_MAX_IMPORT_COLUMNS", 1000)
 MAX_IMPORT_UNPACKED_SIZE = _env_int("KAIDAN_MAX_IMPORT_UNPACKED_MB", 1024) * 1024 * 1024
+# Online procedures (docs/procedures.md): how long residents' unsent drafts are kept, and the Japanese font
+# embedded in the counter's printed confirmation sheet (empty: the first one found on the machine).
+PROCEDURES_DRAFT_RETENTION_DAYS = _env_int("KAIDAN_DRAFT_RETENTION_DAYS", 30)
+PROCEDURES_PDF_FONT = os.environ.get("KAIDAN_PDF_FONT", "").strip()
 # Files above this size are streamed to a temporary file instead of being held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Form fields (not files): the import plan form has five fields per column.
@@ -319,6 +325,9 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("KAID
 # default): points on a plain background, nothing fetched from elsewhere (docs/opendata.md).
 MAP_TILE_URL = os.environ.get("KAIDAN_MAP_TILE_URL", "").strip()
 MAP_TILE_ATTRIBUTION = os.environ.get("KAIDAN_MAP_TILE_ATTRIBUTION", "").strip()
+# The ward's own address list (住所 / 緯度 / 経度, e.g. one row per 町丁目) that places rows with an address but
+# no coordinates on the maps (kaidan.catalog.geocode); empty turns geocoding off. Nothing is sent elsewhere.
+GEOCODE_DATASET = os.environ.get("KAIDAN_GEOCODE_DATASET", "town-coordinates").strip()
 
 LOGGING = {
     "version": 1,

@@ -64,6 +64,9 @@ def test_the_demo_ward_shows_sharing_at_work(client):
         "procedure-jidou-teate-genkyo",
         "procedure-kumin-no-koe",
         "postal-codes",  # the address lookup of the procedures' forms
+        "budget",  # analysis (kaidan.charts.demo): the real Setagaya budget, facilities, residents' voices
+        "facilities",
+        "voices",
     }
     client.force_login(User.objects.get(username="shakyo.staff"))
     page = client.get("/datasets/mimamori/").content.decode()

@@ -256,6 +256,11 @@ def test_at_the_counter_staff_prefill_from_a_record_and_the_resident_checks_the_
     screen = page.locator("#check-screen").inner_text()
     assert "池尻 太郎" in screen and "090-1234-5678" in screen and "世田谷区太子堂四丁目22番3号" in screen
     check(page, assert_accessible, "counter-check", 1280)
+    sheet = page.get_by_role("link", name="署名用の確認票を印刷（PDF）")
+    if sheet.count():  # offered when the server has a Japanese font (fonts-noto-cjk)
+        pdf = page.request.get(sheet.get_attribute("href"))
+        assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+        assert pdf.body()[:5] == b"%PDF-"
     page.get_by_label("区民の方が内容を確認しました").check()
     with page.expect_navigation():
         page.get_by_role("button", name="区民の代わりに申請する").click()
@@ -263,3 +268,67 @@ def test_at_the_counter_staff_prefill_from_a_record_and_the_resident_checks_the_
     assert submission.receipt in page.content() and submission.channel == "counter"
     entry = AuditEntry.objects.get(action="procedures.submission.counter")
     assert entry.actor_label == "gomi.editor" and entry.detail["records"][0]["row"] == 2
+
+
+def test_a_resident_saves_to_finish_later_and_is_told_how_long_it_is_kept(
+    browser,
+    live_server,
+    assert_accessible,
+    ward,  # noqa: F811
+):
+    phone = browser.new_context(
+        base_url=live_server.url, viewport={"width": 375, "height": 740}, locale="ja-JP"
+    )
+    resident = phone.new_page()
+    resident.goto(f"/procedures/{ward['procedure'].slug}/apply/")
+    assert "30日間保存し" in resident.locator("#save-help").inner_text()
+    resident.fill("#id_name", "区民 花子")
+    with resident.expect_navigation():
+        resident.get_by_role("button", name="保存して後で続ける").click()
+    link = resident.locator("#resume-url").input_value()
+    assert "/procedures/d/" in link
+    assert "30日間" in resident.locator("#retention").inner_text()
+    check(resident, assert_accessible, "saved", 375)
+    later = phone.new_page()
+    later.goto(link)
+    assert later.locator("#id_name").input_value() == "区民 花子"
+    phone.close()
+
+
+def test_staff_see_an_unsent_mail_and_send_it_again(
+    page,
+    login,
+    assert_accessible,
+    ward,  # noqa: F811
+    smtp_server,
+):
+    from kaidan.procedures import applications
+    from kaidan.procedures.forms import ApplicationForm
+    from kaidan.procedures.models import Notice
+    from tests.procedures.conftest import ANSWERS
+
+    procedure = ward["procedure"]
+    draft = applications.save_draft(procedure, None, ANSWERS)
+    form = ApplicationForm(
+        draft.version, data=ApplicationForm.data_from(draft.version, ANSWERS, "a@example.jp"), held={}
+    )
+    assert form.is_valid()
+    submission, _token = applications.submit(draft, form.answers(), email="a@example.jp")
+    Notice.objects.create(
+        submission=submission,
+        to="a@example.jp",
+        subject="【受付】粗大ごみ収集の申込み",
+        body="…",
+        attempts=20,
+        last_error="451 busy",
+    )
+    login(page, "gomi.editor")
+    page.goto(f"/procedures/manage/{procedure.slug}/cases/{submission.pk}/")
+    assert "自動の再送は終わりました" in page.content()
+    check(page, assert_accessible, "case-unsent", 1280)
+    with page.expect_navigation():
+        page.get_by_role("button", name="今すぐ送り直す").click()
+    assert "メールを送り直しています。" in page.content()
+    assert any("a@example.jp" in m["To"] for m in smtp_server.messages)
+    page.set_viewport_size({"width": 375, "height": 740})
+    check(page, assert_accessible, "case-unsent", 375)

@@ -74,9 +74,9 @@ def published_names() -> set[str]:
 def test_the_ckan_harvester_gathers_every_published_dataset_once_then_only_what_changed(catalogue):
     gathered = harvest("ckan", catalogue)
     names = [p["name"] for p in gathered]
-    assert len(names) == len(set(names)) == MANY + 1
+    assert len(names) == len(set(names)) == len(published_names()) > MANY
     assert set(names) == published_names()
-    assert all(p["resources"] and p["organization"]["name"] in ("bosai", "dx") for p in gathered)
+    assert all(p["resources"] and p["organization"]["name"] for p in gathered)
 
     time.sleep(1.1)
     since = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
@@ -91,7 +91,7 @@ def test_the_ckan_harvester_gathers_every_published_dataset_once_then_only_what_
 def test_ckanext_dcat_parses_every_page_of_the_catalogue_and_its_modified_since(catalogue):
     datasets = harvest("dcat", catalogue)
     titles = [d["title"] for d in datasets]
-    assert len(titles) == MANY + 1 and len(set(titles)) == MANY + 1
+    assert len(titles) == len(set(titles)) == len(published_names()) > MANY
     assert all(d["resources"] for d in datasets)
 
     time.sleep(1.1)

@@ -17,10 +17,13 @@ from kaidan.accounts.models import User
 from kaidan.catalog.models import Dataset
 from kaidan.opendata.services import publish
 
+from .conftest import aed_only
+
 
 @pytest.fixture
 def site(live_server, transactional_db):
     call_command("demo", stdout=io.StringIO())
+    aed_only()
     publish(
         Dataset.objects.get(name="aed"), actor=User.objects.get(username="admin"), reason="施設の代表番号"
     )

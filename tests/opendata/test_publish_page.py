@@ -13,12 +13,15 @@ from kaidan.accounts.services import set_membership
 from kaidan.audit.models import AuditEntry
 from kaidan.catalog.models import Dataset
 
+from .conftest import aed_only
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def ward():
     call_command("demo", stdout=io.StringIO())
+    aed_only()
 
 
 def test_a_manager_publishes_from_the_dataset_page_and_stops_publishing(ward, client):

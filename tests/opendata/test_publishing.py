@@ -14,12 +14,15 @@ from kaidan.catalog.models import Dataset
 from kaidan.core.errors import Forbidden
 from kaidan.opendata.services import PublishRefused, publish, readiness, unpublish
 
+from .conftest import aed_only
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def demo():
     call_command("demo", stdout=io.StringIO())
+    aed_only()
 
 
 def test_a_dataset_with_limited_or_secret_columns_cannot_be_published(demo):

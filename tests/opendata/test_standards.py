@@ -17,6 +17,8 @@ from kaidan.opendata.services import PublishRefused, publish
 from kaidan.opendata.standards import check
 from kaidan.values.standards import code_check_digit, match, problem
 
+from .conftest import aed_only
+
 pytestmark = pytest.mark.django_db
 
 AED = (
@@ -86,6 +88,7 @@ def test_a_standard_dataset_that_breaks_a_rule_is_not_published_and_the_refusal_
 
 def test_the_portal_shows_conformance_and_the_list_is_generated_in_the_standard_layout(client):
     call_command("demo", stdout=io.StringIO())
+    aed_only()
     page = client.get("/dataset/aed/").content.decode()
     assert "AED設置箇所一覧" in page and "自治体標準オープンデータセット" in page
     response = client.get("/opendata/list.csv")

@@ -117,3 +117,73 @@ def test_a_counter_draft_opens_only_for_its_clerk(ward, register):
     assert (
         Client().get(f"/procedures/d/{token}/").status_code == 404
     )  # a counter draft never opens on the residents' pages
+
+
+def pdf_fonts(reader) -> list[dict]:
+    """Every font of every page, with its descriptor (a Type0 font's is in its descendant)."""
+    fonts = []
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            for described in [font, *(d.get_object() for d in font.get("/DescendantFonts", []))]:
+                if "/FontDescriptor" in described:
+                    fonts.append(described["/FontDescriptor"].get_object())
+    return fonts
+
+
+def test_the_printed_confirmation_sheet_embeds_a_japanese_font_and_holds_the_prefilled_answers(
+    ward, register
+):
+    import io
+
+    from pypdf import PdfReader
+
+    from kaidan.procedures import sheet
+
+    if not sheet.available():
+        pytest.skip("no Japanese font on this machine (apt-get install fonts-noto-cjk)")
+    procedure = ward["procedure"]
+    clerk = Client()
+    clerk.force_login(ward["editor"])
+    started = clerk.post(
+        f"/procedures/manage/{procedure.slug}/counter/start", {"dataset": "jumin", "row": "1"}
+    )
+    form = started["Location"]
+    extra = {"day": "R8.12.10", "item": "たんす", "count": "２", "agree": "on"}
+    prefilled = {
+        "name": "世田 花子",
+        "kana": "セタ ハナコ",
+        "phone": "03-5432-1111",
+        "address__postal": "154-0001",
+        "address": "世田谷区池尻二丁目1番5号",
+    }
+    assert clerk.post(form, {**prefilled, **extra}).status_code == 302
+    check = clerk.get(form + "check").content.decode()
+    assert "sheet.pdf" in check  # the check screen offers the sheet
+    response = clerk.get(form + "sheet.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "no-store" in response["Cache-Control"]
+    reader = PdfReader(io.BytesIO(response.content))
+    descriptors = pdf_fonts(reader)
+    assert descriptors and all("/FontFile2" in d or "/FontFile3" in d for d in descriptors), (
+        "every font is embedded"
+    )
+    # pypdf reads the font's two-byte codes one byte at a time (NULs between characters); viewers do not
+    text = "".join("".join(page.extract_text().replace("\x00", "").split()) for page in reader.pages)
+    for label in ("粗大ごみ収集の申込み", "氏名", "フリガナ", "電話番号", "収集先の住所", "希望日", "署名"):
+        assert label in text, label
+    for value in (
+        "世田花子",
+        "セタハナコ",
+        "03-5432-1111",
+        "〒154-0001",
+        "世田谷区池尻二丁目1番5号",
+        "令和8年12月10日",
+    ):
+        assert value in text, value
+    assert Submission.objects.count() == 0  # printing sends nothing
+    # only the clerk of the draft gets it
+    other = Client()
+    other.force_login(ward["manager"])
+    assert other.get(form + "sheet.pdf").status_code == 404
+    assert Client().get(form + "sheet.pdf").status_code == 302  # to the login page

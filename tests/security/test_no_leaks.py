@@ -1,11 +1,13 @@
 """One enforcement point, proven from the outside: every URL the project serves, requested by every kind
 of actor, never shows a value above that actor's clearance, outside their row scope, or of an object they
 may not see — in pages, grid partials, record views, exports (every format, unpacked), diffs, history,
-saved views, share links, access logs and error pages.
+saved views, share links, access logs, online procedures, KPIs, problems and error pages.
 
 The world holds datasets classified 公開/庁内/限定/秘 and one undecided (未決定); a public dataset with
 columns at every level, whose rows are scoped for a partner; history that changed a 秘 value; documents at
-several levels; a saved view, a grant, an invitation and a share link. Each secret is a unique marker
+several levels; a saved view, a grant, an invitation and a share link; an online procedure with applications
+in and out of a partner's scope, and KPIs and problems over scoped and 秘 data (leak_world.py). Each secret
+is a unique marker
 string. URLs are enumerated from the URL resolver, so a new page is covered the day it is added (a URL
 argument this test cannot fill makes it fail, naming the pattern, until FILLERS learns it).
 """
@@ -37,6 +39,8 @@ from kaidan.sharing.services import grant_access
 from kaidan.store import selectors as store
 from kaidan.store.services import RevisionWriter, open_revision
 
+from . import leak_world as lw
+
 pytestmark = pytest.mark.django_db
 
 # Markers: one per secret. "Q" + level + what, never a substring of another marker or of UI text.
@@ -66,6 +70,7 @@ ALL_SECRETS = {
     SEC_DOC,
 }
 ALL_SECRETS |= {DELETED_ROW, RECLASSIFIED, LEFT_SCOPE, REV_MESSAGE, PUBLISHED_SECRET}
+ALL_SECRETS |= lw.MARKERS
 
 # What each actor may legitimately see; everything else in ALL_SECRETS must never appear.
 ALLOWED: dict[str, set[str]] = {
@@ -73,10 +78,14 @@ ALLOWED: dict[str, set[str]] = {
     # bosai owns the undecided dataset
     "other_staff": {OUT_SCOPE, LEFT_SCOPE, REV_MESSAGE, INT_COL, INT_DS, INT_DOC, UNDECIDED},
     "partner": {INT_COL, LIM_COL},  # granted 限定 on `mixed`, rows of 池尻 only
-    "scoped_editor": {INT_COL, LIM_COL},  # may edit 池尻 rows of `mixed`, up to 限定
-    "owner_viewer": {OUT_SCOPE, LEFT_SCOPE, REV_MESSAGE, INT_COL, LIM_COL, INT_DS, LIM_DS, INT_DOC},
+    # may edit 池尻 rows of `mixed`, up to 限定, and process the 池尻 applications of the procedure
+    "scoped_editor": {INT_COL, LIM_COL, lw.PROC_IKEJIRI},
+    "owner_viewer": {OUT_SCOPE, LEFT_SCOPE, REV_MESSAGE, INT_COL, LIM_COL, INT_DS, LIM_DS, INT_DOC}
+    | {lw.KPI_ALL, lw.KPI_ALL_GROUPED, lw.KPI_ALL_GAP, lw.PROBLEM_PRIVATE},
     # a link to `mixed` capped at 限定 (its session is also an anonymous visitor's: public pages)
     "link": {OUT_SCOPE, LEFT_SCOPE, REV_MESSAGE, INT_COL, LIM_COL},
+    # a resident holding the private status link of their (池尻) application, otherwise anonymous
+    "applicant": {OUT_SCOPE, LEFT_SCOPE, REV_MESSAGE, lw.PROC_IKEJIRI},
 }
 
 SKIP = {
@@ -214,26 +223,88 @@ def world(tmp_path, make_org, make_user, settings):
         clearance="limited",
     )
     invitation = invite(actor=editor, email="new.partner@example.org", organization=partner)
-    return {"users": users, "link": link, "token": token, "invitation": invitation, "mixed": mixed}
+    procedure = lw.add_procedure(owner=owner, houkatsu=houkatsu, editor=editor, mixed=mixed)
+    analysis = lw.add_kpis_and_problems(import_dataset, tmp_path, owner=owner, partner=partner, editor=editor)
+    charts = _charts(editor, mixed, opened, partner)
+    return {
+        "users": users,
+        "link": link,
+        "token": token,
+        "invitation": invitation,
+        "mixed": mixed,
+        "procedure": procedure,
+        "analysis": analysis,
+        **charts,
+    }
 
 
-def fillers(world: dict[str, Any]) -> dict[str, list[Any]]:
+def _charts(editor: Any, mixed: Dataset, opened: Dataset, partner: Organization) -> dict[str, Any]:
+    """Charts over the secrets: grouped by a 秘 column and listing names (the partner sees 池尻 only), on
+    an internal dashboard shared with the partner; and a dashboard published before its source column
+    was raised to 秘 (the portal must refuse it at view time)."""
+    from kaidan.charts import services as charts
+
+    by_secret = charts.create_chart(
+        actor=editor,
+        title="by secret",
+        owner=mixed.owner,
+        dataset=mixed,
+        spec={"type": "bar", "dimension": "秘メモ"},
+        classification="internal",
+    )
+    names = charts.create_chart(
+        actor=editor,
+        title="names",
+        owner=mixed.owner,
+        dataset=mixed,
+        spec={"type": "table", "dimension": "名前"},
+        classification="internal",
+    )
+    board = charts.create_dashboard(
+        actor=editor, title="board", owner=mixed.owner, classification="internal", slug="leaks"
+    )
+    for chart in (by_secret, names):
+        charts.add_tile(board, chart, actor=editor)
+    grant_access(board, actor=SYSTEM, organization=partner, clearance="limited")
+    by_memo = charts.create_chart(
+        actor=editor,
+        title="memo",
+        owner=opened.owner,
+        dataset=opened,
+        spec={"type": "pie", "dimension": "memo"},
+        classification="public",
+    )
+    public = charts.create_dashboard(
+        actor=editor, title="public board", owner=opened.owner, classification="public", slug="opened-board"
+    )
+    charts.add_tile(public, by_memo, actor=editor)
+    type(public).objects.filter(pk=public.pk).update(published=True)  # published while memo was public
+    return {"charts": [by_secret.pk, names.pk, by_memo.pk]}
+
+
+def fillers(world: dict[str, Any], actor: str = "") -> dict[str, list[Any]]:
     from kaidan.documents.models import Document
 
     docs = list(Document.all_objects.values_list("pk", flat=True))
+    procedure, analysis = world["procedure"], world["analysis"]
+    pks = {*docs, world["link"].pk, world["invitation"].pk, *procedure["submissions"]}
+    tokens = [world["token"], "not-a-token", *procedure["tokens"]]
+    if actor == "applicant":  # the private link is the applicant's alone
+        tokens += procedure["applicant_tokens"]
     return {
         "name": list(Dataset.objects.values_list("name", flat=True)),
         "row_id": [1, 2, 3, 4],
-        "slug": ["ikejiri"],
+        "slug": ["ikejiri", "leaks", "opened-board", procedure["procedure"].slug],
         "grant_id": list(AccessGrant.objects.values_list("pk", flat=True)),
-        "pk": sorted({*docs, world["link"].pk, world["invitation"].pk}),
+        "pk": sorted(pks | set(world["charts"]) | set(analysis["kpis"]) | set(analysis["problems"])),
         "number": [1, 2, 4],
-        "token": [world["token"], "not-a-token"],
+        "token": tokens,
         "job_id": ["00000000-0000-0000-0000-000000000000"],
         "uidb64": ["MQ"],
         "action": sorted(ACTIONS),
         "key": list(Dataset.objects.values_list("name", flat=True)),
         "action_id": [1],
+        "tile_id": [1, 2, 3],
         "prefix": ["00000000"],
         "run_id": [1],
     }
@@ -308,6 +379,11 @@ VARIANTS: dict[str, list[str]] = {
         f"sql=SELECT * FROM {name}&run=1" for name in ("mixed", "naisho", "gentei", "himitsu", "mikettei")
     ]
     + ["sql=SELECT * FROM mixed&run=1&as_of=1"],
+    # the analysis map: every dataset's points, and district sums asked for the secret columns
+    "analysis:map": [
+        f"kind=points&source=dataset:{name}" for name in ("mixed", "naisho", "gentei", "himitsu", "mikettei")
+    ]
+    + [f"kind=choropleth&source=dataset:mixed&boundary=1&district={c}" for c in ("秘メモ", "地区", "名前")],
     # the REST API (kaidan.api): the grid's query, past revisions, every export format, diffs both ways
     "api:list_records": [
         "",
@@ -351,8 +427,8 @@ def patterns() -> Iterator[tuple[str, URLPattern, str]]:
     yield from walk(get_resolver().url_patterns, "", "")
 
 
-def urls(world: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    fill = fillers(world)
+def urls(world: dict[str, Any], actor: str = "") -> Iterator[tuple[str, str]]:
+    fill = fillers(world, actor)
     for route, _pattern, name in patterns():
         if name in SKIP:
             continue
@@ -379,6 +455,11 @@ def body_text(response: Any) -> str:
     if raw[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             parts += [archive.read(n).decode("utf-8", "replace") for n in archive.namelist()]
+    elif raw[:5] == b"%PDF-":  # the counter's printed sheet: its text (pypdf reads NULs between glyphs)
+        from pypdf import PdfReader
+
+        pages = PdfReader(io.BytesIO(raw)).pages
+        parts.append("".join("".join(p.extract_text().replace("\x00", "").split()) for p in pages))
     elif raw[:4] == b"PAR1":
         import pyarrow.parquet as pq
 
@@ -412,7 +493,7 @@ def test_no_response_to_any_actor_reveals_what_they_may_not_see(actor, world):
     leaks: list[str] = []
     reached: set[str] = set()
     seen = 0
-    for name, url in urls(world):
+    for name, url in urls(world, actor):
         response = client.get(
             url, headers={"HX-Request": "true", "HX-Target": "grid"} if "grid" in url else {}
         )
@@ -421,7 +502,7 @@ def test_no_response_to_any_actor_reveals_what_they_may_not_see(actor, world):
         found = sorted(m for m in forbidden if m in text)
         if found:
             leaks.append(f"{name} {url} [{response.status_code}]: {found}")
-        reached |= {m for m in ALLOWED[actor] | {PUB} if m in text}
+        reached |= {m for m in (ALLOWED[actor] - lw.UNSHOWN) | {PUB} if m in text}
         if name == "catalog:dataset" and "?" not in url:  # also the grid partial used by live updates
             partial = client.get(url, headers={"HX-Request": "true", "HX-Target": "grid"})
             found = sorted(m for m in forbidden if m in body_text(partial))
@@ -430,7 +511,7 @@ def test_no_response_to_any_actor_reveals_what_they_may_not_see(actor, world):
     assert seen > 100
     assert not leaks, f"{actor} saw what it may not:\n" + "\n".join(leaks)
     # The test reached real content: everything this actor may see showed up somewhere.
-    assert reached == ALLOWED[actor] | {PUB}
+    assert reached == (ALLOWED[actor] - lw.UNSHOWN) | {PUB}
 
 
 def test_the_owner_editor_sees_every_marker_somewhere_so_the_markers_are_real(world, make_user):
@@ -461,6 +542,34 @@ def test_the_owner_editor_sees_every_marker_somewhere_so_the_markers_are_real(wo
         RECLASSIFIED,
         PUBLISHED_SECRET,
     ):
+        assert marker in text, marker
+    ikejiri, taishido = world["procedure"]["submissions"]
+    counted, secret, _over = world["analysis"]["kpis"]
+    counter_link, pending_link, *_forged = world["procedure"]["tokens"]
+    pending = pending_link.split("-")[0]
+    from kaidan.procedures.applications import resume_token
+    from kaidan.procedures.models import Draft
+
+    text = "".join(
+        body_text(client.get(url))
+        for url in [
+            f"/procedures/manage/soudan/cases/{ikejiri}/",
+            f"/procedures/manage/soudan/cases/{taishido}/",
+            f"/procedures/manage/soudan/counter/{counter_link}/",
+            f"/problems/kpis/{counted}/",
+            f"/problems/kpis/{secret}/",
+            "/problems/kpis/",
+            "/problems/",
+        ]
+    )
+    from kaidan.procedures import sheet
+
+    if sheet.available():  # the printed sheet is read too
+        printed = body_text(client.get(f"/procedures/manage/soudan/counter/{counter_link}/sheet.pdf"))
+        assert lw.PROC_COUNTER in printed
+    text += body_text(Client().get(world["procedure"]["applicant_tokens"][0].join(["/procedures/s/", "/"])))
+    text += body_text(Client().get(f"/procedures/d/{resume_token(Draft.objects.get(pk=pending))}/"))
+    for marker in lw.MARKERS - lw.UNSHOWN:
         assert marker in text, marker
 
 

@@ -73,12 +73,32 @@ READ_PURPOSES: dict[str, str | Promise] = {
     "datastore_sql": pgettext_lazy("audit read", "an open-data SQL query"),
     "case": pgettext_lazy("audit read", "a procedure case"),
     "kpi": pgettext_lazy("audit read", "a KPI"),
+    "chart": pgettext_lazy("audit read", "a chart"),
+    "map": pgettext_lazy("audit read", "a map"),
 }
 
 
 def _actions() -> dict[str, AuditAction]:
     actions = [
         AuditAction("analysis.sql", pgettext_lazy("audit action", "SQL query run"), "object.view"),
+        AuditAction("charts.chart.create", pgettext_lazy("audit action", "Chart created")),
+        AuditAction("charts.chart.change", pgettext_lazy("audit action", "Chart changed"), "object.edit"),
+        AuditAction("charts.chart.delete", pgettext_lazy("audit action", "Chart deleted"), "object.delete"),
+        AuditAction("charts.dashboard.create", pgettext_lazy("audit action", "Dashboard created")),
+        AuditAction(
+            "charts.dashboard.change", pgettext_lazy("audit action", "Dashboard changed"), "object.edit"
+        ),
+        AuditAction(
+            "charts.dashboard.publish",
+            pgettext_lazy("audit action", "Dashboard published on the portal"),
+            "object.manage",
+        ),
+        AuditAction(
+            "charts.dashboard.unpublish",
+            pgettext_lazy("audit action", "Dashboard publication stopped"),
+            "object.manage",
+        ),
+        AuditAction("analysis.boundary.upload", pgettext_lazy("audit action", "Boundary file uploaded")),
         AuditAction("problems.kpi.create", pgettext_lazy("audit action", "KPI created")),
         AuditAction("problems.kpi.change", pgettext_lazy("audit action", "KPI changed")),
         AuditAction("problems.problem.create", pgettext_lazy("audit action", "Problem recorded")),
@@ -270,6 +290,16 @@ def _procedure_actions() -> list[AuditAction]:
         AuditAction(
             "procedures.case.request_correction",
             pgettext_lazy("audit action", "Correction requested"),
+            "object.edit",
+        ),
+        AuditAction(
+            "procedures.case.resend_notice",
+            pgettext_lazy("audit action", "E-mail to the applicant sent again"),
+            "object.edit",
+        ),
+        AuditAction(
+            "procedures.draft.delete_abandoned",
+            pgettext_lazy("audit action", "Abandoned drafts deleted"),
             "object.edit",
         ),
     ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -53,6 +53,8 @@ class Result:
     truncated: bool
     elapsed_ms: float
     tables: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    """DuckDB's type of each column ("INTEGER", "DECIMAL(18,4)", "VARCHAR", …)."""
 
 
 def _quote(name: str) -> str:
@@ -127,9 +129,11 @@ def run(
     time_limit: float = TIME_LIMIT,
     tables: Mapping[str, Dataset] | None = None,
     purpose: str = "sql",
+    params: Sequence[Any] = (),
 ) -> Result:
     """Run one SELECT over the actor's datasets. `tables` names the datasets otherwise (the CKAN API uses
-    resource ids); `as_of` maps dataset ids to revisions to read instead of the current rows."""
+    resource ids); `as_of` maps dataset ids to revisions to read instead of the current rows; `params` are
+    the values of the statement's `?` placeholders (charts build their SQL with them)."""
     con = _connection()
     _single_select(con, sql)
     candidates = (
@@ -158,8 +162,9 @@ def run(
     started = time.monotonic()
     timer.start()
     try:
-        cursor = con.execute(sql)
+        cursor = con.execute(sql, list(params)) if params else con.execute(sql)
         columns = [d[0] for d in cursor.description or []]
+        types = [str(d[1]) for d in cursor.description or []]
         rows = cursor.fetchmany(row_limit + 1)
     except duckdb.InterruptException:
         raise QueryRefused(
@@ -178,7 +183,9 @@ def run(
         detail={"sql": sql[:2000], "datasets": loaded, "rows": min(len(rows), row_limit)},
     )
     con.close()
-    return Result(columns, [tuple(r) for r in rows[:row_limit]], len(rows) > row_limit, elapsed, loaded)
+    return Result(
+        columns, [tuple(r) for r in rows[:row_limit]], len(rows) > row_limit, elapsed, loaded, types
+    )
 
 
 def _first_line(message: str) -> str:

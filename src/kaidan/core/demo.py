@@ -103,12 +103,34 @@ def create_problems() -> None:
     create()
 
 
+def create_dashboards() -> None:
+    from kaidan.charts.demo import create_dashboards as create
+
+    create()
+
+
+def create_boundaries() -> None:
+    """A (fictitious, simplified) boundary file of the demo's four 地区 for fukushi.manager's district map."""
+    from pathlib import Path
+
+    from kaidan.analysis.boundaries import upload_boundary
+    from kaidan.analysis.models import Boundary
+
+    manager = User.objects.get(username="fukushi.manager")
+    if Boundary.objects.filter(created_by=manager).exists():
+        return
+    data = (Path(__file__).resolve().parent / "demo_data" / "demo_districts.geojson").read_bytes()
+    upload_boundary(data, title="地区（デモ用の概略）", key="地区", actor=manager)
+
+
 DEMO_STEPS: list[Callable[[], None]] = [
     create_organizations,
     create_users,
     create_datasets,
     create_procedures,
     create_problems,
+    create_dashboards,
+    create_boundaries,
 ]
 
 

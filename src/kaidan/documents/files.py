@@ -218,5 +218,16 @@ def store(upload: Any, checked: CheckedFile) -> str:
     return saved
 
 
+def delete_unless_held(name: str) -> bool:
+    """Remove a stored file no document version holds (content-addressed files are shared by every holder
+    of the same bytes; a caller with holders of its own checks those first). True when removed."""
+    from kaidan.documents.models import DocumentVersion
+
+    if DocumentVersion.objects.filter(storage_name=name).exists():
+        return False
+    default_storage.delete(name)
+    return True
+
+
 def open_stored(name: str) -> File:
     return default_storage.open(name, "rb")

@@ -176,6 +176,9 @@ class _ColumnState:
         self._clean: set[str] = set()  # memoised values that are non-empty and fail no alive candidate
         self.alive = list(self.candidates.items())
         self.postal_hyphen = False
+        # clean values counted by whole batches, applied together before the next value-by-value `add` (a
+        # failure there depends on the counts so far) or the guess: the same effect, once per distinct value
+        self._deferred: Counter[str] = Counter()
 
     def _evaluate(self, value: object) -> dict[FieldType, str | None]:
         """Unit (``""`` if none) per alive candidate, ``None`` where it fails.
@@ -213,6 +216,8 @@ class _ColumnState:
         return results
 
     def add(self, row_number: int, value: object) -> None:
+        if self._deferred:
+            self._apply_deferred()
         if is_empty_marker(value) or (isinstance(value, str) and not value.strip()):
             self.empty += 1
             return
@@ -272,8 +277,9 @@ class _ColumnState:
         pending: dict[str, int] = {}
         digits = 0  # plain ASCII digit strings while only numeric candidates are left: ok for all of them
         digits_ok = all(t in _NUMERIC for t, _c in self.alive)
+        alive = len(self.alive)
         add = self.add
-        for number, value in zip(numbers, values, strict=True):
+        for index, (number, value) in enumerate(zip(numbers, values, strict=True)):
             if type(value) is str:
                 if value in clean:
                     pending[value] = pending.get(value, 0) + 1
@@ -301,6 +307,16 @@ class _ColumnState:
                 and all(results[t] is not None for t, _c in self.alive)
             ):
                 clean.add(value)
+            if len(self.alive) != alive:
+                # a candidate stopped: what the next batch would decide at its start holds from here on
+                alive = len(self.alive)
+                if not alive:
+                    rest = values[index + 1 :]
+                    empty = _count_empty(rest)
+                    self.empty += empty
+                    self.nonempty += len(rest) - empty
+                    break
+                digits_ok = all(t in _NUMERIC for t, _c in self.alive)
         if pending or digits:
             self._apply_pending(pending, digits)
 
@@ -327,7 +343,7 @@ class _ColumnState:
         distinct = counts.field("values").to_pylist()
         if not all(value in self._clean for value in distinct):
             return False
-        self._apply_pending(dict(zip(distinct, counts.field("counts").to_pylist(), strict=True)))
+        self._deferred.update(dict(zip(distinct, counts.field("counts").to_pylist(), strict=True)))
         return True
 
     def _apply_pending(self, pending: dict[str, int], digits: int = 0) -> None:
@@ -381,7 +397,13 @@ class _ColumnState:
             return field_type
         return FieldType.TEXT
 
+    def _apply_deferred(self) -> None:
+        deferred, self._deferred = self._deferred, Counter()
+        self._apply_pending(dict(deferred))
+
     def guess(self) -> ColumnGuess:
+        if self._deferred:
+            self._apply_deferred()
         chosen = self._choose()
         candidate = self.candidates.get(chosen, _Candidate(ok=self.nonempty))
         ok = candidate.ok if chosen is not FieldType.TEXT else self.nonempty

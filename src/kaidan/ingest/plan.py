@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from itertools import islice
 from pathlib import Path
@@ -27,11 +27,13 @@ from .readers import (
     SPREADSHEET_FORMATS,
     NotRectangular,
     Source,
+    Utf8Copy,
     arrow_batches,
     arrow_encoding,
     iter_numbered_rows,
     list_sheets,
     sniff_format,
+    utf8_copy,
 )
 
 SAMPLE_SIZE = 50
@@ -49,6 +51,8 @@ class ArrowScan:
     start: int
     width: int
     checked: bool = False  # the whole file was read this way once (by the analysis)
+    utf8: Utf8Copy | None = None  # the file transcoded once by the analysis, read again by the import
+    all_data: bool = False  # the analysis found every record from ``start`` on to be a data row
 
 
 @dataclass
@@ -146,10 +150,13 @@ def analyze(
     tracker = TypeTracker(layout.names)
     indices = [c.index for c in layout.columns]
     if analysis.arrow is not None and indices == list(range(analysis.arrow.width)):
+        scan_ = replace(analysis.arrow, utf8=utf8_copy(source))
         try:
-            _scan_arrow(analysis, analysis.arrow, tracker)
-            analysis.arrow = ArrowScan(analysis.arrow.start, analysis.arrow.width, checked=True)
+            all_data = _scan_arrow(analysis, scan_, tracker)
+            analysis.arrow = replace(scan_, checked=True, all_data=all_data)
         except NotRectangular:
+            if scan_.utf8 is not None:
+                scan_.utf8.remove()
             analysis.arrow = None
             analysis.data_rows, analysis.blank_rows, analysis.overflow_count = 0, 0, 0
             analysis.total_rows, analysis.note_rows, analysis.overflow_rows = [], [], []
@@ -193,11 +200,14 @@ def _scan_rows(analysis: Analysis, tracker: TypeTracker) -> None:
         tracker.add_columns(numbers, _columns(rows, indices))
 
 
-def _scan_arrow(analysis: Analysis, scan: ArrowScan, tracker: TypeTracker) -> None:
-    """The same pass as ``_scan_rows`` over a rectangular CSV read by Arrow (no row can overflow)."""
+def _scan_arrow(analysis: Analysis, scan: ArrowScan, tracker: TypeTracker) -> bool:
+    """The same pass as ``_scan_rows`` over a rectangular CSV read by Arrow (no row can overflow).
+    True when every record was a data row."""
     layout = analysis.layout
     records = _arrow_records(analysis.source, layout, scan, list(range(scan.width)), arrays=True)
+    all_data = True
     for numbers, columns, others in records:
+        all_data = all_data and not others
         analysis.data_rows += len(numbers)
         if numbers:
             tracker.add_columns(numbers, columns)
@@ -208,6 +218,7 @@ def _scan_arrow(analysis: Analysis, scan: ArrowScan, tracker: TypeTracker) -> No
                 analysis.note_rows.append(number)
             elif kind == "blank":
                 analysis.blank_rows += 1
+    return all_data
 
 
 def _arrow_scan(source: Source, layout: Layout, numbered: list[tuple[int, list[object]]]) -> ArrowScan | None:
@@ -242,12 +253,15 @@ def _arrow_records(
 
     limit = limits.max_rows()
     base = scan.start  # records before this batch
-    for batch in arrow_batches(source, scan.start, scan.width):
+    for batch in arrow_batches(source, scan.start, scan.width, utf8=scan.utf8):
         count = batch.num_rows
         if base + count > limit:
             raise limits.too_many_rows(source.path, limit + 1)
-        sure = _surely_data_mask(batch.column(0), batch.column(1))
-        unsure = pc.indices_nonzero(pc.invert(sure)).to_pylist()
+        if scan.all_data:  # the analysis sorted these rows already: all data
+            unsure = []
+        else:
+            sure = _surely_data_mask(batch.column(0), batch.column(1))
+            unsure = pc.indices_nonzero(pc.invert(sure)).to_pylist()
         others: list[tuple[int, str]] = []
         if unsure:
             extra = []

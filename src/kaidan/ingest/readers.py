@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import fcntl
 import json
+import os
 import sys
+import tempfile
+import time
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -326,25 +331,108 @@ def arrow_encoding(source: Source) -> str | None:
     return name
 
 
+COPY_PREFIX = "kaidan-utf8-"
+_ORPHAN_AGE = 60  # seconds: a copy younger than this may still be taking its lock
+
+
+class Utf8Copy:
+    """A UTF-8 copy of a text file written in another encoding (a temporary file, removed when this object
+    is collected, by ``remove``, or when the process exits). The copy is locked (``flock``) while it is in
+    use, so that the copy of a killed process is removed by the next ``utf8_copy`` of any process."""
+
+    def __init__(self, path: Path, lock: int) -> None:
+        self.path = path
+        self._remove = weakref.finalize(self, _release, str(path), lock)
+
+    def remove(self) -> None:
+        self._remove()
+
+
+def _release(path: str, lock: int) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    os.close(lock)
+
+
+def _remove_orphan_copies() -> None:
+    """Remove the copies left by processes that were killed (their lock is free)."""
+    folder = tempfile.gettempdir()
+    now = time.time()
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(COPY_PREFIX) and n.endswith(".csv")]
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            if now - os.stat(path).st_mtime < _ORPHAN_AGE:
+                continue
+            handle = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.unlink(path)
+        except OSError:
+            pass  # held by a live analysis, or gone already
+        finally:
+            os.close(handle)
+
+
+def utf8_copy(source: Source, block_size: int = 1 << 22) -> Utf8Copy | None:
+    """The file transcoded to UTF-8 once, so that the analysis and the import both parse UTF-8 natively
+    instead of decoding the file twice; ``None`` when Arrow reads the file as it is, or when it does not
+    decode (the Arrow reader then meets the same error itself and gives the file to the row reader).
+
+    The text is exactly what Python's codec gives (the same incremental decoder ``pyarrow.csv`` is handed
+    otherwise), decoded in blocks of ``block_size`` bytes."""
+    encoding = arrow_encoding(source)
+    if encoding is None or encoding == "utf8":
+        return None
+    _remove_orphan_copies()
+    handle, name = tempfile.mkstemp(prefix=COPY_PREFIX, suffix=".csv")
+    lock = os.dup(handle)
+    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    copy = Utf8Copy(Path(name), lock)
+    try:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        with open(source.path, "rb") as raw, os.fdopen(handle, "wb") as out:
+            while block := raw.read(block_size):
+                out.write(decoder.decode(block).encode("utf-8"))
+            out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except (UnicodeError, OSError):
+        copy.remove()
+        return None
+    return copy
+
+
 def arrow_batches(
-    source: Source, skip_lines: int, width: int, block_size: int = 1 << 20, rows: int = 20_000
+    source: Source,
+    skip_lines: int,
+    width: int,
+    block_size: int = 1 << 20,
+    rows: int = 20_000,
+    utf8: Utf8Copy | None = None,
 ) -> Iterator[Any]:
     """Record batches of all-string columns ``f0 …`` from line ``skip_lines`` on (``pyarrow.csv``, streaming).
 
     Blocks are small (Arrow reads ahead of a slow consumer, so the block size bounds memory) and are joined
     into batches of about ``rows`` rows (the per-batch work of the importer is then paid rarely).
     Every record must have ``width`` cells (an empty line gives ``width`` empty cells, which is what a
-    blank row is to ``classify_row`` too); anything else raises ``NotRectangular``."""
+    blank row is to ``classify_row`` too); anything else raises ``NotRectangular``.
+    With ``utf8`` (the file's ``utf8_copy``) that copy is read instead, natively."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    encoding = arrow_encoding(source)
+    encoding = "utf8" if utf8 is not None else arrow_encoding(source)
     if encoding is None:
         raise NotRectangular("encoding")
     delimiter = source.delimiter or ("\t" if source.format == "tsv" else ",")
     try:
         reader = pcsv.open_csv(
-            source.path,
+            str(utf8.path) if utf8 is not None else source.path,
             read_options=pcsv.ReadOptions(
                 encoding=encoding,
                 skip_rows=skip_lines,

@@ -13,7 +13,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection
 from django.db.models import F, TextField
 from django.db.models.functions import Cast
 
@@ -21,7 +20,7 @@ from kaidan.access.levels import Level
 from kaidan.access.services import readable_filter, rights
 from kaidan.accounts.models import Organization
 from kaidan.catalog.models import Dataset
-from kaidan.store.plainread import dataset_with_owner
+from kaidan.store.plainread import dataset_with_owner, raw_rows
 
 NAMESPACE = uuid.UUID("6b8f0f5e-2a55-4a43-9d0e-6b0b3f1e9a11")
 
@@ -98,10 +97,7 @@ def _catalogue_stamp() -> bytes:
     )
     stamp = hashlib.blake2b(digest_size=20)
     for query in (found.order_by("pk").values_list(*columns, *owners), tags):
-        sql, params = query.query.sql_with_params()
-        with connection.cursor() as cursor:  # the database's own values: no converters, no models
-            cursor.execute(sql, params)
-            stamp.update(pickle.dumps(cursor.fetchall(), protocol=5))
+        stamp.update(pickle.dumps(raw_rows(query), protocol=5))  # the database's own values, no models
     return stamp.digest()
 
 

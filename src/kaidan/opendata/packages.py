@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from kaidan.catalog.geocode import coordinate_fields as coordinate_fields  # re-exported for callers
 from kaidan.catalog.models import Dataset, Field
 from kaidan.store.relation import compile_relation
 from kaidan.store.values import to_json
@@ -72,17 +73,6 @@ def _schema_field(field: Field) -> dict[str, Any]:
         result["trueValues"] = ["TRUE", "true", "True", "1", "はい", "有"]
         result["falseValues"] = ["FALSE", "false", "False", "0", "いいえ", "無"]
     return result
-
-
-def coordinate_fields(fields: list[Field]) -> tuple[Field, Field] | None:
-    """The latitude and longitude columns, by type (or by the usual Japanese and English names)."""
-    lat = next((f for f in fields if f.type == "latitude"), None) or next(
-        (f for f in fields if f.label in ("緯度", "lat", "latitude")), None
-    )
-    lon = next((f for f in fields if f.type == "longitude"), None) or next(
-        (f for f in fields if f.label in ("経度", "lon", "lng", "longitude")), None
-    )
-    return (lat, lon) if lat is not None and lon is not None else None
 
 
 def _number(value: Any) -> float | None:

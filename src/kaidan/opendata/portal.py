@@ -244,3 +244,59 @@ def chart(dataset: Dataset, query: GridQuery, target: Field) -> list[tuple[str, 
 
 def has_map(fields: list[Field]) -> bool:
     return coordinate_fields(fields) is not None
+
+
+@dataclass
+class Geocoded:
+    """What the portal says of a map placed by address: how many rows, and from which list."""
+
+    placed: int
+    total: int
+    no_address: int
+    not_found: int
+    reference_title: str
+
+    @property
+    def unplaced(self) -> int:
+        return self.no_address + self.not_found
+
+
+def geocoded(dataset: Dataset) -> Geocoded | None:
+    """The counts of the dataset's rows placed from the ward's own address list (kaidan.catalog.geocode),
+    as the anonymous visitor; once per revision of the dataset and of the list."""
+    from kaidan.catalog import geocode
+    from kaidan.store import readcache
+
+    reference = geocode.reference_dataset()
+    if reference is None:
+        return None
+    key = readcache.digest(
+        "geocoded",
+        dataset.pk,
+        dataset.current_revision,
+        str(dataset.updated_at),
+        reference.pk,
+        reference.current_revision,
+        str(reference.updated_at),
+    )
+
+    def compute() -> Geocoded | None:
+        found = geocode.geocode(dataset, actor=None)
+        if found is None:
+            return None
+        return Geocoded(
+            found.points.num_rows, found.total, found.no_address, found.not_found, found.reference.title
+        )
+
+    return readcache.get_or_compute(key, compute)
+
+
+def geocoded_features(dataset: Dataset, limit: int) -> dict[str, Any]:
+    """The rows placed by address as a GeoJSON FeatureCollection (at most `limit` points), with the count of
+    rows that could not be placed (`unplaced`, a foreign member)."""
+    from kaidan.catalog import geocode
+
+    found = geocode.geocode(dataset, actor=None)
+    if found is None:
+        return {"type": "FeatureCollection", "features": [], "unplaced": 0}
+    return geocode.feature_collection(found, limit)

@@ -12,7 +12,14 @@ from urllib.parse import urlencode, urlsplit
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -103,6 +110,7 @@ def dataset_page(request: HttpRequest, name: str) -> HttpResponse:
     chart = portal.chart(dataset, query, chart_field) if chart_field is not None else []
     package = catalog.package_dict(dataset, site_url(request))
     has_map = portal.has_map(grid.fields)
+    geocoded = None if has_map else portal.geocoded(dataset)
     offered = [
         (key, label)
         for key, label in DOWNLOADS
@@ -130,14 +138,26 @@ def dataset_page(request: HttpRequest, name: str) -> HttpResponse:
             "map_limit": MAP_LIMIT,
             "conformance": standards.cached_check(dataset),
             "has_map": has_map,
+            "geocoded": geocoded,
             "map_tiles": settings.MAP_TILE_URL,
             "map_attribution": settings.MAP_TILE_ATTRIBUTION,
         },
     )
-    if has_map and settings.MAP_TILE_URL:
+    if (has_map or geocoded) and settings.MAP_TILE_URL:
         tiles = urlsplit(settings.MAP_TILE_URL.replace("{s}", "a"))
         host = f"{tiles.scheme}://{tiles.netloc}".replace("://a.", "://*.")
         response[header_name()] = POLICY.replace("img-src 'self' data:", f"img-src 'self' data: {host}")
+    return response
+
+
+def geocoded(request: HttpRequest, name: str) -> JsonResponse:
+    """The rows placed by address from the ward's own list, as GeoJSON (with the count left unplaced)."""
+    dataset = _published_or_404(name)
+    response = JsonResponse(
+        portal.geocoded_features(dataset, MAP_LIMIT), json_dumps_params={"ensure_ascii": False}
+    )
+    response["Content-Type"] = "application/geo+json"
+    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 

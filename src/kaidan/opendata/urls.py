@@ -20,6 +20,7 @@ urlpatterns = [
     path("dataset/", portal_views.catalogue, name="portal"),
     path("dataset/<slug:name>/", portal_views.dataset_page, name="portal_dataset"),
     path("dataset/<slug:name>/download", portal_views.download, name="portal_download"),
+    path("dataset/<slug:name>/geocoded.geojson", portal_views.geocoded, name="portal_geocoded"),
     path("dataset/<str:key>/datapackage.json", views.datapackage_view, name="datapackage"),
     path("dataset/<str:key>/geojson", views.geojson_view, name="geojson"),
     path("opendata/feed.atom", discovery.atom_feed, name="feed"),

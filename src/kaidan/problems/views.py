@@ -159,7 +159,8 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "m": measured,
             "bars": bars,
             "target_percent": int(abs(kpi.target) * 100 / top),
-            "problems": kpi.problems.all(),
+            # only the problems this reader may see (a problem's title is not the KPI's)
+            "problems": selectors.visible_problems(actor=request.user).filter(kpi=kpi),
         },
     )
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from kaidan.access.services import SYSTEM
@@ -293,3 +295,50 @@ def correct(submission: Submission, answers: Mapping[str, Any], uploads: Mapping
         record("procedures.submission.correct", locked, actor=actor, detail={"changed": changed})
         mail.on_status(locked)
     return locked
+
+
+# ------------------------------------------------------------------------------------------ retention
+
+DEFAULT_DRAFT_RETENTION_DAYS = 30
+
+
+def draft_retention_days() -> int:
+    """How long a draft nobody touched is kept (`PROCEDURES_DRAFT_RETENTION_DAYS`; 0 keeps them forever)."""
+    return int(getattr(settings, "PROCEDURES_DRAFT_RETENTION_DAYS", DEFAULT_DRAFT_RETENTION_DAYS))
+
+
+def delete_abandoned_drafts() -> int:
+    """Delete the drafts (residents' and the counter's) untouched for the retention period, with the files
+    held for them that no application took; return how many drafts. Run by the periodic runner.
+
+    A draft that was sent goes too (its answers live on in the submission, its files in the library). A
+    stored file is removed only when no other attachment and no document version holds the same content."""
+    days = draft_retention_days()
+    if days <= 0:
+        return 0
+    cutoff = timezone.now() - timedelta(days=days)
+    old = Draft.objects.filter(updated_at__lt=cutoff)
+    files = Attachment.objects.filter(submission=None).filter(
+        Q(draft__in=old) | Q(draft=None, created_at__lt=cutoff)
+    )
+    with transaction.atomic():
+        doomed = list(files.values_list("pk", "storage_name"))
+        Attachment.objects.filter(pk__in=[pk for pk, _name in doomed]).delete()
+        _total, by_model = Draft.objects.filter(pk__in=list(old.values_list("pk", flat=True))).delete()
+        deleted = by_model.get(Draft._meta.label, 0)
+        if doomed or deleted:
+            record(
+                "procedures.draft.delete_abandoned",
+                None,
+                actor=SYSTEM,
+                detail={"drafts": deleted, "files": len(doomed), "older_than_days": days},
+            )
+        names = {name for _pk, name in doomed}
+        transaction.on_commit(lambda: _discard_files(names))
+    return deleted
+
+
+def _discard_files(names: set[str]) -> None:
+    held = set(Attachment.objects.filter(storage_name__in=names).values_list("storage_name", flat=True))
+    for name in sorted(names - held):
+        document_files.delete_unless_held(name)

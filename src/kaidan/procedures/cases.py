@@ -227,3 +227,19 @@ def assignable(procedure: Procedure, *, actor: Actor) -> list[User]:
     dataset = _dataset(procedure)
     users = User.objects.filter(memberships__organization_id=procedure.owner_id, is_active=True).distinct()
     return [u for u in users.order_by("username") if rights(dataset, actor=u).can_edit]
+
+
+def send_notice_again(procedure: Procedure, pk: int, notice_id: int, *, actor: Actor) -> None:
+    """Staff send an e-mail of the case again that has not gone (its retries ran out, or are far off)."""
+    submission = _require_edit(procedure, pk, actor=actor)
+    notice = submission.notices.filter(pk=notice_id, sent_at=None).first()
+    if notice is None:
+        raise NotFound(detail=notice_id)
+    with transaction.atomic():
+        mail.send_again(notice)
+        record(
+            "procedures.case.resend_notice",
+            _dataset(procedure),
+            actor=actor,
+            detail={"receipt": submission.receipt, "notice": notice.pk, "attempts": notice.attempts},
+        )

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kaidan.catalog.selectors import get_dataset
 
-from . import applications, counter, selectors
+from . import applications, counter, selectors, sheet
 from .forms import ApplicationForm
+from .models import Draft, Procedure
 from .views import answer_rows
 
 
@@ -107,10 +111,10 @@ def form(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def check(request: HttpRequest, slug: str, token: str) -> HttpResponse:
-    """The screen the resident reads and confirms (large, plain): then the clerk submits for them."""
+def _checked(
+    request: HttpRequest, slug: str, token: str
+) -> tuple[Procedure, Draft, ApplicationForm, dict[str, Any]] | None:
+    """The counter draft and its answers when they are complete (None: back to the form)."""
     procedure = selectors.get_for_cases(slug, actor=request.user)
     draft = counter.find(procedure, token, actor=request.user)
     held = applications.held_files(draft)
@@ -121,12 +125,22 @@ def check(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         email_required=False,
     )
     if not bound.is_valid():
+        return None
+    shown = {**bound.answers(), **{key: {"filename": a.filename} for key, a in held.items()}}
+    return procedure, draft, bound, shown
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def check(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The screen the resident reads and confirms (large, plain): then the clerk submits for them."""
+    checked = _checked(request, slug, token)
+    if checked is None:
         return redirect("procedures:counter_form", slug=slug, token=token)
-    answers = bound.answers()
-    shown = {**answers, **{key: {"filename": a.filename} for key, a in held.items()}}
+    procedure, draft, bound, shown = checked
     if request.method == "POST" and request.POST.get("confirmed") == "yes":
         submission = counter.submit(
-            draft, answers, bound.cleaned_data.get("contact_email") or "", actor=request.user
+            draft, bound.answers(), bound.cleaned_data.get("contact_email") or "", actor=request.user
         )
         messages.success(
             request,
@@ -143,6 +157,32 @@ def check(request: HttpRequest, slug: str, token: str) -> HttpResponse:
             "email": bound.cleaned_data.get("contact_email") or "",
             "sources": draft.sources,
             "need_confirm": request.method == "POST",
+            "sheet": sheet.available(),
             "nav_procedures": True,
         },
     )
+
+
+@login_required
+@never_cache
+def check_sheet(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The check screen as a printed sheet (PDF, Japanese font embedded) the resident checks and signs."""
+    checked = _checked(request, slug, token)
+    if checked is None:
+        return redirect("procedures:counter_form", slug=slug, token=token)
+    procedure, draft, bound, shown = checked
+    try:
+        pdf = sheet.confirmation_sheet(
+            title=procedure.title,
+            rows=answer_rows(bound.defs, shown, draft.answers),
+            email=bound.cleaned_data.get("contact_email") or "",
+        )
+    except sheet.NoFont:
+        return HttpResponse(
+            _("No Japanese font is installed on the server: use the check screen."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="confirmation-{draft.pk}.pdf"'
+    return response

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -228,7 +229,8 @@ class CaseEvent(models.Model):
 
 class Notice(models.Model):
     """An e-mail to the applicant, written in the transaction of the change it announces (an outbox) and
-    sent after commit; one that could not be sent stays here and is tried again with the next one."""
+    sent after commit; one that could not be sent stays here and is tried again, with back-off, from
+    `next_attempt_at` (kaidan.procedures.mail)."""
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="notices")
     to = models.EmailField()
@@ -238,6 +240,7 @@ class Notice(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kaidan.accounts.models import Organization, User
 from kaidan.core.errors import NotFound
 
-from . import cases, counter, selectors, services
+from . import cases, counter, mail, selectors, services
 from .forms import KIND_LABELS, ApplicationForm, FieldForm, ProcedureForm
 from .models import CaseStatus, ProcedureVersion
-from .schema import load
+from .schema import load, visible
 from .services import ProcedureRejected
 
 KINDS = dict(KIND_LABELS)
@@ -233,6 +233,9 @@ def case(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         elif action == "comment" and text:
             cases.comment(procedure, pk, text, actor=request.user)
             messages.success(request, _("Comment added."))
+        elif action == "resend" and request.POST.get("notice", "").isdigit():
+            cases.send_notice_again(procedure, pk, int(request.POST["notice"]), actor=request.user)
+            messages.success(request, _("The e-mail is being sent again."))
         elif action == "assign":
             chosen = request.POST.get("assignee", "")
             assignee = User.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
@@ -242,7 +245,12 @@ def case(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             messages.error(request, _("Enter a text first."))
         return redirect("procedures:case", slug=slug, pk=pk)
     view = cases.get_case(procedure, pk, actor=request.user)
-    view.answers = [(d, _shown(value), shown) for d, value, shown in view.answers]
+    given = {d.key: value for d, value, _shown_to_reader in view.answers}
+    view.answers = [  # a conditional field not asked (and so empty) is left out, as on the resident's page
+        (d, _shown(value), shown)
+        for d, value, shown in view.answers
+        if value is not None or visible(d, given)
+    ]
     return render(
         request,
         "procedures/case.html",
@@ -253,6 +261,7 @@ def case(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "status_choices": [(s, CaseStatus(s).label) for s in view.next_statuses],
             "assignable": cases.assignable(procedure, actor=request.user) if view.can_edit else [],
             "notices": view.submission.notices.all(),
+            "max_attempts": mail.MAX_ATTEMPTS,
             "may_request_correction": view.can_edit
             and view.submission.status not in (CaseStatus.COMPLETED, CaseStatus.REJECTED),
             "nav_procedures": True,

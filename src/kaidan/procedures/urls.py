@@ -27,6 +27,7 @@ urlpatterns = [
     path("manage/<slug:slug>/counter/start", counter_views.start, name="counter_start"),
     path("manage/<slug:slug>/counter/<str:token>/", counter_views.form, name="counter_form"),
     path("manage/<slug:slug>/counter/<str:token>/check", counter_views.check, name="counter_check"),
+    path("manage/<slug:slug>/counter/<str:token>/sheet.pdf", counter_views.check_sheet, name="counter_sheet"),
     path("<slug:slug>/", views.detail, name="detail"),
     path("<slug:slug>/apply/", views.apply, name="apply"),
 ]

@@ -8,6 +8,7 @@ drop input either: a refused post shows the form again with the answers.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -63,6 +64,10 @@ def _form_page(
         )
         if draft is not None
         else "",
+        "retention_days": applications.draft_retention_days(),
+        "kept_until": draft.updated_at + timedelta(days=applications.draft_retention_days())
+        if draft is not None
+        else None,
         **extra,
     }
     return render(request, "procedures/apply.html", context, status=status)
@@ -196,11 +201,17 @@ def _status_page(request: HttpRequest, submission: Submission, here: str) -> Htt
     defs = [FieldDef.from_dict(f) for f in submission.version.fields]
     form = None
     returned = submission.status == CaseStatus.RETURNED
+    # the files already sent stay unless the applicant chooses another (the form says so)
+    held = {a.field_key: a for a in submission.files.order_by("pk")} if returned else {}
     if returned:
         raw = ApplicationForm.raw_from_answers(submission.version, submission.answers)
         if request.method == "POST":
             form = ApplicationForm(
-                submission.version, data=request.POST, files=request.FILES, email_required=False
+                submission.version,
+                data=request.POST,
+                files=request.FILES,
+                held=held,
+                email_required=False,
             )
             form.fields.pop(guard.TRAP)
             if guard.is_bot(request.POST) or not guard.allow("save", client_address(request)):
@@ -217,6 +228,7 @@ def _status_page(request: HttpRequest, submission: Submission, here: str) -> Htt
             form = ApplicationForm(
                 submission.version,
                 initial=ApplicationForm.data_from(submission.version, raw, ""),
+                held=held,
                 email_required=False,
             )
         form.fields.pop("contact_email", None)
@@ -226,6 +238,7 @@ def _status_page(request: HttpRequest, submission: Submission, here: str) -> Htt
         "rows": answer_rows(defs, submission.answers),
         "events": applications.public_events(submission),
         "form": form,
+        "held": held,
         "new": request.GET.get("new") == "1",
         "here": here,
     }

@@ -112,3 +112,12 @@ def _live_fields_sql(vendor: str) -> str:
         f"SELECT {columns(Field, vendor)[1]} FROM {table} WHERE {table}.{quote('dataset_id')} = %s "
         f"AND NOT {table}.{quote('removed')} ORDER BY {table}.{quote('position')}, {table}.{quote('id')}"
     )
+
+
+def raw_rows(query: Any) -> list[tuple[Any, ...]]:
+    """The rows of a queryset as the database driver returns them: no converters, no model instances (for
+    digests over many rows, where building models would cost more than the query)."""
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())

@@ -39,7 +39,9 @@ def create_table(dataset: Dataset, fields: Sequence[Field], *, indexes: bool = T
     maintaining them row by row)."""
     table = dataset.table_name
     columns = [
-        "_id BIGINT PRIMARY KEY",
+        # on SQLite `INTEGER PRIMARY KEY` makes _id the rowid (64-bit, like BIGINT): no separate unique index
+        # to maintain, and rows written in _id order are appended (a bulk import's rows are)
+        "_id INTEGER PRIMARY KEY" if vendor() == "sqlite" else "_id BIGINT PRIMARY KEY",
         "_ord BIGINT NOT NULL",
         "_created_rev INTEGER NOT NULL",
         "_deleted_rev INTEGER",

@@ -84,6 +84,8 @@ def scan(columns: Sequence[tuple[str, str, Iterable[object]]], *, examples: int 
     findings: list[Finding] = []
     labels = [_norm(label).casefold() for label, _type, _values in columns]
     has_names = any(any(n.casefold() in label for n in NAME_LABELS) for label in labels)
+    tests = (("my_number", is_my_number), ("phone", is_phone), ("email", is_email))
+    seen: dict[str, tuple[str, ...]] = {}  # text → the tests it passes (columns repeat their values a lot)
     for (label, kind, values), folded in zip(columns, labels, strict=True):
         by_kind: dict[str, Finding] = {}
         if kind in ("date", "datetime") and has_names and any(b.casefold() in folded for b in BIRTH_LABELS):
@@ -92,12 +94,14 @@ def scan(columns: Sequence[tuple[str, str, Iterable[object]]], *, examples: int 
             if value is None or str(value).strip() == "":
                 continue
             text = str(value)
-            for name, test in (("my_number", is_my_number), ("phone", is_phone), ("email", is_email)):
-                if test(text):
-                    found = by_kind.setdefault(name, Finding(label, name))
-                    found.count += 1
-                    if len(found.examples) < examples:
-                        found.examples.append(mask(text))
+            passed = seen.get(text)
+            if passed is None:
+                passed = seen[text] = tuple(name for name, test in tests if test(text))
+            for name in passed:
+                found = by_kind.setdefault(name, Finding(label, name))
+                found.count += 1
+                if len(found.examples) < examples:
+                    found.examples.append(mask(text))
             if "birth_date" in by_kind:
                 found = by_kind["birth_date"]
                 found.count += 1

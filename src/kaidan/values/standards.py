@@ -20,6 +20,7 @@ from datetime import time
 from decimal import Decimal, InvalidOperation
 
 from .messages import Message, gettext_noop
+from .types import FieldType
 
 CODE = "都道府県コード又は市区町村コード"
 PLACE = (CODE, "NO", "都道府県名", "市区町村名", "名称", "名称_カナ", "住所", "緯度", "経度")
@@ -93,6 +94,38 @@ def match(labels: list[str]) -> Standard | None:
     """The first standard (the most specific kinds come first) whose columns the labels all contain."""
     have = {_key(label) for label in labels}
     return next((s for s in STANDARDS if all(_key(c) in have for c in s.columns)), None)
+
+
+COLUMN_TYPES: dict[str, FieldType] = {
+    CODE: FieldType.CODE,
+    "全国地方公共団体コード": FieldType.CODE,
+    "NO": FieldType.CODE,
+    "緯度": FieldType.LATITUDE,
+    "経度": FieldType.LONGITUDE,
+    "電話番号": FieldType.PHONE,
+    "FAX番号": FieldType.PHONE,
+    "開始時間": FieldType.TIME,
+    "終了時間": FieldType.TIME,
+    "調査年月日": FieldType.DATE,
+    "開始日": FieldType.DATE,
+    "終了日": FieldType.DATE,
+    "給食日": FieldType.DATE,
+    "総人口": FieldType.INTEGER,
+    "男性トイレ総数": FieldType.INTEGER,
+    "女性トイレ総数": FieldType.INTEGER,
+    "投票区番号": FieldType.INTEGER,
+}
+"""The type a template's column gets (text when not listed): coordinates as degrees, codes as text that
+keeps its leading zeros, phones normalized to half-width with hyphens, dates and hh:mm times typed."""
+
+
+def column_type(column: str) -> FieldType:
+    return COLUMN_TYPES.get(_key(column), FieldType.TEXT)
+
+
+def find(key: str) -> Standard | None:
+    """A standard by its key (``aed``) or title (``AED設置箇所一覧``)."""
+    return next((s for s in STANDARDS if key in (s.key, s.title)), None)
 
 
 def code_check_digit(five: str) -> int:
