@@ -57,7 +57,8 @@ def test_what_a_reader_may_not_see_is_never_a_hit_nor_a_count(ward):
     assert records(user("fukushi.editor"), family) >= 1  # 秘 readers find names
     assert records(user("shakyo.staff"), family) == 0  # 氏名 is 秘: not even a count
     assert records(user("fukushi.viewer"), family) == 0  # a viewer's clearance is 限定
-    assert search("予算", actor=None).counts["dataset"] == 0  # the undecided draft stays hidden
+    public = [h.title for h in search("予算", actor=None).hits["dataset"]]  # the demo publishes a budget
+    assert "次年度予算案（未決定）" not in public  # the undecided draft stays hidden
     assert search("予算", actor=user("admin")).counts["dataset"] >= 0
 
 
