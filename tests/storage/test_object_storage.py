@@ -63,7 +63,7 @@ def test_a_document_is_stored_in_the_bucket_and_downloaded_from_it(s3_storage, m
     client.force_login(editor)
     page = client.get(f"/documents/{document.pk}/download/")
     assert page.status_code == 200 and b"".join(page.streaming_content) == PDF
-    assert not (Path(settings.MEDIA_ROOT) / "documents").exists()
+    assert not (Path(settings.MEDIA_ROOT) / content_key("documents", PDF)).exists()  # nothing kept locally
 
 
 def test_an_import_keeps_its_source_file_in_the_bucket(s3_storage, make_org, tmp_path):
