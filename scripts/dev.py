@@ -82,7 +82,7 @@ def pytest_run(label: str, env: dict[str, str], args: list[str]) -> int:
     print(f"\n=== tests on {label} ===", flush=True)
     with tempfile.TemporaryDirectory(prefix="kaidan-test-") as data_dir:
         env = {**env, "KAIDAN_DATA_DIR": data_dir}
-        code = run([str(PY), "-m", "pytest", *args], env=env)
+        code = run([str(PY), "-m", "pytest", "--durations=15", *args], env=env)
     return _collected(label, code)
 
 
@@ -103,7 +103,7 @@ def pytest_both(sqlite_env: dict[str, str], pg_env: dict[str, str], args: list[s
         tempfile.TemporaryFile("w+") as pg_log,
     ):
         pg = subprocess.Popen(
-            [str(PY), "-m", "pytest", *args],
+            [str(PY), "-m", "pytest", "--durations=15", *args],
             env={**pg_env, "KAIDAN_DATA_DIR": pg_dir},
             stdout=pg_log,
             stderr=subprocess.STDOUT,
@@ -111,7 +111,11 @@ def pytest_both(sqlite_env: dict[str, str], pg_env: dict[str, str], args: list[s
         )
         print("\n=== tests on SQLite ===", flush=True)
         sqlite_code = _collected(
-            "SQLite", run([str(PY), "-m", "pytest", *args], env={**sqlite_env, "KAIDAN_DATA_DIR": sqlite_dir})
+            "SQLite",
+            run(
+                [str(PY), "-m", "pytest", "--durations=15", *args],
+                env={**sqlite_env, "KAIDAN_DATA_DIR": sqlite_dir},
+            ),
         )
         pg_code = pg.wait()
         pg_log.seek(0)
