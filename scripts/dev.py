@@ -134,6 +134,9 @@ def test(args: list[str]) -> int:
     failures += run([str(BIN / "mypy"), "src"]) != 0
     base_env = {k: v for k, v in os.environ.items() if k != "KAIDAN_DATABASE_URL"}
     pg_url = os.environ.get("KAIDAN_TEST_DATABASE_URL")
+    # the tests' own sessions (and the kaidan processes and pg_dump they start) need not wait for the WAL to
+    # reach the disk at each commit: libpq reads PGOPTIONS in every one of them; the server is not changed
+    base_env.setdefault("PGOPTIONS", "-c synchronous_commit=off")
     if pg_url and not os.environ.get("KAIDAN_TEST_SERIAL"):
         failures += pytest_both(base_env, {**base_env, "KAIDAN_DATABASE_URL": pg_url}, args)
     elif pg_url:

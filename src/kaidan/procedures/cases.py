@@ -231,11 +231,11 @@ def assignable(procedure: Procedure, *, actor: Actor) -> list[User]:
 
 def send_notice_again(procedure: Procedure, pk: int, notice_id: int, *, actor: Actor) -> None:
     """Staff send an e-mail of the case again that has not gone (its retries ran out, or are far off)."""
-    submission = _require_edit(procedure, pk, actor=actor)
-    notice = submission.notices.filter(pk=notice_id, sent_at=None).first()
-    if notice is None:
-        raise NotFound(detail=notice_id)
-    with transaction.atomic():
+    with transaction.atomic():  # _require_edit locks the case row (select_for_update needs a transaction)
+        submission = _require_edit(procedure, pk, actor=actor)
+        notice = submission.notices.filter(pk=notice_id, sent_at=None).first()
+        if notice is None:
+            raise NotFound(detail=notice_id)
         mail.send_again(notice)
         record(
             "procedures.case.resend_notice",
