@@ -48,3 +48,25 @@ def kaidan(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Co
     return subprocess.run(
         [sys.executable, "-m", "kaidan.cli", *args], env=env, capture_output=True, text=True, check=check
     )
+
+
+def serve(env: dict[str, str], port: int, *args: str, **extra: str) -> subprocess.Popen[bytes]:
+    """`kaidan serve` of the instance on `port` (extra options `args`, extra environment `extra`), once it
+    answers; its stderr is kept for the caller's assertions."""
+    import time
+    import urllib.request
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kaidan.cli", "serve", "--port", str(port), *args],
+        env={**env, "KAIDAN_ALLOWED_HOSTS": "127.0.0.1", **extra},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/robots.txt", timeout=2)  # noqa: S310
+            return server
+        except OSError:
+            assert server.poll() is None and time.monotonic() < deadline, "kaidan serve did not start"
+            time.sleep(0.3)

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -22,15 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port
 from tests.instances import instances, kaidan
+from tests.instances import serve as serve_instance
 
 KILLED = -signal.SIGKILL
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def shell(env: dict[str, str], code: str) -> str:
@@ -49,20 +43,7 @@ def rows_and_revisions(env: dict[str, str], name: str) -> tuple[int, int]:
 
 
 def serve(env: dict[str, str], port: int, **extra: str) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "kaidan.cli", "serve", "--port", str(port), "--no-worker"],
-        env={**env, "KAIDAN_ALLOWED_HOSTS": "127.0.0.1", **extra},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/robots.txt", timeout=2)  # noqa: S310
-            return server
-        except OSError:
-            assert server.poll() is None and time.monotonic() < deadline, "kaidan serve did not start"
-            time.sleep(0.3)
+    return serve_instance(env, port, "--no-worker", **extra)  # no worker: a SIGKILL leaves no orphan
 
 
 def upsert(port: int, token: str, rows: list[dict[str, object]]) -> tuple[int | None, object]:

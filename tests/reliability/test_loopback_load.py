@@ -14,10 +14,7 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -26,18 +23,13 @@ from collections import defaultdict
 
 import pytest
 
-from tests.instances import instances, kaidan
+from tests.conftest import free_port
+from tests.instances import instances, kaidan, serve
 
 CLIENTS = 50
 WRITERS = 10
 SECONDS = float(os.environ.get("KAIDAN_LOAD_SECONDS", "8"))
 NOTE = "備考"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Client:
@@ -100,20 +92,7 @@ def served(tmp_path):
         )
         token = next(w for w in created.stdout.split() if w.startswith("kaidan_"))
         port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "kaidan.cli", "serve", "--port", str(port)],
-            env={**env, "KAIDAN_ALLOWED_HOSTS": "127.0.0.1"},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/robots.txt", timeout=2)  # noqa: S310
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "kaidan serve did not start"
-                time.sleep(0.3)
+        server = serve(env, port)
         try:
             yield port, token
         finally:
