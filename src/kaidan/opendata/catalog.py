@@ -56,10 +56,16 @@ def organization_id(org: Organization) -> str:
     return str(uuid.uuid5(NAMESPACE, f"organization:{org.pk}"))
 
 
+def _published_candidates() -> Any:
+    """The published datasets the anonymous visitor's row filter admits (confirmed one by one in
+    `published`; the same set the catalogue stamp digests)."""
+    return Dataset.objects.filter(readable_filter(Dataset._meta.label_lower, actor=None), published=True)
+
+
 def published(pk: int | None = None) -> list[Dataset]:
     """The published datasets (or the one with this `pk`), confirmed one by one with the anonymous visitor's
     rights."""
-    found = Dataset.objects.filter(readable_filter(Dataset._meta.label_lower, actor=None), published=True)
+    found = _published_candidates()
     if pk is not None:
         found = found.filter(pk=pk)
     found = found.select_related("owner").prefetch_related("tags").order_by("pk")
@@ -77,7 +83,7 @@ def _catalogue_stamp() -> bytes:
     Two plain queries of tuples (about 10 ms for 1,000 datasets) instead of building 1,000 models, their
     organizations, tags and dicts on every `package_search` (about a second): the answer is rebuilt exactly
     when one of its inputs changed, in this process or any other, and never served stale."""
-    found = Dataset.objects.filter(readable_filter(Dataset._meta.label_lower, actor=None), published=True)
+    found = _published_candidates()
 
     def as_read(prefix: str, model: type[Any]) -> list[Any]:
         # dates and times as the database's own text: parsing 4,000 timestamps costs more than the query
