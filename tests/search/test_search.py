@@ -201,6 +201,30 @@ def test_each_database_cuts_the_same_tokens_from_the_stored_words():
         assert set(tokens) == set(index_tokens(stored))
 
 
+def test_postgresql_indexes_records_by_pairs_and_word_ends_and_finds_one_character_words_by_prefix():
+    """Records and metadata are indexed by the pairs inside each word and each word's last character (a
+    smaller index); a 1-character word is found wherever it stands: before another character (a pair it
+    starts) or at a word's end."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's own index")
+    from kaidan.search.tokens import lexeme_tokens, tsquery_lexeme
+    from kaidan.values.textsearch import normalize, words
+
+    stored = words(normalize("子猫の相談 猫 ねこ猫"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tsvector_to_array(kaidan_search_lexemes(%s))", [stored])
+        assert (
+            set(cursor.fetchone()[0])
+            == lexeme_tokens(stored)
+            == {"子猫", "猫の", "の相", "相談", "談", "猫", "ねこ", "こ猫"}
+        )
+        for char, found in [("猫", True), ("子", True), ("談", True), ("の", True), ("犬", False)]:
+            cursor.execute(
+                "SELECT kaidan_search_lexemes(%s) @@ %s::tsquery", [stored, tsquery_lexeme(char, prefix=True)]
+            )
+            assert cursor.fetchone()[0] is found, char
+
+
 def test_a_record_entry_keeps_only_its_words_and_hits_show_the_row_as_read_now(ward):
     from kaidan.search.models import SearchEntry
     from kaidan.values.textsearch import normalize, words
