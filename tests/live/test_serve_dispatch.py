@@ -110,3 +110,24 @@ def test_the_public_ckan_api_runs_without_the_signed_in_middleware_yet_keeps_the
         assert start["status"] == 400
 
     run_async(scenario)
+
+
+def test_the_api_handler_resolves_and_reverses_as_the_site_does_with_the_api_patterns_first():
+    """kaidan.core.stateless_urls holds every pattern of the site, the open-data ones first: the same views
+    for the API's paths, the same address for every name."""
+    from django.urls import get_resolver, resolve, reverse
+
+    from kaidan.core import stateless_urls
+
+    site = get_resolver()
+    assert len(stateless_urls.urlpatterns) == len(site.url_patterns)
+    assert stateless_urls.urlpatterns[0].urlconf_name.__name__ == "kaidan.opendata.urls"
+    for path in ("/api/3/action/package_search", "/api/action/datastore_search"):
+        assert resolve(path, urlconf=stateless_urls).func == resolve(path).func
+    for name, kwargs in [
+        ("opendata:portal", {}),
+        ("core:home", {}),
+        ("favicon", {}),
+        ("opendata:action", {"action": "x"}),
+    ]:
+        assert reverse(name, kwargs=kwargs, urlconf=stateless_urls) == reverse(name, kwargs=kwargs)

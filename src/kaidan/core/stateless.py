@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 
 STATELESS_PREFIXES = ("/api/3/action/", "/api/action/")
+STATELESS_URLCONF = "kaidan.core.stateless_urls"
 
 STATELESS_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -46,6 +47,10 @@ class StatelessHandler(WSGIHandler):
             super().load_middleware(is_async)
         finally:
             settings.MIDDLEWARE = site
+
+    def get_response(self, request: Any) -> Any:
+        request.urlconf = STATELESS_URLCONF  # the site's patterns, the API's first
+        return super().get_response(request)
 
 
 def dispatching(site: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
