@@ -19,9 +19,7 @@ def aed_only() -> None:
         unpublish(dataset, actor=SYSTEM)
 
 
-@pytest.fixture
-def ward(db):
-    """The demo ward with its public AED list published as open data."""
+def publish_aed() -> Dataset:
     call_command("demo", stdout=io.StringIO())
     aed_only()
     aed = Dataset.objects.get(name="aed")
@@ -30,3 +28,15 @@ def ward(db):
     publish(aed, actor=User.objects.get(username="admin"), reason="施設の代表番号")
     aed.refresh_from_db()
     return aed
+
+
+@pytest.fixture
+def ward(db):
+    """The demo ward with its public AED list published as open data."""
+    return publish_aed()
+
+
+@pytest.fixture
+def committed_ward(transactional_db):
+    """The same ward, committed (each statement in autocommit, as `kaidan serve` runs a request)."""
+    return publish_aed()

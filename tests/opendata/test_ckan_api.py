@@ -97,6 +97,46 @@ def test_package_search_answers_from_the_catalogue_as_it_is_now_whoever_changed_
     assert first() == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_package_search_checks_a_quick_stamp_first_and_still_sees_every_commit(client, committed_ward):
+    """Outside a transaction a repeated package_search reads no catalogue rows (SQLite: the connection's
+    data_version and own change count; PostgreSQL: one hash over the catalogue tables' row versions), yet a
+    commit by this connection or by another one shows at once."""
+    import threading
+
+    from django.db import connection, connections
+    from django.test.utils import CaptureQueriesContext
+
+    from kaidan.accounts.models import Organization
+    from kaidan.catalog.models import Dataset, Tag
+
+    ward = committed_ward
+
+    def first():
+        return call(client, "package_search", q="AED")[1]["result"]["results"]
+
+    assert first()[0]["title"] == ward.title
+    with CaptureQueriesContext(connection) as queries:
+        assert first()[0]["title"] == ward.title
+    catalogue = [q["sql"] for q in queries.captured_queries if "catalog_dataset" in q["sql"]]
+    assert len(catalogue) <= 1  # the stamp itself on PostgreSQL, nothing on SQLite
+    Dataset.objects.filter(pk=ward.pk).update(title="AED設置箇所（改訂）")  # this connection, no signal
+    assert first()[0]["title"] == "AED設置箇所（改訂）"
+
+    def elsewhere() -> None:  # another connection (its own thread), committed
+        Organization.objects.filter(pk=ward.owner_id).update(name="危機管理課")
+        connections.close_all()
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    assert first()[0]["organization"]["title"] == "危機管理課"
+    ward.tags.add(Tag.objects.create(name="防災"))
+    assert [t["name"] for t in first()[0]["tags"]] == ["防災"]
+    Dataset.objects.filter(pk=ward.pk).update(published=False)
+    assert first() == []
+
+
 def test_package_search_pages_until_an_empty_page_and_counts_facets(client, ward):
     first = call(
         client, "package_search", rows=1, start=0, **{"facet.field": '["organization","res_format"]'}

@@ -61,6 +61,24 @@ def _text(package: dict[str, Any]) -> str:
     return " ".join(str(p) for p in parts if p)
 
 
+_fulltexts: dict[int, tuple[dict[str, Any], str]] = {}
+"""id(package) → (the package, its normalized full text). The package dicts are shared and never changed
+(kaidan.opendata.catalog.published_packages), so each one's text is normalized once; holding the package
+keeps its id from being reused while the entry lives."""
+
+
+def _fulltext(package: dict[str, Any]) -> str:
+    """`_norm(_text(package))`, remembered per package dict (every `q` reads the whole catalogue's)."""
+    held = _fulltexts.get(id(package))
+    if held is not None and held[0] is package:
+        return held[1]
+    if len(_fulltexts) >= 1 << 16:  # the dicts of old catalogues go too; never grow without bound
+        _fulltexts.clear()
+    text = _norm(_text(package))
+    _fulltexts[id(package)] = (package, text)
+    return text
+
+
 def _range(term: str) -> tuple[str, str] | None:
     found = re.fullmatch(r"\[(\S+)\s+TO\s+(\S+)\]", term.strip())
     return (found.group(1), found.group(2)) if found else None
@@ -86,7 +104,7 @@ def _term(field: str, value: str) -> Callable[[dict[str, Any]], bool]:
         return in_range
     wanted = _norm(value.strip('"'))
     if field == "text":
-        return lambda package: wanted in _norm(_text(package))
+        return lambda package: wanted in _fulltext(package)
     if wanted == "*":
         return lambda package: bool(_values(package, field))
     return lambda package: any(_norm(v) == wanted for v in _values(package, field))
@@ -140,7 +158,7 @@ def _score(package: dict[str, Any], q: str) -> int:
         return 0
     words = [_norm(w) for w in q.split() if ":" not in w]
     title = _norm(package["title"])
-    return sum(3 if w in title else 1 for w in words if w in _norm(_text(package)))
+    return sum(3 if w in title else 1 for w in words if w in _fulltext(package))
 
 
 def search(packages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
@@ -157,7 +175,7 @@ def search(packages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, 
     tests = [_clauses(f) for f in [fq, *fq_list] if f]
     if q and q != "*:*":
         tests.append(_clauses(q))
-    matched = [p for p in packages if all(t(p) for t in tests)]
+    matched = [p for p in packages if all(t(p) for t in tests)] if tests else list(packages)
     sort = str(params.get("sort") or "score desc, metadata_modified desc")
     keys = []
     for part in [s.strip() for s in sort.split(",") if s.strip()]:
@@ -167,6 +185,8 @@ def search(packages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, 
         keys.append((name, direction.strip().lower() == "desc"))
     matched.sort(key=lambda p: p["id"])  # a total order: stable paging
     for name, descending in reversed(keys):
+        if name == "score" and (not q or q == "*:*"):
+            continue  # every score is 0: the stable sort would change nothing
         key = (lambda p: _score(p, q)) if name == "score" else SORTS[name]
         matched.sort(key=key, reverse=descending)
     facets, search_facets = _facets(matched, params)
