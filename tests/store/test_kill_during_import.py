@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -31,12 +32,12 @@ def own_database(tmp_path):
     if connection.vendor == "postgresql":
         import psycopg
 
+        database = f"kaidan_kill_{uuid.uuid4().hex[:8]}"  # apart from other test processes' own
         settings = connection.settings_dict
         base = f"postgresql://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS kaidan_kill_test")
-            conn.execute("CREATE DATABASE kaidan_kill_test")
-        env["KAIDAN_DATABASE_URL"] = f"{base}/kaidan_kill_test"
+            conn.execute(f'CREATE DATABASE "{database}"')
+        env["KAIDAN_DATABASE_URL"] = f"{base}/{database}"
 
         def query(sql: str) -> list[tuple]:
             with psycopg.connect(env["KAIDAN_DATABASE_URL"]) as conn:
@@ -53,7 +54,7 @@ def own_database(tmp_path):
         import psycopg
 
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS kaidan_kill_test WITH (FORCE)")
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 def test_kill_9_mid_import_leaves_no_trace(own_database, tmp_path):
