@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import re
 import shlex
-from collections.abc import Callable
 from typing import Any
 
 from kaidan.values.textsearch import normalize
@@ -91,26 +90,75 @@ def _solr_time(text: str) -> str:
     return text.rstrip("Z").replace(" ", "T")
 
 
-def _term(field: str, value: str) -> Callable[[dict[str, Any]], bool]:
-    bounds = _range(value)
-    if bounds is not None:
-        low, high = (_solr_time(b) for b in bounds)
+class _Index:
+    """The catalogue as Solr keeps it: per field, each normalized value's packages (positions in the list),
+    built once per package list (the list and its dicts are shared and never changed) and field by field as
+    queries ask for them, so a term is a lookup and AND / OR / - are set operations."""
 
-        def in_range(package: dict[str, Any]) -> bool:
-            return any(
-                (low == "*" or v >= low) and (high == "*" or v <= high) for v in _values(package, field)
-            )
+    def __init__(self, packages: list[dict[str, Any]]) -> None:
+        self.packages = packages
+        self.every = frozenset(range(len(packages)))
+        self._fields: dict[str, dict[str, set[int]]] = {}
+        self._texts: list[str] | None = None
 
-        return in_range
-    wanted = _norm(value.strip('"'))
-    if field == "text":
-        return lambda package: wanted in _fulltext(package)
-    if wanted == "*":
-        return lambda package: bool(_values(package, field))
-    return lambda package: any(_norm(v) == wanted for v in _values(package, field))
+    def values(self, field: str) -> dict[str, set[int]]:
+        found = self._fields.get(field)
+        if found is None:
+            found = {}
+            for i, package in enumerate(self.packages):
+                for value in _values(package, field):
+                    found.setdefault(_norm(value), set()).add(i)
+            self._fields[field] = found
+        return found
+
+    def texts(self) -> list[str]:
+        if self._texts is None:
+            self._texts = [_fulltext(p) for p in self.packages]
+        return self._texts
+
+    def term(self, field: str, value: str) -> frozenset[int] | set[int]:
+        """The positions of the packages matching one field:value term."""
+        if field == "*" and value == "*":
+            return self.every
+        bounds = _range(value)
+        if bounds is not None:
+            low, high = (_solr_time(b) for b in bounds)
+            return {
+                i
+                for i, package in enumerate(self.packages)
+                if any(
+                    (low == "*" or v >= low) and (high == "*" or v <= high) for v in _values(package, field)
+                )
+            }
+        wanted = _norm(value.strip('"'))
+        if field == "text":
+            return {i for i, text in enumerate(self.texts()) if wanted in text}
+        values = self.values(field)
+        if wanted == "*":
+            return set().union(*values.values())
+        return values.get(wanted, set())
 
 
-def _clauses(text: str) -> Callable[[dict[str, Any]], bool]:
+_indexes: dict[int, _Index] = {}
+"""id(package list) → its index (the index holds the list, so the id is not reused while it lives)."""
+
+
+def _index(packages: list[dict[str, Any]]) -> _Index:
+    held = _indexes.get(id(packages))
+    if held is not None and held.packages is packages:
+        return held
+    if len(_indexes) >= 8:  # the catalogue changes rarely; older lists are dropped
+        _indexes.clear()
+    held = _indexes[id(packages)] = _Index(packages)
+    return held
+
+
+Clause = list[list[tuple[bool, str, str]]]
+"""OR of groups, each an AND of (negated, field, value) terms."""
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse(text: str) -> Clause:
     """A Solr boolean query of field:value terms, joined by AND / OR (AND binds first), `-` negates."""
     try:
         words = shlex.split(text.replace("(", " ").replace(")", " "), posix=True)
@@ -123,7 +171,7 @@ def _clauses(text: str) -> Callable[[dict[str, Any]], bool]:
             merged[-1] += " " + word
         else:
             merged.append(word)
-    any_of: list[list[Callable[[dict[str, Any]], bool]]] = [[]]
+    any_of: Clause = [[]]
     for word in merged:
         if word == "OR":
             any_of.append([])
@@ -135,13 +183,23 @@ def _clauses(text: str) -> Callable[[dict[str, Any]], bool]:
         field, sep, value = word.partition(":")
         if not sep:
             field, value = "text", word
-        if field == "*" and value == "*":
-            test: Callable[[dict[str, Any]], bool] = lambda package: True  # noqa: E731
-        else:
-            test = _term(field, value)
-        any_of[-1].append((lambda t: lambda p: not t(p))(test) if negate else test)
-    groups = [group for group in any_of if group]
-    return lambda package: not groups or any(all(t(package) for t in group) for group in groups)
+        any_of[-1].append((negate, field, value))
+    return [group for group in any_of if group]
+
+
+def _matching(index: _Index, text: str) -> frozenset[int] | set[int]:
+    """The positions of the packages a query admits."""
+    groups = _parse(text)
+    if not groups:
+        return index.every
+    found: set[int] = set()
+    for group in groups:
+        within: frozenset[int] | set[int] = index.every
+        for negate, field, value in group:
+            hits = index.term(field, value)
+            within = within - hits if negate else within & hits
+        found |= within
+    return found
 
 
 SORTS = {
@@ -172,10 +230,17 @@ def search(packages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, 
         raise SearchQueryError(str(exc)) from exc
     if rows < 0 or start < 0:
         raise SearchQueryError("rows and start must not be negative")
-    tests = [_clauses(f) for f in [fq, *fq_list] if f]
+    queries = [f for f in [fq, *fq_list] if f]
     if q and q != "*:*":
-        tests.append(_clauses(q))
-    matched = [p for p in packages if all(t(p) for t in tests)] if tests else list(packages)
+        queries.append(q)
+    if queries:
+        index = _index(packages)
+        positions = index.every
+        for query in queries:
+            positions = positions & _matching(index, query)
+        matched = [packages[i] for i in sorted(positions)]
+    else:
+        matched = list(packages)
     sort = str(params.get("sort") or "score desc, metadata_modified desc")
     keys = []
     for part in [s.strip() for s in sort.split(",") if s.strip()]:
