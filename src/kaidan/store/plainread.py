@@ -17,7 +17,7 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 M = TypeVar("M", bound=models.Model)
 
@@ -58,27 +58,28 @@ def _plan(
     return names, chains, plain
 
 
-def build(model: type[M], values: Sequence[Any]) -> M:
+def build(model: type[M], values: Sequence[Any], db: Any = None) -> M:
     """An instance of `model` from the values of its `columns`, converted as the ORM converts them.
 
     Without init signals the instance is made as `Model.__init__` would leave it for these attributes (its
     state: from the database, not adding), skipping `__init__`'s per-field loop (a third of a
     `datastore_search` record's field reads, bench/grid_load_bench.py)."""
-    names, chains, plain = _plan(model, connection.vendor)
+    db = db if db is not None else connections[DEFAULT_DB_ALIAS]  # resolved once, not per attribute
+    names, chains, plain = _plan(model, db.vendor)
     converted = list(values)
     if len(converted) != len(names):
         raise ValueError(f"{model.__name__}: {len(names)} columns expected, {len(converted)} read")
     for i, chain in chains:
         value = converted[i]
         for expression, converter in chain:
-            value = converter(value, expression, connection)
+            value = converter(value, expression, db)
         converted[i] = value
     if not plain:
-        return model.from_db(connection.alias, names, converted)
+        return model.from_db(db.alias, names, converted)
     instance = model.__new__(model)
     state = models.base.ModelState()
     state.adding = False
-    state.db = connection.alias
+    state.db = db.alias
     instance._state = state
     instance.__dict__.update(zip(names, converted, strict=True))
     return instance
@@ -124,7 +125,8 @@ def live_fields(dataset: Any) -> list[Any]:
     with connection.cursor() as cursor:
         cursor.execute(_live_fields_sql(connection.vendor), [dataset.pk])
         rows = cursor.fetchall()
-    fields = [build(Field, row) for row in rows]
+    db = connections[DEFAULT_DB_ALIAS]
+    fields = [build(Field, row, db) for row in rows]
     link = Field._meta.get_field("dataset")
     for f in fields:  # field.dataset is this dataset, without a query (as the related manager does)
         link.set_cached_value(f, dataset)  # type: ignore[union-attr]
