@@ -48,3 +48,30 @@ def test_the_columnar_snapshot_keeps_the_row_scope_and_the_visible_columns():
         columnar, rows = arrow.snapshot(rel), row_snapshot(rel)
         assert columnar.equals(rows), username
         assert columnar.num_rows == rel.count() and columnar.column_names == [f.name for f in rel.visible]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_snapshot_comes_through_adbc_and_is_the_same(typed, monkeypatch):
+    """PostgreSQL: committed rows are read as Arrow batches by the ADBC driver (kaidan.store.arrow); the table
+    is the one the row reader gives, for every type and within a row scope — and the driver path is really
+    taken. SQLite reads through Django's connection (the driver's own SQLite copy must not open that file)."""
+    from django.db import connection
+
+    from kaidan.store import staging
+
+    if connection.vendor != "postgresql":
+        pytest.skip("ADBC reads the snapshot on PostgreSQL only")
+    assert staging.available()
+    clerk, dataset = typed
+    rel = compile_relation(dataset, actor=clerk)
+    taken: list[str] = []
+    real = arrow._through_adbc
+    monkeypatch.setattr(arrow, "_through_adbc", lambda *a: taken.append("adbc") or real(*a))
+    assert arrow.snapshot(rel).equals(row_snapshot(rel))
+    assert taken == ["adbc"]
+    call_command("demo", stdout=io.StringIO())
+    mimamori = Dataset.objects.get(name="mimamori")
+    for username in ("shakyo.staff", "houkatsu.staff"):  # partners with a row scope
+        scoped = compile_relation(mimamori, actor=User.objects.get(username=username))
+        assert scoped.where()[0]
+        assert arrow._through_adbc(scoped, *arrow._statement(scoped)).equals(row_snapshot(scoped)), username

@@ -5,10 +5,23 @@ row scope); each page is turned into columns at C speed (`zip`), and stored valu
 Arrow casts (ISO dates and times as SQLite stores them, numbers), never by a Python conversion per cell.
 Only current rows are read this way: as of a past revision the values are patched from the change log in
 Python, and the caller uses the relation's row reader for that.
+
+On PostgreSQL, outside a transaction, the same statement is run through ADBC (`adbc_driver_postgresql`, the
+driver the import writes with), whose rows arrive as Arrow batches without a Python object per row or cell.
+Its own connection sees only committed rows, which outside a transaction are all the rows this connection
+sees too; inside one (an own write may not be committed yet), and wherever the driver cannot take the
+statement or its types, the rows are read through Django's connection as before. Not on SQLite: the ADBC
+driver carries its own copy of SQLite, and two copies in one process do not share their file locks — a
+connection it opened on the database Django writes read a schema several commits old (tried: a table created
+after its first connection stayed invisible to every later one), the hazard SQLite's documentation names
+under "multiple copies of SQLite linked into the same application". (The import's staging writes a file of its
+own for that reason.)
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import time
 from typing import Any
 
@@ -22,6 +35,8 @@ from . import tables
 from .relation import VisibleRelation
 
 PAGE = 100_000
+
+log = logging.getLogger(__name__)
 
 ARROW_TYPES: dict[str, pa.DataType] = {
     FieldType.INTEGER: pa.int64(),
@@ -69,13 +84,38 @@ def _cast(values: tuple[Any, ...], target: pa.DataType) -> pa.Array:
 
 def snapshot(rel: VisibleRelation) -> pa.Table:
     """The relation's visible columns of its current rows, in display order."""
-    names = [f.name for f in rel.visible]
     if not rel.allowed or rel.as_of is not None:
         raise ValueError("a columnar snapshot reads the current rows of an allowed relation")
+    if not rel.visible:
+        return pa.table({})
+    sql, params = _statement(rel)
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        from . import staging
+
+        if staging.available():
+            try:
+                return _through_adbc(rel, sql, params)
+            except Exception as exc:  # noqa: BLE001 - any driver or cast failure: read the rows as before
+                log.info("ADBC snapshot of %s not taken (%s); reading through Django", rel.dataset.name, exc)
+    return _through_django(rel, sql, params)
+
+
+def _statement(rel: VisibleRelation) -> tuple[str, list[Any]]:
     where, params = rel.where()
     condition = f"{tables.ALIVE}" + (f" AND ({where})" if where else "")
-    cols = ", ".join(tables.q(f.column) for f in rel.visible) or "1"
-    sql = f"SELECT {cols} FROM {tables.q(rel.dataset.table_name)} WHERE {condition} ORDER BY _ord, _id"
+    cols = ", ".join(tables.q(f.column) for f in rel.visible)
+    return (
+        f"SELECT {cols} FROM {tables.q(rel.dataset.table_name)} WHERE {condition} ORDER BY _ord, _id",
+        params,
+    )
+
+
+def _schema(rel: VisibleRelation) -> pa.Schema:
+    return pa.schema([pa.field(f.name, arrow_type(f.type)) for f in rel.visible])
+
+
+def _through_django(rel: VisibleRelation, sql: str, params: list[Any]) -> pa.Table:
+    schema = _schema(rel)
     chunks: list[list[pa.Array]] = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -84,12 +124,62 @@ def snapshot(rel: VisibleRelation) -> pa.Table:
             if not rows:
                 break
             columns = list(zip(*rows, strict=True))
-            if rel.visible:
-                chunks.append([_column(columns[i], f.type) for i, f in enumerate(rel.visible)])
-    if not rel.visible:
-        return pa.table({})
-    schema = pa.schema([pa.field(n, arrow_type(f.type)) for n, f in zip(names, rel.visible, strict=True)])
+            chunks.append([_column(columns[i], f.type) for i, f in enumerate(rel.visible)])
     if not chunks:
         return schema.empty_table()
     batches = [pa.record_batch(arrays, schema=schema) for arrays in chunks]
     return pa.Table.from_batches(batches, schema=schema)
+
+
+_PLACEHOLDER = re.compile(r"%s|%%")
+
+
+def _adbc_sql(sql: str, vendor: str) -> str:
+    """Django's `%s` placeholders as the driver's (`?` on SQLite, `$1 …` on PostgreSQL), `%%` as `%`."""
+    count = 0
+
+    def place(match: re.Match[str]) -> str:
+        nonlocal count
+        if match.group(0) == "%%":
+            return "%"
+        count += 1
+        return "?" if vendor == "sqlite" else f"${count}"
+
+    return _PLACEHOLDER.sub(place, sql)
+
+
+def _through_adbc(rel: VisibleRelation, sql: str, params: list[Any]) -> pa.Table:
+    from adbc_driver_postgresql import dbapi as postgres_dbapi
+
+    from . import staging
+
+    conn = postgres_dbapi.connect(staging.postgres_url())
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(_adbc_sql(sql, "postgresql"), params or None)
+            read = cursor.fetch_arrow_table()
+        conn.rollback()
+    finally:
+        conn.close()
+    schema = _schema(rel)
+    if read.num_rows == 0:
+        return schema.empty_table()
+    columns = [_typed(read.column(i), f.type) for i, f in enumerate(rel.visible)]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _typed(values: pa.ChunkedArray, field_type: str) -> pa.ChunkedArray:
+    """A column as the driver read it, in the field's Arrow type (the casts `_column` applies to Python
+    values; a value that does not cast raises, and the snapshot is read through Django instead)."""
+    target = arrow_type(field_type)
+    if values.type == target:
+        return values
+    if pa.types.is_null(values.type):
+        return pa.chunked_array([pa.nulls(len(values), type=target)])
+    if field_type == FieldType.DATETIME and pa.types.is_string(values.type):
+        return pc.cast(pc.replace_substring(values, "T", " "), target)
+    if field_type == FieldType.TIME and pa.types.is_string(values.type):
+        raise ValueError("times as text are read per value")
+    if target == pa.string() and not pa.types.is_string(values.type):
+        raise ValueError(f"{values.type} where text is stored")
+    return pc.cast(values, target)
