@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import instance_with_clerk
 from summary import record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,21 +75,11 @@ def main() -> None:
             for i, name in enumerate(DISTRICTS):
                 writer.writerow([name, "大" if i % 3 == 0 else "中" if i % 3 == 1 else "小"])
 
-        os.environ["KAIDAN_DATA_DIR"] = str(Path(tmp) / "data")
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaidan.settings")
-        import django
-
-        django.setup()
+        clerk = instance_with_clerk(Path(tmp) / "data")
         from django.core.management import call_command
 
-        from kaidan.accounts.models import User
-        from kaidan.accounts.services import create_organization, set_membership
         from kaidan.analysis import engine, snapshots
 
-        call_command("migrate", verbosity=0)
-        org = create_organization(actor=None, code="seisaku", name="政策企画課", kind="department")
-        clerk = User.objects.create_user(username="clerk", password="x" * 12)
-        set_membership(actor=None, user=clerk, organization=org, role="viewer")
         call_command("import", str(data), dataset="log", org="seisaku", yes=True, verbosity=0)
         call_command("import", str(districts), dataset="districts", org="seisaku", yes=True, verbosity=0)
 

@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import instance_with_clerk
 from summary import record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,25 +71,15 @@ def main() -> None:
         subprocess.check_call(
             [sys.executable, str(ROOT / "bench" / "gen_data.py"), str(args.rows), str(data)]
         )
-        os.environ["KAIDAN_DATA_DIR"] = str(Path(tmp) / "data")
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaidan.settings")
-        import django
-
-        django.setup()
+        clerk = instance_with_clerk(Path(tmp) / "data")
         from django.core.management import call_command
 
-        from kaidan.accounts.models import User
-        from kaidan.accounts.services import create_organization, set_membership
         from kaidan.analysis import snapshots
         from kaidan.catalog.models import Dataset
         from kaidan.charts import data as chart_data
         from kaidan.charts import render
         from kaidan.charts.spec import ChartSpec
 
-        call_command("migrate", verbosity=0)
-        org = create_organization(actor=None, code="seisaku", name="政策企画課", kind="department")
-        clerk = User.objects.create_user(username="clerk", password="x" * 12)
-        set_membership(actor=None, user=clerk, organization=org, role="viewer")
         call_command("import", str(data), dataset="log", org="seisaku", yes=True, verbosity=0)
         dataset = Dataset.objects.get(name="log")
 

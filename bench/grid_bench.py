@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -29,6 +28,8 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from common import free_port, wait_for
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -47,24 +48,6 @@ for f in fields:
 tables.analyze(ds)  # as the on-demand index task does
 print(json.dumps({"table": ds.table_name, "columns": [[f.column, f.label] for f in fields]}))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(url: str, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 — loopback
-                response.read()
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"server did not start: {url}")
 
 
 def timings(url: str, n: int) -> tuple[float, float, int]:

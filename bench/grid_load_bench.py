@@ -25,7 +25,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -37,6 +36,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common import free_port, wait_for
 from summary import record
 
 HERE = Path(__file__).resolve().parent
@@ -115,24 +115,6 @@ def build_catalogue_table(kaidan_db: Path, target: Path) -> None:
     con.commit()
     con.execute("DETACH DATABASE k")
     con.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(url: str, timeout: float = 120) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 — loopback
-                response.read()
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"server did not start: {url}")
 
 
 def load_average() -> str:
