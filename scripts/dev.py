@@ -93,10 +93,11 @@ def _collected(label: str, code: int) -> int:
     return code
 
 
-PG_WORKERS = ["-n", "2", "--dist", "loadfile"]
-"""The PostgreSQL half runs on two pytest-xdist workers (a test file stays on one): its tests wait on the
-server as much as they compute, and alone it took a third longer than the SQLite half, which ends first and
-leaves a core idle. Each worker has its own test database and data directory (tests/conftest.py)."""
+WORKERS = ["-n", "2", "--dist", "loadfile"]
+"""Each half runs on two pytest-xdist workers (a test file stays on one), so that when one half ends first the
+other still keeps both cores busy: run as one process each, the PostgreSQL half (whose tests wait on the
+server as much as they compute) outlasted the SQLite half by a third with a core idle. Each worker has its own
+test database and data directory (tests/conftest.py)."""
 
 
 def pytest_both(sqlite_env: dict[str, str], pg_env: dict[str, str], args: list[str]) -> int:
@@ -109,7 +110,7 @@ def pytest_both(sqlite_env: dict[str, str], pg_env: dict[str, str], args: list[s
         tempfile.TemporaryFile("w+") as pg_log,
     ):
         pg = subprocess.Popen(
-            [str(PY), "-m", "pytest", "--durations=15", *PG_WORKERS, *args],
+            [str(PY), "-m", "pytest", "--durations=15", *WORKERS, *args],
             env={**pg_env, "KAIDAN_DATA_DIR": pg_dir},
             stdout=pg_log,
             stderr=subprocess.STDOUT,
@@ -119,7 +120,7 @@ def pytest_both(sqlite_env: dict[str, str], pg_env: dict[str, str], args: list[s
         sqlite_code = _collected(
             "SQLite",
             run(
-                [str(PY), "-m", "pytest", "--durations=15", *args],
+                [str(PY), "-m", "pytest", "--durations=15", *WORKERS, *args],
                 env={**sqlite_env, "KAIDAN_DATA_DIR": sqlite_dir},
             ),
         )

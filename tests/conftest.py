@@ -12,7 +12,7 @@ from email.message import Message
 
 os.environ.setdefault("KAIDAN_DATA_DIR", tempfile.mkdtemp(prefix="kaidan-test-"))
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    # each pytest-xdist worker (scripts/dev.py runs the PostgreSQL half on two) keeps its files apart, as
+    # each pytest-xdist worker (scripts/dev.py runs each half on two) keeps its files apart, as
     # pytest-django keeps its test database apart (test_…_gw0, test_…_gw1)
     _worker_dir = os.path.join(os.environ["KAIDAN_DATA_DIR"], os.environ["PYTEST_XDIST_WORKER"])
     os.makedirs(_worker_dir, exist_ok=True)

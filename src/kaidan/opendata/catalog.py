@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection
 from django.db.models import F, TextField
 from django.db.models.functions import Cast
 
@@ -24,7 +23,12 @@ from kaidan.access.levels import Level
 from kaidan.access.services import readable_filter, rights
 from kaidan.accounts.models import Organization
 from kaidan.catalog.models import Dataset
-from kaidan.store.plainread import dataset_with_owner, raw_rows
+from kaidan.store.plainread import dataset_with_owner, raw_rows, tables_stamp
+
+CATALOGUE_TABLES = tuple(
+    m._meta.db_table for m in (Dataset, Organization, Dataset.tags.field.related_model, Dataset.tags.through)
+)
+"""What a package dict is made of (the published datasets, their owners, their tags)."""
 
 NAMESPACE = uuid.UUID("6b8f0f5e-2a55-4a43-9d0e-6b0b3f1e9a11")
 
@@ -128,30 +132,10 @@ def _inputs() -> dict[int, bytes]:
     }
 
 
-_POSTGRES_STAMP = " || '/' || ".join(
-    f"(SELECT count(*) || ':' || coalesce(sum(hashtextextended(xmin::text || ctid::text, 0)), 0) FROM {table})"
-    for table in ("catalog_dataset", "accounts_organization", "catalog_tag", "catalog_dataset_tags")
-)
-
-
 def _quick_stamp() -> tuple[Any, ...] | None:
-    """A value that changes whenever a row of the catalogue's tables may have changed — much cheaper than
-    `_inputs`, which then decides whether anything a package is made of did — or None where there is none.
-
-    PostgreSQL: a 64-bit hash summed over every row version the transaction sees (`xmin`, `ctid`) of the
-    datasets, organizations and tags: any committed insert, update or delete changes it, in whatever order
-    transactions commit, and a rolled-back change leaves it as it was. SQLite: the connection's
-    `data_version` (changed by any other connection's commit, in any process) and `total_changes` (this
-    connection's own changes), only outside a transaction (an own change there may still roll back)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT " + _POSTGRES_STAMP)
-            return ("postgresql", cursor.fetchone()[0])
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
-        return None
-    connection.ensure_connection()
-    raw = connection.connection
-    return ("sqlite", raw, raw.execute("PRAGMA data_version").fetchone()[0], raw.total_changes)
+    """Changes whenever a row of the catalogue's tables may have changed (kaidan.store.plainread.tables_stamp),
+    much cheaper than `_inputs`, which then decides whether anything a package is made of did."""
+    return tables_stamp(CATALOGUE_TABLES)
 
 
 def published_packages(base_url: str) -> list[dict[str, Any]]:

@@ -152,3 +152,33 @@ def raw_rows(query: Any) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return list(cursor.fetchall())
+
+
+def tables_stamp(names: Sequence[str]) -> tuple[Any, ...] | None:
+    """A value that changes whenever a row of these tables may have changed, far cheaper than reading them,
+    or None where there is none (kaidan.opendata.catalog keeps the published catalogue under it).
+
+    PostgreSQL: a 64-bit hash summed over every row version the transaction sees (`xmin`, `ctid`): any
+    committed insert, update or delete changes it, in whatever order transactions commit, and a rolled-back
+    change leaves it as it was. SQLite: the connection's `data_version` (changed by any other connection's
+    commit, in any process) and `total_changes` (this connection's own changes; any table, so more often than
+    needed), only outside a transaction (an own change there may still roll back)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + _postgres_stamp(tuple(names)))
+            return ("postgresql", cursor.fetchone()[0])
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return None
+    connection.ensure_connection()
+    raw = connection.connection
+    return ("sqlite", raw, raw.execute("PRAGMA data_version").fetchone()[0], raw.total_changes)
+
+
+@functools.cache
+def _postgres_stamp(names: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    return " || '/' || ".join(
+        f"(SELECT count(*) || ':' || coalesce(sum(hashtextextended(xmin::text || ctid::text, 0)), 0) "
+        f"FROM {quote(name)})"
+        for name in names
+    )
