@@ -1,9 +1,10 @@
 """The full-text lookups of the search index, in each database's own machinery (SQL on the index only).
 
 A query (kaidan.values.textsearch.Query) becomes: AND of its groups, each an OR of terms, each term an AND of
-its tokens (the bigrams of its longer chunks, its 1-character chunks as unigrams: `term_tokens`). The index
-keeps no positions (FTS5 `detail=none`, a GIN index over a token array), so order and phrases are left to the
-exact check, as are negated terms. These lookups only *propose* entries; kaidan.search.selectors confirms
+its tokens (the bigrams of its longer chunks, its 1-character chunks as unigrams: `term_tokens`; on
+PostgreSQL, outside documents, a 1-character chunk is a prefix query over pairs and word ends:
+kaidan.search.tokens). The index keeps no positions (FTS5 `detail=none`, GIN indexes over a token array or a
+position-free tsvector), so order and phrases are left to the exact check, as are negated terms. These lookups only *propose* entries; kaidan.search.selectors confirms
 every one.
 """
 
