@@ -94,10 +94,11 @@ def _collected(label: str, code: int) -> int:
 
 
 WORKERS = ["-n", "2", "--dist", "loadfile"]
-"""Each half runs on two pytest-xdist workers (a test file stays on one), so that when one half ends first the
-other still keeps both cores busy: run as one process each, the PostgreSQL half (whose tests wait on the
-server as much as they compute) outlasted the SQLite half by a third with a core idle. Each worker has its own
-test database and data directory (tests/conftest.py)."""
+"""The PostgreSQL half runs on two pytest-xdist workers (a test file stays on one): run as one process, it
+(whose tests wait on the server as much as they compute) outlasted the SQLite half by a third with a core
+idle. Each worker has its own test database and data directory (tests/conftest.py). The SQLite half stays
+one process: on two workers tests/live/test_events.py failed ("AsyncToSync in the same thread as an async
+event loop") next to another file's event loop."""
 
 
 def pytest_both(sqlite_env: dict[str, str], pg_env: dict[str, str], args: list[str]) -> int:
@@ -120,7 +121,7 @@ def pytest_both(sqlite_env: dict[str, str], pg_env: dict[str, str], args: list[s
         sqlite_code = _collected(
             "SQLite",
             run(
-                [str(PY), "-m", "pytest", "--durations=15", *WORKERS, *args],
+                [str(PY), "-m", "pytest", "--durations=15", *args],
                 env={**sqlite_env, "KAIDAN_DATA_DIR": sqlite_dir},
             ),
         )
