@@ -134,8 +134,8 @@ def _through_django(rel: VisibleRelation, sql: str, params: list[Any]) -> pa.Tab
 _PLACEHOLDER = re.compile(r"%s|%%")
 
 
-def _adbc_sql(sql: str, vendor: str) -> str:
-    """Django's `%s` placeholders as the driver's (`?` on SQLite, `$1 …` on PostgreSQL), `%%` as `%`."""
+def _adbc_sql(sql: str) -> str:
+    """Django's `%s` placeholders as the PostgreSQL driver's (`$1 …`), `%%` as `%`."""
     count = 0
 
     def place(match: re.Match[str]) -> str:
@@ -143,7 +143,7 @@ def _adbc_sql(sql: str, vendor: str) -> str:
         if match.group(0) == "%%":
             return "%"
         count += 1
-        return "?" if vendor == "sqlite" else f"${count}"
+        return f"${count}"
 
     return _PLACEHOLDER.sub(place, sql)
 
@@ -156,7 +156,7 @@ def _through_adbc(rel: VisibleRelation, sql: str, params: list[Any]) -> pa.Table
     conn = postgres_dbapi.connect(staging.postgres_url())
     try:
         with conn.cursor() as cursor:
-            cursor.execute(_adbc_sql(sql, "postgresql"), params or None)
+            cursor.execute(_adbc_sql(sql), params or None)
             read = cursor.fetch_arrow_table()
         conn.rollback()
     finally:
