@@ -64,6 +64,8 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
         base_url=live_server.url, viewport={"width": 1280, "height": 800}, locale="ja-JP"
     )
     context.set_default_timeout(10_000)
+    # a navigation renders a page on the live server, which shares two cores with the other test worker
+    context.set_default_navigation_timeout(30_000)
     page = context.new_page()
     blocked: list[str] = []
     page.on(

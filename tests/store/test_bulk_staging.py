@@ -15,6 +15,7 @@ import random
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
+from time import sleep
 
 import pyarrow as pa
 import pytest
@@ -158,6 +159,19 @@ def test_a_staged_import_stores_exactly_what_the_row_wise_import_stores(tmp_path
     assert _leftovers() == []
 
 
+def _end_session(holder) -> None:
+    """Close a psycopg session and wait until its server process is gone: the server drops a closed
+    session's advisory locks a moment after the client has hung up."""
+    (pid,) = holder.execute("SELECT pg_backend_pid()").fetchone()
+    holder.close()
+    with connection.cursor() as cursor:
+        for _ in range(200):
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+            if cursor.fetchone()[0] == 0:
+                return
+            sleep(0.025)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_staging_of_a_dead_import_is_removed_by_the_next_import_and_a_live_one_is_kept(
     tmp_path, make_org, monkeypatch
@@ -188,7 +202,7 @@ def test_staging_of_a_dead_import_is_removed_by_the_next_import_and_a_live_one_i
         os.close(live)
     else:
         assert _leftovers() == ["kd_stage_cafe"]
-        holder.close()
+        _end_session(holder)
     assert staging.clean_leftovers() == 1
     assert _leftovers() == []
 
