@@ -82,7 +82,7 @@ def pytest_run(label: str, env: dict[str, str], args: list[str]) -> int:
     print(f"\n=== tests on {label} ===", flush=True)
     with tempfile.TemporaryDirectory(prefix="kaidan-test-") as data_dir:
         env = {**env, "KAIDAN_DATA_DIR": data_dir}
-        code = run([str(PY), "-m", "pytest", "--durations=15", *args], env=env)
+        code = run([str(PY), "-m", "pytest", "--durations=15", *WORKERS, *args], env=env)
     return _collected(label, code)
 
 
@@ -94,11 +94,10 @@ def _collected(label: str, code: int) -> int:
 
 
 WORKERS = ["-n", "2", "--dist", "loadfile"]
-"""The PostgreSQL half runs on two pytest-xdist workers (a test file stays on one): run as one process, it
-(whose tests wait on the server as much as they compute) outlasted the SQLite half by a third with a core
-idle. Each worker has its own test database and data directory (tests/conftest.py). The SQLite half stays
-one process: on two workers tests/live/test_events.py failed ("AsyncToSync in the same thread as an async
-event loop") next to another file's event loop."""
+"""Each half runs on two pytest-xdist workers (a test file stays on one): their tests wait on servers,
+browsers and `kaidan` processes as much as they compute, so four processes keep two cores busy. Each
+worker has its own test database and data directory (tests/conftest.py); the e2e tests stop their browser
+at the end of each file (tests/e2e/conftest.py), so the next file on the worker sees no event loop."""
 
 
 def pytest_both(sqlite_env: dict[str, str], pg_env: dict[str, str], args: list[str]) -> int:
@@ -121,7 +120,7 @@ def pytest_both(sqlite_env: dict[str, str], pg_env: dict[str, str], args: list[s
         sqlite_code = _collected(
             "SQLite",
             run(
-                [str(PY), "-m", "pytest", "--durations=15", *args],
+                [str(PY), "-m", "pytest", "--durations=15", *WORKERS, *args],
                 env={**sqlite_env, "KAIDAN_DATA_DIR": sqlite_dir},
             ),
         )

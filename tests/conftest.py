@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import tempfile
@@ -29,24 +28,6 @@ from kaidan.accounts.services import create_organization, set_membership  # noqa
 def _fast_passwords(settings):
     """Password hashing is deliberately slow; tests need not prove that again and again."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _no_borrowed_event_loop(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Playwright's sync API (the session's browser, tests/e2e) marks its event loop as running in the test
-    thread between its calls, and Django's async_to_sync (the test client calling an async view) refuses
-    to run inside a running loop. A test that does not drive the browser runs with that mark lifted; it is
-    put back afterwards, before Playwright's next call needs it. Without this, which tests fail depends
-    on which files an xdist worker happened to run before them."""
-    loop = asyncio._get_running_loop()
-    if loop is None or {"page", "browser"} & set(request.fixturenames):
-        yield
-        return
-    asyncio._set_running_loop(None)
-    try:
-        yield
-    finally:
-        asyncio._set_running_loop(loop)
 
 
 @pytest.fixture(autouse=True)
@@ -131,3 +112,26 @@ def immediate_tasks(settings) -> Iterator[None]:
     reset()
     yield
     reset()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """An instance after `kaidan migrate`, made once per test process, for `instances(...,
+    template=migrated_template)` (tests/instances.py): tests that run `kaidan` processes copy it."""
+    from tests.instances import instances, kaidan
+
+    with instances(tmp_path_factory.mktemp("templates"), "migrated") as (env,):
+        kaidan(env, "migrate", "-v0")
+        yield env
+
+
+@pytest.fixture(scope="session")
+def demo_template(
+    tmp_path_factory: pytest.TempPathFactory, migrated_template: dict[str, str]
+) -> Iterator[dict[str, str]]:
+    """An instance after `kaidan demo`, made once per test process (see `migrated_template`)."""
+    from tests.instances import instances, kaidan
+
+    with instances(tmp_path_factory.mktemp("templates"), "demo", template=migrated_template) as (env,):
+        kaidan(env, "demo")
+        yield env

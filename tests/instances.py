@@ -7,6 +7,7 @@ An instance is an environment: its own data directory and, when the suite runs o
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -16,19 +17,27 @@ from pathlib import Path
 
 
 @contextmanager
-def instances(tmp_path: Path, *names: str) -> Iterator[list[dict[str, str]]]:
+def instances(
+    tmp_path: Path, *names: str, template: dict[str, str] | None = None
+) -> Iterator[list[dict[str, str]]]:
+    """Instances named `names`, empty or, with `template`, each a copy of that instance (its data
+    directory copied; on PostgreSQL a database created from the template's): a copy costs a fraction of
+    a second where `kaidan migrate` and `kaidan demo` cost about ten seconds of CPU."""
     base = {k: v for k, v in os.environ.items() if k != "KAIDAN_DATABASE_URL"}
     url = os.environ.get("KAIDAN_DATABASE_URL", "")
     made: list[str] = []
     envs = []
     for name in names:
         env = {**base, "KAIDAN_DATA_DIR": str(tmp_path / name)}
+        if template is not None:
+            shutil.copytree(template["KAIDAN_DATA_DIR"], env["KAIDAN_DATA_DIR"])
         if url.startswith("postgres"):
             import psycopg
 
             database = f"kaidan_{name}_{uuid.uuid4().hex[:8]}"
+            source = f' TEMPLATE "{template["KAIDAN_DATABASE_URL"].rsplit("/", 1)[1]}"' if template else ""
             with psycopg.connect(url, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{database}"')
+                conn.execute(f'CREATE DATABASE "{database}"{source}')
             made.append(database)
             env["KAIDAN_DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + database
         envs.append(env)

@@ -16,9 +16,15 @@ DATASETS = ["aed", "mimamori", "budget-draft"]
 
 
 @pytest.fixture
-def instances(tmp_path: Path) -> Iterator[tuple[dict[str, str], dict[str, str]]]:
-    """Two empty instances (data directories, and databases when on PostgreSQL)."""
-    with scratch_instances(tmp_path, "source", "target") as (source, target):
+def instances(
+    tmp_path: Path, demo_template: dict[str, str], migrated_template: dict[str, str]
+) -> Iterator[tuple[dict[str, str], dict[str, str]]]:
+    """A source instance after `kaidan demo` and an empty, migrated target (data directories, and
+    databases when on PostgreSQL), both copies of the session's templates."""
+    with (
+        scratch_instances(tmp_path, "source", template=demo_template) as (source,),
+        scratch_instances(tmp_path, "target", template=migrated_template) as (target,),
+    ):
         yield source, target
 
 
@@ -36,13 +42,10 @@ def test_a_backup_restored_into_an_empty_instance_exports_the_same_and_its_audit
     instances, tmp_path
 ):
     source, target = instances
-    kaidan(source, "migrate", "-v0")
-    kaidan(source, "demo")
     archive = tmp_path / "backup.tar.gz"
     done = kaidan(source, "backup", "-o", str(archive))
     assert "backup written" in done.stdout and archive.stat().st_size > 0
 
-    kaidan(target, "migrate", "-v0")  # an empty, migrated instance
     kaidan(target, "restore", str(archive))
     assert exports(target, tmp_path / "after") == exports(source, tmp_path / "before")
     verified = kaidan(target, "audit", "verify", check=False)
@@ -55,8 +58,6 @@ def test_a_backup_restored_into_an_empty_instance_exports_the_same_and_its_audit
 
 def test_a_backup_is_not_restored_over_data(instances, tmp_path):
     source, _target = instances
-    kaidan(source, "migrate", "-v0")
-    kaidan(source, "demo")
     archive = tmp_path / "backup.tar.gz"
     kaidan(source, "backup", "-o", str(archive))
     refused = kaidan(source, "restore", str(archive), check=False)

@@ -1,6 +1,6 @@
 """Real-browser fixtures (Playwright sync API + Debian's chromium) for every feature's e2e tests.
 
-- `browser` (session): one chromium for the whole run.
+- `browser` (module, autouse): one chromium per test module (see its docstring for why not per session).
 - `page`: a fresh context (cookies, language) per test, 1280×800, base URL = the live server; the test
   fails if the Content-Security-Policy blocked anything on its pages (kaidan/core/csp.py).
 - `login(page, username, password=...)`: log in through the login form (users from `make_user` have
@@ -46,8 +46,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module", autouse=True)
 def browser() -> Iterator[Any]:
+    """One chromium per test module, started before the module's other fixtures.
+
+    Playwright's sync API marks its event loop as running in the test thread while it is open, and that
+    mark decides which database connection Django's thread-critical storage hands out: started before any
+    database fixture, every fixture and test of the module uses the same connection (and transaction);
+    stopped when the module ends, the tests of other modules that an xdist worker runs next see no loop
+    (Django's async_to_sync, e.g. the test client calling an async view, refuses to run inside one)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
     from playwright.sync_api import sync_playwright

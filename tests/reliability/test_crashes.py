@@ -63,9 +63,8 @@ def upsert(port: int, token: str, rows: list[dict[str, object]]) -> tuple[int | 
 
 
 @pytest.fixture
-def instance(tmp_path):
-    with instances(tmp_path, "crash") as (env,):
-        kaidan(env, "demo")
+def instance(tmp_path, demo_template):
+    with instances(tmp_path, "crash", template=demo_template) as (env,):
         yield env
 
 
@@ -150,12 +149,15 @@ def test_a_webhook_received_but_not_recorded_when_the_sender_dies_is_sent_again_
         receiver.shutdown()
 
 
-def test_a_restore_killed_after_the_database_is_finished_by_running_it_again(tmp_path):
-    with instances(tmp_path, "source", "target") as (source, target):
-        kaidan(source, "demo")
+def test_a_restore_killed_after_the_database_is_finished_by_running_it_again(
+    tmp_path, demo_template, migrated_template
+):
+    with (
+        instances(tmp_path, "source", template=demo_template) as (source,),
+        instances(tmp_path, "target", template=migrated_template) as (target,),
+    ):
         archive = tmp_path / "backup.tar.gz"
         kaidan(source, "backup", "-o", str(archive))
-        kaidan(target, "migrate", "-v0")
 
         killed = kaidan(
             {**target, "KAIDAN_FAILPOINT": "restore.after-database"}, "restore", str(archive), check=False

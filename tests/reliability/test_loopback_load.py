@@ -81,9 +81,8 @@ class Client:
 
 
 @pytest.fixture
-def served(tmp_path):
-    with instances(tmp_path, "load") as (env,):
-        kaidan(env, "demo")
+def served(tmp_path, demo_template):
+    with instances(tmp_path, "load", template=demo_template) as (env,):
         kaidan(env, "publish", "aed", "--reason", "施設の代表番号")
         created = kaidan(
             env,

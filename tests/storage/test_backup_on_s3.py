@@ -4,9 +4,14 @@ them into the new instance's bucket, and the exports and the downloaded document
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
-from tests.backup.test_backup_restore import exports, instances, kaidan  # noqa: F401 — fixture
+import pytest
+
+from tests.backup.test_backup_restore import exports
+from tests.instances import instances as scratch_instances
+from tests.instances import kaidan
 
 UPLOAD = """
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -26,15 +31,23 @@ sys.stdout.write(download.file.read().decode())
 """
 
 
+@pytest.fixture
+def instances(
+    tmp_path: Path, migrated_template: dict[str, str]
+) -> Iterator[tuple[dict[str, str], dict[str, str]]]:
+    """Two migrated, empty instances (the source loads the demo itself, so that its files go to its bucket)."""
+    with scratch_instances(tmp_path, "source", "target", template=migrated_template) as (source, target):
+        yield source, target
+
+
 def test_an_instance_on_s3_is_backed_up_with_its_objects_and_restored_into_another_bucket(
-    instances,  # noqa: F811
+    instances,
     s3_server,
     tmp_path: Path,
 ):
     source, target = instances
     source.update(s3_server.env(s3_server.bucket()))
     target.update(s3_server.env(s3_server.bucket()))
-    kaidan(source, "migrate", "-v0")
     kaidan(source, "demo")
     kaidan(source, "shell", "--no-imports", "-c", UPLOAD)
     source_keys = s3_server.keys(source["KAIDAN_S3_BUCKET"])
@@ -44,7 +57,6 @@ def test_an_instance_on_s3_is_backed_up_with_its_objects_and_restored_into_anoth
     archive = tmp_path / "backup.tar.gz"
     kaidan(source, "backup", "-o", str(archive))
 
-    kaidan(target, "migrate", "-v0")
     kaidan(target, "restore", str(archive))
 
     assert s3_server.keys(target["KAIDAN_S3_BUCKET"]) == source_keys
@@ -57,16 +69,14 @@ def test_an_instance_on_s3_is_backed_up_with_its_objects_and_restored_into_anoth
     assert kaidan(target, "audit", "verify", check=False).returncode == 0
 
 
-def test_a_backup_from_s3_restores_into_an_instance_on_local_files(instances, s3_server, tmp_path):  # noqa: F811
+def test_a_backup_from_s3_restores_into_an_instance_on_local_files(instances, s3_server, tmp_path):
     source, target = instances
     source.update(s3_server.env(s3_server.bucket()))
-    kaidan(source, "migrate", "-v0")
     kaidan(source, "demo")
     kaidan(source, "shell", "--no-imports", "-c", UPLOAD)
     archive = tmp_path / "backup.tar.gz"
     kaidan(source, "backup", "-o", str(archive))
 
-    kaidan(target, "migrate", "-v0")
     kaidan(target, "restore", str(archive))
 
     local = sorted(

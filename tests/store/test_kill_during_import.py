@@ -13,11 +13,12 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 from django.db import connection
+
+from tests.instances import instances
 
 HEADER = "番号,名称,地区,件数\n"
 
@@ -27,34 +28,23 @@ def kaidan(env: dict[str, str], *args: str, **kw) -> subprocess.Popen:
 
 
 @pytest.fixture
-def own_database(tmp_path):
-    env = {**os.environ, "KAIDAN_DATA_DIR": str(tmp_path / "data")}
-    if connection.vendor == "postgresql":
-        import psycopg
+def own_database(tmp_path, demo_template):
+    """An instance of its own after `kaidan demo` (a copy of the session's template), and a function that
+    queries its database."""
+    with instances(tmp_path, "data", template=demo_template) as (env,):
+        if connection.vendor == "postgresql":
+            import psycopg
 
-        database = f"kaidan_kill_{uuid.uuid4().hex[:8]}"  # apart from other test processes' own
-        settings = connection.settings_dict
-        base = f"postgresql://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{database}"')
-        env["KAIDAN_DATABASE_URL"] = f"{base}/{database}"
+            def query(sql: str) -> list[tuple]:
+                with psycopg.connect(env["KAIDAN_DATABASE_URL"]) as conn:
+                    return list(conn.execute(sql).fetchall())
+        else:
 
-        def query(sql: str) -> list[tuple]:
-            with psycopg.connect(env["KAIDAN_DATABASE_URL"]) as conn:
-                return list(conn.execute(sql).fetchall())
-    else:
-        env.pop("KAIDAN_DATABASE_URL", None)
+            def query(sql: str) -> list[tuple]:
+                with sqlite3.connect(tmp_path / "data" / "kaidan.sqlite3") as conn:
+                    return conn.execute(sql).fetchall()
 
-        def query(sql: str) -> list[tuple]:
-            with sqlite3.connect(tmp_path / "data" / "kaidan.sqlite3") as conn:
-                return conn.execute(sql).fetchall()
-
-    yield env, query
-    if connection.vendor == "postgresql":
-        import psycopg
-
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        yield env, query
 
 
 def test_kill_9_mid_import_leaves_no_trace(own_database, tmp_path):
@@ -62,7 +52,6 @@ def test_kill_9_mid_import_leaves_no_trace(own_database, tmp_path):
     small = tmp_path / "small.csv"
     small.write_text(HEADER + "1,池尻,池尻,1\n2,太子堂,太子堂,2\n", encoding="utf-8")
     big = write_big(tmp_path)
-    assert kaidan(env, "demo", stdout=subprocess.DEVNULL).wait() == 0
     first = kaidan(
         env, "import", str(small), "--dataset", "t", "--org", "dx", "--key", "番号", "--yes", "-v0"
     )
@@ -125,7 +114,6 @@ def test_kill_9_mid_bulk_create_leaves_no_dataset_and_no_table(own_database, tmp
     end) is killed while it writes: no dataset, no revision, no table is left behind."""
     env, query = own_database
     big = write_big(tmp_path)
-    assert kaidan(env, "demo", stdout=subprocess.DEVNULL).wait() == 0
     before = (query("SELECT number FROM store_revision"), query("SELECT name FROM catalog_dataset"))
     tables_before = _tables(query)
     proc = kaidan(
@@ -199,7 +187,6 @@ def test_kill_9_during_the_hand_over_from_staging_leaves_no_trace(own_database, 
         out.write(HEADER)
         for n in range(1, 60_001):  # above STAGING_FROM_ROWS: the staged path
             out.write(f"{n},施設{n},地区{n % 30},{n % 97}\n")
-    assert kaidan(env, "demo", stdout=subprocess.DEVNULL).wait() == 0
     assert kaidan(env, "import", str(small), "--dataset", "t", "--org", "dx", "--yes", "-v0").wait() == 0
     before = (
         query("SELECT number FROM store_revision"),

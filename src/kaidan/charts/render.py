@@ -17,24 +17,22 @@ from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
-matplotlib.use("Agg")
+from kaidan.core.errors import DomainError
 
-from django.conf import settings  # noqa: E402
-from django.utils.translation import gettext_lazy as _  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from .data import ChartData, label_of
+from .spec import ChartType
 
-from kaidan.core.errors import DomainError  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-from .data import ChartData, label_of  # noqa: E402
-from .spec import ChartType  # noqa: E402
+# matplotlib is imported where a chart is drawn, not with this module: the URL configuration imports
+# this module, and matplotlib's import (about a second of CPU) would otherwise delay every `kaidan`
+# command and every server start.
 
 PALETTE = ["#0017c1", "#e25100", "#197a4b", "#8843e1", "#c2185b", "#00798c", "#6b5300", "#5f6368", "#1b6fdc"]
 INK = "#1a1a1c"
@@ -69,6 +67,8 @@ def font_path() -> Path:
 
 @cache
 def _family(path: str) -> str:
+    from matplotlib import font_manager
+
     font_manager.fontManager.addfont(path)
     return str(font_manager.FontProperties(fname=path).get_name())
 
@@ -105,6 +105,8 @@ def _tick(value: float, _position: Any = None) -> str:
 
 def _value_axis(axis: Any, narrow: bool = False) -> None:
     """Few ticks with whole numbers, so long figures (194,851,582) never run into each other."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     axis.set_major_locator(MaxNLocator(nbins=2 if narrow else 4))
     axis.set_major_formatter(FuncFormatter(_tick))
 
@@ -272,6 +274,11 @@ def render(data: ChartData, title: str, fmt: str = "png", narrow: bool = False) 
 
 
 def _draw(data: ChartData, title: str, fmt: str, narrow: bool = False) -> bytes:
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context(_style()):
         fig = Figure(figsize=(NARROW if narrow else WIDE, _height(data)), dpi=100, layout="constrained")
         fig.patch.set_facecolor("white")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from kaidan.accounts.models import Organization, Role, User
@@ -70,13 +71,16 @@ def create_organizations() -> None:
 
 
 def create_users() -> None:
+    # every demo account has the same printed password: hash it once (a hash costs the hasher's full
+    # work factor, about a second per account on a small machine)
+    hashed = make_password(DEMO_PASSWORD)
     for spec in USERS:
         user, created = User.objects.get_or_create(
             username=spec.username,
             defaults={"display_name": spec.name, "email": f"{spec.username}@example.jp"},
         )
         if created:
-            user.set_password(DEMO_PASSWORD)
+            user.password = hashed
         user.is_superuser = spec.superuser
         user.is_staff = spec.superuser
         user.save()
