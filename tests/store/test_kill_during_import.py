@@ -41,7 +41,7 @@ def own_database(tmp_path, demo_template):
         else:
 
             def query(sql: str) -> list[tuple]:
-                with sqlite3.connect(tmp_path / "data" / "kaidan.sqlite3") as conn:
+                with sqlite3.connect(Path(env["KAIDAN_DATA_DIR"]) / "kaidan.sqlite3") as conn:
                     return conn.execute(sql).fetchall()
 
         yield env, query
