@@ -1,8 +1,9 @@
 """SQL over what an actor may see: DuckDB over the actor's visible relations, and nothing else.
 
-Permissions are applied *below* the SQL, never by reading it: each query runs in a new in-memory DuckDB
-connection that holds only Arrow snapshots of the actor's visible relations (kaidan.store.relation: visible
-columns by their current classification, the row scope, current rows or as of a revision). The connection
+Permissions are applied *below* the SQL, never by reading it: each query runs in a new DuckDB connection
+(to the process's empty in-memory database) that holds only Arrow snapshots of the actor's visible
+relations (kaidan.store.relation: visible columns by their current classification, the row scope, current
+rows or as of a revision), as temporary views only that connection can see. The connection
 has no file system or network (`enable_external_access = false`), no extension loading, no access to
 Python variables, and its configuration is locked; only one SELECT statement is accepted; a time limit
 interrupts it and a row cap truncates its answer.
@@ -81,21 +82,34 @@ def row_snapshot(rel: VisibleRelation) -> pa.Table:
     return pa.table(arrays, names=[f.name for f in rel.visible])
 
 
+_database: duckdb.DuckDBPyConnection | None = None
+_database_lock = threading.Lock()
+
+
 def _connection() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(
-        ":memory:",
-        config={
-            "enable_external_access": False,
-            "autoinstall_known_extensions": False,
-            "autoload_known_extensions": False,
-        },
-    )
-    con.execute("SET python_enable_replacements = false")
-    return con
+    """A new connection (DuckDB's cursor) to the process's one locked in-memory database.
 
-
-def _lock(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("SET lock_configuration = true")
+    Opening a database costs 30–60 ms on this machine (most of a warm query); a cursor costs well under
+    one. A cursor is still isolated from every other query: its snapshots and views are temporary objects,
+    which DuckDB keeps per connection (another connection cannot name, list or read them:
+    tests/analysis/test_engine_isolation.py), the database itself holds nothing, only one SELECT is ever
+    run, and the configuration was locked before the first cursor was handed out.
+    """
+    global _database
+    with _database_lock:
+        if _database is None:
+            database = duckdb.connect(
+                ":memory:",
+                config={
+                    "enable_external_access": False,
+                    "autoinstall_known_extensions": False,
+                    "autoload_known_extensions": False,
+                },
+            )
+            database.execute("SET python_enable_replacements = false")
+            database.execute("SET lock_configuration = true")
+            _database = database
+        return _database.cursor()
 
 
 def _single_select(con: duckdb.DuckDBPyConnection, sql: str) -> None:
@@ -135,6 +149,23 @@ def run(
     resource ids); `as_of` maps dataset ids to revisions to read instead of the current rows; `params` are
     the values of the statement's `?` placeholders (charts build their SQL with them)."""
     con = _connection()
+    try:
+        return _run(con, sql, actor, as_of, row_limit, time_limit, tables, purpose, params)
+    finally:
+        con.close()
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    actor: Actor,
+    as_of: Mapping[int, int] | None,
+    row_limit: int,
+    time_limit: float,
+    tables: Mapping[str, Dataset] | None,
+    purpose: str,
+    params: Sequence[Any],
+) -> Result:
     _single_select(con, sql)
     candidates = (
         [(name, ds, (name,)) for name, ds in tables.items()]
@@ -149,15 +180,16 @@ def run(
         if not rel.allowed:
             continue
         con.register(f"__kaidan_{dataset.pk}", snapshots.cached(rel, snapshot))
-        con.execute(f"CREATE VIEW {_quote(name)} AS SELECT * FROM __kaidan_{dataset.pk}")
+        con.execute(f"CREATE TEMP VIEW {_quote(name)} AS SELECT * FROM __kaidan_{dataset.pk}")
         if tables is None:
             labels = ", ".join(f"{_quote(f.name)} AS {_quote(f.label)}" for f in rel.visible) or "*"
             for title in _titles(dataset):
                 if title != name and title not in loaded:
-                    con.execute(f"CREATE VIEW {_quote(title)} AS SELECT {labels} FROM __kaidan_{dataset.pk}")
+                    con.execute(
+                        f"CREATE TEMP VIEW {_quote(title)} AS SELECT {labels} FROM __kaidan_{dataset.pk}"
+                    )
         audit_read(dataset, rel.visible, purpose, {"revision": rel.number}, actor=actor)
         loaded.append(name)
-    _lock(con)
     timer = threading.Timer(time_limit, con.interrupt)
     started = time.monotonic()
     timer.start()
@@ -182,7 +214,6 @@ def run(
         actor=actor,
         detail={"sql": sql[:2000], "datasets": loaded, "rows": min(len(rows), row_limit)},
     )
-    con.close()
     return Result(
         columns, [tuple(r) for r in rows[:row_limit]], len(rows) > row_limit, elapsed, loaded, types
     )
