@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from datetime import time
 from typing import Any
 
@@ -29,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.db import connection
 
+from kaidan.catalog.models import Dataset, Field
 from kaidan.values.types import FieldType
 
 from . import tables
@@ -83,39 +85,56 @@ def _cast(values: tuple[Any, ...], target: pa.DataType) -> pa.Array:
 
 
 def snapshot(rel: VisibleRelation) -> pa.Table:
-    """The relation's visible columns of its current rows, in display order."""
+    """The relation's visible columns of its current rows, in display order: cut from the revision's
+    columnar file when the worker has written one (kaidan.store.columnar), else read from the table."""
     if not rel.allowed or rel.as_of is not None:
         raise ValueError("a columnar snapshot reads the current rows of an allowed relation")
     if not rel.visible:
         return pa.table({})
-    sql, params = _statement(rel)
+    from . import columnar
+
+    cut = columnar.cut(rel)
+    if cut is not None:
+        return cut
+    where, params = rel.where()
+    return read_columns(
+        rel.dataset, rel.visible, names=[f.name for f in rel.visible], where=where, params=params
+    )
+
+
+def read_columns(
+    dataset: Dataset,
+    fields: Sequence[Field],
+    *,
+    names: Sequence[str],
+    where: str,
+    params: Sequence[Any],
+    with_ids: bool = False,
+) -> pa.Table:
+    """The current rows matching `where` (an SQL condition on the table, already the relation's) of the
+    given fields, in display order, as columns named `names` (and `_id` first when `with_ids`)."""
+    condition = f"{tables.ALIVE}" + (f" AND ({where})" if where else "")
+    cols = ", ".join([*(["_id"] if with_ids else []), *(tables.q(f.column) for f in fields)])
+    sql = f"SELECT {cols} FROM {tables.q(dataset.table_name)} WHERE {condition} ORDER BY _ord, _id"
+    types = [*([FieldType.INTEGER] if with_ids else []), *(f.type for f in fields)]
+    schema = pa.schema(
+        [
+            pa.field(n, arrow_type(t))
+            for n, t in zip([*(["_id"] if with_ids else []), *names], types, strict=True)
+        ]
+    )
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         from . import staging
 
         if staging.available():
             try:
-                return _through_adbc(rel, sql, params)
+                return _through_adbc(schema, types, sql, list(params))
             except Exception as exc:  # noqa: BLE001 - any driver or cast failure: read the rows as before
-                log.info("ADBC snapshot of %s not taken (%s); reading through Django", rel.dataset.name, exc)
-    return _through_django(rel, sql, params)
+                log.info("ADBC snapshot of %s not taken (%s); reading through Django", dataset.name, exc)
+    return _through_django(schema, types, sql, list(params))
 
 
-def _statement(rel: VisibleRelation) -> tuple[str, list[Any]]:
-    where, params = rel.where()
-    condition = f"{tables.ALIVE}" + (f" AND ({where})" if where else "")
-    cols = ", ".join(tables.q(f.column) for f in rel.visible)
-    return (
-        f"SELECT {cols} FROM {tables.q(rel.dataset.table_name)} WHERE {condition} ORDER BY _ord, _id",
-        params,
-    )
-
-
-def _schema(rel: VisibleRelation) -> pa.Schema:
-    return pa.schema([pa.field(f.name, arrow_type(f.type)) for f in rel.visible])
-
-
-def _through_django(rel: VisibleRelation, sql: str, params: list[Any]) -> pa.Table:
-    schema = _schema(rel)
+def _through_django(schema: pa.Schema, types: list[str], sql: str, params: list[Any]) -> pa.Table:
     chunks: list[list[pa.Array]] = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -124,7 +143,7 @@ def _through_django(rel: VisibleRelation, sql: str, params: list[Any]) -> pa.Tab
             if not rows:
                 break
             columns = list(zip(*rows, strict=True))
-            chunks.append([_column(columns[i], f.type) for i, f in enumerate(rel.visible)])
+            chunks.append([_column(columns[i], t) for i, t in enumerate(types)])
     if not chunks:
         return schema.empty_table()
     batches = [pa.record_batch(arrays, schema=schema) for arrays in chunks]
@@ -148,7 +167,7 @@ def _adbc_sql(sql: str) -> str:
     return _PLACEHOLDER.sub(place, sql)
 
 
-def _through_adbc(rel: VisibleRelation, sql: str, params: list[Any]) -> pa.Table:
+def _through_adbc(schema: pa.Schema, types: list[str], sql: str, params: list[Any]) -> pa.Table:
     from adbc_driver_postgresql import dbapi as postgres_dbapi
 
     from . import staging
@@ -161,10 +180,9 @@ def _through_adbc(rel: VisibleRelation, sql: str, params: list[Any]) -> pa.Table
         conn.rollback()
     finally:
         conn.close()
-    schema = _schema(rel)
     if read.num_rows == 0:
         return schema.empty_table()
-    columns = [_typed(read.column(i), f.type) for i, f in enumerate(rel.visible)]
+    columns = [_typed(read.column(i), t) for i, t in enumerate(types)]
     return pa.Table.from_arrays(columns, schema=schema)
 
 

@@ -23,8 +23,8 @@ from kaidan.access.actors import Actor, account_of
 from kaidan.catalog.models import Dataset, Field
 from kaidan.core import failpoints
 
+from . import columnar, tables
 from . import staging as staging_
-from . import tables
 from .batches import NotArrow, canonical_text, row_hashes, stored_array
 from .models import Blob, Revision, RowChange
 from .selectors import schema_at
@@ -77,6 +77,7 @@ def open_revision(
     locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
     dataset.current_revision = locked.current_revision
     author = account_of(actor=actor)
+    columnar.schedule(dataset)  # after the commit, for a big dataset: its rows as a file for analysis
     return Revision.objects.create(
         dataset=dataset,
         number=locked.current_revision + 1,
