@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -121,6 +122,9 @@ def build(dataset_id: int) -> Path | None:
     for old in folder().glob(f"{dataset_id}-*.arrow"):
         if old != target:
             old.unlink(missing_ok=True)
+    for left in folder().glob(f"{dataset_id}-*.partial"):  # a worker killed while writing
+        if left.stat().st_mtime < time.time() - 3600:
+            left.unlink(missing_ok=True)
     return target
 
 
