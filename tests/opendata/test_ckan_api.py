@@ -97,6 +97,35 @@ def test_package_search_answers_from_the_catalogue_as_it_is_now_whoever_changed_
     assert first() == []
 
 
+def test_a_repeated_package_search_is_answered_from_the_kept_answer_until_the_catalogue_changes(
+    client, ward, monkeypatch
+):
+    """The JSON of a GET package_search is kept with the catalogue's package list it was made from
+    (kaidan.opendata.views._kept_answer) and served again, byte for byte, while that list is current."""
+    from kaidan.catalog.models import Dataset
+    from kaidan.opendata import actions
+
+    searched: list[dict] = []
+    real = actions.search_packages
+    monkeypatch.setattr(
+        actions, "search_packages", lambda p, params: searched.append(params) or real(p, params)
+    )
+    first = client.get("/api/3/action/package_search", {"q": "AED", "rows": 5})
+    again = client.get("/api/3/action/package_search", {"q": "AED", "rows": 5})
+    assert len(searched) == 1 and again.content == first.content and again["ETag"] == first["ETag"]
+    assert client.get("/api/3/action/package_search", {"q": "AED", "rows": 6}).status_code == 200
+    assert len(searched) == 2  # another question: answered afresh
+    Dataset.objects.filter(pk=ward.pk).update(title="AED設置箇所（改訂）")
+    changed = client.get("/api/3/action/package_search", {"q": "AED", "rows": 5})
+    assert len(searched) == 3 and "AED設置箇所（改訂）" in changed.json()["result"]["results"][0]["title"]
+    assert (
+        client.get(
+            "/api/3/action/package_search", {"q": "AED", "rows": 5}, HTTP_IF_NONE_MATCH=changed["ETag"]
+        ).status_code
+        == 304
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_package_search_checks_a_quick_stamp_first_and_still_sees_every_commit(client, committed_ward):
     """Outside a transaction a repeated package_search reads no catalogue rows (SQLite: the connection's

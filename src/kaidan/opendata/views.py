@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from typing import Any, TypeVar
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
+from . import catalog
 from .actions import ACTIONS, ActionError, Context
 
 ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
@@ -48,12 +51,36 @@ def _params(request: HttpRequest) -> dict[str, Any]:
     return params
 
 
+ANSWERS_KEPT = 512
+_answers: OrderedDict[str, tuple[object, bytes, str]] = OrderedDict()
+_answers_lock = threading.Lock()
+
+
+def _kept_answer(request: HttpRequest, name: str, base_url: str) -> tuple[str, object] | None:
+    """(key, version) under which a GET `package_search` answer is kept, its version being the published
+    catalogue's package list itself: kaidan.opendata.catalog keeps that very list while nothing it is made
+    of changed (in any process: its stamps) and makes a new one otherwise, and the answer is a function of
+    that list and the query alone. A kept answer is served only while its list is the current one (`is`:
+    the entry holds the list, so its identity cannot be reused), so no change is ever missed."""
+    if name != "package_search" or request.method != "GET":
+        return None
+    return f"{base_url}{request.get_full_path()}", catalog.published_packages(base_url)
+
+
 @csrf_exempt
 def action_view(request: HttpRequest, action: str) -> HttpResponse:
     name = action
     if request.method == "OPTIONS":
         return _cors(HttpResponse(status=204))
     base_url = site_url(request)
+    kept = _kept_answer(request, name, base_url)
+    if kept is not None:
+        key, version = kept
+        with _answers_lock:
+            answer = _answers.get(key)
+        if answer is not None and answer[0] is version:
+            response = HttpResponse(answer[1], content_type="application/json")
+            return _cors(_etag(request, response, answer[2]))
     prefix = request.path.rsplit("/", 1)[0]
     function = ACTIONS.get(name)
     if function is None:
@@ -69,12 +96,24 @@ def action_view(request: HttpRequest, action: str) -> HttpResponse:
         body = {"help": help_url, "success": False, "error": exc.error()}
         return _cors(JsonResponse(body, status=exc.status, json_dumps_params={"ensure_ascii": False}))
     body = {"help": help_url, "success": True, "result": result}
-    return _cors(_etag(request, JsonResponse(body, json_dumps_params={"ensure_ascii": False})))
+    response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+    tag = _tag(response.content)
+    if kept is not None:
+        with _answers_lock:
+            _answers[kept[0]] = (kept[1], response.content, tag)
+            _answers.move_to_end(kept[0])
+            while len(_answers) > ANSWERS_KEPT:
+                _answers.popitem(last=False)
+    return _cors(_etag(request, response, tag))
 
 
-def _etag(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+def _tag(content: bytes) -> str:
+    return '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+
+
+def _etag(request: HttpRequest, response: HttpResponse, tag: str | None = None) -> HttpResponse:
     """A strong ETag from the answer's bytes; 304 Not Modified when the client already has them."""
-    tag = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
+    tag = tag or _tag(response.content)
     if request.method == "GET" and tag in [
         t.strip() for t in request.headers.get("If-None-Match", "").split(",")
     ]:
