@@ -24,6 +24,7 @@ STATELESS_URLCONF = "kaidan.core.stateless_urls"
 
 STATELESS_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kaidan.core.middleware.RefuseNulMiddleware",
     "kaidan.core.csp.ContentSecurityPolicyMiddleware",
     "kaidan.audit.middleware.AuditSourceMiddleware",
     "django.middleware.common.CommonMiddleware",
