@@ -134,6 +134,16 @@ def _mentioned(sql: str, dataset: Dataset, aliases: tuple[str, ...]) -> bool:
     return any(name and name.casefold() in text for name in (dataset.name, *_titles(dataset), *aliases))
 
 
+def _named_in(sql: str) -> list[int]:
+    """Ids of the datasets whose name or title the SQL contains (a loading hint over every dataset's name;
+    whether the actor may read one is decided afterwards by the access service)."""
+    return [
+        pk
+        for pk, name, title in Dataset.objects.values_list("pk", "name", "title")
+        if _mentioned(sql, Dataset(name=name, title=title), ())
+    ]
+
+
 def run(
     sql: str,
     *,
@@ -150,7 +160,17 @@ def run(
     the values of the statement's `?` placeholders (charts build their SQL with them)."""
     con = _connection()
     try:
-        return _run(con, sql, actor, as_of, row_limit, time_limit, tables, purpose, params)
+        return _run(
+            con,
+            sql,
+            actor=actor,
+            as_of=as_of,
+            row_limit=row_limit,
+            time_limit=time_limit,
+            tables=tables,
+            purpose=purpose,
+            params=params,
+        )
     finally:
         con.close()
 
@@ -158,6 +178,7 @@ def run(
 def _run(
     con: duckdb.DuckDBPyConnection,
     sql: str,
+    *,
     actor: Actor,
     as_of: Mapping[int, int] | None,
     row_limit: int,
@@ -170,7 +191,7 @@ def _run(
     candidates = (
         [(name, ds, (name,)) for name, ds in tables.items()]
         if tables is not None
-        else [(ds.name, ds, ()) for ds in list_datasets(actor=actor)]
+        else [(ds.name, ds, ()) for ds in list_datasets(actor=actor, among=_named_in(sql))]
     )
     loaded: list[str] = []
     for name, dataset, aliases in candidates:

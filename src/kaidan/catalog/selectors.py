@@ -24,13 +24,24 @@ from .query import GridQuery
 
 
 def list_datasets(
-    *, actor: Actor, owner_code: str = "", classification: str = "", tag: str = "", search: str = ""
+    *,
+    actor: Actor,
+    owner_code: str = "",
+    classification: str = "",
+    tag: str = "",
+    search: str = "",
+    among: Sequence[int] | None = None,
 ) -> list[Dataset]:
     """Datasets the actor may see, filtered in the database by the access service's rules (and each one
     confirmed with `rights`, so a divergence could only hide a dataset, never show one).
 
     `search` keeps those whose title or description contains every word of it (a simple catalog filter;
-    full-text search comes later)."""
+    full-text search comes later). `among` asks only about these datasets (by id; the SQL console names one
+    or two): they are then decided by `rights` alone, the access service's own answer, which spares building
+    the readable filter's query for a handful of rows."""
+    if among is not None:
+        picked = Dataset.objects.filter(pk__in=list(among)).select_related("owner").order_by("title", "pk")
+        return [d for d in picked if rights(d, actor=actor).can_read]
     datasets = Dataset.objects.filter(readable_filter(Dataset._meta.label_lower, actor=actor))
     for word in search.split()[:10]:  # also splits at the full-width space
         datasets = datasets.filter(Q(title__icontains=word) | Q(description__icontains=word))
