@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from kaidan.values.textsearch import Query, term_tokens
 
@@ -63,8 +63,8 @@ def _lookup(query: Query, columns: str, kind: str, dataset_ids: list[int] | None
             return []
         extra = f" AND e.dataset_id IN ({', '.join(['%s'] * len(dataset_ids))})"
         extra_params += dataset_ids
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
             # CROSS JOIN makes SQLite run the full-text lookup first and join its few rows to the entries;
             # with a plain JOIN it may walk every entry of the dataset and probe FTS5 for each (0.5 s
             # instead of 10 ms on 20,000 records, bench/search_bench.py).
@@ -73,15 +73,24 @@ def _lookup(query: Query, columns: str, kind: str, dataset_ids: list[int] | None
                 f"WHERE search_fts MATCH %s AND e.kind = %s{extra} ORDER BY e.id LIMIT {int(limit)}",
                 [_sqlite_match(query), *extra_params],
             )
-        else:
-            # the kind is written into the statement (one of Kind's values), so the planner sees which
-            # partial GIN index (migration 0004) answers it
-            where, params = _postgres_where(query, kind)
-            cursor.execute(
-                f"SELECT {columns} FROM search_searchentry e WHERE {where} AND e.kind = '{Kind(kind).value}'"
-                f"{extra} ORDER BY e.id LIMIT {int(limit)}",
-                [*params, *extra_params[1:]],
-            )
+            return cursor.fetchall()
+    # the kind is written into the statement (one of Kind's values), so the planner sees which
+    # partial GIN index (migration 0004) answers it
+    where, params = _postgres_where(query, kind)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The token function's declared cost (COST 10000, so that no plan computes it for every row) makes
+        # the planner price the recheck of even 1,000 candidates above `jit_above_cost` and worth parallel
+        # workers: compiling the plan and starting the workers cost 10–35 ms of a lookup that takes 3 ms
+        # without them (EXPLAIN ANALYZE, 1,000,000 records). Both are turned off for this statement's
+        # transaction only (`set_config(…, true)` is SET LOCAL; inside a caller's transaction, to its end).
+        cursor.execute(
+            "SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)"
+        )
+        cursor.execute(
+            f"SELECT {columns} FROM search_searchentry e WHERE {where} AND e.kind = '{Kind(kind).value}'"
+            f"{extra} ORDER BY e.id LIMIT {int(limit)}",
+            [*params, *extra_params[1:]],
+        )
         return cursor.fetchall()
 
 

@@ -10,9 +10,11 @@ the actor may not see shows in hits, counts or snippets.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -201,10 +203,8 @@ def _record_cells(
         changed, first = " AND _rev >= %s", [number]  # _rev: the revision that last changed the row
     position = {f.pk: i for i, f in enumerate(rel.fields)}
     allowed: dict[int, list[Any]] = {}
-    for start in range(0, len(candidates), 500):
-        chunk = candidates[start : start + 500]
-        marks = ", ".join(["%s"] * len(chunk))
-        for row_id, _rev, values in rel.rows(where=f"_id IN ({marks}){changed}", params=[*chunk, *first]):
+    for where, params in _id_chunks(candidates):
+        for row_id, _rev, values in rel.rows(where=f"{where}{changed}", params=[*params, *first]):
             allowed[row_id] = values
     ordered = sorted(allowed)
     if query.excluded:  # an excluded word may be in any visible cell, not only those the words were found in
@@ -220,6 +220,19 @@ def _record_cells(
             values = allowed[row_id]
             matched[row_id] = [Cell(f, _value(values, position.get(f)), norm) for f, norm in entries]
     return matched
+
+
+def _id_chunks(ids: list[int]) -> Iterator[tuple[str, list[Any]]]:
+    """Conditions selecting these row ids: on PostgreSQL one array parameter for all of them (psycopg
+    parses a statement with a placeholder per id, and adapts each, in Python: about 20 ms for 1,000 ids);
+    on SQLite `IN` lists of 500 (its limit on parameters is far above that; an array is not a type there)."""
+    if connection.vendor == "postgresql":
+        if ids:
+            yield "_id = ANY(%s)", [ids]
+        return
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        yield f"_id IN ({', '.join(['%s'] * len(chunk))})", chunk
 
 
 def _value(values: list[Any], at: int | None) -> str:
