@@ -65,3 +65,32 @@ def test_the_shared_database_keeps_its_configuration_locked(ward):
             con.execute("SET enable_external_access = true")
     finally:
         con.close()
+
+
+def test_low_cardinality_text_is_dictionary_encoded_and_answers_the_same():
+    """kaidan.analysis.engine.compact: a district column (few values) becomes an Arrow dictionary, free text
+    stays as it is, and DuckDB answers the same over both (the values, their order and their type)."""
+    rows = 5_000
+    table = pa.table(
+        {
+            "地区": [("池尻", "太子堂", "三宿")[i % 3] for i in range(rows)],
+            "概要": [f"相談の記録 {i}" for i in range(rows)],
+            "件数": list(range(rows)),
+        }
+    )
+    compacted = engine.compact(table)
+    assert pa.types.is_dictionary(compacted.schema.field("地区").type)
+    assert compacted.schema.field("概要").type == pa.string()
+    sql = (
+        "SELECT 地区, count(*), sum(件数), min(概要) FROM t WHERE 地区 <> '三宿' GROUP BY 地区 ORDER BY 地区"
+    )
+    answers = []
+    for candidate in (table, compacted):
+        con = engine._connection()
+        try:
+            con.register("t", candidate)
+            cursor = con.execute(sql)
+            answers.append(([str(d[1]) for d in cursor.description], cursor.fetchall()))
+        finally:
+            con.close()
+    assert answers[0] == answers[1] and answers[0][0][0] == "VARCHAR"
