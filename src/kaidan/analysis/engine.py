@@ -151,13 +151,21 @@ def _single_select(con: duckdb.DuckDBPyConnection, sql: str) -> None:
 
 def _titles(dataset: Dataset) -> list[str]:
     """The dataset's title, and the title without a trailing note in brackets (見守り対象者名簿（架空…）)."""
-    short = re.split(r"[（(]", dataset.title, maxsplit=1)[0].strip()
-    return list(dict.fromkeys(t for t in (dataset.title, short) if t))
+    return _title_forms(dataset.title)
+
+
+def _title_forms(title: str) -> list[str]:
+    short = re.split(r"[（(]", title, maxsplit=1)[0].strip()
+    return list(dict.fromkeys(t for t in (title, short) if t))
 
 
 def _mentioned(sql: str, dataset: Dataset, aliases: tuple[str, ...]) -> bool:
+    return _names_mentioned(sql, (dataset.name, *_titles(dataset), *aliases))
+
+
+def _names_mentioned(sql: str, names: Sequence[str]) -> bool:
     text = sql.casefold()
-    return any(name and name.casefold() in text for name in (dataset.name, *_titles(dataset), *aliases))
+    return any(name and name.casefold() in text for name in names)
 
 
 def _named_in(sql: str) -> list[int]:
@@ -166,7 +174,7 @@ def _named_in(sql: str) -> list[int]:
     return [
         pk
         for pk, name, title in Dataset.objects.values_list("pk", "name", "title")
-        if _mentioned(sql, Dataset(name=name, title=title), ())
+        if _names_mentioned(sql, (name, *_title_forms(title)))
     ]
 
 
