@@ -35,11 +35,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from kaidan.catalog.models import Dataset
 
-from . import tables
+from .arrow import arrow_type, read_columns
 from .models import Revision
 from .relation import VisibleRelation
 
@@ -100,8 +100,6 @@ def build(dataset_id: int) -> Path | None:
     if target.exists():
         return target
     fields = dataset.live_fields()
-    from .arrow import read_columns
-
     table = read_columns(
         dataset,
         fields,
@@ -114,10 +112,8 @@ def build(dataset_id: int) -> Path | None:
         return None  # a newer revision committed during the read: its own task writes its file
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(f".{os.getpid()}.partial")
-    metadata = {b"kaidan.types": ",".join(f.type for f in fields).encode()}
-    schema = table.schema.with_metadata(metadata)
-    with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
-        writer.write_table(table.replace_schema_metadata(metadata))
+    with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
     partial.replace(target)
     for old in folder().glob(f"{dataset_id}-*.arrow"):
         if old != target:
@@ -140,8 +136,6 @@ def cut(rel: VisibleRelation) -> pa.Table | None:
         stored = pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
     except (FileNotFoundError, pa.ArrowInvalid, OSError):
         return None
-    from .arrow import arrow_type
-
     names = stored.schema.names
     columns = []
     for f in rel.visible:
@@ -151,13 +145,8 @@ def cut(rel: VisibleRelation) -> pa.Table | None:
             return None
         columns.append(stored.column(name))
     where, params = rel.where()
-    if where:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT _id FROM {tables.q(rel.dataset.table_name)} WHERE {tables.ALIVE} AND ({where})",
-                params,
-            )
-            ids = pa.array([row[0] for row in cursor.fetchall()], type=pa.int64())
-        keep = pc.is_in(stored.column("_id"), value_set=ids)
+    if where:  # the scope's rows, by the relation's own condition: their ids as one Arrow column
+        ids = read_columns(rel.dataset, [], names=[], where=where, params=params, with_ids=True).column("_id")
+        keep = pc.is_in(stored.column("_id"), value_set=ids.combine_chunks())
         columns = [pc.filter(column, keep) for column in columns]
     return pa.Table.from_arrays(columns, names=[f.name for f in rel.visible])
