@@ -239,6 +239,63 @@ def test_a_column_reclassified_after_publishing_leaves_the_api_at_once(client, w
     assert all("電話番号" not in r for r in result["records"])
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_repeated_datastore_search_reads_only_a_stamp_and_its_rows_yet_sees_every_commit(
+    client, committed_ward
+):
+    """The anonymous visitor's relation of a resource is kept per thread under the dataset's stamp
+    (kaidan.opendata.datastore.public_relation): a repeated request reads no dataset or field rows (SQLite:
+    the connection's data_version and own change count; PostgreSQL: one hash over the dataset's, its owner's
+    and its fields' row versions), yet a column raised to 秘, a renamed owner or an unpublished dataset —
+    committed by this connection or another — shows in the very next answer."""
+    import threading
+
+    from django.db import connection, connections
+    from django.test.utils import CaptureQueriesContext
+
+    from kaidan.accounts.models import Organization
+    from kaidan.catalog.models import Dataset, Field
+
+    ward = committed_ward
+    rid = _resource(client)
+
+    def search() -> tuple[int, dict]:
+        status, body, _r = call(client, "datastore_search", resource_id=rid, limit=2)
+        return status, body
+
+    assert "電話番号" in [f["id"] for f in search()[1]["result"]["fields"]]
+    with CaptureQueriesContext(connection) as queries:
+        again = search()[1]["result"]
+    assert "電話番号" in [f["id"] for f in again["fields"]] and len(again["records"]) == 2
+    catalogue = [q["sql"] for q in queries.captured_queries if "catalog_" in q["sql"]]
+    assert len(catalogue) <= 1  # the stamp itself on PostgreSQL, nothing on SQLite
+
+    Field.objects.filter(dataset=ward, name="電話番号").update(classification="restricted")  # no signal
+    shown = search()[1]["result"]
+    assert "電話番号" not in [f["id"] for f in shown["fields"]]
+    assert all("電話番号" not in r for r in shown["records"])
+
+    def elsewhere() -> None:  # another connection (its own thread), committed
+        Field.objects.filter(dataset=ward, name="住所").update(classification="limited")
+        connections.close_all()
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    assert "住所" not in [f["id"] for f in search()[1]["result"]["fields"]]
+
+    def unpublish_elsewhere() -> None:
+        Dataset.objects.filter(pk=ward.pk).update(published=False)
+        Organization.objects.filter(pk=ward.owner_id).update(name="危機管理課")
+        connections.close_all()
+
+    thread = threading.Thread(target=unpublish_elsewhere)
+    thread.start()
+    thread.join()
+    status, body = search()
+    assert status == 404 and body["error"]["__type"] == "Not Found Error"
+
+
 def test_q_uses_the_japanese_search_engine(client, ward):
     rid = _resource(client)
     kana = call(client, "datastore_search", resource_id=rid, q="しやくしょ", fields="名称_カナ")[1]["result"]

@@ -189,11 +189,11 @@ def resource_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 def datastore_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """Search the rows of a DataStore resource (filters, q, fields, sort, limit, offset, include_total)."""
     key = _required(params, "resource_id")
-    found = catalog.find_resource(key, tags=False)
-    if found is None or found[1] != catalog.FORMATS[0][1]:
+    rel = datastore.public_relation(key)
+    if rel is None:
         raise NotFoundError(f'Resource "{key}" was not found.')
     try:
-        return datastore.search(found[0], key, params, f"{ctx.action_path}/datastore_search")
+        return datastore.search(rel, key, params, f"{ctx.action_path}/datastore_search")
     except datastore.DatastoreError as exc:
         raise ValidationError(exc.errors) from None
 

@@ -177,13 +177,19 @@ _resource_keys: dict[str, tuple[int, str]] = {}
 spares every datastore_search loading the whole published catalogue to find its resource."""
 
 
-def find_resource(key: str, *, tags: bool = True) -> tuple[Dataset, str] | None:
-    """The published dataset and export format of a resource id (`tags=False`: its tags are not needed)."""
+def resource_dataset_pk(key: str) -> int | None:
+    """The pk of the dataset a resource id was derived from (published or not now), or None."""
     if key not in _resource_keys:
         for pk in Dataset.objects.filter(published=True).values_list("pk", flat=True):
             for _fmt, export, _mime in FORMATS:
                 _resource_keys[str(uuid.uuid5(NAMESPACE, f"resource:{pk}:{export}"))] = (pk, export)
-    if key not in _resource_keys:
+    found = _resource_keys.get(key)
+    return found[0] if found is not None else None
+
+
+def find_resource(key: str, *, tags: bool = True) -> tuple[Dataset, str] | None:
+    """The published dataset and export format of a resource id (`tags=False`: its tags are not needed)."""
+    if resource_dataset_pk(key) is None:
         return None
     pk, export = _resource_keys[key]
     if tags:

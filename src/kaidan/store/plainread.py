@@ -174,6 +174,38 @@ def tables_stamp(names: Sequence[str]) -> tuple[Any, ...] | None:
     return ("sqlite", raw, raw.execute("PRAGMA data_version").fetchone()[0], raw.total_changes)
 
 
+def dataset_stamp(pk: int) -> tuple[Any, ...] | None:
+    """A value that changes whenever the dataset's row, its owner's row or any of its fields' rows may have
+    changed, or None inside a transaction on SQLite (see `tables_stamp`): what the anonymous visitor's
+    visible relation of the dataset is compiled from (kaidan.opendata.datastore keeps it under this).
+
+    PostgreSQL: one statement hashing those rows' versions (`xmin`, `ctid`) and counting the fields — one
+    small query where the dataset, its owner and its fields are two, with a model per row. SQLite: the
+    connection's stamp (any table, so more often than needed)."""
+    if connection.vendor != "postgresql":
+        return tables_stamp(())
+    with connection.cursor() as cursor:
+        cursor.execute(_dataset_stamp_sql(), [pk, pk])
+        return ("postgresql", pk, cursor.fetchone()[0])
+
+
+@functools.cache
+def _dataset_stamp_sql() -> str:
+    from kaidan.accounts.models import Organization
+    from kaidan.catalog.models import Dataset, Field
+
+    quote = connection.ops.quote_name
+    datasets, owners = quote(Dataset._meta.db_table), quote(Organization._meta.db_table)
+    fields = quote(Field._meta.db_table)
+    version = "hashtextextended({0}.xmin::text || {0}.ctid::text, 0)"
+    return (
+        f"SELECT (SELECT {version.format('d')} || ':' || {version.format('o')} FROM {datasets} d "
+        f"JOIN {owners} o ON o.{quote('id')} = d.{quote('owner_id')} WHERE d.{quote('id')} = %s) "
+        f"|| '/' || (SELECT count(*) || ':' || coalesce(sum({version.format('f')}), 0) FROM {fields} f "
+        f"WHERE f.{quote('dataset_id')} = %s)"
+    )
+
+
 @functools.cache
 def _postgres_stamp(names: tuple[str, ...]) -> str:
     quote = connection.ops.quote_name

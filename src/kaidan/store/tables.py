@@ -12,6 +12,7 @@ Identifiers are generated, never taken from user input; values always go as para
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -26,6 +27,13 @@ ALIVE = "_deleted_rev IS NULL"
 
 
 def q(name: str) -> str:
+    return _quoted(name)
+
+
+@functools.cache
+def _quoted(name: str) -> str:
+    # Kaidan runs on one database per process, so a name's quoted form never changes; going through the
+    # connection proxy for each of a page's columns cost ~0.1 ms of a one-record `datastore_search`
     return connection.ops.quote_name(name)
 
 
