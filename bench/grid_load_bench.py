@@ -34,6 +34,7 @@ import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 
 from common import free_port, wait_for
@@ -206,12 +207,19 @@ def build_datasette_db(kaidan_db: Path, info: dict[str, object], target: Path, s
 
 
 def datasette_bin() -> Path:
-    """Datasette in a venv of its own (a bench-only peer, never a dependency of Kaidan)."""
+    """Datasette in a venv of its own (a bench-only peer, never a dependency of Kaidan), on the same HTTP
+    stack as Kaidan: uvicorn uses httptools and uvloop when they are installed, and Kaidan pins both, so
+    Datasette gets the very versions Kaidan runs with (the comparison is of the applications, not of
+    uvicorn's pure-Python h11 parser against its C one)."""
     home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kaidan-bench" / "datasette"
     exe = home / "bin" / "datasette"
+    wanted = [DATASETTE, *(f"{name}=={version(name)}" for name in ("httptools", "uvloop"))]
+    marker = home / "kaidan-bench-requirements.txt"
     if not exe.exists():
         subprocess.check_call([sys.executable, "-m", "venv", str(home)])
-        subprocess.check_call([str(home / "bin" / "pip"), "install", "-q", DATASETTE])
+    if not marker.exists() or marker.read_text() != "\n".join(wanted):
+        subprocess.check_call([str(home / "bin" / "pip"), "install", "-q", *wanted])
+        marker.write_text("\n".join(wanted))
     return exe
 
 
