@@ -121,3 +121,10 @@ def test_a_type_the_user_changed_survives_a_redetect_but_a_guess_is_renewed(clie
     job.refresh_from_db()
     types = {c["source"]: c["type"] for c in job.plan["columns"]}
     assert types["定員"] == "text" and types["番号"] == "integer"
+
+
+def test_the_plan_page_counts_rows_with_thousands_separators(client, editor):
+    rows = "".join(f"{i},区民センター{i % 7}\n" for i in range(1, 12_346))
+    job = upload(client, "large.csv", ("番号,施設名\n" + rows).encode("cp932"))
+    page = client.get(reverse("ingest:plan", args=[job.pk])).content.decode()
+    assert "<dd>12,345</dd>" in page
