@@ -135,30 +135,3 @@ def demo_template(
     with instances(tmp_path_factory.mktemp("templates"), "demo", template=migrated_template) as (env,):
         kaidan(env, "demo")
         yield env
-
-
-LONGEST_FILES = (
-    "tests/security/test_no_leaks_staff.py",
-    "tests/security/test_no_leaks_partners.py",
-    "tests/storage/test_backup_on_s3.py",
-    "tests/security/test_no_leaks.py",
-    "tests/storage/test_two_app_servers.py",
-    "tests/backup/test_backup_restore.py",
-    "tests/reliability/test_crashes.py",
-    "tests/reliability/test_loopback_load.py",
-    "tests/store/test_kill_during_import.py",
-)
-"""The test files that take minutes (`--durations` of the CI run), longest first."""
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run the longest files first. The suite runs on xdist workers a file at a time (`--dist loadfile`, handed
-    out in collection order); collected alphabetically, these files came last and left one worker busy for
-    minutes after the other had finished. Order within a file, and of every other file, is unchanged."""
-    rank = {name: i for i, name in enumerate(LONGEST_FILES)}
-
-    def key(item: pytest.Item) -> int:
-        path = item.nodeid.split("::", 1)[0]
-        return rank.get(path, len(rank))
-
-    items.sort(key=key)  # stable: everything else keeps its order
