@@ -303,3 +303,20 @@ def test_q_uses_the_japanese_search_engine(client, ward):
     narrow = call(client, "datastore_search", resource_id=rid, q="市役所 本館")[1]["result"]
     assert narrow["total"] >= 1 and all("市役所" in r["名称"] + r.get("住所", "") for r in narrow["records"])
     assert call(client, "package_search", q="ａｅｄ")[1]["result"]["count"] == 1  # full width, any case
+
+
+def test_q_total_is_the_number_of_matching_rows_alone_or_with_filters(client, ward):
+    """The total of a `q` search is the matching rows' number (taken from the search itself when `q` is the
+    only condition, counted with the filters otherwise), on every page of it."""
+    rid = _resource(client)
+    everything = call(client, "datastore_search", resource_id=rid, q="センター", limit=1000)[1]["result"]
+    matching = everything["records"]
+    assert len(matching) >= 3 and everything["total"] == len(matching)
+    first = call(client, "datastore_search", resource_id=rid, q="センター", limit=1)[1]["result"]
+    assert len(first["records"]) == 1 and first["total"] == len(matching)
+    later = call(client, "datastore_search", resource_id=rid, q="センター", limit=2, offset=2)[1]["result"]
+    assert later["total"] == len(matching)
+    assert [r["_id"] for r in later["records"]] == [r["_id"] for r in matching[2:4]]
+    name = matching[0]["名称"]
+    both = call(client, "datastore_search", resource_id=rid, q="センター", filters=json.dumps({"名称": name}))
+    assert both[1]["result"]["total"] == sum(r["名称"] == name for r in matching)

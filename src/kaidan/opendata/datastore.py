@@ -14,12 +14,12 @@ from urllib.parse import urlencode
 
 from django.db import connection
 
-from kaidan.catalog.models import Field
+from kaidan.catalog.models import Field, FieldType
 from kaidan.catalog.query import Filter, QueryError, filter_sql
 from kaidan.store import selectors as store
 from kaidan.store.plainread import dataset_stamp
 from kaidan.store.relation import VisibleRelation, compile_relation
-from kaidan.store.values import to_json
+from kaidan.store.values import reader, to_json
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 32000  # CKAN's ckan.datastore.search.rows_max default
@@ -42,6 +42,9 @@ class DatastoreError(ValueError):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         self.errors = errors
         super().__init__(json.dumps(errors, ensure_ascii=False))
+
+
+_AS_READ = frozenset(t for t in FieldType if reader(t) is None or t in (FieldType.INTEGER, FieldType.BOOLEAN))
 
 
 def _record_value(value: Any) -> Any:
@@ -130,6 +133,7 @@ def search(rel: VisibleRelation, resource_id: str, params: dict[str, Any], base_
         parts.append(sql)
         values += args
     q = params.get("q") or ""
+    found: int | None = None  # the total, when known without counting
     if isinstance(q, dict):
         for name, text in q.items():
             target = by_name.get(name)
@@ -141,12 +145,12 @@ def search(rel: VisibleRelation, resource_id: str, params: dict[str, Any], base_
     elif str(q).strip():
         # the Japanese search engine (kaidan.search): a 2-character word inside a sentence, width and kana
         # variants; only rows the anonymous visitor may see, matched in columns they may see
-        from kaidan.search.selectors import matching_row_ids
+        from kaidan.search.selectors import relation_row_ids
 
-        ids = matching_row_ids(
-            dataset, str(q), actor=None, limit=30_000
-        )  # within every database's parameter limit
+        ids = relation_row_ids(rel, str(q), limit=30_000)
         sql, id_params = store.with_ids(ids, dataset.row_count, limit)
+        if not parts:  # every id is a current row of `rel`: the search alone matches exactly these
+            found = len(ids)
         parts.append(sql)
         values += id_params
     chosen = _fields(params, rel.visible, by_name)
@@ -163,10 +167,15 @@ def search(rel: VisibleRelation, resource_id: str, params: dict[str, Any], base_
         limit=limit,
     )
     index = {f.pk: i for i, f in enumerate(rel.fields)}
-    picks = [(f.name, index[f.pk]) for f in chosen]
-    records = [
-        {"_id": row_id, **{name: _record_value(row[i]) for name, i in picks}} for row_id, _rev, row in page
-    ]
+    # text and its kin, integers and yes/no are JSON as read; numbers and dates are converted
+    picks = [(f.name, index[f.pk], None if f.type in _AS_READ else _record_value) for f in chosen]
+    records = []
+    for row_id, _rev, row in page:
+        record: dict[str, Any] = {"_id": row_id}
+        for name, i, convert in picks:
+            value = row[i]
+            record[name] = value if convert is None or value is None else convert(value)
+        records.append(record)
     query = {k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for k, v in params.items()}
     query["resource_id"] = resource_id
     start_link = f"{base_path}?{urlencode({k: v for k, v in query.items() if k != 'offset'})}"
@@ -187,7 +196,9 @@ def search(rel: VisibleRelation, resource_id: str, params: dict[str, Any], base_
     if offset:
         result["offset"] = offset
     if result["include_total"]:
-        if len(page) < limit and (offset == 0 or page):
+        if found is not None:
+            result["total"] = found
+        elif len(page) < limit and (offset == 0 or page):
             # a short page is the last one: its rows are all that match (one record by id asks no COUNT)
             result["total"] = offset + len(page)
         else:

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,6 +26,7 @@ from kaidan.documents.selectors import visible_documents
 from kaidan.store import readcache
 from kaidan.store.models import Revision
 from kaidan.store.relation import VisibleRelation, compile_relation
+from kaidan.store.selectors import ids_condition
 from kaidan.values.textsearch import Query, normalize, parse, snippet, words
 
 from . import fts, morphology
@@ -223,16 +223,9 @@ def _record_cells(
 
 
 def _id_chunks(ids: list[int]) -> Iterator[tuple[str, list[Any]]]:
-    """Conditions selecting these row ids: on PostgreSQL one array parameter for all of them (psycopg
-    parses a statement with a placeholder per id, and adapts each, in Python: about 20 ms for 1,000 ids);
-    on SQLite `IN` lists of 500 (its limit on parameters is far above that; an array is not a type there)."""
-    if connection.vendor == "postgresql":
-        if ids:
-            yield "_id = ANY(%s)", [ids]
-        return
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        yield f"_id IN ({', '.join(['%s'] * len(chunk))})", chunk
+    """Conditions selecting these row ids, in parts of 10,000 (one parameter each: store.ids_condition)."""
+    for start in range(0, len(ids), 10_000):
+        yield ids_condition("_id", ids[start : start + 10_000])
 
 
 def _value(values: list[Any], at: int | None) -> str:
@@ -313,16 +306,22 @@ def _documents(
 def matching_row_ids(dataset: Dataset, text: str, *, actor: Actor, limit: int = 100_000) -> list[int]:
     """Ids of the rows of `dataset` the actor may see that match the query (all of them, up to `limit`
     candidates a word), for filtering a table by the search engine (the CKAN DataStore's `q`, the grid)."""
+    return relation_row_ids(compile_relation(dataset, actor=actor), text, limit=limit)
+
+
+def relation_row_ids(rel: VisibleRelation, text: str, *, limit: int = 100_000) -> list[int]:
+    """`matching_row_ids` within a relation the one gate already compiled for this request's reader (the
+    DataStore keeps the anonymous visitor's): every id is a current row of `rel`, so their number is the
+    count of rows the search matches there."""
     query = parse(text)
     if query.empty:
         return []
-    rel = compile_relation(dataset, actor=actor)
     # Cached like the grid's counts (kaidan.store.readcache): per revision and per visible relation, so only a
     # reader who sees the same rows and columns shares the answer. A big import is indexed by a background
     # task after its revision, so the answer is also kept no longer than SEARCH_TTL seconds.
     key = readcache.digest("search", rel.fingerprint(), text, limit)
     found = readcache.get_or_compute(
-        key, lambda: sorted(_record_cells(query, dataset, rel, limit)), ttl=SEARCH_TTL
+        key, lambda: sorted(_record_cells(query, rel.dataset, rel, limit)), ttl=SEARCH_TTL
     )
     return list(found)  # the cached list stays as it was
 

@@ -7,6 +7,7 @@ kaidan.access before calling them (see kaidan.catalog.selectors).
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -226,7 +227,7 @@ def _page(
         ]
 
 
-def with_ids(ids: Sequence[int], row_count: int, page: int = 50) -> tuple[str, list[int]]:
+def with_ids(ids: Sequence[int], row_count: int, page: int = 50) -> tuple[str, list[Any]]:
     """The condition "the row is one of `ids`" (the rows a search found), for a page in display order.
 
     Asked as `_id IN (…)`, both databases look every id up and sort them all before taking a page: 14 ms for
@@ -236,9 +237,17 @@ def with_ids(ids: Sequence[int], row_count: int, page: int = 50) -> tuple[str, l
     """
     if not ids:
         return "1 = 0", []
-    marks = ", ".join(["%s"] * len(ids))
     column = "+_id" if len(ids) ** 2 > page * max(row_count, 1) else "_id"
-    return f"{column} IN ({marks})", list(ids)
+    return ids_condition(column, ids)
+
+
+def ids_condition(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """`column` is one of `ids`, as one parameter however many they are: a placeholder per id made Django
+    rewrite and the driver bind thousands of them in Python (0.7 ms for 3,556 ids on SQLite, about 20 ms
+    a 1,000 on psycopg). PostgreSQL takes an array; SQLite a JSON array read by its built-in `json_each`."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(ids)]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(ids))]
 
 
 def facet_counts(
