@@ -86,3 +86,24 @@ def test_pages_are_japanese_even_for_an_english_browser_until_english_is_chosen(
     assert '<html lang="ja">' in page.content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert '<html lang="en">' in client.get("/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+
+
+def test_the_visitors_menu_is_kept_per_language_and_marks_the_current_section(client, make_org, make_user):
+    """The anonymous menu is rendered once a process for each language (and current section) it is shown in;
+    a visitor switching language, a page marking its section and a staff member's own menu stay right."""
+    import re
+
+    def menu(path: str, language: str = "ja") -> str:
+        client.post(reverse("set_language"), {"language": language, "next": "/"})
+        page = client.get(path).content.decode()
+        return page[page.index("<nav") : page.index("</nav>")]
+
+    for _ in range(2):  # the second time from the kept fragment
+        ja, en = menu(reverse("core:home")), menu(reverse("core:home"), "en")
+        assert ">ホーム<" in ja and ">Home<" in en and "aria-current" not in ja + en
+        documents = menu(reverse("documents:list"))
+        assert re.search(r'href="[^"]*"\s+aria-current="page">文書<', documents)
+    client.force_login(make_user("tanaka", make_org("bosai", name="防災課"), role="editor"))
+    staff = menu(reverse("core:home"))
+    assert reverse("search:search") in staff and reverse("core:staff_home") in staff
+    assert reverse("opendata:portal") not in staff
