@@ -5,6 +5,7 @@ them into the new instance's bucket, and the exports and the downloaded document
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -31,58 +32,66 @@ sys.stdout.write(download.file.read().decode())
 """
 
 
+@dataclass
+class Backup:
+    source: dict[str, str]
+    archive: Path
+    keys: list[str]
+
+
+@pytest.fixture(scope="module")
+def backup(
+    tmp_path_factory: pytest.TempPathFactory, migrated_template: dict[str, str], s3_server
+) -> Iterator[Backup]:
+    """An instance on S3 that loaded the demo itself (so that its files went to its bucket) and uploaded a
+    document, and its backup: made once for the restores below (the demo on S3 is most of their time)."""
+    work = tmp_path_factory.mktemp("s3-source")
+    with scratch_instances(work, "source", template=migrated_template) as (source,):
+        source.update(s3_server.env(s3_server.bucket()))
+        kaidan(source, "demo")
+        kaidan(source, "shell", "--no-imports", "-c", UPLOAD)
+        archive = work / "backup.tar.gz"
+        kaidan(source, "backup", "-o", str(archive))
+        yield Backup(source, archive, s3_server.keys(source["KAIDAN_S3_BUCKET"]))
+
+
 @pytest.fixture
-def instances(
-    tmp_path: Path, migrated_template: dict[str, str]
-) -> Iterator[tuple[dict[str, str], dict[str, str]]]:
-    """Two migrated, empty instances (the source loads the demo itself, so that its files go to its bucket)."""
-    with scratch_instances(tmp_path, "source", "target", template=migrated_template) as (source, target):
-        yield source, target
+def target(tmp_path: Path, migrated_template: dict[str, str]) -> Iterator[dict[str, str]]:
+    """A migrated, empty instance to restore into."""
+    with scratch_instances(tmp_path, "target", template=migrated_template) as (target,):
+        yield target
+
+
+def test_an_instance_on_s3_keeps_its_files_in_its_bucket(backup):
+    assert any(k.startswith("documents/") for k in backup.keys)
+    assert any(k.startswith("sources/") for k in backup.keys)
+    assert not (Path(backup.source["KAIDAN_DATA_DIR"]) / "files").exists()  # nothing on the local disk
 
 
 def test_an_instance_on_s3_is_backed_up_with_its_objects_and_restored_into_another_bucket(
-    instances,
-    s3_server,
-    tmp_path: Path,
+    backup, target, s3_server, tmp_path: Path
 ):
-    source, target = instances
-    source.update(s3_server.env(s3_server.bucket()))
     target.update(s3_server.env(s3_server.bucket()))
-    kaidan(source, "demo")
-    kaidan(source, "shell", "--no-imports", "-c", UPLOAD)
-    source_keys = s3_server.keys(source["KAIDAN_S3_BUCKET"])
-    assert any(k.startswith("documents/") for k in source_keys)
-    assert any(k.startswith("sources/") for k in source_keys)
-    assert not (Path(source["KAIDAN_DATA_DIR"]) / "files").exists()  # nothing on the local disk
-    archive = tmp_path / "backup.tar.gz"
-    kaidan(source, "backup", "-o", str(archive))
 
-    kaidan(target, "restore", str(archive))
+    kaidan(target, "restore", str(backup.archive))
 
-    assert s3_server.keys(target["KAIDAN_S3_BUCKET"]) == source_keys
-    for key in source_keys:
+    assert s3_server.keys(target["KAIDAN_S3_BUCKET"]) == backup.keys
+    for key in backup.keys:
         assert s3_server.read(target["KAIDAN_S3_BUCKET"], key) == s3_server.read(
-            source["KAIDAN_S3_BUCKET"], key
+            backup.source["KAIDAN_S3_BUCKET"], key
         )
     assert kaidan(target, "shell", "--no-imports", "-c", READ).stdout == "令和8年度 第1回 会議録"
-    assert exports(target, tmp_path / "after") == exports(source, tmp_path / "before")
+    assert exports(target, tmp_path / "after") == exports(backup.source, tmp_path / "before")
     assert kaidan(target, "audit", "verify", check=False).returncode == 0
 
 
-def test_a_backup_from_s3_restores_into_an_instance_on_local_files(instances, s3_server, tmp_path):
-    source, target = instances
-    source.update(s3_server.env(s3_server.bucket()))
-    kaidan(source, "demo")
-    kaidan(source, "shell", "--no-imports", "-c", UPLOAD)
-    archive = tmp_path / "backup.tar.gz"
-    kaidan(source, "backup", "-o", str(archive))
-
-    kaidan(target, "restore", str(archive))
+def test_a_backup_from_s3_restores_into_an_instance_on_local_files(backup, target):
+    kaidan(target, "restore", str(backup.archive))
 
     local = sorted(
         p.relative_to(Path(target["KAIDAN_DATA_DIR"]) / "files").as_posix()
         for p in (Path(target["KAIDAN_DATA_DIR"]) / "files").rglob("*")
         if p.is_file()
     )
-    assert local == s3_server.keys(source["KAIDAN_S3_BUCKET"])
+    assert local == backup.keys
     assert kaidan(target, "shell", "--no-imports", "-c", READ).stdout == "令和8年度 第1回 会議録"
