@@ -10,7 +10,6 @@ the actor may not see shows in hits, counts or snippets.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -203,7 +202,8 @@ def _record_cells(
         changed, first = " AND _rev >= %s", [number]  # _rev: the revision that last changed the row
     position = {f.pk: i for i, f in enumerate(rel.fields)}
     allowed: dict[int, list[Any]] = {}
-    for where, params in _id_chunks(candidates):
+    if candidates:  # all of them in one parameter (store.ids_condition): no database limits its length
+        where, params = ids_condition("_id", candidates)
         for row_id, _rev, values in rel.rows(where=f"{where}{changed}", params=[*params, *first]):
             allowed[row_id] = values
     ordered = sorted(allowed)
@@ -220,12 +220,6 @@ def _record_cells(
             values = allowed[row_id]
             matched[row_id] = [Cell(f, _value(values, position.get(f)), norm) for f, norm in entries]
     return matched
-
-
-def _id_chunks(ids: list[int]) -> Iterator[tuple[str, list[Any]]]:
-    """Conditions selecting these row ids, in parts of 10,000 (one parameter each: store.ids_condition)."""
-    for start in range(0, len(ids), 10_000):
-        yield ids_condition("_id", ids[start : start + 10_000])
 
 
 def _value(values: list[Any], at: int | None) -> str:
