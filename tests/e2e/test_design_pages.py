@@ -31,6 +31,7 @@ PAGES = [
     ("kpi", "/problems/kpis/{kpi}/", True),
     ("kpi-new", "/problems/kpis/new", True),
     ("publish", "/datasets/mimamori/publish", True),
+    ("import", "/import/", True),
 ]
 
 
