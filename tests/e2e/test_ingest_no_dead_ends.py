@@ -71,3 +71,35 @@ def test_a_clerk_skips_the_rows_with_bad_values_and_lands_on_the_dataset(
     assert re.search(r"/datasets/ds-[0-9a-f]{8}/$", page.url)
     assert "要配慮者利用施設" in page.locator("h1").inner_text()
     check("5-dataset")
+
+
+@pytest.mark.e2e
+def test_a_clerk_fixes_the_bad_values_in_place_and_every_row_is_imported(
+    page, make_org, make_user, login, assert_accessible, immediate_tasks
+):
+    make_user("clerk", make_org("hokenfukushi", name="保健福祉政策課"), "editor")
+    login(page, "clerk")
+    page.goto("/import/")
+    page.set_input_files("input[name=file]", str(FACILITIES))
+    page.get_by_label("データセット名").fill("要配慮者利用施設")
+    with page.expect_navigation():
+        page.get_by_role("button", name="アップロードして確認").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="取込", exact=True).click()
+
+    fields = [page.get_by_label(f"{row}行目 電話番号の正しい値") for row in (135, 181, 205)]
+    assert "054-625-7200" in fields[0].input_value()  # each input starts from the value in the file
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert_accessible(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    for field, fixed in zip(fields, ["054-625-7200", "054-624-7002", "054-620-5523"], strict=True):
+        field.fill(fixed)
+    with page.expect_navigation():
+        page.get_by_role("button", name="修正した値で取り込む").click()
+
+    progress = page.locator("#import-progress").inner_text()
+    assert "追加 277" in progress and "除外 0 行" in progress and "取込時に修正した値 3 件" in progress
+    with page.expect_navigation():
+        page.get_by_role("link", name="データセットを開く").click()
+    assert "277" in page.locator("main").inner_text()

@@ -2,6 +2,7 @@
 
 Everything the import needs is asked and checked on the upload form; Japanese dataset names; a form
 error never loses the chosen file; after bad values the result page offers skipping those rows, going
+fixing them in place,
 back to the plan, and the list; every failure page has a way forward.
 """
 
@@ -356,6 +357,77 @@ def test_back_to_the_plan_reopens_it_to_change_a_type_and_import_everything(clie
 
     assert job.status == "done", job.error
     assert Dataset.objects.get(name=job.result["dataset"]).row_count == 277
+
+
+def fix_form(html: str) -> dict[str, str]:
+    """The inputs of the "fix the values" form on the result page: name → value as shown."""
+    form = re.search(r'<form[^>]*id="fix-values"[^>]*>(.*?)</form>', html, re.S)
+    assert form, "no form to fix the values"
+    return dict(re.findall(r'<input[^>]*name="(value-\d+)"[^>]*value="([^"]*)"', form[1]))
+
+
+FIXED = ["054-625-7200", "054-624-7002", "054-620-5523"]  # the first number of each bad cell
+
+
+def test_the_bad_values_can_be_fixed_in_place_and_imported_without_a_new_upload(client, failed):
+    from kaidan.audit.models import AuditEntry
+    from kaidan.store import selectors
+
+    html = client.get(reverse("ingest:progress", args=[failed.pk])).content.decode()
+    shown = fix_form(html)
+    assert list(shown) == ["value-0", "value-1", "value-2"]  # one input per bad value, holding it
+    assert "054-625-7200、" in shown["value-0"]
+    assert 'aria-label="135行目 電話番号の正しい値"' in html
+    assert "修正した値で取り込む" in html
+
+    response = client.post(
+        reverse("ingest:fix", args=[failed.pk]), {f"value-{i}": v for i, v in enumerate(FIXED)}
+    )
+
+    assert response.status_code == 302 and response.url == reverse("ingest:progress", args=[failed.pk])
+    failed.refresh_from_db()
+    assert failed.status == "done", failed.error
+    assert failed.result["rejected"] == 0 and failed.result["corrected"] == 3
+    dataset = Dataset.objects.get(name=failed.result["dataset"])
+    assert dataset.row_count == 277  # every row, the three with the values as fixed
+    phone = next(f for f in dataset.live_fields() if f.label == "電話番号")
+    phones = {values[0] for _id, values in selectors.iter_rows(dataset, [phone])}
+    assert set(FIXED) <= phones
+    event = AuditEntry.objects.filter(action="catalog.dataset.create").latest("seq")
+    assert event.detail["corrected"] == 3
+    html = client.get(reverse("ingest:progress", args=[failed.pk])).content.decode()
+    assert "取込時に修正した値 3 件" in html
+
+
+def test_a_fixed_value_that_is_still_bad_is_shown_again_and_the_rest_stay_fixed(client, failed):
+    client.post(
+        reverse("ingest:fix", args=[failed.pk]),
+        {"value-0": FIXED[0], "value-1": "電話なし", "value-2": FIXED[2]},
+    )
+
+    failed.refresh_from_db()
+    assert failed.status == "failed" and "1行に取り込めない値があります" in failed.error
+    html = client.get(reverse("ingest:progress", args=[failed.pk])).content.decode()
+    assert fix_form(html) == {"value-0": "電話なし"}  # the new value, in the row it came from
+    assert "<td>181</td><td>電話番号</td>" in html
+
+    client.post(reverse("ingest:fix", args=[failed.pk]), {"value-0": FIXED[1]})
+    failed.refresh_from_db()
+    assert failed.status == "done", failed.error
+    assert failed.result["corrected"] == 3
+    assert Dataset.objects.get(name=failed.result["dataset"]).row_count == 277
+
+
+def test_fixing_is_a_post_of_the_owner_only_and_imports_once(client, failed, ward, make_user):
+    fixed = {f"value-{i}": v for i, v in enumerate(FIXED)}
+    assert client.get(reverse("ingest:fix", args=[failed.pk])).status_code == 405
+    other = client.__class__()
+    other.force_login(make_user("someone", ward["fukushi"], "editor"))
+    assert other.post(reverse("ingest:fix", args=[failed.pk]), fixed).status_code == 404
+
+    client.post(reverse("ingest:fix", args=[failed.pk]), fixed)
+    client.post(reverse("ingest:fix", args=[failed.pk]), fixed)  # pressed twice: imported once
+    assert Dataset.objects.get().revisions.count() == 1
 
 
 def test_skip_and_reopen_are_posts_of_the_owner_only(client, failed, ward, make_user):

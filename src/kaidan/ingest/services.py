@@ -39,8 +39,10 @@ from kaidan.store.values import to_json
 from kaidan.values.messages import Message, MessageList, gettext_noop, reason_of
 from kaidan.values.names import machine_name as machine_name  # re-exported for callers
 
+from . import corrections
 from .batches import as_list, claim_keys, write_batch
 from .columnar import ColumnConverter
+from .corrections import Corrections
 from .exceptions import ImportRejected, RejectedValue
 from .plan import Analysis, analyze, iter_record_batches
 
@@ -85,6 +87,8 @@ class ImportPlan:
     message: str = ""
     columns: list[ColumnPlan] = field(default_factory=list)
     data_rows: int = 0
+    corrections: Corrections = field(default_factory=dict)
+    """Values fixed in place after a refused run (kaidan.ingest.corrections)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,6 +104,7 @@ class ImportResult:
     dataset: Dataset
     revision: Revision
     rejected: list[RejectedValue]
+    corrected: int = 0
 
 
 def plan_import(
@@ -372,8 +377,12 @@ def _apply(
         and len(file_fields) == width
         and writer.may_upsert_staged(match_key, total)
     )
+    fixes = corrections.by_column(plan.corrections, source_index)
+    corrected = 0
     for numbers, cells in iter_record_batches(analysis, BATCH_ROWS, arrays=True):
         size = len(numbers)
+        if fixes:
+            corrected += corrections.correct_batch(numbers, cells, fixes)
         by_position: list[Any] = [[None] * size for _ in range(width)]
         bad_rows: dict[int, list[RejectedValue]] = {}
         for (src, pos, _fld, col), converter in zip(columns, converters, strict=True):
@@ -528,9 +537,10 @@ def _apply(
             "changed": revision.changed,
             "removed": revision.removed,
             "rejected": revision.rejected,
+            **({"corrected": corrected} if corrected else {}),
         },
     )
-    return ImportResult(dataset, revision, rejected)
+    return ImportResult(dataset, revision, rejected, corrected)
 
 
 def _cell(column: Any, index: int) -> Any:

@@ -47,6 +47,7 @@ def run_import_job(job_id: str) -> None:
             "changed": r.changed,
             "removed": r.removed,
             "rejected": r.rejected,
+            "corrected": result.corrected,
         }
         job.report = report_csv(result.rejected) if result.rejected else None
     job.save(update_fields=["status", "error", "report", "result"])

@@ -26,7 +26,7 @@ from kaidan.accounts.models import User
 from kaidan.catalog.models import Dataset
 from kaidan.core.uploads import max_upload_size, read_error_message, request_too_large, too_large_message
 
-from . import progress
+from . import corrections, progress
 from .errors import ReadError
 from .forms import MODE_CHOICES, PlanForm, RedetectForm, UploadForm
 from .models import ImportJob
@@ -295,11 +295,14 @@ def _has_key(plan: ImportPlan) -> bool:
 REJECTED_SHOWN = 10
 
 
-def _first_rejected(job: ImportJob, english: bool) -> list[dict[str, str]]:
+def _first_rejected(job: ImportJob, english: bool) -> list[dict[str, Any]]:
     """The first rejected values of the job's report (its CSV: file, sheet, row, column, value, 理由,
-    reason), to show on the result page so the user can decide without downloading the list."""
+    reason), to show on the result page so the user can decide without downloading the list. A value is
+    ``fixable`` in place when its column is one the plan imports (not, say, a row outside the user's
+    rows, which names no column)."""
     if not job.report:
         return []
+    labels = {c["label"] for c in job.plan.get("columns", []) if c.get("include", True)}
     rows = csv.reader(io.StringIO(bytes(job.report).decode("utf-8-sig")))
     next(rows, None)
     shown = []
@@ -307,7 +310,13 @@ def _first_rejected(job: ImportJob, english: bool) -> list[dict[str, str]]:
         if len(cells) < 7:
             continue
         shown.append(
-            {"row": cells[2], "column": cells[3], "value": cells[4], "reason": cells[6 if english else 5]}
+            {
+                "row": cells[2],
+                "column": cells[3],
+                "value": cells[4],
+                "reason": cells[6 if english else 5],
+                "fixable": cells[3] in labels and cells[2].isdigit(),
+            }
         )
     return shown
 
@@ -320,13 +329,15 @@ def progress_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     percent = int(100 * state.get("done", 0) / total) if total else 0
     english = (get_language() or "ja").startswith("en")
     message = job.result.get("message_en" if english else "message_ja") or job.error
+    rejected = _first_rejected(job, english) if job.status == ImportJob.Status.FAILED else []
     context = {
         "job": job,
         "done": state.get("done", 0),
         "total": total,
         "percent": percent,
         "message": message,
-        "rejected": _first_rejected(job, english) if job.status == ImportJob.Status.FAILED else [],
+        "rejected": rejected,
+        "fixable": any(item["fixable"] for item in rejected),
     }
     template = "ingest/_progress.html" if request.headers.get("HX-Request") else "ingest/progress.html"
     return render(request, template, context)
@@ -337,17 +348,42 @@ def progress_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
 def skip_rows(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     """After bad values: run the same plan again, skipping those rows (no new upload)."""
     job = _get_job(request, job_id)
-    if job.status != ImportJob.Status.FAILED or not job.result.get("rejected"):
-        return redirect("ingest:progress", job_id=job.pk)
-    plan = ImportPlan.from_dict(job.plan)
-    plan.on_error = "skip"
+    if job.status == ImportJob.Status.FAILED and job.result.get("rejected"):
+        plan = ImportPlan.from_dict(job.plan)
+        plan.on_error = "skip"
+        _run_again(job, plan)
+    return redirect("ingest:progress", job_id=job.pk)
+
+
+@login_required
+@require_POST
+def fix_values(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    """After bad values: the values typed on the result page take the place of those cells, and the same
+    plan runs again (no new upload; kaidan.ingest.corrections). A value left as it was is not a fix."""
+    job = _get_job(request, job_id)
+    if job.status == ImportJob.Status.FAILED and job.result.get("rejected"):
+        plan = ImportPlan.from_dict(job.plan)
+        sources: dict[str, str] = {}
+        for column in plan.columns:
+            if column.include:
+                sources.setdefault(column.label, column.source)
+        for i, item in enumerate(_first_rejected(job, english=False)):
+            text = request.POST.get(f"value-{i}")
+            if text is not None and item["fixable"] and text != item["value"]:
+                corrections.add(plan.corrections, int(item["row"]), sources[item["column"]], text)
+        _run_again(job, plan)
+    return redirect("ingest:progress", job_id=job.pk)
+
+
+def _run_again(job: ImportJob, plan: ImportPlan) -> None:
+    """Queue the failed job once more with its changed plan. The update is conditional on the job still
+    having failed, so a second press of the button does not import twice."""
     queued = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
         plan=plan.to_dict(), status=ImportJob.Status.QUEUED, error="", result={}, report=None
     )
-    if queued:  # a second press of the button does not import twice
+    if queued:
         progress.write(str(job.pk), 0, job.summary.get("data_rows", 0))
         run_import_job.enqueue(str(job.pk))
-    return redirect("ingest:progress", job_id=job.pk)
 
 
 @login_required
