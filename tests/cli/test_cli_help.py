@@ -24,7 +24,10 @@ def test_the_main_help_lists_kaidans_commands_one_line_each_then_djangos_under_a
     listed = re.findall(r"^  (\w+) {2,}(\S.*)$", own, re.M)
     assert sorted(name for name, _line in listed) == OWN
     assert [name for name, _line in listed][: len(FIRST)] == FIRST
-    assert dict(listed)["import"].startswith("Import a file")
+    assert dict(listed)["import"].startswith("ファイルをマスターDBに取り込む")
+    assert " / Import a file" in dict(listed)["import"]
+    for name, line in listed:  # every line in Japanese first, then English
+        assert re.search(r"[^\x00-\x7f]", line.split(" / ")[0]) and " / " in line, (name, line)
     for command in ("migrate", "createsuperuser", "changepassword", "db_worker"):
         assert re.search(rf"\b{command}\b", django) and not re.search(rf"\b{command}\b", own)
     assert not set(OWN) & set(re.findall(r"[\w-]+", django))

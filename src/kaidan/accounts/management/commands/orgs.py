@@ -9,10 +9,11 @@ from django.utils import translation
 
 from kaidan.accounts.models import Organization
 from kaidan.core.text_table import format_table
+from kaidan.values.messages import Message, gettext_noop
 
 
 class Command(BaseCommand):
-    help = "List the organizations: code, name and kind."
+    help = Message(gettext_noop("List the organizations: code, name and kind.")).bilingual()
 
     def handle(self, *args: Any, **opts: Any) -> None:
         with translation.override("ja"):

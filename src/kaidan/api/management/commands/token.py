@@ -17,7 +17,9 @@ from kaidan.values.messages import Message, gettext_noop
 
 
 class Command(BaseCommand):
-    help = "Create, list and revoke API tokens (a business system's access for an organization)."
+    help = Message(
+        gettext_noop("Create, list and revoke API tokens (a business system's access for an organization).")
+    ).bilingual()
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

@@ -12,7 +12,11 @@ from kaidan.values.messages import Message, gettext_noop
 
 
 class Command(BaseCommand):
-    help = "Send the webhook deliveries that are due (pending after a crash, or waiting for a retry)."
+    help = Message(
+        gettext_noop(
+            "Send the webhook deliveries that are due (pending after a crash, or waiting for a retry)."
+        )
+    ).bilingual()
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

@@ -26,7 +26,7 @@ from kaidan.values.messages import Message, gettext_noop
 
 
 class Command(BaseCommand):
-    help = "Verify, checkpoint or export the hash-chained audit log."
+    help = Message(gettext_noop("Verify, checkpoint or export the hash-chained audit log.")).bilingual()
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)

@@ -16,7 +16,11 @@ from kaidan.values.messages import Message, gettext_noop
 
 
 class Command(BaseCommand):
-    help = "Create an empty dataset from a standard template (自治体標準オープンデータセット); list the templates."
+    help = Message(
+        gettext_noop(
+            "Create an empty dataset from a standard template (自治体標準オープンデータセット); list the templates."
+        )
+    ).bilingual()
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

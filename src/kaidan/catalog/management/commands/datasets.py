@@ -12,10 +12,13 @@ from kaidan.catalog.selectors import list_datasets
 from kaidan.core.actors import actor_for
 from kaidan.core.text_table import format_table
 from kaidan.store.relation import compile_relation
+from kaidan.values.messages import Message, gettext_noop
 
 
 class Command(BaseCommand):
-    help = "List the datasets a user may see: name, title, owner, classification, rows, revision."
+    help = Message(
+        gettext_noop("List the datasets a user may see: name, title, owner, classification, rows, revision.")
+    ).bilingual()
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(

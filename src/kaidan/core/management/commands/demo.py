@@ -14,7 +14,9 @@ from kaidan.values.messages import Message, gettext_noop
 
 
 class Command(BaseCommand):
-    help = "Create the demo ward (organizations, users, data). Safe to run again."
+    help = Message(
+        gettext_noop("Create the demo ward (organizations, users, data). Safe to run again.")
+    ).bilingual()
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)

@@ -17,7 +17,7 @@ from kaidan.values.messages import Message, gettext_noop
 
 
 class Command(BaseCommand):
-    help = "Migrate the database, then serve Kaidan with uvicorn (ASGI)."
+    help = Message(gettext_noop("Migrate the database, then serve Kaidan with uvicorn (ASGI).")).bilingual()
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")

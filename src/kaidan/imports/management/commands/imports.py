@@ -12,7 +12,9 @@ from kaidan.values.messages import Message, gettext_noop
 
 
 class Command(BaseCommand):
-    help = "Scheduled imports: run the ones that are due (cron), or list them."
+    help = Message(
+        gettext_noop("Scheduled imports: run the ones that are due (cron), or list them.")
+    ).bilingual()
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

@@ -26,7 +26,9 @@ from kaidan.values.types import FieldType
 
 
 class Command(BaseCommand):
-    help = "Import a file into the master DB (create, replace, upsert or append)."
+    help = Message(
+        gettext_noop("Import a file into the master DB (create, replace, upsert or append).")
+    ).bilingual()
     # Django's system checks load every URL module and view (about half a second); they belong to
     # `kaidan serve` and `manage.py check`, not to each import
     requires_system_checks: list[str] = []

@@ -16,7 +16,9 @@ from kaidan.values.messages import Message, gettext_noop
 
 
 class Command(BaseCommand):
-    help = "E-mails to applicants: send those whose retry is due, or list those not sent yet."
+    help = Message(
+        gettext_noop("E-mails to applicants: send those whose retry is due, or list those not sent yet.")
+    ).bilingual()
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

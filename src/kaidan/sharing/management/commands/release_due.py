@@ -14,7 +14,9 @@ from kaidan.values.messages import Message, gettext_noop
 
 
 class Command(BaseCommand):
-    help = "Release undecided datasets and documents whose planned publication date has come."
+    help = Message(
+        gettext_noop("Release undecided datasets and documents whose planned publication date has come.")
+    ).bilingual()
 
     def handle(self, *args: Any, **options: Any) -> None:
         released = release_due()

@@ -20,7 +20,9 @@ BINARY = ("xlsx", "parquet", "csv-sjis")
 
 
 class Command(BaseCommand):
-    help = "Export a dataset as CSV (UTF-8 with BOM), CSV in Shift_JIS, XLSX, JSON or Parquet."
+    help = Message(
+        gettext_noop("Export a dataset as CSV (UTF-8 with BOM), CSV in Shift_JIS, XLSX, JSON or Parquet.")
+    ).bilingual()
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("dataset")
