@@ -81,7 +81,9 @@ def start(args: list[str]) -> int:
 def pytest_run(label: str, env: dict[str, str], args: list[str]) -> int:
     print(f"\n=== tests on {label} ===", flush=True)
     with tempfile.TemporaryDirectory(prefix="kaidan-test-") as data_dir:
-        env = {**env, "KAIDAN_DATA_DIR": data_dir}
+        # the browser tests' screenshots (1280 and 375 px) are kept after the run, one folder per database
+        shots = ROOT / "test-results" / "screenshots" / label.lower()
+        env = {"KAIDAN_SCREENSHOTS": str(shots), **env, "KAIDAN_DATA_DIR": data_dir}
         code = run([str(PY), "-m", "pytest", "--durations=15", *WORKERS, *args], env=env)
     return _collected(label, code)
 

@@ -85,6 +85,17 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
+def screenshots(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """Where a test keeps its screenshots, one folder per test file: under KAIDAN_SCREENSHOTS when set (the
+    README's test command sets it to test-results/screenshots/<database>/, kept after the run), else in
+    the test's own tmp dir."""
+    module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    folder = Path(os.environ.get("KAIDAN_SCREENSHOTS") or tmp_path) / module
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
 def login() -> Callable[..., None]:
     def do_login(page: Any, username: str, password: str = DEFAULT_PASSWORD) -> None:
         page.goto("/accounts/login/")

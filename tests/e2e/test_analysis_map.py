@@ -6,8 +6,6 @@ the test's tmp dir)."""
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
@@ -31,11 +29,10 @@ def world(db, tmp_path, make_org, make_user):
 
 @pytest.mark.parametrize("width", [1280, 375])
 def test_the_maps_are_accessible_fit_a_phone_and_draw(
-    browser, live_server, world, assert_accessible, width, tmp_path
+    browser, live_server, world, assert_accessible, width, screenshots
 ):
     _world, boundary = world
-    shots = Path(os.environ.get("KAIDAN_SCREENSHOTS") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
+    shots = screenshots
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": width, "height": 900}, locale="ja-JP"
     )

@@ -51,10 +51,9 @@ def _images_drawn(page) -> None:
 
 @pytest.mark.parametrize("width", [1280, 375])
 def test_dashboards_and_charts_are_accessible_and_fit_a_phone(
-    browser, live_server, demo, login, assert_accessible, width, tmp_path
+    browser, live_server, demo, login, assert_accessible, width, screenshots
 ):
-    shots = Path(os.environ.get("KAIDAN_SCREENSHOTS") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
+    shots = screenshots
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": width, "height": 900}, locale="ja-JP"
     )

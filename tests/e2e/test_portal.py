@@ -28,9 +28,9 @@ def demo(db):
 @pytest.mark.parametrize("width", [1280, 375])
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_the_portal_is_accessible_fits_a_phone_and_draws_chart_and_map(
-    browser, live_server, demo, assert_accessible, width, language, tmp_path
+    browser, live_server, demo, assert_accessible, width, language, screenshots
 ):
-    shots = Path(os.environ.get("KAIDAN_SCREENSHOTS") or tmp_path)
+    shots = screenshots
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": width, "height": 900}, locale="ja-JP"
     )
@@ -53,7 +53,6 @@ def test_the_portal_is_accessible_fits_a_phone_and_draws_chart_and_map(
             assert_accessible(page)
             scroll = page.evaluate("document.documentElement.scrollWidth")
             assert scroll <= width, f"{path} is {scroll}px wide at {width}px"
-            shots.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shots / f"{name}-{language}-{width}.png"), full_page=True)
     finally:
         context.close()
