@@ -86,6 +86,32 @@ def test_the_public_home_lists_the_latest_public_datasets(client, ward):
     assert response.context["results"] is None
 
 
+def test_the_public_home_ranks_the_public_datasets_by_downloads_in_the_last_30_days(client, ward):
+    from kaidan.catalog.models import DatasetUse
+
+    today = timezone.localdate()
+    DatasetUse.objects.create(dataset=ward["aed"], day=today, downloads=3)
+    DatasetUse.objects.create(dataset=ward["shelters"], day=today - timedelta(days=29), downloads=5)
+    DatasetUse.objects.create(
+        dataset=ward["shelters"], day=today - timedelta(days=30), downloads=50
+    )  # too old
+    DatasetUse.objects.create(dataset=ward["secret"], day=today, downloads=100)  # not public
+
+    response = client.get(reverse("core:home"))
+
+    assert [(d.name, n) for d, n in response.context["most_used"]] == [("hinanjo", 5), ("aed", 3)]
+    html = response.content.decode()
+    assert "よく使われているオープンデータ" in html and "過去30日間のダウンロード数の順" in html
+    assert "ダウンロード 5 回" in html and "受講者名簿" not in html
+
+
+def test_the_public_home_has_no_most_used_list_before_any_download(client, ward):
+    response = client.get(reverse("core:home"))
+
+    assert response.context["most_used"] == []
+    assert "よく使われている" not in response.content.decode()
+
+
 # -- the staff home -----------------------------------------------------------------------------------
 
 

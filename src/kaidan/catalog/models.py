@@ -154,3 +154,21 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DatasetUse(models.Model):
+    """How often a dataset was downloaded, per day (every format, the portal's and the grid's downloads):
+    what the residents' home ranks as most used. One row per dataset and day, so a download costs one small
+    update and the ranking one sum over a month of rows per dataset."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="uses")
+    day = models.DateField(_("day"))
+    downloads = models.PositiveIntegerField(_("downloads"), default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dataset", "day"], name="dataset_use_once_a_day")]
+        verbose_name = _("dataset use")
+        verbose_name_plural = _("dataset uses")
+
+    def __str__(self) -> str:
+        return f"{self.dataset_id} {self.day}: {self.downloads}"

@@ -26,6 +26,7 @@ from kaidan.accounts.models import Organization
 from kaidan.core.display import count, display_value
 from kaidan.store.exports import FORMATS
 
+from . import usage
 from .forms import SavedViewForm
 from .models import Dataset, Field, FieldType, SavedView
 from .query import OPS, SIZES
@@ -294,6 +295,7 @@ def export(request: HttpRequest, name: str) -> HttpResponse | FileResponse:
         spool.close()
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     spool.seek(0)
+    usage.count_download(ds)
     content_type, ext = FORMATS[fmt]
     suffix = f"-r{as_of}" if as_of else ""
     return FileResponse(

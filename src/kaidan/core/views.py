@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from kaidan.access.services import organizations_of
+from kaidan.catalog import usage
 from kaidan.links.selectors import expiring_links
 
 from . import selectors
@@ -15,15 +16,18 @@ SEARCH_MAX = 100
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The residents' home: a search over the public datasets and the latest of them."""
+    """The residents' home: a search over the public datasets, the latest of them and the most downloaded."""
     search = request.GET.get("q", "").strip()[:SEARCH_MAX]
+    public = selectors.public_datasets()
     return render(
         request,
         "core/home.html",
         {
             "search": search,
             "results": selectors.public_datasets(search) if search else None,
-            "latest": selectors.public_datasets(limit=selectors.LATEST),
+            "latest": public[: selectors.LATEST],
+            "most_used": usage.most_used(public, limit=selectors.LATEST),
+            "recent_days": usage.RECENT_DAYS,
         },
     )
 

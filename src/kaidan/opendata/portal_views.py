@@ -25,6 +25,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
+from kaidan.catalog import usage
 from kaidan.catalog.query import OPS
 from kaidan.core.csp import POLICY, header_name
 from kaidan.values.messages import Message, gettext_noop
@@ -182,6 +183,7 @@ def download(request: HttpRequest, name: str) -> HttpResponseBase:
         chunks = downloads.stream(dataset, fmt, revision=revision, query=query)
     except downloads.DownloadRefused as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    usage.count_download(dataset)
     content = _async_chunks(chunks) if isinstance(request, ASGIRequest) else chunks
     response = StreamingHttpResponse(content, content_type=downloads.FORMATS[fmt].content_type)
     response["Content-Disposition"] = f'attachment; filename="{downloads.filename(dataset, fmt, revision)}"'
