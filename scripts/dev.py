@@ -81,11 +81,17 @@ def start(args: list[str]) -> int:
 def pytest_run(label: str, env: dict[str, str], args: list[str]) -> int:
     print(f"\n=== tests on {label} ===", flush=True)
     with tempfile.TemporaryDirectory(prefix="kaidan-test-") as data_dir:
-        # the browser tests' screenshots (1280 and 375 px) are kept after the run, one folder per database
-        shots = ROOT / "test-results" / "screenshots" / label.lower()
-        env = {"KAIDAN_SCREENSHOTS": str(shots), **env, "KAIDAN_DATA_DIR": data_dir}
-        code = run([str(PY), "-m", "pytest", "--durations=15", *WORKERS, *args], env=env)
+        code = run(
+            [str(PY), "-m", "pytest", "--durations=15", *WORKERS, *args], env=half_env(label, env, data_dir)
+        )
     return _collected(label, code)
+
+
+def half_env(label: str, env: dict[str, str], data_dir: str) -> dict[str, str]:
+    """One half's environment: its own data directory, and a folder of its own for the browser tests'
+    screenshots (1280 and 375 px), kept after the run in test-results/screenshots/<database>/."""
+    shots = ROOT / "test-results" / "screenshots" / label.lower()
+    return {"KAIDAN_SCREENSHOTS": str(shots), **env, "KAIDAN_DATA_DIR": data_dir}
 
 
 def _collected(label: str, code: int) -> int:
@@ -113,7 +119,7 @@ def pytest_both(sqlite_env: dict[str, str], pg_env: dict[str, str], args: list[s
     ):
         pg = subprocess.Popen(
             [str(PY), "-m", "pytest", "--durations=15", *WORKERS, *args],
-            env={**pg_env, "KAIDAN_DATA_DIR": pg_dir},
+            env=half_env("PostgreSQL", pg_env, pg_dir),
             stdout=pg_log,
             stderr=subprocess.STDOUT,
             text=True,
@@ -123,7 +129,7 @@ def pytest_both(sqlite_env: dict[str, str], pg_env: dict[str, str], args: list[s
             "SQLite",
             run(
                 [str(PY), "-m", "pytest", "--durations=15", *WORKERS, *args],
-                env={**sqlite_env, "KAIDAN_DATA_DIR": sqlite_dir},
+                env=half_env("SQLite", sqlite_env, sqlite_dir),
             ),
         )
         pg_code = pg.wait()
